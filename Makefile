@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: MIT
+# stbsim: top-level entry points. The build itself is Meson (build/<flavour>/); this file
+# installs what is missing, configures the build directories and names the jobs.
+#
+#   make            build (build/default, -Werror)
+#   make run        the main job: the conformance suite against a local Kamailio, with a report
+#   make check      build with ASan+UBSan (build/check) and run every test suite
+#   make bench      all benchmarks (bench-channel, bench-media, ...), non-sanitized build
+#   make coverage   tests with --coverage, gcovr summary + HTML in build/coverage/
+#   make clean      remove build/
+
+BUILD_ROOT   ?= build
+BUILDDIR     ?= $(BUILD_ROOT)/default
+CHECKDIR     ?= $(BUILD_ROOT)/check
+COVDIR       ?= $(BUILD_ROOT)/coverage
+MESON        ?= meson
+JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
+# Extra arguments for `meson test` in `make check`, e.g. TESTS="--suite qcop".
+TESTS        ?=
+# Extra arguments for the main job, e.g. RUN_ARGS="--dut voip='/opt/vendor/voip --qcop %s'".
+RUN_ARGS     ?=
+
+.PHONY: all deps run check bench bench-channel bench-media bench-switch coverage clean format format-check
+
+all: deps $(BUILDDIR)/build.ninja
+	$(MESON) compile -C $(BUILDDIR)
+
+deps:
+	@sh ci/install-deps.sh --check >/dev/null 2>&1 || sh ci/install-deps.sh
+
+$(BUILDDIR)/build.ninja: | deps
+	$(MESON) setup $(BUILDDIR) --buildtype=debugoptimized
+
+$(CHECKDIR)/build.ninja: | deps
+	$(MESON) setup $(CHECKDIR) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+$(COVDIR)/build.ninja: | deps
+	$(MESON) setup $(COVDIR) --buildtype=debug -Db_coverage=true
+
+run: all
+	sh ci/main-job.sh $(BUILDDIR) $(RUN_ARGS)
+
+check: deps $(CHECKDIR)/build.ninja
+	$(MESON) compile -C $(CHECKDIR)
+	sh ci/run-tests.sh $(CHECKDIR) $(TESTS)
+
+bench: bench-channel bench-media
+
+bench-channel: all
+	$(MESON) test -C $(BUILDDIR) --benchmark --suite channel --verbose
+
+bench-media: all
+	$(MESON) test -C $(BUILDDIR) --benchmark --suite media --verbose
+
+coverage: deps $(COVDIR)/build.ninja
+	$(MESON) compile -C $(COVDIR)
+	sh ci/run-tests.sh $(COVDIR) $(TESTS) || true
+	cd $(COVDIR) && gcovr -r ../.. --filter '../../sim/' --html-details -o coverage.html --print-summary .
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD_ROOT)

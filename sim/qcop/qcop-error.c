@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "qcop"
+
+#include "qcop-error.h"
+
+G_DEFINE_QUARK (qcop-error-quark, qcop_error)

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * QWS (Qt/Embedded 4.8 window-system protocol) framing, the subset QCOP needs. DESIGN.md §2.
+ *
+ * Every item on the Unix stream socket is
+ *     int32 type | int32 rawLen | fixed struct (size implied by type) | rawLen raw bytes
+ * in host byte order. rawLen above QCOP_WIRE_MAX_RAW is a protocol violation: Qt's reader
+ * closes the connection, and so do ours.
+ *
+ * Commands (client -> server)          fixed struct            raw part
+ *   Create              1              int count               -
+ *   Shutdown            2              (none)                  -
+ *   QCopRegisterChannel 20             int chLen (QChars)      channel, UTF-16 host order
+ *   QCopSend            21             int clen, mlen (QChars) channel UTF-16, message UTF-16,
+ *                                      int dlen (bytes)        data
+ *   Identify            23             int idLen, int idLock   app name UTF-16 host order
+ * Events (server -> client)
+ *   Connected           1              int window, len,        display spec, NUL-terminated
+ *                                      clientId, servershmid
+ *   Creation            6              int objectid, count     -
+ *   MaxWindowRect       12             int window, QRect       -
+ *                                      (x1,y1,x2,y2 ints)
+ *   QCopMessage         13             bool is_response, 3 pad channel Latin-1, message
+ *                                      bytes, int lchannel,    Latin-1, data
+ *                                      lmessage, ldata
+ */
+
+#include <glib.h>
+
+#include "qcop-error.h"
+
+G_BEGIN_DECLS
+
+#define QCOP_WIRE_MAX_RAW 16384
+/* 8-byte header + largest fixed struct (QCopMessage, Connected: 16) + raw. */
+#define QCOP_WIRE_HEADER_SIZE 8
+
+typedef enum
+{
+  QCOP_CMD_CREATE = 1,
+  QCOP_CMD_SHUTDOWN = 2,
+  QCOP_CMD_QCOP_REGISTER_CHANNEL = 20,
+  QCOP_CMD_QCOP_SEND = 21,
+  QCOP_CMD_IDENTIFY = 23,
+} QcopCommandType;
+
+typedef enum
+{
+  QCOP_EVENT_CONNECTED = 1,
+  QCOP_EVENT_CREATION = 6,
+  QCOP_EVENT_MAX_WINDOW_RECT = 12,
+  QCOP_EVENT_QCOP_MESSAGE = 13,
+} QcopEventType;
+
+/* One decoded command or event. Only the fields of its type are set; the rest are 0/NULL. */
+typedef struct
+{
+  gint32 type;       /* QcopCommandType or QcopEventType, per the decoder used */
+  gsize wire_size;   /* bytes the item occupied on the wire */
+  /* Create: count. Creation: objectid, count. */
+  gint32 count;
+  gint32 objectid;
+  /* Identify: name (app id), id_lock. */
+  gint32 id_lock;
+  gchar *name;
+  /* Connected: window, client_id, servershmid, display_spec. MaxWindowRect: window, rect. */
+  gint32 window;
+  gint32 client_id;
+  gint32 servershmid;
+  gchar *display_spec;
+  gint32 rect[4];
+  /* QCopRegisterChannel: channel. QCopSend: channel, message, data.
+   * QCopMessage: is_response, channel, message, data. Strings are UTF-8. */
+  gboolean is_response;
+  gchar *channel;
+  gchar *message;
+  GBytes *data;
+} QcopWireItem;
+
+void qcop_wire_item_clear (QcopWireItem *item);
+const gchar *qcop_command_type_to_string (gint32 type);
+const gchar *qcop_event_type_to_string (gint32 type);
+
+/* ---- encoding: append one item to @out. Fail (nothing appended) with QCOP_ERROR_TOO_LARGE
+ * when the raw part would exceed QCOP_WIRE_MAX_RAW, QCOP_ERROR_INVALID on bad arguments
+ * (a QCopMessage channel or message that is not Latin-1). ------------------------------------ */
+
+void qcop_wire_encode_create (GByteArray *out, gint32 count);
+void qcop_wire_encode_shutdown (GByteArray *out);
+gboolean qcop_wire_encode_register_channel (GByteArray *out, const gchar *channel, GError **error);
+gboolean qcop_wire_encode_send (GByteArray *out, const gchar *channel, const gchar *message,
+                                const guint8 *data, gsize len, GError **error);
+gboolean qcop_wire_encode_identify (GByteArray *out, const gchar *name, gint32 id_lock,
+                                    GError **error);
+
+gboolean qcop_wire_encode_connected (GByteArray *out, gint32 client_id, const gchar *display_spec,
+                                     GError **error);
+void qcop_wire_encode_creation (GByteArray *out, gint32 objectid, gint32 count);
+void qcop_wire_encode_max_window_rect (GByteArray *out, gint32 window, const gint32 rect[4]);
+gboolean qcop_wire_encode_qcop_message (GByteArray *out, gboolean is_response,
+                                        const gchar *channel, const gchar *message,
+                                        const guint8 *data, gsize len, GError **error);
+
+/* ---- decoding: try to decode one item at the start of @buf.
+ * Returns the number of bytes consumed (> 0) and fills @item; 0 when @buf holds only part of
+ * an item (read more and call again); -1 with @error on a protocol violation (unknown type,
+ * negative or oversize length, counts that disagree with rawLen, bad UTF-16): the caller drops
+ * the connection. The decoder never reads past @len. -------------------------------------- */
+
+gssize qcop_wire_decode_command (const guint8 *buf, gsize len, QcopWireItem *item, GError **error);
+gssize qcop_wire_decode_event (const guint8 *buf, gsize len, QcopWireItem *item, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The IPTV module's player: live channels (RTP/MPEG-TS, multicast or unicast) and VOD
+ * (RTSP), real GStreamer pipelines. Driven from the main loop; callbacks run on it too
+ * (pad-probe timestamps are taken on the streaming thread and handed over).
+ */
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define STB_PLAYER_ERROR (stb_player_error_quark ())
+GQuark stb_player_error_quark (void);
+
+typedef enum
+{
+  STB_PLAYER_ERROR_FAILED,
+  STB_PLAYER_ERROR_NO_SUCH_CHANNEL,
+  STB_PLAYER_ERROR_NO_SUCH_ASSET,
+  STB_PLAYER_ERROR_STATE,
+} StbPlayerError;
+
+typedef struct _StbPlayer StbPlayer;
+
+typedef struct
+{
+  const gchar *lineup_path;  /* fixtures/lineup.ini (or the run's copy with resolved URIs) */
+  const gchar *vod_base_uri; /* "rtsp://127.0.0.1:8554/vod/" ; NULL = no VOD */
+  gboolean display;          /* real video sink (for people) instead of a fakesink */
+  const gchar *snapshot_dir; /* PNG snapshots go here when requested; NULL = none */
+} StbPlayerConfig;
+
+typedef struct
+{
+  /* First decoded video frame after play/resume; @t_ns CLOCK_MONOTONIC when it left the
+   * decoder. @what "live:<n>" or "vod:<asset>". */
+  void (*first_frame) (StbPlayer *player, gint64 t_ns, const gchar *what, gpointer user_data);
+  void (*error) (StbPlayer *player, const GError *error, gpointer user_data);
+  void (*eos) (StbPlayer *player, gpointer user_data);
+} StbPlayerCallbacks;
+
+StbPlayer *stb_player_new (const StbPlayerConfig *config, const StbPlayerCallbacks *callbacks,
+                           gpointer user_data, GError **error);
+void stb_player_free (StbPlayer *player);
+
+gboolean stb_player_play_live (StbPlayer *player, guint channel, GError **error);
+gboolean stb_player_play_vod (StbPlayer *player, const gchar *asset, gint64 position_ms,
+                              GError **error);
+/* VOD: pause keeping the session and position. Live: leave the group. */
+gboolean stb_player_pause (StbPlayer *player, GError **error);
+/* Undo pause: VOD resumes at the saved position, live rejoins the same channel. */
+gboolean stb_player_resume (StbPlayer *player, GError **error);
+/* Stop and release the pipeline. */
+void stb_player_stop (StbPlayer *player);
+/* Current VOD position in ms (-1 when not VOD). */
+gint64 stb_player_get_position_ms (StbPlayer *player);
+/* Write a PNG of the current picture to snapshot_dir/@name.png. */
+gboolean stb_player_snapshot (StbPlayer *player, const gchar *name, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StbPlayer, stb_player_free)
+
+G_END_DECLS

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "stbsim-test"
+
+#include "stbsim-test.h"
+
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+static gchar *
+root_path (const gchar *var, const gchar *rel)
+{
+  const gchar *root = g_getenv (var);
+
+  if (!root)
+    {
+      fprintf (stderr, "%s is not set: run the tests through `make check` / `meson test`\n", var);
+      abort ();
+    }
+  return g_build_filename (root, rel, NULL);
+}
+
+gchar *
+stbsim_test_build_path (const gchar *rel)
+{
+  return root_path ("STBSIM_BUILD_ROOT", rel);
+}
+
+gchar *
+stbsim_test_source_path (const gchar *rel)
+{
+  return root_path ("STBSIM_SOURCE_ROOT", rel);
+}
+
+gchar *
+stbsim_test_mkdtemp (const gchar *prefix)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *tmpl = g_strdup_printf ("%s-XXXXXX", prefix ? prefix : "stbsim-test");
+  gchar *dir = g_dir_make_tmp (tmpl, &error);
+
+  ck_assert_msg (dir != NULL, "mkdtemp: %s", error ? error->message : "?");
+  return dir;
+}
+
+void
+stbsim_test_rmtree (const gchar *path)
+{
+  g_autoptr (GDir) dir = NULL;
+  const gchar *name;
+
+  if (!path)
+    return;
+  dir = g_dir_open (path, 0, NULL);
+  if (dir)
+    {
+      while ((name = g_dir_read_name (dir)))
+        {
+          g_autofree gchar *child = g_build_filename (path, name, NULL);
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+            stbsim_test_rmtree (child);
+          else
+            g_unlink (child);
+        }
+    }
+  g_rmdir (path);
+}
+
+typedef struct
+{
+  gboolean fired;
+} Deadline;
+
+static gboolean
+on_deadline (gpointer data)
+{
+  ((Deadline *) data)->fired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+stbsim_test_wait_until (GMainContext *context, gboolean (*done) (gpointer), gpointer data,
+                        gint timeout_ms)
+{
+  Deadline deadline = { FALSE };
+  GSource *timer;
+  gboolean ok;
+
+  if (done (data))
+    return TRUE;
+  timer = g_timeout_source_new ((guint) timeout_ms);
+  g_source_set_callback (timer, on_deadline, &deadline, NULL);
+  g_source_attach (timer, context);
+  while (!(ok = done (data)) && !deadline.fired)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timer);
+  g_source_unref (timer);
+  return ok;
+}
+
+StbsimProc *
+stbsim_test_spawn_ready (const gchar *const *argv, const gchar *name, const gchar *log_path,
+                         gint timeout_ms, gchar **ready_line)
+{
+  g_autoptr (GError) error = NULL;
+  StbsimProcOptions opts = { .name = name, .log_path = log_path, .ready_fd = TRUE };
+  StbsimProc *proc = stbsim_proc_spawn (argv, &opts, &error);
+  gchar *line;
+
+  ck_assert_msg (proc != NULL, "spawn %s: %s", name, error ? error->message : "?");
+  line = stbsim_proc_wait_ready (proc, timeout_ms, &error);
+  if (!line)
+    {
+      g_autofree gchar *log = NULL;
+      if (log_path)
+        g_file_get_contents (log_path, &log, NULL, NULL);
+      ck_abort_msg ("%s not ready: %s\n--- log ---\n%s", name, error->message, log ? log : "");
+    }
+  if (ready_line)
+    *ready_line = line;
+  else
+    g_free (line);
+  return proc;
+}
+
+int
+stbsim_test_run (Suite *suite)
+{
+  SRunner *runner = srunner_create (suite);
+  int failed;
+
+  srunner_run_all (runner, CK_ENV);
+  failed = srunner_ntests_failed (runner);
+  srunner_free (runner);
+  return failed == 0 ? 0 : 1;
+}
+
+gboolean
+stbsim_test_is_root (void)
+{
+  return geteuid () == 0;
+}
