@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (QcopClient, qcop_client, QCOP, CLIENT, GObject)
 
 /*
- * @channel: the channel the message arrived on. For a wildcard registration ("QPE/*") the
+ * @channel: the channel the message arrived on. For a wildcard registration ("QPE/" + star)
  *   library unwraps forwardedMessage(QString,QString,QByteArray), so @channel, @message and
  *   @data are the original ones (the concrete channel, not the pattern).
  * @data: (not nullable): the message data (may be empty).
@@ -65,7 +65,8 @@ void qcop_client_is_registered_async (QcopClient *self, const gchar *channel, gi
                                       gpointer user_data);
 gboolean qcop_client_is_registered_finish (QcopClient *self, GAsyncResult *result,
                                            gboolean *registered, GError **error);
-/* Bounded blocking variant: iterates the client's main context until the answer arrives. */
+/* Bounded blocking variant: iterates the client's main context until the answer arrives.
+ * Not from inside a QcopReceiveFunc (the socket source does not recurse: it would time out). */
 gboolean qcop_client_is_registered_sync (QcopClient *self, const gchar *channel, gint timeout_ms,
                                          gboolean *registered, GError **error);
 

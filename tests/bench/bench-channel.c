@@ -1,0 +1,1102 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "bench-channel"
+
+/*
+ * bench-channel: what the QCOP channel costs, measured in one run (make bench-channel).
+ *
+ * Two processes exchange 64-byte payloads three ways:
+ *   raw    a Unix stream socket between the two, no server, frames of the sizes a QCopSend
+ *          command and a QCopMessage event have (the floor: one hop instead of two);
+ *   qcopd  through stb-qcopd with the QCOP client library (what the STB modules use);
+ *   dbus   through a private dbus-daemon with GDBus (method call Echo(ay) for latency,
+ *          unicast signals for the stream).
+ * Each: ping-pong for latency (one-way = RTT / 2; p50, p99) and a windowed stream for
+ * throughput (the receiver acks every ACK_EVERY messages, the sender keeps at most WINDOW
+ * unacknowledged). Both ends of raw and qcopd run a GLib main loop with non-blocking sockets,
+ * as the modules do, so the comparison isolates the server hop.
+ *
+ * This program is both the driver and, with --role, the far end. Prints a table, ratios and
+ * PASS/MISS against the targets; always exits 0 unless it could not measure at all.
+ */
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "qcop-client.h"
+#include "qcop-wire.h"
+#include "stbsim-proc.h"
+
+#define PAYLOAD 64
+#define ACK_EVERY 2000
+#define WINDOW 16000
+#define WAIT_MS 20000
+
+#define CH_PING "bench/ping"
+#define CH_PONG "bench/pong"
+#define CH_STREAM "bench/stream"
+#define CH_ACK "bench/ack"
+#define MSG_DATA "data(QByteArray)"
+
+#define DBUS_IFACE "org.stbsim.Bench"
+#define DBUS_PATH "/org/stbsim/Bench"
+
+static gint opt_round_trips = 20000;
+static gint opt_stream = 500000;
+static gint opt_dbus_stream = 50000;
+static gint opt_warmup = 1000;
+
+/* ---- statistics ---------------------------------------------------------------------------- */
+
+typedef struct
+{
+  const gchar *name;
+  gboolean ok;
+  gchar *error;
+  gdouble p50_us, p99_us, mean_us; /* one-way */
+  gdouble msgs_per_s;
+  guint n_rt, n_stream;
+} Result;
+
+static gint
+cmp_i64 (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
+
+  return (x > y) - (x < y);
+}
+
+static void
+summarise_rtts (Result *r, GArray *rtts)
+{
+  gdouble sum = 0;
+
+  g_array_sort (rtts, cmp_i64);
+  for (guint i = 0; i < rtts->len; i++)
+    sum += g_array_index (rtts, gint64, i);
+  r->n_rt = rtts->len;
+  r->p50_us = g_array_index (rtts, gint64, rtts->len / 2) / 2000.0;
+  r->p99_us = g_array_index (rtts, gint64, (rtts->len * 99) / 100) / 2000.0;
+  r->mean_us = sum / rtts->len / 2000.0;
+}
+
+/* ---- the driver's side of one exchange, shared by the transports --------------------------- */
+
+typedef struct Driver Driver;
+
+typedef struct
+{
+  void (*send_ping) (Driver *d, const guint8 *payload);
+  void (*send_stream) (Driver *d, const guint8 *payload, guint n); /* n messages */
+  void (*send_end) (Driver *d);
+} TransportOps;
+
+struct Driver
+{
+  const TransportOps *ops;
+  gpointer transport;
+  GMainLoop *loop;
+  guint8 payload[PAYLOAD];
+  /* latency */
+  guint rt_target, rt_done;
+  gint64 t_sent;
+  GArray *rtts;
+  /* stream */
+  guint stream_target, stream_sent, stream_acked;
+  gint64 t_stream_start, t_stream_end;
+  gboolean stream_done;
+  gchar *error;
+};
+
+static void
+driver_fail (Driver *d, const gchar *error)
+{
+  if (!d->error)
+    d->error = g_strdup (error);
+  g_main_loop_quit (d->loop);
+}
+
+static void
+driver_ping (Driver *d)
+{
+  d->t_sent = stbsim_now_ns ();
+  d->ops->send_ping (d, d->payload);
+}
+
+/* A pong arrived. */
+static void
+driver_on_pong (Driver *d)
+{
+  gint64 rtt = stbsim_now_ns () - d->t_sent;
+
+  d->rt_done++;
+  if (d->rt_done > (guint)opt_warmup)
+    g_array_append_val (d->rtts, rtt);
+  if (d->rt_done >= d->rt_target + (guint)opt_warmup)
+    {
+      g_main_loop_quit (d->loop);
+      return;
+    }
+  driver_ping (d);
+}
+
+static void
+driver_fill_window (Driver *d)
+{
+  guint room = WINDOW - (d->stream_sent - d->stream_acked);
+  guint n = MIN (room, d->stream_target - d->stream_sent);
+
+  if (n > 0)
+    {
+      d->ops->send_stream (d, d->payload, n);
+      d->stream_sent += n;
+    }
+  if (d->stream_sent == d->stream_target && n > 0)
+    d->ops->send_end (d);
+}
+
+/* The receiver has seen @total stream messages. */
+static void
+driver_on_ack (Driver *d, guint total)
+{
+  d->stream_acked = MAX (d->stream_acked, total);
+  driver_fill_window (d);
+}
+
+static void
+driver_on_done (Driver *d, guint total)
+{
+  d->t_stream_end = stbsim_now_ns ();
+  d->stream_done = TRUE;
+  if (total != d->stream_target)
+    {
+      g_autofree gchar *msg
+          = g_strdup_printf ("receiver counted %u of %u stream messages", total, d->stream_target);
+      driver_fail (d, msg);
+      return;
+    }
+  g_main_loop_quit (d->loop);
+}
+
+static gboolean
+on_driver_deadline (gpointer data)
+{
+  driver_fail (data, "timed out");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_loop (Driver *d)
+{
+  guint id = g_timeout_add (WAIT_MS * 3, on_driver_deadline, d);
+
+  g_main_loop_run (d->loop);
+  g_source_remove (id);
+}
+
+/* Latency then throughput, on a connected transport. */
+static void
+driver_run (Driver *d, Result *r, guint stream_n)
+{
+  d->loop = g_main_loop_new (NULL, FALSE);
+  d->rtts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; i < PAYLOAD; i++)
+    d->payload[i] = (guint8)i;
+  d->rt_target = (guint)opt_round_trips;
+  driver_ping (d);
+  run_loop (d);
+  if (!d->error)
+    {
+      summarise_rtts (r, d->rtts);
+      d->stream_target = stream_n;
+      d->t_stream_start = stbsim_now_ns ();
+      driver_fill_window (d);
+      run_loop (d);
+    }
+  if (!d->error && d->stream_done)
+    {
+      r->n_stream = stream_n;
+      r->msgs_per_s = stream_n / ((d->t_stream_end - d->t_stream_start) / 1e9);
+      r->ok = TRUE;
+    }
+  else
+    r->error = g_strdup (d->error ? d->error : "stream did not finish");
+  g_array_unref (d->rtts);
+  g_main_loop_unref (d->loop);
+  g_free (d->error);
+}
+
+/* ---- raw: framed Unix socket, GLib main loop on both ends ----------------------------------- */
+
+/* Frame sizes of the QCOP exchange: what the sender writes (QCopSend) and what the receiver
+ * reads (QCopMessage). Byte 8 of a frame says what it is. */
+static gsize raw_cmd_size, raw_event_size;
+
+typedef struct
+{
+  GSocket *socket;
+  GSource *in, *out;
+  GByteArray *inbuf, *outbuf;
+  gsize out_pos;
+  gsize frame_in; /* size of frames this end reads */
+  void (*on_frame) (gpointer user, guint8 kind, const guint8 *frame);
+  gpointer user;
+  gboolean dead;
+} RawConn;
+
+static gboolean on_raw_writable (GSocket *s, GIOCondition c, gpointer data);
+
+static void
+raw_flush (RawConn *c)
+{
+  while (c->out_pos < c->outbuf->len)
+    {
+      gssize n = g_socket_send (c->socket, (gchar *)c->outbuf->data + c->out_pos,
+                                c->outbuf->len - c->out_pos, NULL, NULL);
+      if (n <= 0)
+        break;
+      c->out_pos += (gsize)n;
+    }
+  if (c->out_pos == c->outbuf->len)
+    {
+      g_byte_array_set_size (c->outbuf, 0);
+      c->out_pos = 0;
+    }
+}
+
+static gboolean
+on_raw_writable (GSocket *s, GIOCondition cond, gpointer data)
+{
+  RawConn *c = data;
+
+  raw_flush (c);
+  if (c->outbuf->len > 0)
+    return G_SOURCE_CONTINUE;
+  g_clear_pointer (&c->out, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/* Queue @n frames of @size bytes of kind @kind; written like the QCOP client does: at once
+ * when nothing is pending, else coalesced by the write source. */
+static void
+raw_queue (RawConn *c, guint8 kind, gsize size, guint n, guint32 value)
+{
+  gboolean idle = c->out == NULL && c->outbuf->len == 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint len = c->outbuf->len;
+
+      g_byte_array_set_size (c->outbuf, len + (guint)size);
+      memset (c->outbuf->data + len, 0, size);
+      c->outbuf->data[len + 8] = kind;
+      memcpy (c->outbuf->data + len + 12, &value, sizeof value);
+    }
+  if (idle)
+    raw_flush (c);
+  if (!c->out)
+    {
+      c->out = g_socket_create_source (c->socket, G_IO_OUT, NULL);
+      g_source_set_callback (c->out, G_SOURCE_FUNC (on_raw_writable), c, NULL);
+      g_source_attach (c->out, NULL);
+    }
+}
+
+static gboolean
+on_raw_readable (GSocket *s, GIOCondition cond, gpointer data)
+{
+  RawConn *c = data;
+  guint8 buf[65536];
+  gssize n = g_socket_receive (c->socket, (gchar *)buf, sizeof buf, NULL, NULL);
+  gsize pos = 0;
+
+  if (n <= 0)
+    {
+      c->dead = TRUE;
+      c->on_frame (c->user, 0, NULL);
+      g_clear_pointer (&c->in, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  g_byte_array_append (c->inbuf, buf, (guint)n);
+  while (c->inbuf->len - pos >= c->frame_in)
+    {
+      c->on_frame (c->user, c->inbuf->data[pos + 8], c->inbuf->data + pos);
+      pos += c->frame_in;
+    }
+  g_byte_array_remove_range (c->inbuf, 0, (guint)pos);
+  return G_SOURCE_CONTINUE;
+}
+
+static RawConn *
+raw_conn_new (GSocket *socket, gsize frame_in, void (*on_frame) (gpointer, guint8, const guint8 *),
+              gpointer user)
+{
+  RawConn *c = g_new0 (RawConn, 1);
+
+  c->socket = socket;
+  g_socket_set_blocking (socket, FALSE);
+  c->inbuf = g_byte_array_new ();
+  c->outbuf = g_byte_array_new ();
+  c->frame_in = frame_in;
+  c->on_frame = on_frame;
+  c->user = user;
+  c->in = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (c->in, G_SOURCE_FUNC (on_raw_readable), c, NULL);
+  g_source_attach (c->in, NULL);
+  return c;
+}
+
+static void
+raw_conn_free (RawConn *c)
+{
+  if (c->in)
+    g_source_destroy (c->in);
+  g_clear_pointer (&c->in, g_source_unref);
+  if (c->out)
+    g_source_destroy (c->out);
+  g_clear_pointer (&c->out, g_source_unref);
+  g_byte_array_unref (c->inbuf);
+  g_byte_array_unref (c->outbuf);
+  g_clear_object (&c->socket);
+  g_free (c);
+}
+
+/* far end */
+typedef struct
+{
+  RawConn *conn;
+  GMainLoop *loop;
+  guint32 count;
+} RawEcho;
+
+static void
+on_raw_echo_frame (gpointer user, guint8 kind, const guint8 *frame)
+{
+  RawEcho *e = user;
+
+  switch (kind)
+    {
+      case 0:
+        g_main_loop_quit (e->loop);
+        break;
+      case 'P':
+        raw_queue (e->conn, 'p', raw_cmd_size, 1, 0);
+        break;
+      case 'S':
+        if (++e->count % ACK_EVERY == 0)
+          raw_queue (e->conn, 'A', raw_cmd_size, 1, e->count);
+        break;
+      case 'E':
+        raw_queue (e->conn, 'D', raw_cmd_size, 1, e->count);
+        break;
+      default:
+        break;
+    }
+}
+
+static int
+role_raw_echo (const gchar *path, gint ready_fd)
+{
+  g_autoptr (GSocket) listener
+      = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL);
+  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (path);
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  RawEcho echo = { NULL, loop, 0 };
+  GSocket *peer;
+
+  if (!g_socket_bind (listener, addr, TRUE, NULL) || !g_socket_listen (listener, NULL))
+    return 1;
+  stbsim_ready_notify (ready_fd, "READY raw");
+  peer = g_socket_accept (listener, NULL, NULL);
+  if (!peer)
+    return 1;
+  /* the echo end reads what the driver writes: command-sized frames */
+  echo.conn = raw_conn_new (peer, raw_cmd_size, on_raw_echo_frame, &echo);
+  g_main_loop_run (loop);
+  raw_conn_free (echo.conn);
+  return 0;
+}
+
+/* driver end */
+static void
+raw_send_ping (Driver *d, const guint8 *payload)
+{
+  raw_queue (d->transport, 'P', raw_cmd_size, 1, 0);
+}
+
+static void
+raw_send_stream (Driver *d, const guint8 *payload, guint n)
+{
+  raw_queue (d->transport, 'S', raw_cmd_size, n, 0);
+}
+
+static void
+raw_send_end (Driver *d)
+{
+  raw_queue (d->transport, 'E', raw_cmd_size, 1, 0);
+}
+
+static const TransportOps raw_ops = { raw_send_ping, raw_send_stream, raw_send_end };
+
+static void
+on_raw_driver_frame (gpointer user, guint8 kind, const guint8 *frame)
+{
+  Driver *d = user;
+  guint32 value = 0;
+
+  if (frame)
+    memcpy (&value, frame + 12, sizeof value);
+  switch (kind)
+    {
+      case 0:
+        driver_fail (d, "raw peer closed");
+        break;
+      case 'p':
+        driver_on_pong (d);
+        break;
+      case 'A':
+        driver_on_ack (d, value);
+        break;
+      case 'D':
+        driver_on_done (d, value);
+        break;
+      default:
+        break;
+    }
+}
+
+/* ---- qcopd --------------------------------------------------------------------------------- */
+
+static guint32
+read_u32_data (GBytes *data)
+{
+  guint32 v = 0;
+
+  if (g_bytes_get_size (data) >= 4)
+    memcpy (&v, g_bytes_get_data (data, NULL), 4);
+  return v;
+}
+
+typedef struct
+{
+  QcopClient *client;
+  GMainLoop *loop;
+  guint32 count;
+} QcopEcho;
+
+static void
+on_qcop_echo_message (QcopClient *client, const gchar *channel, const gchar *message, GBytes *data,
+                      gpointer user)
+{
+  QcopEcho *e = user;
+  gsize len;
+  const guint8 *p = g_bytes_get_data (data, &len);
+
+  if (g_str_equal (channel, CH_PING))
+    {
+      qcop_client_send (client, CH_PONG, MSG_DATA, p, len, NULL);
+      return;
+    }
+  if (message[0] == 'd')
+    {
+      if (++e->count % ACK_EVERY == 0)
+        qcop_client_send (client, CH_ACK, "ack(uint)", (guint8 *)&e->count, 4, NULL);
+      return;
+    }
+  qcop_client_send (client, CH_ACK, "done(uint)", (guint8 *)&e->count, 4, NULL); /* end() */
+}
+
+static void
+on_qcop_echo_disconnected (QcopClient *client, const GError *error, gpointer user)
+{
+  g_main_loop_quit (((QcopEcho *)user)->loop);
+}
+
+static int
+role_qcop_echo (const gchar *socket_path, gint ready_fd)
+{
+  g_autoptr (QcopClient) client = qcop_client_new (socket_path, "bench-echo");
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr (GError) error = NULL;
+  QcopEcho echo = { client, loop, 0 };
+  gboolean known;
+
+  if (!qcop_client_connect_sync (client, WAIT_MS, &error))
+    {
+      g_printerr ("bench echo: %s\n", error->message);
+      return 1;
+    }
+  qcop_client_register (client, CH_PING, on_qcop_echo_message, &echo, NULL);
+  qcop_client_register (client, CH_STREAM, on_qcop_echo_message, &echo, NULL);
+  if (!qcop_client_is_registered_sync (client, CH_STREAM, WAIT_MS, &known, &error))
+    return 1;
+  g_signal_connect (client, "disconnected", G_CALLBACK (on_qcop_echo_disconnected), &echo);
+  stbsim_ready_notify (ready_fd, "READY qcop");
+  g_main_loop_run (loop);
+  return 0;
+}
+
+static void
+qcop_send_ping (Driver *d, const guint8 *payload)
+{
+  qcop_client_send (d->transport, CH_PING, MSG_DATA, payload, PAYLOAD, NULL);
+}
+
+static void
+qcop_send_stream (Driver *d, const guint8 *payload, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    qcop_client_send (d->transport, CH_STREAM, MSG_DATA, payload, PAYLOAD, NULL);
+}
+
+static void
+qcop_send_end (Driver *d)
+{
+  qcop_client_send (d->transport, CH_STREAM, "end()", NULL, 0, NULL);
+}
+
+static const TransportOps qcop_ops = { qcop_send_ping, qcop_send_stream, qcop_send_end };
+
+static void
+on_qcop_driver_message (QcopClient *client, const gchar *channel, const gchar *message,
+                        GBytes *data, gpointer user)
+{
+  Driver *d = user;
+
+  if (g_str_equal (channel, CH_PONG))
+    driver_on_pong (d);
+  else if (message[0] == 'a')
+    driver_on_ack (d, read_u32_data (data));
+  else
+    driver_on_done (d, read_u32_data (data));
+}
+
+static void
+on_qcop_driver_disconnected (QcopClient *client, const GError *error, gpointer user)
+{
+  driver_fail (user, error ? error->message : "disconnected");
+}
+
+/* ---- dbus ---------------------------------------------------------------------------------- */
+
+static const gchar dbus_xml[]
+    = "<node><interface name='" DBUS_IFACE "'>"
+      "<method name='Echo'><arg type='ay' direction='in'/><arg type='ay' direction='out'/></method>"
+      "<signal name='Stream'><arg type='ay'/></signal>"
+      "<signal name='End'/>"
+      "<signal name='Ack'><arg type='u'/></signal>"
+      "<signal name='Done'><arg type='u'/></signal>"
+      "</interface></node>";
+
+typedef struct
+{
+  GDBusConnection *conn;
+  GMainLoop *loop;
+  guint32 count;
+} DbusEcho;
+
+static void
+on_dbus_method (GDBusConnection *conn, const gchar *sender, const gchar *path, const gchar *iface,
+                const gchar *method, GVariant *params, GDBusMethodInvocation *invocation,
+                gpointer user)
+{
+  g_dbus_method_invocation_return_value (invocation, params); /* (ay) -> (ay) */
+}
+
+static void
+on_dbus_echo_signal (GDBusConnection *conn, const gchar *sender, const gchar *path,
+                     const gchar *iface, const gchar *signal, GVariant *params, gpointer user)
+{
+  DbusEcho *e = user;
+
+  if (signal[0] == 'S')
+    {
+      if (++e->count % ACK_EVERY == 0)
+        g_dbus_connection_emit_signal (conn, sender, DBUS_PATH, DBUS_IFACE, "Ack",
+                                       g_variant_new ("(u)", e->count), NULL);
+      return;
+    }
+  g_dbus_connection_emit_signal (conn, sender, DBUS_PATH, DBUS_IFACE, "Done",
+                                 g_variant_new ("(u)", e->count), NULL);
+}
+
+static void
+on_dbus_closed (GDBusConnection *conn, gboolean remote, GError *error, gpointer user)
+{
+  g_main_loop_quit (((DbusEcho *)user)->loop);
+}
+
+static int
+role_dbus_echo (const gchar *address, gint ready_fd)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (dbus_xml, NULL);
+  GDBusInterfaceVTable vtable = { on_dbus_method, NULL, NULL };
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autofree gchar *ready = NULL;
+  DbusEcho echo = { NULL, loop, 0 };
+
+  echo.conn = g_dbus_connection_new_for_address_sync (
+      address,
+      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+      NULL, NULL, &error);
+  if (!echo.conn)
+    {
+      g_printerr ("bench dbus echo: %s\n", error->message);
+      return 1;
+    }
+  g_dbus_connection_set_exit_on_close (echo.conn, FALSE);
+  g_dbus_connection_register_object (echo.conn, DBUS_PATH, info->interfaces[0], &vtable, &echo,
+                                     NULL, &error);
+  g_dbus_connection_signal_subscribe (echo.conn, NULL, DBUS_IFACE, NULL, DBUS_PATH, NULL,
+                                      G_DBUS_SIGNAL_FLAGS_NONE, on_dbus_echo_signal, &echo, NULL);
+  g_signal_connect (echo.conn, "closed", G_CALLBACK (on_dbus_closed), &echo);
+  /* The subscription's AddMatch reaches the bus before any later message of ours. */
+  g_dbus_connection_flush_sync (echo.conn, NULL, NULL);
+  {
+    g_autoptr (GVariant) r = g_dbus_connection_call_sync (
+        echo.conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetId",
+        NULL, NULL, G_DBUS_CALL_FLAGS_NONE, WAIT_MS, NULL, NULL);
+  }
+  ready = g_strdup_printf ("READY name=%s", g_dbus_connection_get_unique_name (echo.conn));
+  stbsim_ready_notify (ready_fd, ready);
+  g_main_loop_run (loop);
+  g_object_unref (echo.conn);
+  return 0;
+}
+
+typedef struct
+{
+  GDBusConnection *conn;
+  gchar *peer;
+} DbusDriver;
+
+static void
+on_dbus_echo_reply (GObject *source, GAsyncResult *res, gpointer user)
+{
+  Driver *d = user;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply
+      = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
+
+  if (!reply)
+    {
+      driver_fail (d, error->message);
+      return;
+    }
+  driver_on_pong (d);
+}
+
+static void
+dbus_send_ping (Driver *d, const guint8 *payload)
+{
+  DbusDriver *t = d->transport;
+
+  g_dbus_connection_call (
+      t->conn, t->peer, DBUS_PATH, DBUS_IFACE, "Echo",
+      g_variant_new ("(@ay)", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, payload, PAYLOAD, 1)),
+      G_VARIANT_TYPE ("(ay)"), G_DBUS_CALL_FLAGS_NONE, WAIT_MS, NULL, on_dbus_echo_reply, d);
+}
+
+static void
+dbus_send_stream (Driver *d, const guint8 *payload, guint n)
+{
+  DbusDriver *t = d->transport;
+
+  for (guint i = 0; i < n; i++)
+    g_dbus_connection_emit_signal (
+        t->conn, t->peer, DBUS_PATH, DBUS_IFACE, "Stream",
+        g_variant_new ("(@ay)",
+                       g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, payload, PAYLOAD, 1)),
+        NULL);
+}
+
+static void
+dbus_send_end (Driver *d)
+{
+  DbusDriver *t = d->transport;
+
+  g_dbus_connection_emit_signal (t->conn, t->peer, DBUS_PATH, DBUS_IFACE, "End", NULL, NULL);
+}
+
+static const TransportOps dbus_ops = { dbus_send_ping, dbus_send_stream, dbus_send_end };
+
+static void
+on_dbus_driver_signal (GDBusConnection *conn, const gchar *sender, const gchar *path,
+                       const gchar *iface, const gchar *signal, GVariant *params, gpointer user)
+{
+  guint32 total = 0;
+
+  g_variant_get (params, "(u)", &total);
+  if (signal[0] == 'A')
+    driver_on_ack (user, total);
+  else
+    driver_on_done (user, total);
+}
+
+/* ---- orchestration ------------------------------------------------------------------------- */
+
+static gchar *self_exe;
+static gchar *work_dir;
+
+static StbsimProc *
+spawn_role (const gchar *role, const gchar *arg, gchar **ready, GError **error)
+{
+  const gchar *argv[] = { self_exe, "--role", role, "--arg", arg, NULL };
+  g_autofree gchar *log = g_strdup_printf ("%s/%s.log", work_dir, role);
+  StbsimProcOptions opts = { .name = role, .log_path = log, .ready_fd = TRUE };
+  StbsimProc *proc = stbsim_proc_spawn (argv, &opts, error);
+
+  if (!proc)
+    return NULL;
+  *ready = stbsim_proc_wait_ready (proc, WAIT_MS, error);
+  if (!*ready)
+    {
+      stbsim_proc_free (proc);
+      return NULL;
+    }
+  return proc;
+}
+
+static void
+bench_raw (Result *r)
+{
+  g_autofree gchar *path = g_build_filename (work_dir, "raw.sock", NULL);
+  g_autofree gchar *ready = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StbsimProc) echo = spawn_role ("raw-echo", path, &ready, &error);
+  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (path);
+  GSocket *socket;
+  Driver d = { &raw_ops };
+
+  r->name = "raw";
+  if (!echo)
+    {
+      r->error = g_strdup (error->message);
+      return;
+    }
+  socket
+      = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL);
+  if (!g_socket_connect (socket, addr, NULL, &error))
+    {
+      r->error = g_strdup (error->message);
+      g_object_unref (socket);
+      return;
+    }
+  /* the driver reads what the echo writes back: event-sized frames... the echo writes frames
+   * of the command size too (it is also a sender), so both directions use raw_cmd_size. */
+  d.transport = raw_conn_new (socket, raw_cmd_size, on_raw_driver_frame, &d);
+  driver_run (&d, r, (guint)opt_stream);
+  raw_conn_free (d.transport);
+}
+
+static void
+bench_qcopd (Result *r, gboolean trace)
+{
+  g_autofree gchar *sock = g_build_filename (work_dir, trace ? "qcop-t.sock" : "qcop.sock", NULL);
+  g_autofree gchar *trace_path = g_build_filename (work_dir, "trace.jsonl", NULL);
+  g_autofree gchar *server_exe
+      = g_build_filename (g_getenv ("STBSIM_BUILD_ROOT"), "sim/qcop/stb-qcopd", NULL);
+  g_autofree gchar *log = g_build_filename (work_dir, "stb-qcopd.log", NULL);
+  const gchar *argv_trace[] = { server_exe, "--socket", sock, "--trace", trace_path, NULL };
+  const gchar *argv_plain[] = { server_exe, "--socket", sock, NULL };
+  StbsimProcOptions opts = { .name = "stb-qcopd", .log_path = log, .ready_fd = TRUE };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StbsimProc) server = NULL;
+  g_autoptr (StbsimProc) echo = NULL;
+  g_autoptr (QcopClient) client = NULL;
+  g_autofree gchar *ready = NULL, *ready2 = NULL;
+  Driver d = { &qcop_ops };
+
+  r->name = trace ? "qcopd+trace" : "qcopd";
+  server = stbsim_proc_spawn (trace ? argv_trace : argv_plain, &opts, &error);
+  if (server)
+    ready = stbsim_proc_wait_ready (server, WAIT_MS, &error);
+  if (ready)
+    echo = spawn_role ("qcop-echo", sock, &ready2, &error);
+  if (!echo)
+    {
+      r->error = g_strdup (error->message);
+      return;
+    }
+  client = qcop_client_new (sock, "bench-driver");
+  if (!qcop_client_connect_sync (client, WAIT_MS, &error))
+    {
+      r->error = g_strdup (error->message);
+      return;
+    }
+  qcop_client_register (client, CH_PONG, on_qcop_driver_message, &d, NULL);
+  qcop_client_register (client, CH_ACK, on_qcop_driver_message, &d, NULL);
+  {
+    gboolean known;
+    if (!qcop_client_is_registered_sync (client, CH_ACK, WAIT_MS, &known, &error))
+      {
+        r->error = g_strdup (error->message);
+        return;
+      }
+  }
+  g_signal_connect (client, "disconnected", G_CALLBACK (on_qcop_driver_disconnected), &d);
+  d.transport = client;
+  /* with a trace the server writes two JSON lines per message: stream fewer */
+  driver_run (&d, r, (guint)(trace ? opt_stream / 5 : opt_stream));
+  g_signal_handlers_disconnect_by_data (client, &d);
+  qcop_client_disconnect (client);
+  stbsim_proc_stop (echo, 2000);
+  stbsim_proc_stop (server, 5000);
+}
+
+static void
+child_death_signal (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Private dbus-daemon: started with a temp config, stopped by PID. */
+static gchar *
+start_dbus_daemon (GPid *pid, GError **error)
+{
+  g_autofree gchar *conf = g_build_filename (work_dir, "bus.conf", NULL);
+  g_autofree gchar *text = g_strdup_printf (
+      "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
+      "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+      "<busconfig><type>session</type><listen>unix:dir=%s</listen><auth>EXTERNAL</auth>"
+      "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
+      "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n",
+      work_dir);
+  g_autofree gchar *arg_conf = g_strdup_printf ("--config-file=%s", conf);
+  const gchar *argv[] = { "dbus-daemon", arg_conf, "--print-address", "--nofork", NULL };
+  gint out_fd = -1;
+  GString *line = g_string_new (NULL);
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000LL;
+
+  if (!g_file_set_contents (conf, text, -1, error))
+    return NULL;
+  if (!g_spawn_async_with_pipes (NULL, (gchar **)argv, NULL,
+                                 G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD
+                                     | G_SPAWN_STDERR_TO_DEV_NULL,
+                                 child_death_signal, NULL, pid, NULL, &out_fd, NULL, error))
+    return NULL;
+  while (!strchr (line->str, '\n') && g_get_monotonic_time () < deadline)
+    {
+      GPollFD pfd = { out_fd, G_IO_IN | G_IO_HUP, 0 };
+      gchar buf[256];
+      gssize n;
+
+      if (g_poll (&pfd, 1, 100) <= 0)
+        continue;
+      n = read (out_fd, buf, sizeof buf);
+      if (n <= 0)
+        break;
+      g_string_append_len (line, buf, n);
+    }
+  close (out_fd);
+  if (!strchr (line->str, '\n'))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "dbus-daemon printed no address");
+      kill (*pid, SIGKILL);
+      waitpid (*pid, NULL, 0);
+      g_string_free (line, TRUE);
+      return NULL;
+    }
+  *strchr (line->str, '\n') = '\0';
+  return g_string_free (line, FALSE);
+}
+
+static void
+stop_pid (GPid pid)
+{
+  gint64 until = g_get_monotonic_time () + 2000000;
+
+  kill (pid, SIGTERM);
+  while (waitpid (pid, NULL, WNOHANG) == 0)
+    {
+      if (g_get_monotonic_time () > until)
+        {
+          kill (pid, SIGKILL);
+          waitpid (pid, NULL, 0);
+          return;
+        }
+      g_usleep (10000);
+    }
+}
+
+static void
+bench_dbus (Result *r)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *address = NULL;
+  g_autofree gchar *ready = NULL;
+  g_autoptr (StbsimProc) echo = NULL;
+  DbusDriver t = { NULL, NULL };
+  Driver d = { &dbus_ops, &t };
+  GPid pid = 0;
+
+  r->name = "dbus";
+  address = start_dbus_daemon (&pid, &error);
+  if (address)
+    echo = spawn_role ("dbus-echo", address, &ready, &error);
+  if (echo)
+    t.conn = g_dbus_connection_new_for_address_sync (
+        address,
+        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+            | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+        NULL, NULL, &error);
+  if (!t.conn)
+    {
+      r->error = g_strdup (error->message);
+      if (pid)
+        stop_pid (pid);
+      return;
+    }
+  g_dbus_connection_set_exit_on_close (t.conn, FALSE);
+  t.peer = g_strdup (ready + strlen ("READY name="));
+  g_dbus_connection_signal_subscribe (t.conn, t.peer, DBUS_IFACE, NULL, DBUS_PATH, NULL,
+                                      G_DBUS_SIGNAL_FLAGS_NONE, on_dbus_driver_signal, &d, NULL);
+  g_dbus_connection_flush_sync (t.conn, NULL, NULL);
+  driver_run (&d, r, (guint)opt_dbus_stream);
+  g_dbus_connection_close_sync (t.conn, NULL, NULL);
+  g_object_unref (t.conn);
+  g_free (t.peer);
+  stbsim_proc_stop (echo, 2000);
+  stop_pid (pid);
+}
+
+/* ---- report -------------------------------------------------------------------------------- */
+
+static void
+print_row (const Result *r)
+{
+  if (!r->ok)
+    {
+      printf ("  %-12s  ERROR: %s\n", r->name, r->error ? r->error : "?");
+      return;
+    }
+  printf ("  %-12s %9.1f %9.1f %9.1f %12.0f   (%u round trips, %u streamed)\n", r->name, r->p50_us,
+          r->p99_us, r->mean_us, r->msgs_per_s, r->n_rt, r->n_stream);
+}
+
+static void
+print_target (const gchar *what, gboolean have, gdouble value, const gchar *op, gdouble target,
+              gboolean pass)
+{
+  if (!have)
+    printf ("  %-44s   n/a            target %s %g   MISS (not measured)\n", what, op, target);
+  else
+    printf ("  %-44s %10.2f          target %s %g   %s\n", what, value, op, target,
+            pass ? "PASS" : "MISS");
+}
+
+static void
+report (const Result *raw, const Result *qcop, const Result *qcop_trace, const Result *dbus)
+{
+  gboolean rq = raw->ok && qcop->ok, dq = dbus->ok && qcop->ok;
+  gdouble r1 = rq ? qcop->p50_us / raw->p50_us : 0, r2 = dq ? dbus->p50_us / qcop->p50_us : 0;
+
+  printf ("\nbench-channel: %d-byte payloads, one-way latency = RTT/2, %d warm-up round trips\n",
+          PAYLOAD, opt_warmup);
+  printf ("  %-12s %9s %9s %9s %12s\n", "path", "p50 us", "p99 us", "mean us", "msg/s");
+  print_row (raw);
+  print_row (qcop);
+  print_row (qcop_trace);
+  print_row (dbus);
+  printf ("\ntargets:\n");
+  print_target ("qcopd p50 / raw p50", rq, r1, "<=", 2.5, r1 <= 2.5);
+  print_target ("dbus p50 / qcopd p50", dq, r2, ">=", 3.0, r2 >= 3.0);
+  print_target ("qcopd throughput (msg/s)", qcop->ok, qcop->msgs_per_s, ">=", 200000,
+                qcop->msgs_per_s >= 200000);
+  if (qcop_trace->ok)
+    printf ("  (with --trace: p50 %.1f us = %.2fx raw, %.0f msg/s)\n", qcop_trace->p50_us,
+            raw->ok ? qcop_trace->p50_us / raw->p50_us : 0, qcop_trace->msgs_per_s);
+  fflush (stdout);
+}
+
+static void
+compute_frame_sizes (void)
+{
+  g_autoptr (GByteArray) b = g_byte_array_new ();
+  guint8 payload[PAYLOAD] = { 0 };
+
+  qcop_wire_encode_send (b, CH_STREAM, MSG_DATA, payload, PAYLOAD, NULL);
+  raw_cmd_size = b->len;
+  g_byte_array_set_size (b, 0);
+  qcop_wire_encode_qcop_message (b, FALSE, CH_STREAM, MSG_DATA, payload, PAYLOAD, NULL);
+  raw_event_size = b->len;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree gchar *role = NULL, *arg = NULL;
+  gint ready_fd = -1;
+  GOptionEntry entries[]
+      = { { "role", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &role, "far end role", "ROLE" },
+          { "arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &arg, "role argument", "ARG" },
+          { "ready-fd", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &ready_fd, "ready fd", "N" },
+          { "round-trips", 'r', 0, G_OPTION_ARG_INT, &opt_round_trips, "Round trips (20000)", "N" },
+          { "stream", 's', 0, G_OPTION_ARG_INT, &opt_stream, "Streamed messages (500000)", "N" },
+          { "dbus-stream", 0, 0, G_OPTION_ARG_INT, &opt_dbus_stream, "dbus streamed (50000)", "N" },
+          { "warmup", 'w', 0, G_OPTION_ARG_INT, &opt_warmup, "Warm-up round trips (1000)", "N" },
+          { NULL } };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- QCOP channel latency/throughput");
+  g_autoptr (GError) error = NULL;
+  Result raw = { 0 }, qcop = { 0 }, qcop_trace = { 0 }, dbus = { 0 };
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("bench-channel: %s\n", error->message);
+      return 2;
+    }
+  compute_frame_sizes ();
+  signal (SIGPIPE, SIG_IGN);
+  if (role && g_str_equal (role, "raw-echo"))
+    return role_raw_echo (arg, ready_fd);
+  if (role && g_str_equal (role, "qcop-echo"))
+    return role_qcop_echo (arg, ready_fd);
+  if (role && g_str_equal (role, "dbus-echo"))
+    return role_dbus_echo (arg, ready_fd);
+  if (!g_getenv ("STBSIM_BUILD_ROOT"))
+    {
+      g_printerr ("bench-channel: STBSIM_BUILD_ROOT is not set; run via make bench-channel\n");
+      return 2;
+    }
+  self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  work_dir = g_dir_make_tmp ("bench-channel-XXXXXX", &error);
+  if (!work_dir)
+    {
+      g_printerr ("bench-channel: %s\n", error->message);
+      return 2;
+    }
+  printf ("bench-channel: frames %zu B (QCopSend) / %zu B (QCopMessage); window %d, ack every %d\n",
+          raw_cmd_size, raw_event_size, WINDOW, ACK_EVERY);
+  bench_raw (&raw);
+  bench_qcopd (&qcop, FALSE);
+  bench_qcopd (&qcop_trace, TRUE);
+  bench_dbus (&dbus);
+  report (&raw, &qcop, &qcop_trace, &dbus);
+  {
+    g_autoptr (GDir) dir = g_dir_open (work_dir, 0, NULL);
+    const gchar *name;
+    while (dir && (name = g_dir_read_name (dir)))
+      {
+        g_autofree gchar *p = g_build_filename (work_dir, name, NULL);
+        g_unlink (p);
+      }
+    g_rmdir (work_dir);
+  }
+  g_free (raw.error);
+  g_free (qcop.error);
+  g_free (qcop_trace.error);
+  g_free (dbus.error);
+  g_free (work_dir);
+  g_free (self_exe);
+  return 0;
+}
