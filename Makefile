@@ -7,6 +7,7 @@
 #   make check      build with ASan+UBSan (build/check) and run every test suite
 #   make bench      all benchmarks (bench-channel, bench-media, ...), non-sanitized build
 #   make coverage   tests with --coverage, gcovr summary + HTML in build/coverage/
+#   make ims        start a Kamailio IMS core in the foreground (IMS_ARGS=...)
 #   make clean      remove build/
 
 BUILD_ROOT   ?= build
@@ -20,7 +21,7 @@ TESTS        ?=
 # Extra arguments for the main job, e.g. RUN_ARGS="--dut voip='/opt/vendor/voip --qcop %s'".
 RUN_ARGS     ?=
 
-.PHONY: all deps run check bench bench-channel bench-media bench-switch coverage clean format format-check
+.PHONY: all deps run check bench bench-channel bench-media coverage clean format format-check ims
 
 all: deps $(BUILDDIR)/build.ninja
 	$(MESON) compile -C $(BUILDDIR)
@@ -51,6 +52,11 @@ bench-channel: all
 
 bench-media: all
 	$(MESON) test -C $(BUILDDIR) --benchmark --suite media --verbose
+
+# A Kamailio IMS core for people: `make ims IMS_ARGS="--run-dir /tmp/ims"` (Ctrl-C stops it).
+IMS_ARGS ?= --run-dir $(BUILD_ROOT)/ims-run
+ims: all
+	$(BUILDDIR)/sim/ims/stbsim-ims $(IMS_ARGS)
 
 coverage: deps $(COVDIR)/build.ninja
 	$(MESON) compile -C $(COVDIR)

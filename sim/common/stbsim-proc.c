@@ -30,6 +30,7 @@ typedef struct
 {
   gint log_fd;
   gint ready_wr;
+  int death_signal;
 } ChildSetup;
 
 static void
@@ -39,7 +40,7 @@ child_setup (gpointer data)
 
   /* Async-signal-safe calls only. */
   setpgid (0, 0);
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  prctl (PR_SET_PDEATHSIG, cs->death_signal);
   if (cs->log_fd >= 0)
     {
       dup2 (cs->log_fd, STDOUT_FILENO);
@@ -109,7 +110,7 @@ stbsim_proc_spawn (const gchar *const *argv, const StbsimProcOptions *options, G
   StbsimProcOptions defaults = { 0 };
   g_autoptr (GPtrArray) args = g_ptr_array_new ();
   g_auto (GStrv) envp = NULL;
-  ChildSetup cs = { -1, -1 };
+  ChildSetup cs = { -1, -1, SIGKILL };
   gint pipefd[2] = { -1, -1 };
   GSpawnFlags flags = G_SPAWN_DO_NOT_REAP_CHILD;
   StbsimProc *proc;
@@ -119,6 +120,8 @@ stbsim_proc_spawn (const gchar *const *argv, const StbsimProcOptions *options, G
   g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
   if (!options)
     options = &defaults;
+  if (options->death_signal > 0)
+    cs.death_signal = options->death_signal;
 
   for (guint i = 0; argv[i]; i++)
     g_ptr_array_add (args, (gpointer) argv[i]);
@@ -211,6 +214,9 @@ stbsim_proc_poll_exit (StbsimProc *proc, gint *wait_status)
         {
           proc->exited = TRUE;
           proc->wait_status = st;
+          /* Whatever the leader left in its group goes with it. Only now: once reaped, the
+           * id may be reused, so the group is never signalled again. */
+          kill (-proc->pid, SIGKILL);
         }
     }
   if (proc->exited && wait_status)
@@ -324,20 +330,13 @@ stbsim_proc_stop (StbsimProc *proc, gint timeout_ms)
   gint64 deadline;
 
   if (stbsim_proc_poll_exit (proc, NULL))
-    {
-      /* The leader is gone; make sure nothing of its group lingers. */
-      kill (-proc->pid, SIGKILL);
-      return proc->wait_status;
-    }
+    return proc->wait_status;
   stbsim_proc_signal (proc, SIGTERM);
   deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   while (g_get_monotonic_time () < deadline)
     {
       if (stbsim_proc_poll_exit (proc, NULL))
-        {
-          kill (-proc->pid, SIGKILL);
-          return proc->wait_status;
-        }
+        return proc->wait_status;
       g_usleep (2000);
     }
   g_message ("%s (pid %d) ignored SIGTERM for %d ms; killing it", proc->name, (int) proc->pid,
@@ -346,6 +345,7 @@ stbsim_proc_stop (StbsimProc *proc, gint timeout_ms)
   kill (proc->pid, SIGKILL);
   if (waitpid (proc->pid, &proc->wait_status, 0) == proc->pid)
     proc->exited = TRUE;
+  kill (-proc->pid, SIGKILL);
   return -1;
 }
 

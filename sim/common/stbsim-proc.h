@@ -39,6 +39,8 @@ typedef struct
   const gchar *cwd;        /* NULL = inherit */
   gboolean ready_fd;       /* pass "--ready-fd 3" appended to argv and read fd 3 */
   const gchar *const *env; /* extra KEY=VALUE entries added to the inherited environment */
+  int death_signal;        /* PR_SET_PDEATHSIG signal; 0 = SIGKILL. A child that forks workers
+                            * of its own (kamailio) wants SIGTERM, so it can stop them. */
 } StbsimProcOptions;
 
 /* Spawn @argv (argv[0] searched in PATH if it has no '/'). (transfer full). */

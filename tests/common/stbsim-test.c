@@ -71,6 +71,12 @@ typedef struct
 } Deadline;
 
 static gboolean
+on_tick (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
 on_deadline (gpointer data)
 {
   ((Deadline *) data)->fired = TRUE;
@@ -82,7 +88,7 @@ stbsim_test_wait_until (GMainContext *context, gboolean (*done) (gpointer), gpoi
                         gint timeout_ms)
 {
   Deadline deadline = { FALSE };
-  GSource *timer;
+  GSource *timer, *tick;
   gboolean ok;
 
   if (done (data))
@@ -90,8 +96,15 @@ stbsim_test_wait_until (GMainContext *context, gboolean (*done) (gpointer), gpoi
   timer = g_timeout_source_new ((guint) timeout_ms);
   g_source_set_callback (timer, on_deadline, &deadline, NULL);
   g_source_attach (timer, context);
+  /* Conditions that no source signals (a child exiting, a file growing) are re-checked
+   * every 10 ms. */
+  tick = g_timeout_source_new (10);
+  g_source_set_callback (tick, on_tick, NULL, NULL);
+  g_source_attach (tick, context);
   while (!(ok = done (data)) && !deadline.fired)
     g_main_context_iteration (context, TRUE);
+  g_source_destroy (tick);
+  g_source_unref (tick);
   g_source_destroy (timer);
   g_source_unref (timer);
   return ok;
@@ -111,9 +124,15 @@ stbsim_test_spawn_ready (const gchar *const *argv, const gchar *name, const gcha
   if (!line)
     {
       g_autofree gchar *log = NULL;
-      if (log_path)
-        g_file_get_contents (log_path, &log, NULL, NULL);
-      ck_abort_msg ("%s not ready: %s\n--- log ---\n%s", name, error->message, log ? log : "");
+      gsize len = 0;
+      const gchar *tail = "";
+      /* libcheck cannot carry long failure messages: print the log, cite its tail. */
+      if (log_path && g_file_get_contents (log_path, &log, &len, NULL))
+        {
+          fprintf (stderr, "--- %s log (%s) ---\n%s\n--- end ---\n", name, log_path, log);
+          tail = len > 600 ? log + len - 600 : log;
+        }
+      ck_abort_msg ("%s not ready: %s; log tail: %s", name, error->message, tail);
     }
   if (ready_line)
     *ready_line = line;

@@ -91,5 +91,31 @@ gboolean stb_sip_reject (StbSip *sip, guint call_id, guint status, GError **erro
 /* BYE an established call, CANCEL an outgoing one that is still ringing. */
 gboolean stb_sip_hangup (StbSip *sip, guint call_id, GError **error);
 
+/* Behaviour notes (implementation, sim/stb/voip/stb-sip.c):
+ * - registration: fires on every change (unregistered <-> registered) and on every failed
+ *   attempt while unregistered (one per backoff retry: 1, 2, 4 .. 30 s). Successful
+ *   refreshes (nua refreshes before expiry) do not fire; see stb_sip_get_registrations().
+ *   Wrong password: status 403 (the IMS core) or 401 (a second challenge); no registrar
+ *   listening: 503 at once (ICMP port unreachable on loopback).
+ * - call_state: every call ends with exactly one of CANCELLED, ENDED_REMOTE, ENDED_LOCAL,
+ *   FAILED; the call id is invalid after that callback. ENDED_LOCAL after a reject carries
+ *   the reject status; after a CANCEL of an outgoing call, 487.
+ * - stb_sip_hangup() on an incoming call that was not answered rejects it with 480.
+ * - message: reported from inside sofia's transport as the datagram is sent / received
+ *   (retransmissions included), so it must not call stb_sip_* functions. Sofia's log is
+ *   process-global: only the most recently created StbSip reports messages.
+ * - stb_sip_free(): BYE / CANCEL / 480 for live calls (bounded 1 s), un-REGISTER (bounded
+ *   1 s), nua shutdown (bounded 2 s). During free only `message` fires. Do not call it from
+ *   inside a StbSip callback (it iterates the main context).
+ */
+
+/* Additions (stb-sip work): */
+/* Number of successful REGISTER transactions so far (initial, refreshes and re-registrations
+ * after a failure). The `registration` callback fires only on changes (and on every failed
+ * attempt while unregistered); this counter lets a caller see refreshes. */
+guint stb_sip_get_registrations (StbSip *sip);
+/* SIP Call-ID of call @call_id, or NULL when unknown yet / no such call. (transfer none) */
+const gchar *stb_sip_get_sip_call_id (StbSip *sip, guint call_id);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StbSip, stb_sip_free)
 G_END_DECLS

@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "ims"
+
+#include "ims-error.h"
+
+G_DEFINE_QUARK (ims - error - quark, ims_error)
