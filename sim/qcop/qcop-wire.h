@@ -57,8 +57,8 @@ typedef enum
 /* One decoded command or event. Only the fields of its type are set; the rest are 0/NULL. */
 typedef struct
 {
-  gint32 type;       /* QcopCommandType or QcopEventType, per the decoder used */
-  gsize wire_size;   /* bytes the item occupied on the wire */
+  gint32 type;     /* QcopCommandType or QcopEventType, per the decoder used */
+  gsize wire_size; /* bytes the item occupied on the wire */
   /* Create: count. Creation: objectid, count. */
   gint32 count;
   gint32 objectid;
@@ -80,6 +80,10 @@ typedef struct
 } QcopWireItem;
 
 void qcop_wire_item_clear (QcopWireItem *item);
+/* QString::toLatin1() of @utf8 as UTF-8 text: every QChar above U+00FF becomes '?' (a
+ * character outside the BMP, two QChars, becomes "??"), invalid bytes too. What a Qt server
+ * puts in a QCopMessage for a non-Latin-1 channel or message. (transfer full) */
+gchar *qcop_wire_latin1_lossy (const gchar *utf8);
 const gchar *qcop_command_type_to_string (gint32 type);
 const gchar *qcop_event_type_to_string (gint32 type);
 
@@ -99,9 +103,9 @@ gboolean qcop_wire_encode_connected (GByteArray *out, gint32 client_id, const gc
                                      GError **error);
 void qcop_wire_encode_creation (GByteArray *out, gint32 objectid, gint32 count);
 void qcop_wire_encode_max_window_rect (GByteArray *out, gint32 window, const gint32 rect[4]);
-gboolean qcop_wire_encode_qcop_message (GByteArray *out, gboolean is_response,
-                                        const gchar *channel, const gchar *message,
-                                        const guint8 *data, gsize len, GError **error);
+gboolean qcop_wire_encode_qcop_message (GByteArray *out, gboolean is_response, const gchar *channel,
+                                        const gchar *message, const guint8 *data, gsize len,
+                                        GError **error);
 
 /* ---- decoding: try to decode one item at the start of @buf.
  * Returns the number of bytes consumed (> 0) and fills @item; 0 when @buf holds only part of

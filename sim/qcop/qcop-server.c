@@ -1,0 +1,983 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE /* struct ucred, accept4 */
+#define G_LOG_DOMAIN "qcop-server"
+
+#include "qcop-server.h"
+
+#include "qcop-datastream.h"
+#include "qcop-server-private.h"
+#include "qcop-trace.h"
+#include "qcop-wire.h"
+
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/*
+ * Semantics follow Qt 4.8's QWSServerPrivate (_q_newConnection, doClient, invokeCreate) and
+ * QCopChannel (registerChannel, detach, answer) in src/gui/embedded/; see DESIGN.md §2.
+ *
+ * Ownership: the server owns its clients (by id) and channels (by name). A client that must go
+ * away while the server is iterating (a recipient overflowing during a fan-out, a sender whose
+ * next item is malformed) is closed at once and marked dead; dead clients are skipped by
+ * deliveries and freed (detached from every channel) at the end of the current dispatch.
+ */
+
+#define READ_CHUNK (64 * 1024)
+#define MAX_READS_PER_DISPATCH 4
+#define MAX_ACCEPTS_PER_DISPATCH 64
+#define PREALLOCATED_OBJECT_IDS 30 /* Qt's _q_newConnection: QWSCreateCommand cmd(30) */
+#define MAX_CREATE_COUNT 65536
+#define FORWARDED_MESSAGE "forwardedMessage(QString,QString,QByteArray)"
+
+typedef struct _Client Client;
+
+typedef struct
+{
+  gchar *name;
+  GPtrArray *clients;    /* Client*, registration order */
+  GPatternSpec *pattern; /* non-NULL when the name holds '*' */
+} Channel;
+
+struct _Client
+{
+  QcopServer *server;
+  gint32 id;
+  gint fd;
+  gint64 pid;
+  guint32 uid;
+  gchar *app;
+  GSource *in_source;
+  GSource *out_source;
+  GByteArray *in;
+  GByteArray *out;
+  gsize out_off;
+  GPtrArray *channels; /* Channel* this client registered on */
+  gboolean dirty;
+  gboolean dead;
+  gboolean peer_gone; /* writes fail (EPIPE): only its remaining input still counts */
+  gsize undelivered;  /* bytes of events it went away without */
+};
+
+struct _QcopServer
+{
+  GMainContext *context;
+  gchar *socket_path;
+  gchar *display_spec;
+  gint32 screen[4];
+  gint listen_fd;
+  gboolean bound; /* the socket file is ours to unlink */
+  GSource *listen_source;
+  guint32 uid;
+  GArray *allow_uids;
+  gsize max_queue;
+  gint32 next_object_id;
+  GHashTable *clients;  /* id -> Client* (owned) */
+  GHashTable *channels; /* name -> Channel* (owned) */
+  GPtrArray *patterns;  /* Channel* with a pattern, registration order */
+  GPtrArray *dirty;     /* Client* with output queued in this dispatch */
+  GPtrArray *dead;      /* Client* closed, to be freed */
+  QcopTrace *trace;
+  GSource *trace_idle;
+  QcopServerStats stats;
+};
+
+/* What one delivered event was, for the trace. */
+typedef struct
+{
+  gint32 type;
+  const gchar *channel;
+  const gchar *message;
+  const guint8 *data;
+  gsize len;
+  gboolean is_response;
+} EventInfo;
+
+static void drop_client (Client *c, const gchar *reason);
+static void close_client (Client *c, const gchar *type, const gchar *reason);
+
+/* ---- trace ------------------------------------------------------------------------------ */
+
+static void
+trace_client_fields (QcopTrace *t, Client *c, const gchar *app)
+{
+  qcop_trace_add_int (t, "client", c->id);
+  qcop_trace_add_str (t, "app", app ? app : c->app);
+  qcop_trace_add_int (t, "pid", c->pid);
+}
+
+static void
+trace_lifecycle (Client *c, const gchar *type, const gchar *reason)
+{
+  QcopTrace *t = c->server->trace;
+
+  if (!qcop_trace_is_active (t))
+    return;
+  qcop_trace_begin (t, "client", type);
+  trace_client_fields (t, c, NULL);
+  if (g_str_equal (type, "connect"))
+    qcop_trace_add_int (t, "uid", c->uid);
+  qcop_trace_add_str (t, "reason", reason);
+  qcop_trace_end (t);
+}
+
+static void
+trace_command (Client *c, const QcopWireItem *item)
+{
+  QcopTrace *t = c->server->trace;
+
+  if (!qcop_trace_is_active (t))
+    return;
+  qcop_trace_begin (t, "cmd", qcop_command_type_to_string (item->type));
+  trace_client_fields (t, c, item->name); /* Identify: the name it announces */
+  if (item->type == QCOP_CMD_CREATE)
+    qcop_trace_add_int (t, "count", item->count);
+  qcop_trace_add_str (t, "channel", item->channel);
+  qcop_trace_add_str (t, "message", item->message);
+  if (item->data != NULL)
+    {
+      gsize n = 0;
+      const guint8 *p = g_bytes_get_data (item->data, &n);
+      qcop_trace_add_hex (t, "data", p, n);
+    }
+  qcop_trace_end (t);
+}
+
+static void
+trace_event (Client *c, const EventInfo *ev)
+{
+  QcopTrace *t = c->server->trace;
+
+  if (!qcop_trace_is_active (t))
+    return;
+  qcop_trace_begin (t, "event", qcop_event_type_to_string (ev->type));
+  trace_client_fields (t, c, NULL);
+  if (ev->type == QCOP_EVENT_QCOP_MESSAGE)
+    {
+      qcop_trace_add_str (t, "channel", ev->channel);
+      qcop_trace_add_str (t, "message", ev->message);
+      qcop_trace_add_hex (t, "data", ev->data, ev->len);
+      qcop_trace_add_bool (t, "is_response", ev->is_response);
+    }
+  qcop_trace_end (t);
+}
+
+static gboolean
+on_trace_idle (gpointer data)
+{
+  QcopServer *self = data;
+  g_autoptr (GError) error = NULL;
+
+  if (!qcop_trace_flush (self->trace, &error))
+    g_message ("%s", error->message);
+  g_clear_pointer (&self->trace_idle, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/* Flush the trace once the loop has nothing better to do (the 64 KiB threshold covers a
+ * loop that never idles). */
+static void
+schedule_trace_flush (QcopServer *self)
+{
+  if (self->trace_idle != NULL || !qcop_trace_has_pending (self->trace))
+    return;
+  self->trace_idle = g_idle_source_new ();
+  g_source_set_priority (self->trace_idle, G_PRIORITY_LOW);
+  g_source_set_callback (self->trace_idle, on_trace_idle, self, NULL);
+  g_source_set_static_name (self->trace_idle, "qcop-server trace flush");
+  g_source_attach (self->trace_idle, self->context);
+}
+
+/* ---- channels --------------------------------------------------------------------------- */
+
+static void
+channel_free (Channel *ch)
+{
+  g_ptr_array_unref (ch->clients);
+  g_clear_pointer (&ch->pattern, g_pattern_spec_free);
+  g_free (ch->name);
+  g_free (ch);
+}
+
+static gboolean
+channel_is_registered (QcopServer *self, const gchar *name)
+{
+  Channel *ch = g_hash_table_lookup (self->channels, name);
+
+  return ch != NULL && ch->clients->len > 0;
+}
+
+static void
+register_channel (Client *c, const gchar *name)
+{
+  QcopServer *self = c->server;
+  Channel *ch = g_hash_table_lookup (self->channels, name);
+
+  if (ch == NULL)
+    {
+      ch = g_new0 (Channel, 1);
+      ch->name = g_strdup (name);
+      ch->clients = g_ptr_array_new ();
+      if (strchr (name, '*') != NULL)
+        {
+          ch->pattern = g_pattern_spec_new (name);
+          g_ptr_array_add (self->patterns, ch);
+        }
+      g_hash_table_insert (self->channels, ch->name, ch);
+    }
+  if (g_ptr_array_find (ch->clients, c, NULL))
+    return; /* once per (client, name) */
+  g_ptr_array_add (ch->clients, c);
+  g_ptr_array_add (c->channels, ch);
+  g_debug ("client %d registered on \"%s\" (%u listeners)", c->id, name, ch->clients->len);
+}
+
+static void
+unregister_channel (Client *c, Channel *ch)
+{
+  QcopServer *self = c->server;
+
+  g_ptr_array_remove (ch->clients, c);
+  g_ptr_array_remove (c->channels, ch);
+  if (ch->clients->len > 0)
+    return;
+  if (ch->pattern != NULL)
+    g_ptr_array_remove (self->patterns, ch);
+  g_hash_table_remove (self->channels, ch->name); /* frees ch */
+}
+
+static void
+detach_all (Client *c)
+{
+  while (c->channels->len > 0)
+    unregister_channel (c, g_ptr_array_index (c->channels, c->channels->len - 1));
+}
+
+/* ---- output ----------------------------------------------------------------------------- */
+
+static gboolean on_client_writable (gint fd, GIOCondition cond, gpointer data);
+
+static void
+watch_writable (Client *c, gboolean on)
+{
+  if (on && c->out_source == NULL)
+    {
+      c->out_source = g_unix_fd_source_new (c->fd, G_IO_OUT);
+      g_source_set_callback (c->out_source, G_SOURCE_FUNC (on_client_writable), c, NULL);
+      g_source_set_static_name (c->out_source, "qcop-server client out");
+      g_source_attach (c->out_source, c->server->context);
+    }
+  else if (!on && c->out_source != NULL)
+    {
+      g_source_destroy (c->out_source);
+      g_clear_pointer (&c->out_source, g_source_unref);
+    }
+}
+
+static gsize
+pending_out (Client *c)
+{
+  return c->out->len - c->out_off;
+}
+
+/* Write as much of the queue as the socket takes, in one send() when it takes it all. */
+static void
+flush_client (Client *c)
+{
+  while (!c->dead && pending_out (c) > 0)
+    {
+      gssize n
+          = send (c->fd, c->out->data + c->out_off, pending_out (c), MSG_NOSIGNAL | MSG_DONTWAIT);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        break;
+      if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+        {
+          /* The peer has closed. It may still have sent commands we have not read yet (a
+           * "send and exit" client): keep reading until EOF, stop writing. */
+          g_debug ("client %d: peer closed, %" G_GSIZE_FORMAT " bytes undelivered", c->id,
+                   pending_out (c));
+          c->peer_gone = TRUE;
+          c->undelivered += pending_out (c);
+          g_byte_array_set_size (c->out, 0);
+          c->out_off = 0;
+          break;
+        }
+      if (n < 0)
+        {
+          g_autofree gchar *reason = g_strdup_printf ("write failed: %s", g_strerror (errno));
+          drop_client (c, reason);
+          return;
+        }
+      c->out_off += (gsize)n;
+    }
+  if (c->dead)
+    return;
+  if (pending_out (c) == 0)
+    {
+      if (c->out->len > 256 * 1024)
+        {
+          /* give a burst's memory back */
+          g_byte_array_unref (c->out);
+          c->out = g_byte_array_new ();
+        }
+      g_byte_array_set_size (c->out, 0);
+      c->out_off = 0;
+      watch_writable (c, FALSE);
+      return;
+    }
+  if (c->out_off > 64 * 1024 && c->out_off > c->out->len / 2)
+    {
+      g_byte_array_remove_range (c->out, 0, (guint)c->out_off);
+      c->out_off = 0;
+    }
+  watch_writable (c, TRUE);
+}
+
+static void
+flush_dirty (QcopServer *self)
+{
+  for (guint i = 0; i < self->dirty->len; i++)
+    {
+      Client *c = g_ptr_array_index (self->dirty, i);
+
+      c->dirty = FALSE;
+      flush_client (c);
+    }
+  g_ptr_array_set_size (self->dirty, 0);
+}
+
+/* Queue encoded event bytes for @c (written at the end of the dispatch). */
+static void
+deliver (Client *c, const guint8 *bytes, gsize len, const EventInfo *ev)
+{
+  QcopServer *self = c->server;
+
+  if (c->dead)
+    return;
+  if (c->peer_gone)
+    {
+      c->undelivered += len;
+      return;
+    }
+  if (pending_out (c) + len > self->max_queue)
+    flush_client (c);
+  if (c->dead)
+    return;
+  if (pending_out (c) + len > self->max_queue)
+    {
+      g_autofree gchar *reason
+          = g_strdup_printf ("send queue would exceed %" G_GSIZE_FORMAT " bytes (%" G_GSIZE_FORMAT
+                             " pending): the client stopped reading",
+                             self->max_queue, pending_out (c));
+      drop_client (c, reason);
+      return;
+    }
+  g_byte_array_append (c->out, bytes, (guint)len);
+  if (ev->type == QCOP_EVENT_QCOP_MESSAGE)
+    self->stats.messages_delivered++;
+  trace_event (c, ev);
+  if (!c->dirty)
+    {
+      c->dirty = TRUE;
+      g_ptr_array_add (self->dirty, c);
+    }
+}
+
+/* Encode one QCopMessage (names as Qt's toLatin1 makes them) and queue it for @c. */
+static void
+send_qcop_message (Client *c, const gchar *channel, const gchar *message, const guint8 *data,
+                   gsize len, gboolean is_response)
+{
+  g_autofree gchar *l1_channel = qcop_wire_latin1_lossy (channel);
+  g_autofree gchar *l1_message = qcop_wire_latin1_lossy (message);
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  EventInfo ev = { QCOP_EVENT_QCOP_MESSAGE, l1_channel, l1_message, data, len, is_response };
+
+  if (!qcop_wire_encode_qcop_message (out, is_response, l1_channel, l1_message, data, len, &error))
+    {
+      g_message ("not delivering \"%s\" %s to client %d: %s", channel, message, c->id,
+                 error->message);
+      return;
+    }
+  deliver (c, out->data, out->len, &ev);
+}
+
+/* ---- QCOP semantics --------------------------------------------------------------------- */
+
+static gchar *
+read_channel_arg (GBytes *data)
+{
+  QcopDsReader reader;
+  gsize n = 0;
+  const guint8 *p = g_bytes_get_data (data, &n);
+  gchar *name = NULL;
+
+  qcop_ds_reader_init (&reader, p, n);
+  /* Qt's QDataStream leaves the string empty on bad input: so do we */
+  if (!qcop_ds_read_string (&reader, &name, NULL) || name == NULL)
+    return g_strdup ("");
+  return name;
+}
+
+/* The "" channel: QCopChannel::answer's internal commands. */
+static void
+answer_internal (Client *c, const gchar *message, GBytes *data)
+{
+  gsize n = 0;
+  const guint8 *p = g_bytes_get_data (data, &n);
+
+  if (g_str_equal (message, "isRegistered()"))
+    {
+      g_autofree gchar *name = read_channel_arg (data);
+      gboolean known = channel_is_registered (c->server, name);
+
+      send_qcop_message (c, "", known ? "known" : "unknown", p, n, TRUE);
+    }
+  else if (g_str_equal (message, "detach()"))
+    {
+      g_autofree gchar *name = read_channel_arg (data);
+      Channel *ch = g_hash_table_lookup (c->server->channels, name);
+
+      if (ch != NULL && g_ptr_array_find (ch->clients, c, NULL))
+        unregister_channel (c, ch);
+    }
+  else
+    {
+      g_message ("client %d (%s): unknown internal command \"%s\", answering \"bad\"", c->id,
+                 c->app ? c->app : "?", message);
+      send_qcop_message (c, "", "bad", p, n, FALSE);
+    }
+}
+
+/* Deliver to every pattern registrant whose pattern matches @channel, as Qt does. */
+static void
+forward_to_patterns (QcopServer *self, const gchar *channel, const gchar *message,
+                     const guint8 *data, gsize len)
+{
+  g_autoptr (GByteArray) fwd = NULL;
+
+  for (guint i = 0; i < self->patterns->len; i++)
+    {
+      Channel *pat = g_ptr_array_index (self->patterns, i);
+
+      if (!g_pattern_spec_match_string (pat->pattern, channel))
+        continue;
+      if (fwd == NULL)
+        {
+          fwd = g_byte_array_new ();
+          qcop_ds_write_string (fwd, channel);
+          qcop_ds_write_string (fwd, message);
+          qcop_ds_write_bytes (fwd, len > 0 ? data : (const guint8 *)"", len);
+        }
+      for (guint j = 0; j < pat->clients->len; j++)
+        send_qcop_message (g_ptr_array_index (pat->clients, j), pat->name, FORWARDED_MESSAGE,
+                           fwd->data, fwd->len, FALSE);
+    }
+}
+
+static void
+handle_send (Client *c, const QcopWireItem *item)
+{
+  QcopServer *self = c->server;
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (item->data, &len);
+  Channel *ch;
+
+  if (item->channel[0] == '\0')
+    {
+      answer_internal (c, item->message, item->data);
+      return;
+    }
+  ch = g_hash_table_lookup (self->channels, item->channel);
+  if (ch != NULL)
+    {
+      /* one encoding for every listener */
+      g_autofree gchar *l1_channel = qcop_wire_latin1_lossy (item->channel);
+      g_autofree gchar *l1_message = qcop_wire_latin1_lossy (item->message);
+      g_autoptr (GByteArray) out = g_byte_array_new ();
+      EventInfo ev = { QCOP_EVENT_QCOP_MESSAGE, l1_channel, l1_message, data, len, FALSE };
+
+      /* cannot fail: the Latin-1 raw part is never larger than the UTF-16 one */
+      if (qcop_wire_encode_qcop_message (out, FALSE, l1_channel, l1_message, data, len, NULL))
+        for (guint i = 0; i < ch->clients->len; i++)
+          deliver (g_ptr_array_index (ch->clients, i), out->data, out->len, &ev);
+    }
+  if (self->patterns->len > 0 && strchr (item->channel, '*') == NULL)
+    forward_to_patterns (self, item->channel, item->message, data, len);
+}
+
+static void
+send_creation (Client *c, gint32 count)
+{
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  EventInfo ev = { QCOP_EVENT_CREATION };
+
+  qcop_wire_encode_creation (out, c->server->next_object_id, count);
+  c->server->next_object_id += count;
+  deliver (c, out->data, out->len, &ev);
+}
+
+/* Returns FALSE when the command is a protocol violation (the caller drops the client). */
+static gboolean
+handle_command (Client *c, const QcopWireItem *item)
+{
+  c->server->stats.commands++;
+  trace_command (c, item);
+  switch (item->type)
+    {
+      case QCOP_CMD_CREATE:
+        if (item->count <= 0 || item->count > MAX_CREATE_COUNT)
+          return FALSE;
+        send_creation (c, item->count);
+        break;
+      case QCOP_CMD_SHUTDOWN:
+        g_debug ("client %d announced shutdown", c->id);
+        break;
+      case QCOP_CMD_IDENTIFY:
+        g_free (c->app);
+        c->app = g_strdup (item->name);
+        g_message ("client %d is \"%s\" (pid %" G_GINT64_FORMAT ")", c->id, c->app, c->pid);
+        trace_lifecycle (c, "identify", NULL);
+        break;
+      case QCOP_CMD_QCOP_REGISTER_CHANNEL:
+        register_channel (c, item->channel);
+        break;
+      case QCOP_CMD_QCOP_SEND:
+        handle_send (c, item);
+        break;
+      default:
+        g_assert_not_reached ();
+    }
+  return TRUE;
+}
+
+/* ---- clients ---------------------------------------------------------------------------- */
+
+static void
+client_free (Client *c)
+{
+  detach_all (c);
+  g_ptr_array_unref (c->channels);
+  if (c->in_source)
+    g_source_destroy (c->in_source);
+  g_clear_pointer (&c->in_source, g_source_unref);
+  watch_writable (c, FALSE);
+  if (c->fd >= 0)
+    close (c->fd);
+  g_byte_array_unref (c->in);
+  g_byte_array_unref (c->out);
+  g_free (c->app);
+  g_free (c);
+}
+
+/* Close @c now; free it at the end of the dispatch. */
+static void
+close_client (Client *c, const gchar *type, const gchar *reason)
+{
+  QcopServer *self = c->server;
+
+  if (c->dead)
+    return;
+  c->dead = TRUE;
+  trace_lifecycle (c, type, reason);
+  if (c->in_source)
+    g_source_destroy (c->in_source);
+  watch_writable (c, FALSE);
+  close (c->fd);
+  c->fd = -1;
+  g_hash_table_steal (self->clients, GINT_TO_POINTER (c->id));
+  g_ptr_array_add (self->dead, c);
+}
+
+static void
+drop_client (Client *c, const gchar *reason)
+{
+  g_message ("dropping client %d (%s, pid %" G_GINT64_FORMAT "): %s", c->id,
+             c->app ? c->app : "unidentified", c->pid, reason);
+  c->server->stats.clients_dropped++;
+  close_client (c, "drop", reason);
+}
+
+static void
+reap_dead (QcopServer *self)
+{
+  for (guint i = 0; i < self->dead->len; i++)
+    client_free (g_ptr_array_index (self->dead, i));
+  g_ptr_array_set_size (self->dead, 0);
+}
+
+/* End of every dispatch: write what was queued, free what was closed, trace later. */
+static void
+finish_dispatch (QcopServer *self)
+{
+  flush_dirty (self);
+  reap_dead (self);
+  schedule_trace_flush (self);
+}
+
+/* Decode and run every complete command in the input buffer. FALSE if @c was dropped. */
+static gboolean
+process_input (Client *c)
+{
+  gsize off = 0;
+
+  while (!c->dead)
+    {
+      QcopWireItem item = { 0 };
+      g_autoptr (GError) error = NULL;
+      gssize n = qcop_wire_decode_command (c->in->data + off, c->in->len - off, &item, &error);
+
+      if (n == 0)
+        break;
+      if (n < 0)
+        {
+          g_autofree gchar *reason = g_strdup_printf ("malformed input: %s", error->message);
+          drop_client (c, reason);
+          return FALSE;
+        }
+      off += (gsize)n;
+      if (!handle_command (c, &item))
+        {
+          g_autofree gchar *reason
+              = g_strdup_printf ("protocol violation: %s with count %d",
+                                 qcop_command_type_to_string (item.type), item.count);
+          qcop_wire_item_clear (&item);
+          drop_client (c, reason);
+          return FALSE;
+        }
+      qcop_wire_item_clear (&item);
+    }
+  if (off > 0 && !c->dead)
+    g_byte_array_remove_range (c->in, 0, (guint)off);
+  return !c->dead;
+}
+
+static void
+read_client (Client *c)
+{
+  for (guint i = 0; i < MAX_READS_PER_DISPATCH && !c->dead; i++)
+    {
+      guint old = c->in->len;
+      gssize n;
+
+      g_byte_array_set_size (c->in, old + READ_CHUNK);
+      n = read (c->fd, c->in->data + old, READ_CHUNK);
+      g_byte_array_set_size (c->in, old + (n > 0 ? (guint)n : 0));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return;
+      if (n < 0 && errno != ECONNRESET)
+        {
+          g_autofree gchar *reason = g_strdup_printf ("read failed: %s", g_strerror (errno));
+          drop_client (c, reason);
+          return;
+        }
+      if (n <= 0)
+        {
+          g_autofree gchar *reason
+              = g_strdup_printf ("closed by peer%s%s", c->in->len > 0 ? " inside an item" : "",
+                                 c->undelivered > 0 ? " with events undelivered" : "");
+
+          g_message ("client %d (%s) disconnected", c->id, c->app ? c->app : "unidentified");
+          close_client (c, "disconnect", reason);
+          return;
+        }
+      if (!process_input (c) || n < READ_CHUNK)
+        return;
+    }
+}
+
+static gboolean
+on_client_readable (gint fd, GIOCondition cond, gpointer data)
+{
+  Client *c = data;
+  QcopServer *self = c->server;
+
+  read_client (c);
+  finish_dispatch (self);
+  return G_SOURCE_CONTINUE; /* a dead client's source is already destroyed */
+}
+
+static gboolean
+on_client_writable (gint fd, GIOCondition cond, gpointer data)
+{
+  Client *c = data;
+  QcopServer *self = c->server;
+
+  flush_client (c);
+  finish_dispatch (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+greet_client (Client *c)
+{
+  QcopServer *self = c->server;
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  EventInfo connected = { QCOP_EVENT_CONNECTED };
+  EventInfo maxrect = { QCOP_EVENT_MAX_WINDOW_RECT };
+
+  /* display spec length was checked when the server was created */
+  qcop_wire_encode_connected (out, c->id, self->display_spec, NULL);
+  deliver (c, out->data, out->len, &connected);
+  g_byte_array_set_size (out, 0);
+  qcop_wire_encode_max_window_rect (out, 0, self->screen);
+  deliver (c, out->data, out->len, &maxrect);
+  send_creation (c, PREALLOCATED_OBJECT_IDS);
+}
+
+static gboolean
+peer_allowed (QcopServer *self, guint32 uid)
+{
+  if (uid == self->uid)
+    return TRUE;
+  for (guint i = 0; i < self->allow_uids->len; i++)
+    if (g_array_index (self->allow_uids, guint32, i) == uid)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+refuse_peer (QcopServer *self, gint fd, const struct ucred *cred, const gchar *reason)
+{
+  g_message ("refusing connection from pid %d uid %u: %s", (int)cred->pid, cred->uid, reason);
+  self->stats.clients_refused++;
+  if (qcop_trace_is_active (self->trace))
+    {
+      qcop_trace_begin (self->trace, "client", "refuse");
+      qcop_trace_add_int (self->trace, "pid", cred->pid);
+      qcop_trace_add_int (self->trace, "uid", cred->uid);
+      qcop_trace_add_str (self->trace, "reason", reason);
+      qcop_trace_end (self->trace);
+    }
+  close (fd);
+}
+
+static void
+accept_one (QcopServer *self, gint fd)
+{
+  struct ucred cred = { 0 };
+  socklen_t cred_len = sizeof cred;
+  Client *c;
+
+  if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0)
+    {
+      g_autofree gchar *reason = g_strdup_printf ("SO_PEERCRED failed: %s", g_strerror (errno));
+      cred.pid = 0;
+      cred.uid = (uid_t)-1;
+      refuse_peer (self, fd, &cred, reason);
+      return;
+    }
+  if (!peer_allowed (self, cred.uid))
+    {
+      g_autofree gchar *reason
+          = g_strdup_printf ("peer uid %u is not the server's uid %u and not allowed (--allow-uid)",
+                             cred.uid, self->uid);
+      refuse_peer (self, fd, &cred, reason);
+      return;
+    }
+  c = g_new0 (Client, 1);
+  c->server = self;
+  c->fd = fd;
+  c->id = self->next_object_id++;
+  c->pid = cred.pid;
+  c->uid = cred.uid;
+  c->in = g_byte_array_new ();
+  c->out = g_byte_array_new ();
+  c->channels = g_ptr_array_new ();
+  c->in_source = g_unix_fd_source_new (fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+  g_source_set_callback (c->in_source, G_SOURCE_FUNC (on_client_readable), c, NULL);
+  g_source_set_static_name (c->in_source, "qcop-server client in");
+  g_source_attach (c->in_source, self->context);
+  g_hash_table_insert (self->clients, GINT_TO_POINTER (c->id), c);
+  self->stats.clients_accepted++;
+  g_message ("client %d connected (pid %d, uid %u)", c->id, (int)cred.pid, cred.uid);
+  trace_lifecycle (c, "connect", NULL);
+  greet_client (c);
+}
+
+static gboolean
+on_listen_readable (gint fd, GIOCondition cond, gpointer data)
+{
+  QcopServer *self = data;
+
+  for (guint i = 0; i < MAX_ACCEPTS_PER_DISPATCH; i++)
+    {
+      gint cfd = accept4 (self->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+      if (cfd < 0)
+        {
+          if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            g_message ("accept on %s: %s", self->socket_path, g_strerror (errno));
+          break;
+        }
+      accept_one (self, cfd);
+    }
+  finish_dispatch (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- socket setup ----------------------------------------------------------------------- */
+
+static gboolean
+open_listener (QcopServer *self, GError **error)
+{
+  self->listen_fd = qcop_server_socket_listen (self->socket_path, self->uid, &self->bound, error);
+  if (self->listen_fd < 0)
+    return FALSE;
+  self->listen_source = g_unix_fd_source_new (self->listen_fd, G_IO_IN);
+  g_source_set_callback (self->listen_source, G_SOURCE_FUNC (on_listen_readable), self, NULL);
+  g_source_set_static_name (self->listen_source, "qcop-server listen");
+  g_source_attach (self->listen_source, self->context);
+  return TRUE;
+}
+
+/* ---- public API ------------------------------------------------------------------------- */
+
+gchar *
+qcop_server_default_socket_path (void)
+{
+  /* Qt 4.8 qvfbhdr.h: QTE_PIPE(0) = QT_VFB_DATADIR(0) + "/QtEmbedded-0" */
+  return g_strdup ("/tmp/qtembedded-0/QtEmbedded-0");
+}
+
+QcopServer *
+qcop_server_new (const QcopServerOptions *options, GMainContext *context, GError **error)
+{
+  g_autoptr (QcopServer) self = NULL;
+  const gint32 screen[4] = { 0, 0, 719, 575 };
+
+  g_return_val_if_fail (options != NULL && options->socket_path != NULL, NULL);
+  g_return_val_if_fail (options->n_allow_uids == 0 || options->allow_uids != NULL, NULL);
+
+  self = g_new0 (QcopServer, 1);
+  self->listen_fd = -1;
+  self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  self->socket_path = g_strdup (options->socket_path);
+  self->display_spec
+      = g_strdup (options->display_spec ? options->display_spec : QCOP_SERVER_DEFAULT_DISPLAY_SPEC);
+  memcpy (self->screen, screen, sizeof screen);
+  self->uid = (guint32)geteuid ();
+  self->allow_uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_array_append_vals (self->allow_uids, options->allow_uids, (guint)options->n_allow_uids);
+  self->max_queue = options->max_queue ? options->max_queue : QCOP_SERVER_DEFAULT_MAX_QUEUE;
+  self->next_object_id = 1000; /* Qt's get_object_id() */
+  self->clients = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->channels
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)channel_free);
+  self->patterns = g_ptr_array_new ();
+  self->dirty = g_ptr_array_new ();
+  self->dead = g_ptr_array_new ();
+
+  if (strlen (self->display_spec) + 1 > QCOP_WIRE_MAX_RAW)
+    {
+      g_set_error (error, QCOP_ERROR, QCOP_ERROR_INVALID, "display spec is too long");
+      return NULL;
+    }
+  self->trace = qcop_trace_new (options->trace_path, error);
+  if (self->trace == NULL || !open_listener (self, error))
+    return NULL;
+  if (qcop_trace_is_active (self->trace))
+    {
+      qcop_trace_begin (self->trace, "server", "start");
+      qcop_trace_add_str (self->trace, "socket", self->socket_path);
+      qcop_trace_add_int (self->trace, "pid", getpid ());
+      qcop_trace_end (self->trace);
+      if (!qcop_trace_flush (self->trace, error))
+        return NULL;
+    }
+  g_message ("serving QCOP on %s", self->socket_path);
+  return g_steal_pointer (&self);
+}
+
+void
+qcop_server_free (QcopServer *self)
+{
+  if (self == NULL)
+    return;
+  if (self->clients != NULL)
+    {
+      GList *clients = g_hash_table_get_values (self->clients);
+
+      for (GList *l = clients; l != NULL; l = l->next)
+        {
+          Client *c = l->data;
+
+          flush_client (c); /* best effort: what the socket takes without blocking */
+          close_client (c, "disconnect", "server shutting down");
+        }
+      g_list_free (clients);
+      reap_dead (self);
+    }
+  if (self->listen_source)
+    {
+      g_source_destroy (self->listen_source);
+      g_source_unref (self->listen_source);
+    }
+  if (self->listen_fd >= 0)
+    close (self->listen_fd);
+  if (self->bound)
+    g_unlink (self->socket_path);
+  if (self->trace_idle)
+    {
+      g_source_destroy (self->trace_idle);
+      g_source_unref (self->trace_idle);
+    }
+  if (qcop_trace_is_active (self->trace))
+    {
+      qcop_trace_begin (self->trace, "server", "stop");
+      qcop_trace_end (self->trace);
+    }
+  g_clear_pointer (&self->trace, qcop_trace_free);
+  g_clear_pointer (&self->clients, g_hash_table_unref);
+  g_clear_pointer (&self->channels, g_hash_table_unref);
+  g_clear_pointer (&self->patterns, g_ptr_array_unref);
+  g_clear_pointer (&self->dirty, g_ptr_array_unref);
+  g_clear_pointer (&self->dead, g_ptr_array_unref);
+  g_clear_pointer (&self->allow_uids, g_array_unref);
+  g_main_context_unref (self->context);
+  g_free (self->socket_path);
+  g_free (self->display_spec);
+  g_free (self);
+}
+
+const gchar *
+qcop_server_get_socket_path (QcopServer *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->socket_path;
+}
+
+void
+qcop_server_get_stats (QcopServer *self, QcopServerStats *stats)
+{
+  g_return_if_fail (self != NULL && stats != NULL);
+  *stats = self->stats;
+  stats->n_clients = g_hash_table_size (self->clients);
+}
+
+gboolean
+qcop_server_flush_trace (QcopServer *self, GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return qcop_trace_flush (self->trace, error);
+}
+
+void
+qcop_server_set_trace_func (QcopServer *self, QcopServerTraceFunc func, gpointer user_data,
+                            GDestroyNotify notify)
+{
+  g_return_if_fail (self != NULL);
+  qcop_trace_set_func (self->trace, func, user_data, notify);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The QWS/QCOP server ("Qt server" of the patent, DESIGN.md §2) as an embeddable object.
+ *
+ * A QcopServer listens on a Unix stream socket and runs entirely on the GMainContext given at
+ * construction (one thread; every callback is a GSource on that context). stb-qcopd is a thin
+ * main() around it; tests and the runner may embed it the same way.
+ *
+ * What a client sees (mimics Qt 4.8's QWSServer for the QCOP-relevant part):
+ *   on accept:  Connected (window 0, clientId, servershmid -1, display spec, ":0" by default),
+ *               MaxWindowRect (window 0, the screen rectangle, 0,0 719,575 by default),
+ *               Creation (30 pre-provided object ids), all unprompted;
+ *   Create n    -> Creation (objectid, n);
+ *   Identify    -> nothing (records the application name for the trace);
+ *   Shutdown    -> nothing (the client announces a clean exit);
+ *   QCopRegisterChannel / QCopSend -> QCOP semantics of DESIGN.md §2.
+ * Wildcards: a registered name holding '*' is also a pattern matched against the whole name of
+ * every concrete channel sent to ('*' spans any characters including '/', '?' is one
+ * character; GPatternSpec). Qt's QRegExp::Wildcard would also honour [...] sets: they are
+ * literal here. Sends to a name holding '*' are not forwarded (as in Qt).
+ * Client ids and object ids come from one counter starting at 1000, as in Qt.
+ *
+ * Socket: the parent directory is created (0700) if missing and must be a directory owned by
+ * the server's uid without group/other permissions; the socket is made 0600. A stale socket
+ * file is replaced; a live one (another server answers) is an error. Peers are checked with
+ * SO_PEERCRED: uid must equal the server's, or be in the allow-list.
+ *
+ * Per-client output is queued and written with one send() per client per processed read
+ * batch; a client whose queue grows past max_queue bytes (it stopped reading) is dropped.
+ * A client announcing a raw part over 16384 bytes, or sending a malformed item, is dropped;
+ * the others are unaffected. Every drop and refusal is logged (g_message) and traced.
+ *
+ * The trace (sim/qcop/TRACE.md) is JSON lines: every command received, every event queued for
+ * delivery, client lifecycle. It is buffered and flushed when 64 KiB are pending, when the
+ * main loop goes idle, by qcop_server_flush_trace() and by qcop_server_free().
+ */
+
+#include <glib.h>
+
+#include "qcop-error.h"
+
+G_BEGIN_DECLS
+
+#define QCOP_SERVER_DEFAULT_MAX_QUEUE ((gsize)4 * 1024 * 1024)
+#define QCOP_SERVER_DEFAULT_DISPLAY_SPEC ":0"
+
+typedef struct _QcopServer QcopServer;
+
+typedef struct
+{
+  const gchar *socket_path;  /* required */
+  const gchar *trace_path;   /* nullable: no trace file */
+  const guint32 *allow_uids; /* peers of these uids are admitted besides our own */
+  gsize n_allow_uids;
+  gsize max_queue;           /* bytes queued per client before it is dropped; 0 = default */
+  const gchar *display_spec; /* nullable: QCOP_SERVER_DEFAULT_DISPLAY_SPEC */
+} QcopServerOptions;
+
+typedef struct
+{
+  guint64 clients_accepted;
+  guint64 clients_refused;    /* SO_PEERCRED check failed */
+  guint64 clients_dropped;    /* protocol violation, queue overflow, write error */
+  guint64 commands;           /* commands received */
+  guint64 messages_delivered; /* QCopMessage events queued */
+  guint n_clients;            /* connected now */
+} QcopServerStats;
+
+/* Called with every trace record, one JSON object without the newline, whether or not a trace
+ * file is written. */
+typedef void (*QcopServerTraceFunc) (const gchar *json, gpointer user_data);
+
+/*
+ * Bind, listen and start serving on @context (NULL = the global default context).
+ * (transfer full). Fails with QCOP_ERROR_PERMISSION (directory owner/mode), QCOP_ERROR_CONNECTION
+ * (bind/listen failed, or another server is live on @socket_path) or G_FILE_ERROR (trace file).
+ */
+QcopServer *qcop_server_new (const QcopServerOptions *options, GMainContext *context,
+                             GError **error);
+/* Close every client, flush and close the trace, unlink the socket, free. NULL-safe. */
+void qcop_server_free (QcopServer *self);
+
+const gchar *qcop_server_get_socket_path (QcopServer *self);
+void qcop_server_get_stats (QcopServer *self, QcopServerStats *stats);
+/* Write the buffered trace records to the trace file now. */
+gboolean qcop_server_flush_trace (QcopServer *self, GError **error);
+void qcop_server_set_trace_func (QcopServer *self, QcopServerTraceFunc func, gpointer user_data,
+                                 GDestroyNotify notify);
+
+/* Qt 4.8's default socket for display 0: /tmp/qtembedded-0/QtEmbedded-0. (transfer full) */
+gchar *qcop_server_default_socket_path (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QcopServer, qcop_server_free)
+
+G_END_DECLS

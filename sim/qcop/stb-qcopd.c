@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "stb-qcopd"
+
+/*
+ * stb-qcopd: the QWS/QCOP server, the "Qt server" of CN102984596A (DESIGN.md §2).
+ * A thin main() around QcopServer (sim/qcop/qcop-server.h). Exit codes: 0 after SIGTERM or
+ * SIGINT (trace flushed, socket unlinked), 1 when it cannot start, 2 on bad usage.
+ */
+
+#include "qcop-server.h"
+#include "stbsim-config.h"
+#include "stbsim-proc.h"
+
+#include <glib-unix.h>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+typedef struct
+{
+  gchar *socket_path;
+  gchar *trace_path;
+  gchar **allow_uids;
+  gint64 max_queue;
+  gint ready_fd;
+  gboolean verbose;
+  gboolean version;
+} Options;
+
+static gboolean
+on_quit_signal (gpointer data)
+{
+  GMainLoop *loop = data;
+
+  g_message ("signal received, shutting down");
+  g_main_loop_quit (loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+parse_args (Options *o, int *argc, char ***argv, GError **error)
+{
+  g_autoptr (GOptionContext) ctx = NULL;
+  const GOptionEntry entries[] = {
+    { "socket", 's', 0, G_OPTION_ARG_FILENAME, &o->socket_path,
+      "Unix socket to serve on. Its directory is created 0700 if missing and must be owned by "
+      "this user with no group/other permissions; the socket is made 0600. Default: Qt 4.8's "
+      "socket for display 0, /tmp/qtembedded-0/QtEmbedded-0",
+      "PATH" },
+    { "trace", 't', 0, G_OPTION_ARG_FILENAME, &o->trace_path,
+      "Write every command received, every event delivered and client lifecycle as JSON "
+      "lines (sim/qcop/TRACE.md) to FILE (truncated)",
+      "FILE" },
+    { "allow-uid", 'u', 0, G_OPTION_ARG_STRING_ARRAY, &o->allow_uids,
+      "Also admit peers of this uid (SO_PEERCRED); repeatable. Default: only this process's uid",
+      "UID" },
+    { "max-queue", 'q', 0, G_OPTION_ARG_INT64, &o->max_queue,
+      "Bytes of undelivered events a client may have queued before it is dropped as not "
+      "reading (default 4194304)",
+      "BYTES" },
+    { "ready-fd", 0, 0, G_OPTION_ARG_INT, &o->ready_fd,
+      "Once serving, write \"READY socket=PATH pid=PID\" and a newline to file descriptor N, "
+      "then close it",
+      "N" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "Log every step (debug messages)", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL },
+    { NULL }
+  };
+
+  ctx = g_option_context_new ("- QWS/QCOP server (the \"Qt server\" of the STB simulator)");
+  g_option_context_set_description (
+      ctx, "Compatible with Qt/Embedded 4.8 QCopChannel clients: QWS framing on a Unix "
+           "socket, QCopRegisterChannel/QCopSend commands, QCopMessage events, the \"\" "
+           "channel's isRegistered()/detach(), wildcard channels (forwardedMessage).\n"
+           "Stops cleanly (exit 0, trace flushed, socket removed) on SIGTERM or SIGINT.");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, argc, argv, error))
+    return FALSE;
+  if (*argc > 1)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "unexpected argument %s",
+                   (*argv)[1]);
+      return FALSE;
+    }
+  if (o->max_queue < 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--max-queue must be positive");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_uids (gchar **strv, GArray *uids, GError **error)
+{
+  for (gchar **s = strv; s != NULL && *s != NULL; s++)
+    {
+      guint64 v = 0;
+
+      if (!g_ascii_string_to_unsigned (*s, 10, 0, G_MAXUINT32 - 1, &v, NULL))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--allow-uid %s is not a numeric uid", *s);
+          return FALSE;
+        }
+      {
+        guint32 u = (guint32)v;
+        g_array_append_val (uids, u);
+      }
+    }
+  return TRUE;
+}
+
+static void
+options_clear (Options *o)
+{
+  g_clear_pointer (&o->socket_path, g_free);
+  g_clear_pointer (&o->trace_path, g_free);
+  g_clear_pointer (&o->allow_uids, g_strfreev);
+}
+
+static int
+run (Options *o, GArray *uids)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (QcopServer) server = NULL;
+  g_autofree gchar *default_socket = qcop_server_default_socket_path ();
+  g_autofree gchar *ready = NULL;
+  QcopServerOptions so = { 0 };
+
+  so.socket_path = o->socket_path ? o->socket_path : default_socket;
+  so.trace_path = o->trace_path;
+  so.allow_uids = (const guint32 *)uids->data;
+  so.n_allow_uids = uids->len;
+  so.max_queue = (gsize)o->max_queue;
+  loop = g_main_loop_new (NULL, FALSE);
+  server = qcop_server_new (&so, NULL, &error);
+  if (server == NULL)
+    {
+      g_printerr ("stb-qcopd: %s\n", error->message);
+      return 1;
+    }
+  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+  g_unix_signal_add (SIGINT, on_quit_signal, loop);
+
+  ready = g_strdup_printf ("READY socket=%s pid=%d", so.socket_path, (int)getpid ());
+  stbsim_ready_notify (o->ready_fd, ready);
+  g_main_loop_run (loop);
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  Options o = { .ready_fd = -1 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  int status;
+
+  if (!parse_args (&o, &argc, &argv, &error) || !parse_uids (o.allow_uids, uids, &error))
+    {
+      g_printerr ("stb-qcopd: %s (see --help)\n", error->message);
+      options_clear (&o);
+      return 2;
+    }
+  if (o.version)
+    {
+      g_print ("stb-qcopd %s\n", STBSIM_VERSION);
+      options_clear (&o);
+      return 0;
+    }
+  if (o.verbose)
+    g_log_set_debug_enabled (TRUE);
+  status = run (&o, uids);
+  options_clear (&o);
+  return status;
+}
