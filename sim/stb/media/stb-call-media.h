@@ -29,6 +29,7 @@ typedef struct
   gboolean display;
   const gchar *snapshot_dir;
   gboolean request_key_frame; /* ask the far end for a key frame at start (default TRUE) */
+  guint gop_ms;               /* added: sender key-frame interval; 0 = 2000 ms */
 } StbCallMediaConfig;
 
 typedef struct
@@ -50,6 +51,8 @@ gboolean stb_call_media_start (StbCallMedia *media, const StbMediaEndpoint *remo
                                GError **error);
 /* Stop and release every pipeline, port and thread. Idempotent. */
 void stb_call_media_stop (StbCallMedia *media);
+/* Added: write a PNG of the far end's current picture to snapshot_dir/@name.png. */
+gboolean stb_call_media_snapshot (StbCallMedia *media, const gchar *name, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StbCallMedia, stb_call_media_free)
 

@@ -1,53 +1,382 @@
 /* SPDX-License-Identifier: MIT */
-/* PLACEHOLDER until the media work lands: an event-only player. It reports a first frame
- * on the next main-loop iteration after play/resume and keeps a VOD position counter. */
+/*
+ * The IPTV player: live channels (RTP/MPEG-TS from udpsrc, multicast or unicast) and VOD
+ * (rtspsrc), decoded with avdec_h264 into a clock-synced sink. The first decoded frame after
+ * every play/resume is timestamped in a pad probe on the decoder's src pad (streaming
+ * thread) and reported on the main loop.
+ */
 #define G_LOG_DOMAIN "stb-player"
 
 #include "stb-player.h"
+#include "stb-media-probe.h"
 
-G_DEFINE_QUARK (stb-player-error-quark, stb_player_error)
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+G_DEFINE_QUARK (stb - player - error - quark, stb_player_error)
+
+typedef enum
+{
+  STATE_IDLE,
+  STATE_LIVE,
+  STATE_LIVE_LEFT, /* live, paused: group left */
+  STATE_VOD,
+  STATE_VOD_PAUSED,
+  N_STATES
+} State;
+
+static const gchar *const state_names[N_STATES]
+    = { "idle", "live", "live-left", "vod", "vod-paused" };
+
+/* allowed[from][to] */
+static const gboolean allowed[N_STATES][N_STATES] = {
+  /*                  idle   live   left   vod    vodp */
+  [STATE_IDLE] = { TRUE, TRUE, FALSE, TRUE, FALSE },
+  [STATE_LIVE] = { TRUE, TRUE, TRUE, TRUE, FALSE },
+  [STATE_LIVE_LEFT] = { TRUE, TRUE, FALSE, TRUE, FALSE },
+  [STATE_VOD] = { TRUE, TRUE, FALSE, TRUE, TRUE },
+  [STATE_VOD_PAUSED] = { TRUE, TRUE, FALSE, TRUE, FALSE },
+};
 
 struct _StbPlayer
 {
   StbPlayerCallbacks cb;
   gpointer user_data;
-  gchar *what;
-  gint64 vod_base_ms;  /* position when (re)started */
-  gint64 started_us;   /* 0 when not running */
-  gboolean is_vod;
-  guint idle_id;
+  gchar *lineup_path;
+  gchar *vod_base_uri;
+  gboolean display;
+  gchar *snapshot_dir;
+  GMainContext *context;
+
+  State state;
+  GstElement *pipeline;
+  guint bus_watch;
+  StbMediaProbe *probe; /* first-frame probe on the video decoder */
+  gchar *what;          /* "live:<n>" / "vod:<asset>" */
+  guint channel;
+  gchar *asset;
+  gint64 position_ms;       /* VOD: saved at pause/stop */
+  gint64 pending_seek_ms;   /* VOD: seek here once data flows (-1 none) */
+  gboolean seek_on_playing; /* data flows, but the pipeline is not PLAYING yet */
 };
 
-static gboolean
-emit_first_frame (gpointer data)
+static const gchar *
+state_to_string (State s)
 {
-  StbPlayer *self = data;
-  self->idle_id = 0;
-  if (self->cb.first_frame)
-    self->cb.first_frame (self, g_get_monotonic_time () * 1000, self->what, self->user_data);
-  return G_SOURCE_REMOVE;
+  return s < N_STATES ? state_names[s] : "?";
 }
 
 static void
-start (StbPlayer *self, gchar *what, gboolean is_vod, gint64 pos_ms)
+set_state (StbPlayer *self, State next, const gchar *reason)
 {
-  g_free (self->what);
-  self->what = what;
-  self->is_vod = is_vod;
-  self->vod_base_ms = pos_ms;
-  self->started_us = g_get_monotonic_time ();
-  g_clear_handle_id (&self->idle_id, g_source_remove);
-  self->idle_id = g_idle_add (emit_first_frame, self);
+  if (!allowed[self->state][next])
+    {
+      g_warning ("illegal player transition %s -> %s (%s)", state_to_string (self->state),
+                 state_to_string (next), reason);
+      return;
+    }
+  g_debug ("%s -> %s (%s)", state_to_string (self->state), state_to_string (next), reason);
+  self->state = next;
 }
+
+/* ---- lineup ---------------------------------------------------------------------------- */
+
+typedef struct
+{
+  gchar *host;
+  guint16 port;
+  gboolean multicast;
+  gchar *iface;
+} LiveSource;
+
+static void
+live_source_clear (LiveSource *src)
+{
+  g_clear_pointer (&src->host, g_free);
+  g_clear_pointer (&src->iface, g_free);
+}
+
+static gboolean
+parse_udp_uri (const gchar *uri, LiveSource *src)
+{
+  const gchar *colon;
+  guint64 port = 0;
+  g_autoptr (GInetAddress) addr = NULL;
+
+  if (!g_str_has_prefix (uri, "udp://") || !(colon = strrchr (uri, ':'))
+      || !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL))
+    return FALSE;
+  src->host = g_strndup (uri + 6, colon - uri - 6);
+  src->port = (guint16)port;
+  addr = g_inet_address_new_from_string (src->host);
+  src->multicast = addr && g_inet_address_get_is_multicast (addr);
+  return addr != NULL;
+}
+
+static gboolean
+lookup_channel (StbPlayer *self, guint channel, LiveSource *src, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autofree gchar *group = g_strdup_printf ("channel %u", channel);
+  g_autofree gchar *uri = NULL;
+
+  if (!self->lineup_path || !g_key_file_load_from_file (kf, self->lineup_path, 0, error))
+    {
+      if (error && !*error)
+        g_set_error (error, STB_PLAYER_ERROR, STB_PLAYER_ERROR_NO_SUCH_CHANNEL,
+                     "no lineup configured");
+      else
+        g_prefix_error (error, "lineup %s: ", self->lineup_path);
+      return FALSE;
+    }
+  if (!g_key_file_has_group (kf, group))
+    {
+      g_set_error (error, STB_PLAYER_ERROR, STB_PLAYER_ERROR_NO_SUCH_CHANNEL,
+                   "channel %u is not in %s", channel, self->lineup_path);
+      return FALSE;
+    }
+  uri = g_key_file_get_string (kf, group, "uri", NULL);
+  if (!uri)
+    {
+      g_autofree gchar *grp = g_key_file_get_string (kf, group, "group", NULL);
+      gint port = g_key_file_get_integer (kf, group, "port", NULL);
+      uri = g_strdup_printf ("udp://%s:%d", grp ? grp : "", port);
+    }
+  if (!parse_udp_uri (uri, src))
+    {
+      g_set_error (error, STB_PLAYER_ERROR, STB_PLAYER_ERROR_NO_SUCH_CHANNEL,
+                   "%s: [%s]: bad live address %s (want udp://HOST:PORT)", self->lineup_path, group,
+                   uri);
+      return FALSE;
+    }
+  src->iface = g_key_file_get_string (kf, "live", "multicast_iface", NULL);
+  return TRUE;
+}
+
+/* ---- pipelines ------------------------------------------------------------------------- */
+
+static const gchar *
+video_sink (StbPlayer *self)
+{
+  return stb_media_video_sink (self->display);
+}
+
+static gchar *
+live_description (StbPlayer *self, const LiveSource *src)
+{
+  g_autofree gchar *udp = NULL;
+
+  if (src->multicast)
+    udp = g_strdup_printf ("udpsrc address=%s port=%u auto-multicast=true%s%s", src->host,
+                           src->port, src->iface ? " multicast-iface=" : "",
+                           src->iface ? src->iface : "");
+  else
+    udp = g_strdup_printf ("udpsrc address=%s port=%u", src->host, src->port);
+  return g_strdup_printf (
+      "%s caps=\"application/x-rtp,media=video,clock-rate=90000,encoding-name=MP2T\""
+      " buffer-size=1048576 ! rtpmp2tdepay ! tsdemux name=demux"
+      " demux. ! video/x-h264 ! queue max-size-time=2000000000 ! h264parse"
+      " ! avdec_h264 name=vdec max-threads=1 ! videoconvert ! %s"
+      " demux. ! audio/mpeg ! queue max-size-time=2000000000 ! aacparse ! avdec_aac"
+      " ! audioconvert ! fakesink sync=true",
+      udp, video_sink (self));
+}
+
+static gchar *
+vod_description (StbPlayer *self, const gchar *uri)
+{
+  return g_strdup_printf (
+      "rtspsrc name=src location=\"%s\" latency=100"
+      " ! application/x-rtp,media=video ! rtph264depay ! h264parse"
+      " ! avdec_h264 name=vdec max-threads=1 ! videoconvert ! %s"
+      " src. ! application/x-rtp,media=audio ! rtpmp4gdepay ! aacparse ! avdec_aac"
+      " ! audioconvert ! fakesink sync=true",
+      uri, video_sink (self));
+}
+
+static void report_error (StbPlayer *self, const gchar *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+report_error (StbPlayer *self, const gchar *fmt, ...)
+{
+  g_autoptr (GError) error = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  error = g_error_new_valist (STB_PLAYER_ERROR, STB_PLAYER_ERROR_FAILED, fmt, ap);
+  va_end (ap);
+  g_message ("%s", error->message);
+  if (self->cb.error)
+    self->cb.error (self, error, self->user_data);
+}
+
+static void
+teardown (StbPlayer *self)
+{
+  self->seek_on_playing = FALSE;
+  g_clear_handle_id (&self->bus_watch, g_source_remove);
+  if (self->pipeline)
+    gst_element_set_state (self->pipeline, GST_STATE_NULL);
+  g_clear_pointer (&self->probe, stb_media_probe_free);
+  g_clear_object (&self->pipeline);
+}
+
+static void
+seek_pending (StbPlayer *self)
+{
+  gint64 pos = self->pending_seek_ms;
+  g_autoptr (GstElement) src = gst_bin_get_by_name (GST_BIN (self->pipeline), "src");
+  GstEvent *seek = gst_event_new_seek (
+      1.0, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT, GST_SEEK_TYPE_SET,
+      pos * GST_MSECOND, GST_SEEK_TYPE_NONE, GST_CLOCK_TIME_NONE);
+
+  self->pending_seek_ms = -1;
+  g_debug ("seeking %s to %" G_GINT64_FORMAT " ms", self->what, pos);
+  stb_media_probe_arm (self->probe, TRUE);
+  /* straight to rtspsrc: through the bin, each sink would forward its own copy */
+  if (!gst_element_send_event (src, seek))
+    report_error (self, "%s: seek to %" G_GINT64_FORMAT " ms refused", self->what, pos);
+}
+
+static gboolean
+is_playing (StbPlayer *self)
+{
+  GstState cur = GST_STATE_NULL, pending = GST_STATE_VOID_PENDING;
+
+  return gst_element_get_state (self->pipeline, &cur, &pending, 0) == GST_STATE_CHANGE_SUCCESS
+         && cur == GST_STATE_PLAYING && pending == GST_STATE_VOID_PENDING;
+}
+
+static void
+on_first_frame (StbMediaProbe *probe, gint64 t_ns, gpointer data)
+{
+  StbPlayer *self = data;
+
+  if (self->pending_seek_ms >= 0)
+    {
+      /* A flushing seek during the async state change can deadlock (latency
+       * recalculation vs. the state lock): wait for PLAYING. */
+      if (is_playing (self))
+        seek_pending (self);
+      else
+        self->seek_on_playing = TRUE;
+      return;
+    }
+  g_debug ("first frame %s at %" G_GINT64_FORMAT, self->what, t_ns);
+  if (self->cb.first_frame)
+    self->cb.first_frame (self, t_ns, self->what, self->user_data);
+}
+
+static gboolean
+on_bus_message (GstBus *bus, GstMessage *msg, gpointer data)
+{
+  StbPlayer *self = data;
+
+  switch (GST_MESSAGE_TYPE (msg))
+    {
+      case GST_MESSAGE_ERROR:
+        {
+          g_autoptr (GError) err = NULL;
+          g_autofree gchar *dbg = NULL;
+
+          gst_message_parse_error (msg, &err, &dbg);
+          g_debug ("%s", dbg ? dbg : "");
+          report_error (self, "%s: %s: %s", self->what, GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)),
+                        err->message);
+          break;
+        }
+      case GST_MESSAGE_STATE_CHANGED:
+        if (GST_MESSAGE_SRC (msg) == GST_OBJECT (self->pipeline) && self->seek_on_playing
+            && is_playing (self))
+          {
+            self->seek_on_playing = FALSE;
+            seek_pending (self);
+          }
+        break;
+      case GST_MESSAGE_EOS:
+        g_message ("%s: end of stream", self->what);
+        if (self->cb.eos)
+          self->cb.eos (self, self->user_data);
+        break;
+      default:
+        break;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+start_pipeline (StbPlayer *self, const gchar *desc, GError **error)
+{
+  g_autoptr (GError) parse_error = NULL;
+  g_autoptr (GstElement) vdec = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GstBus) bus = NULL;
+  GSource *watch;
+
+  teardown (self);
+  self->pipeline = gst_parse_launch (desc, &parse_error);
+  if (!self->pipeline || parse_error)
+    {
+      g_set_error (error, STB_PLAYER_ERROR, STB_PLAYER_ERROR_FAILED, "%s: pipeline: %s", self->what,
+                   parse_error ? parse_error->message : "?");
+      g_clear_object (&self->pipeline);
+      return FALSE;
+    }
+  gst_object_ref_sink (self->pipeline);
+  vdec = gst_bin_get_by_name (GST_BIN (self->pipeline), "vdec");
+  pad = gst_element_get_static_pad (vdec, "src");
+  self->probe = stb_media_probe_new (pad, self->context, on_first_frame, self);
+  bus = gst_element_get_bus (self->pipeline);
+  watch = gst_bus_create_watch (bus);
+  g_source_set_callback (watch, G_SOURCE_FUNC (on_bus_message), self, NULL);
+  self->bus_watch = g_source_attach (watch, self->context);
+  g_source_unref (watch);
+  stb_media_probe_arm (self->probe, FALSE);
+  if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      g_set_error (error, STB_PLAYER_ERROR, STB_PLAYER_ERROR_FAILED,
+                   "%s: cannot start the pipeline (port in use? server down?)", self->what);
+      teardown (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gint64
+query_position_ms (StbPlayer *self)
+{
+  gint64 pos = 0;
+
+  if (self->pipeline && gst_element_query_position (self->pipeline, GST_FORMAT_TIME, &pos)
+      && pos >= 0)
+    return pos / GST_MSECOND;
+  return self->position_ms;
+}
+
+/* ---- public API ------------------------------------------------------------------------ */
 
 StbPlayer *
 stb_player_new (const StbPlayerConfig *config, const StbPlayerCallbacks *callbacks,
                 gpointer user_data, GError **error)
 {
-  StbPlayer *self = g_new0 (StbPlayer, 1);
+  StbPlayer *self;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  if (!gst_init_check (NULL, NULL, error))
+    return NULL;
+  self = g_new0 (StbPlayer, 1);
   if (callbacks)
     self->cb = *callbacks;
   self->user_data = user_data;
+  self->lineup_path = g_strdup (config->lineup_path);
+  self->vod_base_uri = g_strdup (config->vod_base_uri);
+  self->display = config->display;
+  self->snapshot_dir = g_strdup (config->snapshot_dir);
+  self->context = g_main_context_ref_thread_default ();
+  self->pending_seek_ms = -1;
+  self->position_ms = -1;
   return self;
 }
 
@@ -56,66 +385,168 @@ stb_player_free (StbPlayer *self)
 {
   if (!self)
     return;
-  g_clear_handle_id (&self->idle_id, g_source_remove);
+  teardown (self);
+  g_free (self->lineup_path);
+  g_free (self->vod_base_uri);
+  g_free (self->snapshot_dir);
   g_free (self->what);
+  g_free (self->asset);
+  g_main_context_unref (self->context);
   g_free (self);
 }
 
 gboolean
 stb_player_play_live (StbPlayer *self, guint channel, GError **error)
 {
-  start (self, g_strdup_printf ("live:%u", channel), FALSE, 0);
-  return TRUE;
+  LiveSource src = { 0 };
+  g_autofree gchar *desc = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (!lookup_channel (self, channel, &src, error))
+    {
+      live_source_clear (&src);
+      return FALSE;
+    }
+  desc = live_description (self, &src);
+  g_free (self->what);
+  self->what = g_strdup_printf ("live:%u", channel);
+  self->channel = channel;
+  self->pending_seek_ms = -1;
+  g_debug ("%s: %s", self->what, desc);
+  ok = start_pipeline (self, desc, error);
+  live_source_clear (&src);
+  set_state (self, ok ? STATE_LIVE : STATE_IDLE, "play live");
+  return ok;
 }
 
 gboolean
 stb_player_play_vod (StbPlayer *self, const gchar *asset, gint64 position_ms, GError **error)
 {
-  start (self, g_strdup_printf ("vod:%s", asset), TRUE, position_ms);
-  return TRUE;
-}
+  g_autofree gchar *uri = NULL;
+  g_autofree gchar *desc = NULL;
+  g_autofree gchar *asset_copy = g_strdup (asset);
+  gboolean ok;
 
-gint64
-stb_player_get_position_ms (StbPlayer *self)
-{
-  if (!self->is_vod)
-    return -1;
-  if (!self->started_us)
-    return self->vod_base_ms;
-  return self->vod_base_ms + (g_get_monotonic_time () - self->started_us) / 1000;
+  g_return_val_if_fail (self != NULL && asset != NULL, FALSE);
+  if (!self->vod_base_uri)
+    {
+      g_set_error (error, STB_PLAYER_ERROR, STB_PLAYER_ERROR_NO_SUCH_ASSET,
+                   "VOD asset %s: no VOD server configured (vod_base_uri)", asset);
+      return FALSE;
+    }
+  uri = g_strconcat (self->vod_base_uri, asset, NULL);
+  desc = vod_description (self, uri);
+  g_free (self->what);
+  self->what = g_strdup_printf ("vod:%s", asset);
+  g_free (self->asset);
+  self->asset = g_steal_pointer (&asset_copy);
+  self->position_ms = MAX (position_ms, 0);
+  self->pending_seek_ms = position_ms > 0 ? position_ms : -1;
+  ok = start_pipeline (self, desc, error);
+  set_state (self, ok ? STATE_VOD : STATE_IDLE, "play vod");
+  return ok;
 }
 
 gboolean
 stb_player_pause (StbPlayer *self, GError **error)
 {
-  self->vod_base_ms = stb_player_get_position_ms (self);
-  self->started_us = 0;
-  g_clear_handle_id (&self->idle_id, g_source_remove);
-  return TRUE;
+  g_return_val_if_fail (self != NULL, FALSE);
+  switch (self->state)
+    {
+      case STATE_LIVE:
+        teardown (self);
+        set_state (self, STATE_LIVE_LEFT, "pause: leave the group");
+        return TRUE;
+      case STATE_VOD:
+        self->position_ms = query_position_ms (self);
+        stb_media_probe_disarm (self->probe);
+        if (self->pending_seek_ms >= 0)
+          self->position_ms = self->pending_seek_ms;
+        gst_element_set_state (self->pipeline, GST_STATE_PAUSED);
+        set_state (self, STATE_VOD_PAUSED, "pause: keep the session");
+        return TRUE;
+      default:
+        g_set_error (error, STB_PLAYER_ERROR, STB_PLAYER_ERROR_STATE, "cannot pause while %s",
+                     state_to_string (self->state));
+        return FALSE;
+    }
 }
 
 gboolean
 stb_player_resume (StbPlayer *self, GError **error)
 {
-  if (!self->what)
+  g_return_val_if_fail (self != NULL, FALSE);
+  switch (self->state)
     {
-      g_set_error (error, STB_PLAYER_ERROR, STB_PLAYER_ERROR_STATE, "nothing to resume");
-      return FALSE;
+      case STATE_LIVE_LEFT:
+        return stb_player_play_live (self, self->channel, error);
+      case STATE_VOD_PAUSED:
+        stb_media_probe_arm (self->probe, FALSE);
+        if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+          {
+            g_set_error (error, STB_PLAYER_ERROR, STB_PLAYER_ERROR_FAILED, "%s: cannot resume",
+                         self->what);
+            return FALSE;
+          }
+        set_state (self, STATE_VOD, "resume");
+        return TRUE;
+      case STATE_IDLE:
+        if (self->what && g_str_has_prefix (self->what, "live:"))
+          return stb_player_play_live (self, self->channel, error);
+        if (self->asset)
+          {
+            g_autofree gchar *asset = g_strdup (self->asset);
+            return stb_player_play_vod (self, asset, self->position_ms, error);
+          }
+        break;
+      default:
+        break;
     }
-  start (self, g_strdup (self->what), self->is_vod, self->vod_base_ms);
-  return TRUE;
+  g_set_error (error, STB_PLAYER_ERROR, STB_PLAYER_ERROR_STATE, "nothing to resume (%s)",
+               state_to_string (self->state));
+  return FALSE;
 }
 
 void
 stb_player_stop (StbPlayer *self)
 {
-  g_clear_handle_id (&self->idle_id, g_source_remove);
-  self->started_us = 0;
+  g_return_if_fail (self != NULL);
+  if (self->state == STATE_VOD)
+    self->position_ms = query_position_ms (self);
+  teardown (self);
+  if (self->state != STATE_IDLE)
+    set_state (self, STATE_IDLE, "stop");
+}
+
+gint64
+stb_player_get_position_ms (StbPlayer *self)
+{
+  g_return_val_if_fail (self != NULL, -1);
+  if (!self->asset || g_str_has_prefix (self->what, "live:"))
+    return -1;
+  if (self->state == STATE_VOD && self->pending_seek_ms < 0)
+    return query_position_ms (self);
+  return self->pending_seek_ms >= 0 ? self->pending_seek_ms : self->position_ms;
 }
 
 gboolean
 stb_player_snapshot (StbPlayer *self, const gchar *name, GError **error)
 {
-  g_set_error (error, STB_PLAYER_ERROR, STB_PLAYER_ERROR_FAILED, "no picture: event-only player");
-  return FALSE;
+  g_autoptr (GstElement) sink = NULL;
+  g_autofree gchar *file = NULL;
+  g_autofree gchar *path = NULL;
+
+  g_return_val_if_fail (self != NULL && name != NULL, FALSE);
+  if (!self->snapshot_dir)
+    {
+      g_set_error (error, STB_PLAYER_ERROR, STB_PLAYER_ERROR_FAILED,
+                   "snapshot %s: no snapshot_dir configured", name);
+      return FALSE;
+    }
+  if (self->pipeline)
+    sink = gst_bin_get_by_name (GST_BIN (self->pipeline), "vsink");
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (self->snapshot_dir, file, NULL);
+  return stb_media_snapshot_png (sink, path, error);
 }

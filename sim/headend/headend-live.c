@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "stb-headend"
+
+#include "headend-live.h"
+
+#define FRAME_RATE 25
+
+struct _HeadendLive
+{
+  GPtrArray *pipelines; /* GstElement* */
+  GArray *watches;      /* guint bus watch ids */
+  void (*on_error) (const GError *error, gpointer user_data);
+  gpointer user_data;
+};
+
+static gchar *
+channel_description (const HeadendChannel *ch, const gchar *multicast_iface)
+{
+  g_autofree gchar *host = NULL;
+  g_autofree gchar *label = g_strdup_printf ("CH %u", ch->number);
+  g_autofree gchar *mcast = multicast_iface
+                                ? g_strdup_printf (" auto-multicast=false multicast-iface=%s"
+                                                   " ttl-mc=1 loop=true",
+                                                   multicast_iface)
+                                : g_strdup ("");
+  const gchar *colon = strrchr (ch->uri, ':');
+  guint key_int = MAX (1, ch->gop_ms * FRAME_RATE / 1000);
+
+  host = g_strndup (ch->uri + strlen ("udp://"), colon - ch->uri - strlen ("udp://"));
+  return g_strdup_printf (
+      "videotestsrc is-live=true pattern=%s"
+      " ! video/x-raw,width=320,height=240,framerate=%d/1"
+      " ! textoverlay text=\"%s\" valignment=top halignment=left font-desc=\"Sans Bold 18\" "
+      "shaded-background=true"
+      " ! timeoverlay valignment=bottom halignment=right font-desc=\"Monospace Bold 16\" "
+      "shaded-background=true"
+      " ! videoconvert ! x264enc speed-preset=ultrafast tune=zerolatency bitrate=384"
+      " key-int-max=%u ! h264parse config-interval=-1 ! queue ! mux."
+      " audiotestsrc is-live=true wave=sine volume=0.1 freq=%u samplesperbuffer=960"
+      " ! audio/x-raw,rate=48000,channels=1 ! audioconvert ! avenc_aac bitrate=48000"
+      " ! aacparse ! queue ! mux."
+      " mpegtsmux name=mux alignment=7 ! rtpmp2tpay pt=33"
+      " ! udpsink host=%s port=%u sync=true async=false%s",
+      ch->pattern, FRAME_RATE, label, key_int, 300 + 100 * ch->number, host, ch->port, mcast);
+}
+
+static gboolean
+on_bus_message (GstBus *bus, GstMessage *msg, gpointer data)
+{
+  HeadendLive *self = data;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+    {
+      g_autoptr (GError) err = NULL;
+      g_autofree gchar *dbg = NULL;
+
+      gst_message_parse_error (msg, &err, &dbg);
+      g_message ("live %s: %s (%s)", GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message,
+                 dbg ? dbg : "");
+      if (self->on_error)
+        self->on_error (err, self->user_data);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+start_channel (HeadendLive *self, const HeadendChannel *ch, const gchar *multicast_iface,
+               GError **error)
+{
+  g_autofree gchar *desc = channel_description (ch, multicast_iface);
+  g_autoptr (GError) parse_error = NULL;
+  GstElement *pipeline = gst_parse_launch (desc, &parse_error);
+  g_autoptr (GstBus) bus = NULL;
+  guint watch;
+
+  if (!pipeline || parse_error)
+    {
+      g_set_error (error, HEADEND_ERROR, HEADEND_ERROR_PIPELINE, "channel %u: %s (%s)", ch->number,
+                   parse_error ? parse_error->message : "no pipeline", desc);
+      g_clear_object (&pipeline);
+      return FALSE;
+    }
+  g_ptr_array_add (self->pipelines, pipeline);
+  bus = gst_element_get_bus (pipeline);
+  watch = gst_bus_add_watch (bus, on_bus_message, self);
+  g_array_append_val (self->watches, watch);
+  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      g_set_error (error, HEADEND_ERROR, HEADEND_ERROR_PIPELINE,
+                   "channel %u: cannot start (sending to %s)", ch->number, ch->uri);
+      return FALSE;
+    }
+  g_message ("channel %u \"%s\" -> %s (GOP %u ms)", ch->number, ch->name, ch->uri, ch->gop_ms);
+  return TRUE;
+}
+
+HeadendLive *
+headend_live_start (HeadendLineup *lineup, const gchar *multicast_iface,
+                    void (*on_error) (const GError *error, gpointer user_data), gpointer user_data,
+                    GError **error)
+{
+  g_autoptr (HeadendLive) self = g_new0 (HeadendLive, 1);
+
+  self->pipelines = g_ptr_array_new ();
+  self->watches = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->on_error = on_error;
+  self->user_data = user_data;
+  for (guint i = 0; i < lineup->channels->len; i++)
+    if (!start_channel (self, lineup->channels->pdata[i], multicast_iface, error))
+      return NULL;
+  return g_steal_pointer (&self);
+}
+
+void
+headend_live_free (HeadendLive *self)
+{
+  if (!self)
+    return;
+  for (guint i = 0; i < self->watches->len; i++)
+    g_source_remove (g_array_index (self->watches, guint, i));
+  for (guint i = 0; i < self->pipelines->len; i++)
+    {
+      GstElement *pipeline = self->pipelines->pdata[i];
+      gst_element_set_state (pipeline, GST_STATE_NULL);
+      gst_object_unref (pipeline);
+    }
+  g_ptr_array_unref (self->pipelines);
+  g_array_unref (self->watches);
+  g_free (self);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Private helpers shared by the player and the call media: a first-frame probe on a
+ * decoder's src pad (timestamped on the streaming thread, reported on the main loop) and
+ * PNG snapshots from a sink's last sample.
+ */
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+typedef struct _StbMediaProbe StbMediaProbe;
+typedef void (*StbMediaProbeFunc) (StbMediaProbe *probe, gint64 t_ns, gpointer user_data);
+
+/* Watch @pad; @func runs on @context once per arm, with the CLOCK_MONOTONIC time (ns) at
+ * which the first buffer after arming left the pad. (transfer full) */
+StbMediaProbe *stb_media_probe_new (GstPad *pad, GMainContext *context, StbMediaProbeFunc func,
+                                    gpointer user_data);
+/* Report the next buffer; with @after_flush only one that follows a FLUSH_STOP (a seek).
+ * Re-arming drops a report of the previous arm that has not run yet. */
+void stb_media_probe_arm (StbMediaProbe *probe, gboolean after_flush);
+void stb_media_probe_disarm (StbMediaProbe *probe);
+/* Removes the probe; a report still queued for the main loop is dropped. */
+void stb_media_probe_free (StbMediaProbe *probe);
+
+/* gst-launch description of the video sink, named "vsink", clock-synced: a real window when
+ * @display and a display ($DISPLAY / $WAYLAND_DISPLAY) exists, else a fakesink. */
+const gchar *stb_media_video_sink (gboolean display);
+
+/* Write the last picture @sink rendered (it or a child needs `last-sample`) to @path. */
+gboolean stb_media_snapshot_png (GstElement *sink, const gchar *path, GError **error);
+
+G_END_DECLS

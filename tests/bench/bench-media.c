@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench-media: first-frame timings of the real media pipelines, and their CPU cost.
+ *
+ *   - live zap time per GOP (0.5 s, 1 s, 2 s): play_live() -> first decoded frame, N zaps
+ *   - VOD resume time: resume() after a pause -> first decoded frame, N times
+ *   - call first frame with and without the key-frame request (GOP 4 s, receiver joins late)
+ *   - CPU per pipeline (getrusage of this process, /proc/PID/stat of the head-end)
+ *
+ * Prints a table; exits 0 unless something could not be measured at all.
+ */
+#define G_LOG_DOMAIN "bench-media"
+
+#include "media-test.h"
+#include "stb-call-media.h"
+#include "stb-player.h"
+#include "stbsim-test.h"
+
+#include <gst/gst.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#define N_ZAPS 20
+#define N_RESUMES 10
+#define N_CALLS 6
+#define CALL_GOP_MS 4000
+#define WAIT_MS 15000
+#define CPU_WINDOW_MS 3000
+
+/* ---- statistics ---------------------------------------------------------------------- */
+
+static gint
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  gdouble x = *(const gdouble *)a, y = *(const gdouble *)b;
+  return x < y ? -1 : x > y;
+}
+
+static gdouble
+percentile (GArray *v, gdouble p)
+{
+  guint idx;
+
+  if (v->len == 0)
+    return -1;
+  g_array_sort (v, cmp_double);
+  idx = (guint)(p / 100.0 * (v->len - 1) + 0.5);
+  return g_array_index (v, gdouble, MIN (idx, v->len - 1));
+}
+
+static void
+print_row (const gchar *what, GArray *v, guint asked)
+{
+  gdouble min = v->len ? percentile (v, 0) : -1;
+  gdouble max = v->len ? percentile (v, 100) : -1;
+
+  printf ("%-44s %3u/%-3u %8.1f %8.1f %8.1f %8.1f\n", what, v->len, asked, percentile (v, 50),
+          percentile (v, 95), min, max);
+}
+
+static void
+print_header (void)
+{
+  printf ("\n%-44s %7s %8s %8s %8s %8s\n", "first frame (ms)", "n", "p50", "p95", "min", "max");
+  printf ("%-44s %7s %8s %8s %8s %8s\n", "--------------------------------------------", "-------",
+          "--------", "--------", "--------", "--------");
+}
+
+/* ---- CPU ----------------------------------------------------------------------------- */
+
+static gdouble
+self_cpu_s (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
+         + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static gdouble
+proc_cpu_s (GPid pid)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/%d/stat", (int)pid);
+  g_autofree gchar *text = NULL;
+  g_auto (GStrv) f = NULL;
+  const gchar *rest;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || !(rest = strrchr (text, ')')))
+    return 0;
+  f = g_strsplit (rest + 2, " ", -1); /* f[0] = state (field 3); utime = 14, stime = 15 */
+  if (g_strv_length (f) < 13)
+    return 0;
+  return (g_ascii_strtod (f[11], NULL) + g_ascii_strtod (f[12], NULL)) / sysconf (_SC_CLK_TCK);
+}
+
+typedef struct
+{
+  gdouble self_s;
+  gdouble child_s;
+  gint64 wall_ns;
+} CpuMark;
+
+static CpuMark
+cpu_mark (GPid child)
+{
+  CpuMark m = { self_cpu_s (), child ? proc_cpu_s (child) : 0, stbsim_now_ns () };
+  return m;
+}
+
+static GString *cpu_table;
+
+static void
+cpu_row (const gchar *what, CpuMark a, CpuMark b, gdouble self_div, gdouble child_div)
+{
+  gdouble wall = (b.wall_ns - a.wall_ns) / 1e9;
+
+  g_string_append_printf (cpu_table, "%-44s %9.1f", what,
+                          100.0 * (b.self_s - a.self_s) / wall / self_div);
+  if (child_div > 0)
+    g_string_append_printf (cpu_table, " %9.1f",
+                            100.0 * (b.child_s - a.child_s) / wall / child_div);
+  g_string_append (cpu_table, "\n");
+}
+
+/* ---- player -------------------------------------------------------------------------- */
+
+typedef struct
+{
+  gint64 t_ns;
+  guint n;
+  guint errors;
+} Frames;
+
+static void
+on_player_frame (StbPlayer *p, gint64 t_ns, const gchar *what, gpointer data)
+{
+  Frames *f = data;
+  f->t_ns = t_ns;
+  f->n++;
+}
+
+static void
+on_player_error (StbPlayer *p, const GError *error, gpointer data)
+{
+  ((Frames *)data)->errors++;
+  g_printerr ("player error: %s\n", error->message);
+}
+
+typedef struct
+{
+  Frames *f;
+  guint want;
+} FrameWait;
+
+static gboolean
+frame_arrived (gpointer data)
+{
+  FrameWait *w = data;
+  return w->f->n >= w->want;
+}
+
+/* Run @op (already called) until the next first frame; ms from @t0, or -1. */
+static gdouble
+wait_first_frame (Frames *f, guint before, gint64 t0)
+{
+  FrameWait w = { f, before + 1 };
+
+  if (!stbsim_test_wait_until (NULL, frame_arrived, &w, WAIT_MS))
+    return -1;
+  return (f->t_ns - t0) / 1e6;
+}
+
+static MediaHeadend *
+start_headend (const gchar *dir, const gchar *lineup)
+{
+  g_autoptr (GError) error = NULL;
+  MediaHeadend *he = media_headend_start (dir, lineup, NULL, &error);
+
+  if (!he)
+    {
+      g_printerr ("bench-media: %s\n", error->message);
+      exit (1);
+    }
+  return he;
+}
+
+static StbPlayer *
+player_for (MediaHeadend *he, Frames *f)
+{
+  static const StbPlayerCallbacks cb = { on_player_frame, on_player_error, NULL };
+  StbPlayerConfig cfg = { .lineup_path = he->lineup, .vod_base_uri = he->rtsp };
+  return stb_player_new (&cfg, &cb, f, NULL);
+}
+
+static void
+bench_zap (guint gop_ms)
+{
+  g_autofree gchar *dir = media_test_mkdtemp ("bench-media");
+  g_autofree gchar *lineup = media_test_write_lineup (dir, 2, gop_ms, 5000);
+  MediaHeadend *he = start_headend (dir, lineup);
+  Frames f = { 0 };
+  StbPlayer *player = player_for (he, &f);
+  g_autoptr (GArray) v = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autofree gchar *what = g_strdup_printf ("live zap, GOP %u ms", gop_ms);
+  CpuMark a, b;
+
+  media_test_run_for (1000); /* let the encoders settle */
+  for (guint i = 0; i < N_ZAPS; i++)
+    {
+      guint before = f.n;
+      gint64 t0 = stbsim_now_ns ();
+      gdouble ms;
+
+      stb_player_play_live (player, 1 + i % 2, NULL);
+      ms = wait_first_frame (&f, before, t0);
+      if (ms >= 0)
+        g_array_append_val (v, ms);
+      media_test_run_for (g_random_int_range (50, gop_ms + 50)); /* a random GOP phase */
+    }
+  print_row (what, v, N_ZAPS);
+  if (gop_ms == 1000)
+    {
+      stb_player_play_live (player, 1, NULL);
+      media_test_run_for (500);
+      a = cpu_mark (stbsim_proc_get_pid (he->proc));
+      media_test_run_for (CPU_WINDOW_MS);
+      b = cpu_mark (stbsim_proc_get_pid (he->proc));
+      cpu_row ("live: player (recv+decode) | head-end/channel", a, b, 1, 2);
+    }
+  stb_player_free (player);
+  media_headend_stop (he);
+  stbsim_test_rmtree (dir);
+}
+
+static void
+bench_vod (void)
+{
+  g_autofree gchar *dir = media_test_mkdtemp ("bench-media");
+  g_autofree gchar *lineup = media_test_write_lineup (dir, 1, 1000, 60000);
+  MediaHeadend *he = start_headend (dir, lineup);
+  Frames f = { 0 };
+  StbPlayer *player = player_for (he, &f);
+  g_autoptr (GArray) start = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr (GArray) resume = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr (GArray) drift = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr (GArray) restart = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  gint64 t0 = stbsim_now_ns ();
+  gdouble ms;
+  CpuMark a, b;
+
+  stb_player_play_vod (player, "clip", 0, NULL);
+  if ((ms = wait_first_frame (&f, 0, t0)) >= 0)
+    g_array_append_val (start, ms);
+  for (guint i = 0; i < N_RESUMES; i++)
+    {
+      guint before;
+      gint64 paused_at;
+      gdouble d;
+
+      media_test_run_for (400);
+      stb_player_pause (player, NULL);
+      paused_at = stb_player_get_position_ms (player);
+      media_test_run_for (200);
+      before = f.n;
+      t0 = stbsim_now_ns ();
+      stb_player_resume (player, NULL);
+      if ((ms = wait_first_frame (&f, before, t0)) >= 0)
+        g_array_append_val (resume, ms);
+      d = (gdouble)(stb_player_get_position_ms (player) - paused_at);
+      g_array_append_val (drift, d);
+    }
+  /* the other way back: stop (session gone) then play again at the saved position */
+  for (guint i = 0; i < N_RESUMES / 2; i++)
+    {
+      guint before;
+      gint64 pos;
+
+      media_test_run_for (300);
+      pos = stb_player_get_position_ms (player);
+      stb_player_stop (player);
+      before = f.n;
+      t0 = stbsim_now_ns ();
+      stb_player_play_vod (player, "clip", pos, NULL);
+      if ((ms = wait_first_frame (&f, before, t0)) >= 0)
+        g_array_append_val (restart, ms);
+    }
+  print_row ("VOD first play (RTSP setup)", start, 1);
+  print_row ("VOD resume after pause", resume, N_RESUMES);
+  print_row ("VOD resume position - pause position (ms)", drift, N_RESUMES);
+  print_row ("VOD stop, then play_vod at saved position", restart, N_RESUMES / 2);
+  a = cpu_mark (stbsim_proc_get_pid (he->proc));
+  media_test_run_for (CPU_WINDOW_MS);
+  b = cpu_mark (stbsim_proc_get_pid (he->proc));
+  cpu_row ("VOD: player | head-end (RTSP+live ch)", a, b, 1, 1);
+  stb_player_free (player);
+  media_headend_stop (he);
+  stbsim_test_rmtree (dir);
+}
+
+/* ---- call media ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  gint64 video_ns;
+  gint64 audio_ns;
+} CallFrames;
+
+static void
+on_call_frame (StbCallMedia *m, const gchar *kind, gint64 t_ns, gpointer data)
+{
+  CallFrames *f = data;
+  if (g_str_equal (kind, "video"))
+    f->video_ns = t_ns;
+  else
+    f->audio_ns = t_ns;
+}
+
+static void
+on_call_error (StbCallMedia *m, const GError *error, gpointer data)
+{
+  g_printerr ("call media error: %s\n", error->message);
+}
+
+static gboolean
+video_arrived (gpointer data)
+{
+  return ((CallFrames *)data)->video_ns != 0;
+}
+
+/* A sends first; B joins @late_ms later. Returns B's first video frame, ms after its start. */
+static gdouble
+one_call (gboolean key_frame_request, guint late_ms, gboolean measure_cpu)
+{
+  static const StbCallMediaCallbacks cb = { on_call_frame, on_call_error };
+  StbCallMediaConfig cfg
+      = { .bind_host = "127.0.0.1", .request_key_frame = key_frame_request, .gop_ms = CALL_GOP_MS };
+  CallFrames fa = { 0 }, fb = { 0 };
+  StbCallMedia *a = stb_call_media_new (&cfg, &cb, &fa, NULL);
+  StbCallMedia *b = stb_call_media_new (&cfg, &cb, &fb, NULL);
+  StbMediaEndpoint la, lb;
+  gdouble ms = -1;
+  gint64 t0;
+
+  if (stb_call_media_prepare (a, &la, NULL) && stb_call_media_prepare (b, &lb, NULL)
+      && stb_call_media_start (a, &lb, NULL))
+    {
+      media_test_run_for (late_ms);
+      t0 = stbsim_now_ns ();
+      if (stb_call_media_start (b, &la, NULL)
+          && stbsim_test_wait_until (NULL, video_arrived, &fb, WAIT_MS))
+        ms = (fb.video_ns - t0) / 1e6;
+      if (measure_cpu)
+        {
+          CpuMark m0, m1;
+          media_test_run_for (500);
+          m0 = cpu_mark (0);
+          media_test_run_for (CPU_WINDOW_MS);
+          m1 = cpu_mark (0);
+          cpu_row ("call: one side (A/V send + receive)", m0, m1, 2, 0);
+        }
+    }
+  stb_call_media_free (a);
+  stb_call_media_free (b);
+  return ms;
+}
+
+static void
+bench_call (gboolean key_frame_request)
+{
+  g_autoptr (GArray) v = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autofree gchar *what = g_strdup_printf ("call video, GOP %u ms, late join, %s", CALL_GOP_MS,
+                                            key_frame_request ? "PLI" : "no PLI");
+
+  for (guint i = 0; i < N_CALLS; i++)
+    {
+      gdouble ms = one_call (key_frame_request, 500 + i * (CALL_GOP_MS - 1000) / N_CALLS,
+                             key_frame_request && i == 0);
+      if (ms >= 0)
+        g_array_append_val (v, ms);
+    }
+  print_row (what, v, N_CALLS);
+}
+
+int
+main (int argc, char **argv)
+{
+  gint64 t0 = stbsim_now_ns ();
+
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  gst_init (&argc, &argv);
+  cpu_table = g_string_new (NULL);
+  g_string_append_printf (cpu_table, "\n%-44s %9s %9s\n%-44s %9s %9s\n", "CPU (% of one core)",
+                          "here", "head-end", "--------------------------------------------",
+                          "---------", "---------");
+  printf (
+      "bench-media: %u zaps per GOP, %u VOD resumes, %u calls per mode; 320x240@25, %ld cores\n",
+      N_ZAPS, N_RESUMES, N_CALLS, sysconf (_SC_NPROCESSORS_ONLN));
+  print_header ();
+  bench_zap (500);
+  bench_zap (1000);
+  bench_zap (2000);
+  bench_vod ();
+  bench_call (FALSE);
+  bench_call (TRUE);
+  printf ("%s", cpu_table->str);
+  printf ("\nbench-media: done in %.1f s\n", (stbsim_now_ns () - t0) / 1e9);
+  g_string_free (cpu_table, TRUE);
+  return 0;
+}

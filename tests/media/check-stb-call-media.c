@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/* Call media: two instances (two simulated STBs) call each other on loopback, video and
+ * audio both ways, through real rtpbin pipelines; ports, threads and fds are released. */
+#define G_LOG_DOMAIN "check-stb-call-media"
+
+#include "media-test.h"
+#include "stb-call-media.h"
+#include "stbsim-test.h"
+
+#include <gio/gio.h>
+
+#include <string.h>
+
+#define FIRST_FRAME_TIMEOUT_MS 15000
+
+typedef struct
+{
+  StbCallMedia *media;
+  StbMediaEndpoint local;
+  gint64 video_ns;
+  gint64 audio_ns;
+  guint errors;
+} Side;
+
+static Side a, b;
+static gchar *dir;
+
+static void
+on_first_frame (StbCallMedia *media, const gchar *kind, gint64 t_ns, gpointer data)
+{
+  Side *side = data;
+
+  if (g_str_equal (kind, "video"))
+    side->video_ns = t_ns;
+  else if (g_str_equal (kind, "audio"))
+    side->audio_ns = t_ns;
+}
+
+static void
+on_error (StbCallMedia *media, const GError *error, gpointer data)
+{
+  ((Side *)data)->errors++;
+  g_message ("call media error: %s", error->message);
+}
+
+static const StbCallMediaCallbacks callbacks = { on_first_frame, on_error };
+
+static void
+side_new (Side *side)
+{
+  g_autoptr (GError) error = NULL;
+  StbCallMediaConfig cfg = {
+    .bind_host = "127.0.0.1", .snapshot_dir = dir, .request_key_frame = TRUE, .gop_ms = 1000
+  };
+
+  memset (side, 0, sizeof *side);
+  side->media = stb_call_media_new (&cfg, &callbacks, side, &error);
+  ck_assert_msg (side->media != NULL, "%s", error ? error->message : "?");
+}
+
+static void
+setup (void)
+{
+  dir = stbsim_test_mkdtemp ("check-stb-call-media");
+  side_new (&a);
+  side_new (&b);
+}
+
+static void
+teardown (void)
+{
+  g_clear_pointer (&a.media, stb_call_media_free);
+  g_clear_pointer (&b.media, stb_call_media_free);
+  stbsim_test_rmtree (dir);
+  g_clear_pointer (&dir, g_free);
+}
+
+static gboolean
+all_frames (gpointer data)
+{
+  return a.video_ns && a.audio_ns && b.video_ns && b.audio_ns;
+}
+
+/* Set up a call A <-> B; @codec "PCMU" or "PCMA" as negotiated. */
+static void
+call (const gchar *codec)
+{
+  g_autoptr (GError) error = NULL;
+  StbMediaEndpoint to_a, to_b;
+
+  a.video_ns = a.audio_ns = b.video_ns = b.audio_ns = 0;
+  ck_assert_msg (stb_call_media_prepare (a.media, &a.local, &error), "%s",
+                 error ? error->message : "");
+  ck_assert (stb_call_media_prepare (b.media, &b.local, &error));
+  ck_assert_uint_eq (a.local.audio_port % 2, 0);
+  ck_assert_uint_eq (a.local.video_port % 2, 0);
+  ck_assert_uint_ne (a.local.video_port, b.local.video_port);
+  to_a = a.local;
+  to_b = b.local;
+  to_a.audio_pt = to_b.audio_pt = g_str_equal (codec, "PCMA") ? 8 : 0;
+  g_strlcpy (to_a.audio_codec, codec, sizeof to_a.audio_codec);
+  g_strlcpy (to_b.audio_codec, codec, sizeof to_b.audio_codec);
+  ck_assert_msg (stb_call_media_start (a.media, &to_b, &error), "%s", error ? error->message : "");
+  ck_assert_msg (stb_call_media_start (b.media, &to_a, &error), "%s", error ? error->message : "");
+  ck_assert_msg (stbsim_test_wait_until (NULL, all_frames, NULL, FIRST_FRAME_TIMEOUT_MS),
+                 "first frames: A video %" G_GINT64_FORMAT " audio %" G_GINT64_FORMAT
+                 ", B video %" G_GINT64_FORMAT " audio %" G_GINT64_FORMAT,
+                 a.video_ns, a.audio_ns, b.video_ns, b.audio_ns);
+}
+
+/* A port reserved by prepare() cannot be bound by anyone else. */
+static void
+assert_port_taken (guint16 port)
+{
+  g_autoptr (GSocket) s
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (lo, port);
+
+  ck_assert_msg (!g_socket_bind (s, sa, FALSE, NULL), "port %u is not reserved", port);
+}
+
+static gboolean
+snapshot_taken (gpointer media)
+{
+  return stb_call_media_snapshot (media, "far-end", NULL);
+}
+
+START_TEST (test_call_both_ways)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *png = g_build_filename (dir, "far-end.png", NULL);
+
+  call ("PCMU");
+  assert_port_taken (a.local.video_port);
+  assert_port_taken (a.local.video_port + 1);
+  assert_port_taken (b.local.audio_port);
+  /* the sink renders the first frame a little after it left the decoder (clock sync) */
+  if (!stbsim_test_wait_until (NULL, snapshot_taken, b.media, 5000))
+    ck_assert_msg (stb_call_media_snapshot (b.media, "far-end", &error), "%s",
+                   error ? error->message : "");
+  ck_assert (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+  stb_call_media_stop (a.media);
+  stb_call_media_stop (b.media);
+  stb_call_media_stop (b.media); /* idempotent */
+  ck_assert_uint_eq (a.errors + b.errors, 0);
+}
+END_TEST
+
+START_TEST (test_call_pcma)
+{
+  call ("PCMA");
+  stb_call_media_stop (a.media);
+  stb_call_media_stop (b.media);
+  ck_assert_uint_eq (a.errors + b.errors, 0);
+}
+END_TEST
+
+START_TEST (test_state_errors)
+{
+  g_autoptr (GError) error = NULL;
+  StbMediaEndpoint remote = { .address = "127.0.0.1", .audio_port = 9, .video_port = 0 };
+
+  ck_assert (!stb_call_media_start (a.media, &remote, &error));
+  ck_assert (g_error_matches (error, STB_CALL_MEDIA_ERROR, STB_CALL_MEDIA_ERROR_STATE));
+  g_clear_error (&error);
+  ck_assert (!stb_call_media_snapshot (a.media, "none", &error));
+  stb_call_media_stop (a.media);
+}
+END_TEST
+
+static gboolean
+threads_back (gpointer data)
+{
+  g_thread_pool_stop_unused_threads ();
+  return media_test_count_threads () <= GPOINTER_TO_UINT (data);
+}
+
+START_TEST (test_resources_released)
+{
+  guint fds, threads;
+
+  /* warm-up call: GStreamer sets up process-wide threads (system clock, pools) once */
+  call ("PCMU");
+  stb_call_media_stop (a.media);
+  stb_call_media_stop (b.media);
+  g_thread_pool_stop_unused_threads ();
+  fds = media_test_count_fds ();
+  threads = media_test_count_threads ();
+  call ("PCMU");
+  ck_assert_uint_gt (media_test_count_threads (), threads);
+  stb_call_media_stop (a.media);
+  stb_call_media_stop (b.media);
+  ck_assert_uint_eq (media_test_count_fds (), fds);
+  ck_assert_msg (stbsim_test_wait_until (NULL, threads_back, GUINT_TO_POINTER (threads), 20000),
+                 "threads: %u after the call, %u before", media_test_count_threads (), threads);
+}
+END_TEST
+
+static Suite *
+call_media_suite (void)
+{
+  Suite *s = suite_create ("stb-call-media");
+  TCase *core = tcase_create ("core");
+  TCase *errors = tcase_create ("errors");
+  TCase *limits = tcase_create ("resources");
+
+  tcase_add_checked_fixture (core, setup, teardown);
+  tcase_set_timeout (core, 60);
+  tcase_add_test (core, test_call_both_ways);
+  tcase_add_test (core, test_call_pcma);
+  suite_add_tcase (s, core);
+
+  tcase_add_checked_fixture (errors, setup, teardown);
+  tcase_set_timeout (errors, 30);
+  tcase_add_test (errors, test_state_errors);
+  suite_add_tcase (s, errors);
+
+  tcase_add_checked_fixture (limits, setup, teardown);
+  tcase_set_timeout (limits, 90);
+  tcase_add_test (limits, test_resources_released);
+  suite_add_tcase (s, limits);
+  return s;
+}
+
+int
+main (void)
+{
+  return stbsim_test_run (call_media_suite ());
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE /* setns */
+#define G_LOG_DOMAIN "media-test"
+
+#include "media-test.h"
+
+#include "stbsim-test.h"
+
+#include <gio/gio.h>
+
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+gchar *
+media_test_write_lineup (const gchar *dir, guint n_channels, guint gop_ms, guint vod_ms)
+{
+  g_autoptr (GString) s = g_string_new ("# written by tests/media\n");
+  static const gchar *const patterns[] = { "smpte", "ball", "snow", "pinwheel" };
+  gchar *path = g_build_filename (dir, "lineup.ini", NULL);
+
+  for (guint i = 1; i <= n_channels; i++)
+    g_string_append_printf (s,
+                            "[channel %u]\nname=Test %u\npattern=%s\ngop_ms=%u\n"
+                            "group=239.255.0.%u\nport=%u\n\n",
+                            i, i, patterns[(i - 1) % G_N_ELEMENTS (patterns)], gop_ms, i,
+                            5000 + 2 * i);
+  g_string_append_printf (s,
+                          "[vod clip]\ntitle=Clip\nduration_ms=%u\npattern=circular\n"
+                          "gop_ms=1000\n",
+                          vod_ms);
+  g_assert_true (g_file_set_contents (path, s->str, -1, NULL));
+  return path;
+}
+
+static gchar *
+ready_value (const gchar *line, const gchar *key)
+{
+  g_auto (GStrv) words = g_strsplit (line, " ", -1);
+  g_autofree gchar *prefix = g_strconcat (key, "=", NULL);
+
+  for (guint i = 0; words[i]; i++)
+    if (g_str_has_prefix (words[i], prefix))
+      return g_strdup (words[i] + strlen (prefix));
+  return NULL;
+}
+
+gchar *
+media_test_mkdtemp (const gchar *prefix)
+{
+  g_autofree gchar *tmpl = g_strdup_printf ("%s-XXXXXX", prefix);
+  gchar *dir = g_dir_make_tmp (tmpl, NULL);
+
+  g_assert_nonnull (dir);
+  return dir;
+}
+
+MediaHeadend *
+media_headend_start (const gchar *dir, const gchar *lineup_path, const gchar *netns, GError **error)
+{
+  MediaHeadend *he = g_new0 (MediaHeadend, 1);
+  g_autofree gchar *exe = stbsim_test_build_path ("sim/headend/stb-headend");
+  g_autofree gchar *run = g_build_filename (dir, "headend", NULL);
+  g_autofree gchar *log = g_build_filename (dir, "headend.log", NULL);
+  g_autofree gchar *line = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, exe);
+  g_ptr_array_add (argv, (gpointer) "--lineup");
+  g_ptr_array_add (argv, (gpointer)lineup_path);
+  g_ptr_array_add (argv, (gpointer) "--run-dir");
+  g_ptr_array_add (argv, run);
+  g_ptr_array_add (argv, (gpointer) "--rtsp-port");
+  g_ptr_array_add (argv, (gpointer) "0");
+  if (netns)
+    {
+      g_ptr_array_add (argv, (gpointer) "--netns");
+      g_ptr_array_add (argv, (gpointer)netns);
+    }
+  else
+    {
+      g_ptr_array_add (argv, (gpointer) "--unicast");
+      g_ptr_array_add (argv, (gpointer) "--live-port-base");
+      g_ptr_array_add (argv, (gpointer) "0");
+    }
+  g_ptr_array_add (argv, NULL);
+  StbsimProcOptions opts = { .name = "stb-headend", .log_path = log, .ready_fd = TRUE };
+
+  he->dir = g_strdup (dir);
+  he->proc = stbsim_proc_spawn ((const gchar *const *)argv->pdata, &opts, error);
+  line = he->proc ? stbsim_proc_wait_ready (he->proc, 60000, error) : NULL;
+  if (line)
+    {
+      he->rtsp = ready_value (line, "rtsp");
+      he->lineup = ready_value (line, "lineup");
+    }
+  if (!he->rtsp || !he->lineup)
+    {
+      g_autofree gchar *text = NULL;
+      g_file_get_contents (log, &text, NULL, NULL);
+      if (error && !*error)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "bad READY line: %s", line);
+      g_prefix_error (error, "stb-headend log:\n%s\n", text ? text : "");
+      media_headend_stop (he);
+      return NULL;
+    }
+  return he;
+}
+
+gint
+media_headend_stop (MediaHeadend *he)
+{
+  gint status;
+
+  if (!he)
+    return 0;
+  status = he->proc ? stbsim_proc_stop (he->proc, 5000) : 0;
+  g_clear_pointer (&he->proc, stbsim_proc_free);
+  g_free (he->dir);
+  g_free (he->rtsp);
+  g_free (he->lineup);
+  g_free (he);
+  return status;
+}
+
+static gboolean
+on_elapsed (gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+media_test_run_for (guint ms)
+{
+  gboolean done = FALSE;
+  guint id = g_timeout_add (ms, on_elapsed, &done);
+
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  (void)id;
+}
+
+static guint
+count_dir (const gchar *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  while (dir && g_dir_read_name (dir))
+    n++;
+  return n;
+}
+
+guint
+media_test_count_fds (void)
+{
+  return count_dir ("/proc/self/fd");
+}
+
+guint
+media_test_count_threads (void)
+{
+  return count_dir ("/proc/self/task");
+}
+
+static gboolean
+run_ip (const gchar *const *argv, GError **error)
+{
+  gint status = 0;
+  g_autofree gchar *err = NULL;
+
+  if (!g_spawn_sync (NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                     NULL, NULL, NULL, &err, &status, error))
+    return FALSE;
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s %s %s: %s", argv[0], argv[1], argv[2],
+                   err ? err : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+media_netns_add (const gchar *name, GError **error)
+{
+  const gchar *argv[] = { "ip", "netns", "add", name, NULL };
+  return run_ip (argv, error);
+}
+
+void
+media_netns_del (const gchar *name)
+{
+  const gchar *argv[] = { "ip", "netns", "del", name, NULL };
+  run_ip (argv, NULL);
+}
+
+gboolean
+media_netns_enter (const gchar *name, GError **error)
+{
+  g_autofree gchar *path = g_build_filename ("/run/netns", name, NULL);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  int rc = fd < 0 ? -1 : setns (fd, CLONE_NEWNET);
+
+  if (fd >= 0)
+    close (fd);
+  if (rc != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "setns %s: %s", path, g_strerror (errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gchar *
+media_test_fd_list (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  GString *s = g_string_new (NULL);
+  const gchar *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree gchar *path = g_build_filename ("/proc/self/fd", name, NULL);
+      g_autofree gchar *target = g_file_read_link (path, NULL);
+      g_string_append_printf (s, "%s->%s ", name, target ? target : "?");
+    }
+  return g_string_free (s, FALSE);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Shared by the media suites and bench-media: a head-end for one test, event recorders. */
+
+#include <glib.h>
+
+#include "stbsim-proc.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  gchar *dir; /* private temp dir (lineup, run dir, logs, snapshots) */
+  StbsimProc *proc;
+  gchar *rtsp;   /* rtsp://127.0.0.1:PORT/vod/ */
+  gchar *lineup; /* resolved lineup written by the head-end */
+} MediaHeadend;
+
+/* Write a lineup with @n_channels live channels (GOP @gop_ms) and one VOD asset "clip"
+ * (@vod_ms long, GOP 1 s) into @dir; returns its path (transfer full). */
+gchar *media_test_write_lineup (const gchar *dir, guint n_channels, guint gop_ms, guint vod_ms);
+/* Start stb-headend (unicast, or multicast inside @netns when non-NULL) for @lineup_path
+ * and wait (bounded) for READY; the error carries its log. */
+MediaHeadend *media_headend_start (const gchar *dir, const gchar *lineup_path, const gchar *netns,
+                                   GError **error);
+/* A fresh private temp dir (no libcheck: usable from benchmarks). */
+gchar *media_test_mkdtemp (const gchar *prefix);
+/* SIGTERM it (bounded) and free; returns the wait status (-1 = had to be killed). */
+gint media_headend_stop (MediaHeadend *he);
+
+/* Run the default main context for @ms (a fixed scenario duration, not synchronisation). */
+void media_test_run_for (guint ms);
+/* Count entries of /proc/self/fd and /proc/self/task. */
+guint media_test_count_fds (void);
+guint media_test_count_threads (void);
+/* "fd->target ..." for messages (transfer full). */
+gchar *media_test_fd_list (void);
+
+/* Network namespaces (root only): create / delete by name; enter in this thread. */
+gboolean media_netns_add (const gchar *name, GError **error);
+void media_netns_del (const gchar *name);
+gboolean media_netns_enter (const gchar *name, GError **error);
+
+G_END_DECLS
