@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Components a scenario can start (server, iptv, voip, headend, ims, sipp): how to find the
+ * binary, which arguments it gets, how readiness is detected. Each one runs through
+ * stbsim-proc (own process group, PDEATHSIG, log file, READY line) and is stopped by PID.
+ */
+
+#include <glib.h>
+
+#include "sr-run.h"
+#include "stbsim-proc.h"
+
+G_BEGIN_DECLS
+
+struct _SrComponent
+{
+  gchar *name;
+  gchar **argv;
+  gchar *log_path;
+  gchar *extra_args;
+  gchar *ready_line;
+  StbsimProc *proc;
+  gboolean is_dut;      /* vendor binary given with --dut */
+  gboolean expect_exit; /* killed or stopped on purpose */
+  gboolean exit_reported;
+  gint64 started_ns;
+};
+
+/* Build the command line of @name for @run (DUT override applied). (transfer full) */
+SrComponent *sr_component_new (SrRun *run, const gchar *name, const gchar *extra_args,
+                               GError **error);
+/* Spawn and (if @wait_ready and the component has a readiness signal) wait for READY. */
+gboolean sr_component_start (SrComponent *comp, gboolean wait_ready, gint timeout_ms,
+                             GError **error);
+void sr_component_stop (SrComponent *comp);
+void sr_component_free (SrComponent *comp);
+/* The names sr_component_new() accepts. */
+extern const gchar *const sr_component_names[];
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrComponent, sr_component_free)
+
+G_END_DECLS

@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "sr-report"
+
+#include "sr-report.h"
+
+#include <json-glib/json-glib.h>
+
+SrReport *
+sr_report_new (const gchar *run_id, const gchar *run_dir)
+{
+  SrReport *r = g_new0 (SrReport, 1);
+  r->run_id = g_strdup (run_id);
+  r->run_dir = g_strdup (run_dir);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  r->started_utc = g_date_time_format_iso8601 (now);
+  r->tests = g_ptr_array_new_with_free_func ((GDestroyNotify)sr_test_result_free);
+  return r;
+}
+
+void
+sr_report_free (SrReport *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->run_id);
+  g_free (r->run_dir);
+  g_free (r->started_utc);
+  g_free (r->suite_name);
+  g_free (r->mode);
+  g_free (r->profile);
+  g_free (r->dut_iptv);
+  g_free (r->dut_voip);
+  g_free (r->ics_path);
+  g_clear_pointer (&r->ics, g_key_file_unref);
+  g_free (r->command_line);
+  g_free (r->interrupted);
+  g_ptr_array_unref (r->tests);
+  g_free (r);
+}
+
+SrVerdict
+sr_report_verdict (const SrReport *report)
+{
+  SrVerdict v = SR_VERDICT_NONE;
+  for (guint i = 0; i < report->tests->len; i++)
+    {
+      const SrTestResult *t = g_ptr_array_index (report->tests, i);
+      SrVerdict tv = t->verdict;
+      if (!t->finished && tv < SR_VERDICT_ERROR)
+        tv = SR_VERDICT_ERROR; /* unfinished: the run did not complete it */
+      v = sr_verdict_merge (v, tv);
+    }
+  return v;
+}
+
+static gdouble
+duration_s (const SrTestResult *t)
+{
+  if (t->start_ns == 0 || t->end_ns < t->start_ns)
+    return 0.0;
+  return (gdouble)(t->end_ns - t->start_ns) / 1e9;
+}
+
+/* ---- JUnit ------------------------------------------------------------------------------ */
+
+static void
+xml_attr (GString *out, const gchar *name, const gchar *value)
+{
+  g_autofree gchar *esc = g_markup_escape_text (value ? value : "", -1);
+  g_string_append_printf (out, " %s=\"%s\"", name, esc);
+}
+
+static gchar *
+issue_line (const SrIssue *issue)
+{
+  return g_strdup_printf ("[%s] %s%s%s: %s", sr_verdict_to_string (issue->level), issue->id,
+                          issue->requirement ? " requirement " : "",
+                          issue->requirement ? issue->requirement : "", issue->evidence);
+}
+
+static void
+junit_outcome (GString *out, const SrTestResult *t)
+{
+  const SrIssue *worst = sr_test_result_worst_issue (t);
+  const gchar *elem = NULL;
+  g_autofree gchar *message = NULL;
+
+  if (!t->finished)
+    {
+      elem = "error";
+      message = g_strdup (t->started ? "unfinished: the run was interrupted during this test"
+                                     : "not run: the run was interrupted before this test");
+    }
+  else if (t->verdict == SR_VERDICT_FAIL)
+    elem = "failure";
+  else if (t->verdict == SR_VERDICT_ERROR || t->verdict == SR_VERDICT_NONE)
+    elem = "error";
+  else if (t->verdict == SR_VERDICT_INCONC)
+    elem = "skipped";
+  if (elem == NULL)
+    return;
+  if (message == NULL && worst != NULL)
+    message = g_strdup_printf ("%s%s%s: %s", worst->requirement ? worst->requirement : "",
+                               worst->requirement ? " " : "", worst->id, worst->evidence);
+  if (message == NULL)
+    message = g_strdup_printf ("verdict %s", sr_verdict_to_string (t->verdict));
+  if (t->verdict == SR_VERDICT_INCONC && t->finished)
+    {
+      g_autofree gchar *m = g_strdup_printf ("inconclusive: %s", message);
+      g_string_append (out, "      <skipped");
+      xml_attr (out, "message", m);
+      g_string_append (out, "/>\n");
+      return;
+    }
+  g_string_append_printf (out, "      <%s", elem);
+  xml_attr (out, "message", message);
+  xml_attr (out, "type", worst ? worst->id : (t->finished ? "verdict" : "unfinished"));
+  g_string_append (out, ">");
+  for (guint i = 0; i < t->issues->len; i++)
+    {
+      const SrIssue *issue = g_ptr_array_index (t->issues, i);
+      if (issue->level < SR_VERDICT_INCONC)
+        continue;
+      g_autofree gchar *line = issue_line (issue);
+      g_autofree gchar *esc = g_markup_escape_text (line, -1);
+      g_string_append_printf (out, "%s\n", esc);
+    }
+  g_string_append_printf (out, "</%s>\n", elem);
+}
+
+static void
+junit_counts (const SrReport *r, guint *failures, guint *errors, guint *skipped, gdouble *time)
+{
+  *failures = *errors = *skipped = 0;
+  *time = 0;
+  for (guint i = 0; i < r->tests->len; i++)
+    {
+      const SrTestResult *t = g_ptr_array_index (r->tests, i);
+      *time += duration_s (t);
+      if (!t->finished || t->verdict == SR_VERDICT_ERROR || t->verdict == SR_VERDICT_NONE)
+        (*errors)++;
+      else if (t->verdict == SR_VERDICT_FAIL)
+        (*failures)++;
+      else if (t->verdict == SR_VERDICT_INCONC)
+        (*skipped)++;
+    }
+}
+
+static void
+junit_testcase (GString *out, const SrTestResult *t)
+{
+  g_autofree gchar *classname = g_strdup_printf ("stbsim.%s", t->layout ? t->layout : "default");
+  g_string_append (out, "    <testcase");
+  xml_attr (out, "classname", classname);
+  xml_attr (out, "name", t->id);
+  g_string_append_printf (out, " time=\"%.3f\">\n", duration_s (t));
+  junit_outcome (out, t);
+  g_string_append (out, "      <system-out>");
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_string_append_printf (text, "scenario: %s\nverdict: %s\n", t->scenario ? t->scenario : "",
+                          sr_verdict_to_string (t->verdict));
+  if (t->requirements)
+    {
+      g_autofree gchar *reqs = g_strjoinv (", ", t->requirements);
+      g_string_append_printf (text, "requirements: %s\n", reqs);
+    }
+  for (guint i = 0; i < t->issues->len; i++)
+    {
+      g_autofree gchar *line = issue_line (g_ptr_array_index (t->issues, i));
+      g_string_append_printf (text, "%s\n", line);
+    }
+  for (guint i = 0; i < t->latencies->len; i++)
+    {
+      const SrLatency *l = g_ptr_array_index (t->latencies, i);
+      g_string_append_printf (text, "latency %s: %.3f ms\n", l->name,
+                              l->value_ns < 0 ? -1.0 : (gdouble)l->value_ns / 1e6);
+    }
+  g_autofree gchar *esc = g_markup_escape_text (text->str, -1);
+  g_string_append (out, esc);
+  g_string_append (out, "</system-out>\n    </testcase>\n");
+}
+
+gchar *
+sr_report_junit (const SrReport *r)
+{
+  guint failures, errors, skipped;
+  gdouble time;
+  junit_counts (r, &failures, &errors, &skipped, &time);
+  GString *out = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+  g_autofree gchar *suite = g_strdup_printf ("stbsim.%s", r->suite_name ? r->suite_name : "run");
+  g_string_append (out, "<testsuites");
+  xml_attr (out, "name", suite);
+  g_string_append_printf (out,
+                          " tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" "
+                          "time=\"%.3f\">\n",
+                          r->tests->len, failures, errors, skipped, time);
+  g_string_append (out, "  <testsuite");
+  xml_attr (out, "name", suite);
+  g_string_append_printf (out,
+                          " tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" "
+                          "time=\"%.3f\"",
+                          r->tests->len, failures, errors, skipped, time);
+  g_autofree gchar *ts = g_strndup (r->started_utc, 19); /* JUnit: no zone suffix */
+  xml_attr (out, "timestamp", ts);
+  xml_attr (out, "hostname", g_get_host_name ());
+  xml_attr (out, "id", r->run_id);
+  g_string_append (out, ">\n    <properties>\n");
+  const gchar *props[][2]
+      = { { "run-id", r->run_id },          { "mode", r->mode },         { "profile", r->profile },
+          { "dut-iptv", r->dut_iptv },      { "dut-voip", r->dut_voip }, { "ics", r->ics_path },
+          { "interrupted", r->interrupted } };
+  for (guint i = 0; i < G_N_ELEMENTS (props); i++)
+    if (props[i][1] != NULL)
+      {
+        g_string_append (out, "      <property");
+        xml_attr (out, "name", props[i][0]);
+        xml_attr (out, "value", props[i][1]);
+        g_string_append (out, "/>\n");
+      }
+  g_string_append (out, "    </properties>\n");
+  for (guint i = 0; i < r->tests->len; i++)
+    junit_testcase (out, g_ptr_array_index (r->tests, i));
+  g_string_append (out, "  </testsuite>\n</testsuites>\n");
+  return g_string_free (out, FALSE);
+}
+
+/* ---- results.json ----------------------------------------------------------------------- */
+
+static void
+json_str (JsonBuilder *b, const gchar *key, const gchar *value)
+{
+  json_builder_set_member_name (b, key);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+json_strv (JsonBuilder *b, const gchar *key, gchar **v)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_begin_array (b);
+  for (guint i = 0; v && v[i]; i++)
+    json_builder_add_string_value (b, v[i]);
+  json_builder_end_array (b);
+}
+
+static void
+json_ms (JsonBuilder *b, const gchar *key, gint64 ns)
+{
+  json_builder_set_member_name (b, key);
+  if (ns < 0)
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_double_value (b, (gdouble)ns / 1e6);
+}
+
+static void
+json_test (JsonBuilder *b, const SrTestResult *t)
+{
+  json_builder_begin_object (b);
+  json_str (b, "id", t->id);
+  json_str (b, "scenario", t->scenario);
+  json_str (b, "layout", t->layout);
+  json_str (b, "summary", t->summary);
+  json_str (b, "verdict", sr_verdict_to_string (t->verdict));
+  json_builder_set_member_name (b, "finished");
+  json_builder_add_boolean_value (b, t->finished);
+  json_builder_set_member_name (b, "duration_s");
+  json_builder_add_double_value (b, duration_s (t));
+  json_builder_set_member_name (b, "start_ns");
+  json_builder_add_int_value (b, t->start_ns);
+  json_strv (b, "requirements", t->requirements);
+  json_builder_set_member_name (b, "issues");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < t->issues->len; i++)
+    {
+      const SrIssue *is = g_ptr_array_index (t->issues, i);
+      json_builder_begin_object (b);
+      json_str (b, "id", is->id);
+      json_str (b, "level", sr_verdict_to_string (is->level));
+      json_str (b, "requirement", is->requirement);
+      json_str (b, "evidence", is->evidence);
+      json_builder_set_member_name (b, "t_ns");
+      json_builder_add_int_value (b, is->t_ns);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "latencies");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < t->latencies->len; i++)
+    {
+      const SrLatency *l = g_ptr_array_index (t->latencies, i);
+      json_builder_begin_object (b);
+      json_str (b, "name", l->name);
+      json_str (b, "from", l->from);
+      json_str (b, "to", l->to);
+      json_str (b, "budget_id", l->budget_id);
+      json_ms (b, "value_ms", l->value_ns);
+      json_ms (b, "budget_ms", l->budget_ns);
+      json_builder_set_member_name (b, "within_budget");
+      if (l->value_ns < 0 || l->budget_ns < 0)
+        json_builder_add_null_value (b);
+      else
+        json_builder_add_boolean_value (b, l->value_ns <= l->budget_ns);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+}
+
+static void
+json_ics (JsonBuilder *b, GKeyFile *ics)
+{
+  json_builder_set_member_name (b, "ics");
+  if (ics == NULL)
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
+  json_builder_begin_object (b);
+  g_auto (GStrv) groups = g_key_file_get_groups (ics, NULL);
+  for (guint g = 0; groups[g]; g++)
+    {
+      json_builder_set_member_name (b, groups[g]);
+      json_builder_begin_object (b);
+      g_auto (GStrv) keys = g_key_file_get_keys (ics, groups[g], NULL, NULL);
+      for (guint k = 0; keys && keys[k]; k++)
+        {
+          g_autofree gchar *v = g_key_file_get_value (ics, groups[g], keys[k], NULL);
+          json_str (b, keys[k], v);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+}
+
+gchar *
+sr_report_json (const SrReport *r)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  SrVerdict v = sr_report_verdict (r);
+  json_builder_begin_object (b);
+  json_str (b, "format", "stbsim-results-1");
+  json_str (b, "run_id", r->run_id);
+  json_str (b, "suite", r->suite_name);
+  json_str (b, "started", r->started_utc);
+  json_builder_set_member_name (b, "finished");
+  json_builder_add_boolean_value (b, r->finished);
+  json_str (b, "interrupted", r->interrupted);
+  json_str (b, "mode", r->mode);
+  json_str (b, "profile", r->profile);
+  json_str (b, "command_line", r->command_line);
+  json_builder_set_member_name (b, "dut");
+  json_builder_begin_object (b);
+  json_str (b, "iptv", r->dut_iptv);
+  json_str (b, "voip", r->dut_voip);
+  json_builder_end_object (b);
+  json_str (b, "ics_file", r->ics_path);
+  json_ics (b, r->ics);
+  json_str (b, "verdict", sr_verdict_to_string (v));
+  json_builder_set_member_name (b, "exit_code");
+  json_builder_add_int_value (b, sr_verdict_exit_code (v));
+  json_builder_set_member_name (b, "tests");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < r->tests->len; i++)
+    json_test (b, g_ptr_array_index (r->tests, i));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, NULL);
+}
+
+gchar *
+sr_report_trace_jsonl (const SrTimeline *timeline)
+{
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; timeline && i < timeline->events->len; i++)
+    {
+      g_autofree gchar *line = sr_event_to_json (g_ptr_array_index (timeline->events, i));
+      g_string_append (out, line);
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+gchar *
+sr_report_summary (const SrReport *r)
+{
+  GString *out = g_string_new (NULL);
+  g_string_append_printf (out, "%-48s %-8s %s\n", "test", "verdict", "reason");
+  for (guint i = 0; i < r->tests->len; i++)
+    {
+      const SrTestResult *t = g_ptr_array_index (r->tests, i);
+      const SrIssue *worst = sr_test_result_worst_issue (t);
+      const gchar *verdict = t->finished ? sr_verdict_to_string (t->verdict) : "unfinished";
+      g_autofree gchar *reason = NULL;
+      if (worst != NULL && t->verdict > SR_VERDICT_PASS)
+        reason = g_strdup_printf ("%s%s%s", worst->requirement ? worst->requirement : "",
+                                  worst->requirement ? " " : "", worst->id);
+      g_string_append_printf (out, "%-48s %-8s %s\n", t->id, verdict, reason ? reason : "");
+    }
+  SrVerdict v = sr_report_verdict (r);
+  g_string_append_printf (out, "overall: %s (exit %d)\n", sr_verdict_to_string (v),
+                          sr_verdict_exit_code (v));
+  return g_string_free (out, FALSE);
+}
+
+/* ---- files ------------------------------------------------------------------------------ */
+
+gboolean
+sr_report_write_file (const gchar *path, const gchar *contents, GError **error)
+{
+  /* g_file_set_contents_full writes a temporary file next to @path, fsyncs and renames it
+   * over @path, so readers see either the old or the new report, never half of one. */
+  return g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
+gboolean
+sr_report_write_all (const SrReport *r, GError **error)
+{
+  struct
+  {
+    const gchar *name;
+    gchar *(*make) (const SrReport *);
+  } files[] = {
+    { "junit.xml", sr_report_junit },
+    { "results.json", sr_report_json },
+    { "report.html", sr_report_html },
+  };
+  if (g_mkdir_with_parents (r->run_dir, 0755) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot create %s", r->run_dir);
+      return FALSE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree gchar *path = g_build_filename (r->run_dir, files[i].name, NULL);
+      g_autofree gchar *contents = files[i].make (r);
+      if (!sr_report_write_file (path, contents, error))
+        return FALSE;
+    }
+  g_autofree gchar *trace_path = g_build_filename (r->run_dir, "trace.jsonl", NULL);
+  g_autofree gchar *trace = sr_report_trace_jsonl (r->timeline);
+  return sr_report_write_file (trace_path, trace, error);
+}

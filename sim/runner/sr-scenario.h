@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Scenario files: one action per line in GstStructure-like syntax (as gst-validate).
+ *
+ *   # a comment (whole line)
+ *   meta, name=caller, summary="user places a call", layouts="bidirectional,unidirectional", \
+ *         requirements="SW-CALLER-1,SW-CALLER-2", timeout=30
+ *   set-vars, peer=sip:far@stbsim.test
+ *   include, file=common/start-stack.scenario
+ *   press-key, target=iptv, key=menu
+ *   wait-event, name=voip.page, match="page=main", timeout=2.0
+ *
+ * Values: `key=value` (unquoted: int, double or boolean inferred, else string),
+ * `key="quoted \" string"` (always a string), `key=(type)value` with type string, int,
+ * double, boolean (or bool), `key={a, b}` (a list, kept as its text "a, b").
+ * A line ending in `\` continues on the next one. `$(name)` is replaced by a variable from
+ * `set-vars` or a built-in (run_dir, scenario_dir, layout, ...) given by the caller; an
+ * unknown variable is an error. `include, file=...` is relative to the including file and
+ * loop-protected. Every action is checked against the action registry (sr-actions.h): an
+ * unknown action, an unknown or missing parameter, or a value of the wrong type is an error
+ * naming file:line:column and printing the action's parameter spec.
+ */
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define SR_SCENARIO_ERROR (sr_scenario_error_quark ())
+GQuark sr_scenario_error_quark (void);
+
+typedef enum
+{
+  SR_SCENARIO_ERROR_IO,     /* cannot read the file */
+  SR_SCENARIO_ERROR_SYNTAX, /* malformed line */
+  SR_SCENARIO_ERROR_UNKNOWN_ACTION,
+  SR_SCENARIO_ERROR_BAD_PARAMETER, /* unknown, missing, duplicated or wrongly typed */
+  SR_SCENARIO_ERROR_VARIABLE,      /* $(x) not defined */
+  SR_SCENARIO_ERROR_INCLUDE,       /* include loop or too deep */
+  SR_SCENARIO_ERROR_META,          /* meta missing, misplaced or wrong */
+} SrScenarioError;
+
+typedef enum
+{
+  SR_VALUE_STRING,
+  SR_VALUE_INT,
+  SR_VALUE_DOUBLE,
+  SR_VALUE_BOOL,
+  SR_VALUE_LIST, /* {a, b}: text kept in `text` */
+} SrValueType;
+
+typedef struct
+{
+  gchar *key;
+  SrValueType type;
+  gboolean explicit_type; /* written as (type)value or "quoted" */
+  gchar *text;            /* the value as text (unquoted, unescaped, variables expanded) */
+  gint64 i;
+  gdouble d;
+  gboolean b;
+  guint line;   /* 1-based physical line of the key */
+  guint column; /* 1-based column of the key */
+} SrParam;
+
+typedef struct
+{
+  gchar *name;
+  GPtrArray *params; /* SrParam* in file order */
+  gchar *file;       /* path as opened */
+  guint line;        /* 1-based line of the action's first character */
+  guint column;
+  gchar *text; /* the logical line, for reports and `inspect` */
+} SrAction;
+
+typedef struct
+{
+  gchar *path;
+  gchar *name;
+  gchar *summary;
+  gchar **layouts;      /* NULL-terminated, e.g. {"bidirectional","unidirectional"} */
+  gchar **requirements; /* requirement ids the scenario checks */
+  gchar **dut_roles;    /* roles a vendor module may take: "iptv", "voip" */
+  gchar **ics;          /* ICS items the scenario needs */
+  gchar **needs;        /* infrastructure it needs: "sip", "media", "agent", "netns" */
+  gdouble timeout_s;    /* whole-scenario bound */
+  gchar *dialect;       /* (nullable) dialect file, relative to the source root */
+  SrAction *meta;
+  GPtrArray *actions; /* SrAction*, without meta, set-vars and include */
+  GHashTable *vars;   /* final variables (set-vars + built-ins) */
+} SrScenario;
+
+SrAction *sr_action_new (const gchar *name);
+void sr_action_free (SrAction *action);
+const SrParam *sr_action_find (const SrAction *action, const gchar *key);
+/* Typed access with a default when the parameter is absent. */
+const gchar *sr_action_get_string (const SrAction *action, const gchar *key, const gchar *def);
+gint64 sr_action_get_int (const SrAction *action, const gchar *key, gint64 def);
+gdouble sr_action_get_double (const SrAction *action, const gchar *key, gdouble def);
+gboolean sr_action_get_bool (const SrAction *action, const gchar *key, gboolean def);
+/* "file:line" (transfer full). */
+gchar *sr_action_location (const SrAction *action);
+
+/*
+ * Parse one logical line (comments and continuations already handled) into an action.
+ * @vars (nullable) supplies $(name) values. Errors name @file:@line:column.
+ * @line_starts (nullable): offsets in @text where physical lines begin, for columns/lines
+ * across continuations.
+ */
+SrAction *sr_scenario_parse_line (const gchar *text, const gchar *file, guint line,
+                                  GHashTable *vars, GError **error);
+
+/*
+ * Load and validate a scenario. @builtins (nullable): variables set before the file (name ->
+ * value, strings). @validate: check actions against the registry (FALSE only in parser tests).
+ * (transfer full).
+ */
+SrScenario *sr_scenario_load (const gchar *path, GHashTable *builtins, gboolean validate,
+                              GError **error);
+SrScenario *sr_scenario_load_from_data (const gchar *data, const gchar *path, GHashTable *builtins,
+                                        gboolean validate, GError **error);
+void sr_scenario_free (SrScenario *scenario);
+gboolean sr_scenario_applies_to_layout (const SrScenario *scenario, const gchar *layout);
+/* Print the meta and the actions, one per line, normalised (for `stbsim inspect`). */
+gchar *sr_scenario_describe (const SrScenario *scenario);
+
+/* Split "a,b, c" or "{a, b}" into a NULL-terminated vector of trimmed items. */
+gchar **sr_split_list (const gchar *text);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrAction, sr_action_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrScenario, sr_scenario_free)
+
+G_END_DECLS

@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "sr-suite"
+
+#include "sr-suite.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sr-judge.h"
+#include "stbsim-proc.h"
+
+static const gchar *const all_layouts[] = { "bidirectional", "unidirectional", NULL };
+
+void
+sr_test_spec_free (SrTestSpec *spec)
+{
+  if (spec == NULL)
+    return;
+  g_free (spec->id);
+  g_free (spec->case_id);
+  g_free (spec->scenario);
+  g_free (spec->layout);
+  g_free (spec->summary);
+  g_strfreev (spec->requirements);
+  g_free (spec);
+}
+
+/* A catalogue entry before layout expansion: a spec with layout = the list. */
+typedef struct
+{
+  SrTestSpec spec;
+  gchar **layouts;
+  gchar **dut;
+  gchar **ics;
+  gchar **ics_iptv; /* further ICS items when the DUT is the IPTV module */
+  gchar **ics_voip;
+  gchar **needs; /* sip, media, netns */
+} Entry;
+
+static void
+entry_free (Entry *e)
+{
+  g_free (e->spec.id);
+  g_free (e->spec.case_id);
+  g_free (e->spec.scenario);
+  g_free (e->spec.summary);
+  g_strfreev (e->spec.requirements);
+  g_strfreev (e->layouts);
+  g_strfreev (e->dut);
+  g_strfreev (e->ics);
+  g_strfreev (e->ics_iptv);
+  g_strfreev (e->ics_voip);
+  g_strfreev (e->needs);
+  g_free (e);
+}
+
+static gchar **
+get_list (GKeyFile *kf, const gchar *group, const gchar *key, const gchar *def)
+{
+  g_autofree gchar *v = g_key_file_get_string (kf, group, key, NULL);
+  return sr_split_list (v ? v : def);
+}
+
+GPtrArray *
+sr_catalogue_load (const gchar *path, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "catalogue %s: ", path);
+      return NULL;
+    }
+  g_autofree gchar *dir = g_path_get_dirname (path);
+  g_autofree gchar *root = g_path_get_dirname (dir);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  for (guint i = 0; groups[i]; i++)
+    {
+      g_autofree gchar *scenario = g_key_file_get_string (kf, groups[i], "scenario", NULL);
+      if (scenario == NULL)
+        continue; /* not a test case (e.g. [catalogue] metadata) */
+      Entry *e = g_new0 (Entry, 1);
+      e->spec.case_id = g_strdup (groups[i]);
+      e->spec.scenario = g_path_is_absolute (scenario) ? g_strdup (scenario)
+                                                       : g_build_filename (root, scenario, NULL);
+      e->spec.summary = g_key_file_get_string (kf, groups[i], "summary", NULL);
+      e->spec.requirements = get_list (kf, groups[i], "requirements", "");
+      e->layouts = get_list (kf, groups[i], "layouts", "bidirectional,unidirectional");
+      e->dut = get_list (kf, groups[i], "dut", "iptv,voip");
+      e->ics = get_list (kf, groups[i], "ics", "");
+      e->ics_iptv = get_list (kf, groups[i], "ics_iptv", "");
+      e->ics_voip = get_list (kf, groups[i], "ics_voip", "");
+      e->needs = get_list (kf, groups[i], "needs", "");
+      g_ptr_array_add (out, e);
+    }
+  return g_steal_pointer (&out);
+}
+
+static gint
+compare_paths (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+GPtrArray *
+sr_catalogue_from_dir (const gchar *dir, GError **error)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, error);
+  if (d == NULL)
+    return NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const gchar *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".scenario"))
+      g_ptr_array_add (names, g_build_filename (dir, name, NULL));
+  g_ptr_array_sort (names, compare_paths);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
+  g_autoptr (GHashTable) vars = sr_builtin_placeholders ();
+  for (guint i = 0; i < names->len; i++)
+    {
+      const gchar *path = g_ptr_array_index (names, i);
+      g_autoptr (SrScenario) sc = sr_scenario_load (path, vars, TRUE, error);
+      if (sc == NULL)
+        return NULL;
+      Entry *e = g_new0 (Entry, 1);
+      e->spec.case_id = g_strdup (sc->name);
+      e->spec.scenario = g_strdup (path);
+      e->spec.summary = g_strdup (sc->summary);
+      e->spec.requirements = g_strdupv (sc->requirements);
+      e->layouts = g_strdupv (sc->layouts);
+      e->dut = g_strdupv (sc->dut_roles);
+      e->ics = g_strdupv (sc->ics);
+      e->ics_iptv = g_new0 (gchar *, 1);
+      e->ics_voip = g_new0 (gchar *, 1);
+      e->needs = g_strdupv (sc->needs);
+      g_ptr_array_add (out, e);
+    }
+  return g_steal_pointer (&out);
+}
+
+gboolean
+sr_ics_supports (GKeyFile *ics, const gchar *item)
+{
+  g_autofree gchar *v = NULL;
+  const gchar *dot = strchr (item, '.');
+  if (dot != NULL)
+    {
+      g_autofree gchar *group = g_strndup (item, (gsize)(dot - item));
+      v = g_key_file_get_string (ics, group, dot + 1, NULL);
+    }
+  if (v == NULL)
+    {
+      g_auto (GStrv) groups = g_key_file_get_groups (ics, NULL);
+      for (guint i = 0; groups[i] && v == NULL; i++)
+        v = g_key_file_get_string (ics, groups[i], item, NULL);
+    }
+  if (v == NULL)
+    return FALSE;
+  g_strstrip (v);
+  return !g_ascii_strcasecmp (v, "yes") || !g_ascii_strcasecmp (v, "true")
+         || !g_ascii_strcasecmp (v, "y") || g_str_equal (v, "1");
+}
+
+static SrTestSpec *
+spec_for (const Entry *e, const gchar *layout)
+{
+  SrTestSpec *s = g_new0 (SrTestSpec, 1);
+  s->case_id = g_strdup (e->spec.case_id);
+  s->id = g_strdup_printf ("%s.%s", e->spec.case_id, layout);
+  s->scenario = g_strdup (e->spec.scenario);
+  s->layout = g_strdup (layout);
+  s->summary = g_strdup (e->spec.summary);
+  s->requirements = g_strdupv (e->spec.requirements);
+  s->needs_sip = e->needs && g_strv_contains ((const gchar *const *)e->needs, "sip");
+  return s;
+}
+
+static gboolean
+ics_allows (const Entry *e, gchar **items, GKeyFile *ics, GPtrArray *skipped)
+{
+  for (guint i = 0; ics && items && items[i]; i++)
+    if (!sr_ics_supports (ics, items[i]))
+      {
+        if (skipped)
+          g_ptr_array_add (
+              skipped, g_strdup_printf ("%s: ICS does not support %s", e->spec.case_id, items[i]));
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static gboolean
+entry_applies (const Entry *e, GKeyFile *ics, const gchar *dut_role, gboolean injection,
+               GPtrArray *skipped)
+{
+  if (dut_role && !g_strv_contains ((const gchar *const *)e->dut, dut_role))
+    {
+      if (skipped)
+        g_ptr_array_add (
+            skipped, g_strdup_printf ("%s: does not exercise a %s DUT", e->spec.case_id, dut_role));
+      return FALSE;
+    }
+  if (injection && e->needs && g_strv_contains ((const gchar *const *)e->needs, "sip"))
+    {
+      if (skipped)
+        g_ptr_array_add (skipped,
+                         g_strdup_printf ("%s: needs SIP (run with --mode sip)", e->spec.case_id));
+      return FALSE;
+    }
+  if (!ics_allows (e, e->ics, ics, skipped))
+    return FALSE;
+  if (g_strcmp0 (dut_role, "iptv") == 0 && !ics_allows (e, e->ics_iptv, ics, skipped))
+    return FALSE;
+  if (g_strcmp0 (dut_role, "voip") == 0 && !ics_allows (e, e->ics_voip, ics, skipped))
+    return FALSE;
+  return TRUE;
+}
+
+GPtrArray *
+sr_catalogue_select (GPtrArray *entries, const gchar *layout, GKeyFile *ics, const gchar *dut_role,
+                     gboolean injection, const gchar *filter, GPtrArray *skipped, GError **error)
+{
+  g_autoptr (GRegex) re = NULL;
+  if (filter != NULL && (re = g_regex_new (filter, 0, 0, error)) == NULL)
+    return NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)sr_test_spec_free);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const Entry *e = g_ptr_array_index (entries, i);
+      if (!entry_applies (e, ics, dut_role, injection, skipped))
+        continue;
+      for (guint l = 0; all_layouts[l]; l++)
+        {
+          if (!g_strv_contains ((const gchar *const *)e->layouts, all_layouts[l])
+              || (layout && !g_str_equal (layout, all_layouts[l])))
+            continue;
+          SrTestSpec *s = spec_for (e, all_layouts[l]);
+          if (re && !g_regex_match (re, s->id, 0, NULL))
+            {
+              sr_test_spec_free (s);
+              continue;
+            }
+          g_ptr_array_add (out, s);
+        }
+    }
+  return out;
+}
+
+/* The built-in variables every scenario may use (values are per test, see run_one()). */
+static const gchar *const builtin_names[]
+    = { "run_dir",     "test_dir",   "logs_dir",  "layout",    "test_id", "mode",
+        "source_root", "build_root", "iptv_args", "voip_args", NULL };
+
+GHashTable *
+sr_builtin_placeholders (void)
+{
+  GHashTable *vars = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  for (guint i = 0; builtin_names[i]; i++)
+    g_hash_table_insert (vars, (gpointer)builtin_names[i],
+                         g_str_has_suffix (builtin_names[i], "_args")
+                             ? g_strdup ("")
+                             : g_strdup_printf ("<%s>", builtin_names[i]));
+  return vars;
+}
+
+GPtrArray *
+sr_scenario_tests (const gchar *path, const gchar *layout, GError **error)
+{
+  g_autoptr (GHashTable) vars = sr_builtin_placeholders ();
+  g_autoptr (SrScenario) sc = sr_scenario_load (path, vars, TRUE, error);
+  if (sc == NULL)
+    return NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)sr_test_spec_free);
+  Entry e = { 0 };
+  e.spec.case_id = sc->name;
+  e.spec.scenario = (gchar *)path;
+  e.spec.summary = sc->summary;
+  e.spec.requirements = sc->requirements;
+  e.layouts = sc->layouts;
+  e.needs = sc->needs;
+  for (guint l = 0; all_layouts[l]; l++)
+    {
+      if (layout ? !g_str_equal (layout, all_layouts[l])
+                 : !sr_scenario_applies_to_layout (sc, all_layouts[l]))
+        continue;
+      g_ptr_array_add (out, spec_for (&e, all_layouts[l]));
+    }
+  return out;
+}
+
+/* ---- running ------------------------------------------------------------------------------ */
+
+static SrTestResult *
+result_for (const SrTestSpec *spec)
+{
+  SrTestResult *r = sr_test_result_new (spec->id);
+  r->scenario = g_strdup (spec->scenario);
+  r->layout = g_strdup (spec->layout);
+  r->summary = g_strdup (spec->summary);
+  r->requirements = g_strdupv (spec->requirements);
+  return r;
+}
+
+static void
+write_reports (SrReport *report)
+{
+  g_autoptr (GError) error = NULL;
+  if (!sr_report_write_all (report, &error))
+    g_printerr ("stbsim: cannot write the report: %s\n", error->message);
+}
+
+static void
+run_one (const SrConfig *config, SrReport *report, const SrTestSpec *spec, SrTestResult *result)
+{
+  g_autoptr (GError) error = NULL;
+  StbLayout layout = STB_LAYOUT_BIDIRECTIONAL;
+  stb_layout_from_string (spec->layout, &layout);
+  g_autoptr (SrRun) run = sr_run_new (config, result, report->timeline, layout, &error);
+  if (run != NULL)
+    run->injection = !spec->needs_sip;
+  if (run == NULL)
+    {
+      sr_test_result_report (result, "run::setup-failed", SR_VERDICT_ERROR, NULL, stbsim_now_ns (),
+                             "%s", error->message);
+      result->finished = TRUE;
+      return;
+    }
+  g_autoptr (GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (vars, "run_dir", config->run_dir);
+  g_hash_table_insert (vars, "test_dir", run->test_dir);
+  g_hash_table_insert (vars, "logs_dir", run->logs_dir);
+  g_hash_table_insert (vars, "layout", spec->layout);
+  g_hash_table_insert (vars, "test_id", spec->id);
+  g_hash_table_insert (vars, "mode", spec->needs_sip ? "sip" : "injection");
+  g_hash_table_insert (vars, "source_root", config->source_root);
+  g_hash_table_insert (vars, "build_root", config->build_root);
+  /* extra arguments for our reference modules (a scenario may set-vars them; ignored for a
+   * vendor DUT, whose command line is fixed) */
+  g_hash_table_insert (vars, "iptv_args", "");
+  g_hash_table_insert (vars, "voip_args", "");
+  g_autoptr (SrScenario) sc = sr_scenario_load (spec->scenario, vars, TRUE, &error);
+  if (sc == NULL)
+    {
+      sr_test_result_report (result, "run::scenario-invalid", SR_VERDICT_ERROR, NULL,
+                             stbsim_now_ns (), "%s", error->message);
+      result->finished = TRUE;
+      return;
+    }
+  if (sc->dialect != NULL && config->dialect_path == NULL)
+    {
+      g_autofree gchar *path = g_path_is_absolute (sc->dialect)
+                                   ? g_strdup (sc->dialect)
+                                   : g_build_filename (config->source_root, sc->dialect, NULL);
+      if (!sr_run_set_dialect (run, path, &error))
+        {
+          sr_test_result_report (result, "run::scenario-invalid", SR_VERDICT_ERROR, NULL,
+                                 stbsim_now_ns (), "%s: dialect: %s", spec->scenario,
+                                 error->message);
+          result->finished = TRUE;
+          return;
+        }
+    }
+  if (result->requirements == NULL || result->requirements[0] == NULL)
+    {
+      g_strfreev (result->requirements);
+      result->requirements = g_strdupv (sc->requirements);
+    }
+  if (result->summary == NULL)
+    result->summary = g_strdup (sc->summary);
+  sr_run_execute (run, sc);
+}
+
+SrVerdict
+sr_suite_run (const SrConfig *config, SrReport *report, GPtrArray *tests, gboolean progress)
+{
+  guint first = report->tests->len;
+  for (guint i = 0; i < tests->len; i++)
+    g_ptr_array_add (report->tests, result_for (g_ptr_array_index (tests, i)));
+  write_reports (report);
+  for (guint i = 0; i < tests->len; i++)
+    {
+      const SrTestSpec *spec = g_ptr_array_index (tests, i);
+      SrTestResult *result = g_ptr_array_index (report->tests, first + i);
+      if (config->interrupted && g_atomic_int_get (config->interrupted))
+        break;
+      if (progress)
+        {
+          g_print ("[%u/%u] %-44s ", i + 1, tests->len, spec->id);
+          fflush (stdout);
+        }
+      run_one (config, report, spec, result);
+      if (progress)
+        {
+          const SrIssue *worst = sr_test_result_worst_issue (result);
+          g_print ("%-8s %.1fs%s%s\n",
+                   result->finished ? sr_verdict_to_string (result->verdict) : "unfinished",
+                   (gdouble)(result->end_ns - result->start_ns) / 1e9,
+                   worst && result->verdict > SR_VERDICT_PASS ? "  " : "",
+                   worst && result->verdict > SR_VERDICT_PASS ? worst->id : "");
+        }
+      write_reports (report);
+    }
+  if (config->interrupted && g_atomic_int_get (config->interrupted))
+    report->interrupted = g_strdup ("interrupted by a signal (SIGINT/SIGTERM)");
+  report->finished = report->interrupted == NULL;
+  write_reports (report);
+  return sr_report_verdict (report);
+}

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "stbsim"
+
+/* stbsim: the conformance runner's command line. */
+
+#include <glib-unix.h>
+#include <glib.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sr-actions.h"
+#include "sr-report.h"
+#include "sr-scenario.h"
+#include "sr-suite.h"
+#include "stbsim-config.h"
+
+#define SUMMARY                                                                                    \
+  "Commands:\n"                                                                                    \
+  "  run FILE.scenario     run one scenario (in each layout it applies to)\n"                      \
+  "  suite conformance     run the catalogue's test cases (conformance/catalogue.ini)\n"           \
+  "  list                  list the catalogue's test cases\n"                                      \
+  "  list-actions          print every scenario action with its parameters\n"                      \
+  "  inspect FILE.scenario parse a scenario and print its actions\n"                               \
+  "\n"                                                                                             \
+  "Verdicts (TTCN-3 order): none < pass < inconc < fail < error.\n"                                \
+  "Exit codes: 0 pass, 1 fail, 2 inconclusive, 3 error/infrastructure (or nothing ran),\n"         \
+  "4 usage. Reports: <report-dir>/<run-id>/{junit.xml,results.json,trace.jsonl,report.html,\n"     \
+  "logs/} (see reports/README.md)."
+
+typedef struct
+{
+  gchar *layout;
+  gchar **duts;
+  gchar *profile;
+  gchar *report_dir;
+  gchar *ics;
+  gchar *filter;
+  gchar *catalogue;
+  gchar *dialect;
+  gchar *mode;
+  gdouble agent_grace;
+  gboolean quiet;
+} Options;
+
+static volatile gint interrupted;
+
+static gboolean
+on_signal (gpointer data)
+{
+  g_atomic_int_set (&interrupted, 1);
+  g_printerr ("\nstbsim: interrupted, stopping components and writing the report\n");
+  return G_SOURCE_CONTINUE;
+}
+
+static gchar *
+default_build_root (void)
+{
+  const gchar *env = g_getenv ("STBSIM_BUILD_ROOT");
+  if (env)
+    return g_strdup (env);
+  g_autofree gchar *exe = g_file_read_link ("/proc/self/exe", NULL);
+  if (exe && g_str_has_suffix (exe, "/sim/runner/stbsim"))
+    {
+      exe[strlen (exe) - strlen ("/sim/runner/stbsim")] = '\0';
+      return g_steal_pointer (&exe);
+    }
+  return g_strdup (STBSIM_BUILD_ROOT);
+}
+
+static gchar *
+default_source_root (void)
+{
+  const gchar *env = g_getenv ("STBSIM_SOURCE_ROOT");
+  return g_strdup (env ? env : STBSIM_SOURCE_ROOT);
+}
+
+static gchar *
+make_run_id (void)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree gchar *ts = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
+  return g_strdup_printf ("%s-%04x", ts, g_random_int_range (0, 0x10000));
+}
+
+G_GNUC_PRINTF (2, 3)
+static int
+usage (GOptionContext *ctx, const gchar *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree gchar *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_printerr ("stbsim: %s\n", msg);
+  if (ctx)
+    {
+      g_autofree gchar *help = g_option_context_get_help (ctx, TRUE, NULL);
+      g_printerr ("%s", help);
+    }
+  return 4;
+}
+
+static gboolean
+apply_duts (SrConfig *cfg, gchar **duts, const gchar **role, GError **error)
+{
+  for (guint i = 0; duts && duts[i]; i++)
+    {
+      const gchar *eq = strchr (duts[i], '=');
+      g_autofree gchar *name = eq ? g_strndup (duts[i], (gsize)(eq - duts[i])) : NULL;
+      if (name && g_str_equal (name, "iptv"))
+        cfg->dut_iptv = g_strdup (eq + 1);
+      else if (name && g_str_equal (name, "voip"))
+        cfg->dut_voip = g_strdup (eq + 1);
+      else
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--dut %s: expected iptv='COMMAND' or voip='COMMAND'", duts[i]);
+          return FALSE;
+        }
+      *role = name && g_str_equal (name, "iptv") ? "iptv" : "voip";
+    }
+  return TRUE;
+}
+
+static gchar *
+dut_identity (const gchar *cmd, const gchar *reference)
+{
+  if (cmd == NULL)
+    return g_strdup_printf ("reference module (%s)", reference);
+  return g_strdup_printf ("vendor: %s", cmd);
+}
+
+static int
+run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, const gchar *suite_name, int argc,
+           char **argv)
+{
+  g_autofree gchar *run_id = make_run_id ();
+  cfg->run_dir = g_build_filename (o->report_dir, run_id, NULL);
+  g_autoptr (SrReport) report = sr_report_new (run_id, cfg->run_dir);
+  g_autoptr (SrTimeline) timeline = sr_timeline_new ();
+  report->timeline = timeline;
+  report->suite_name = g_strdup (suite_name);
+  report->mode = g_strdup (cfg->injection ? "injection" : "sip");
+  report->profile = g_strdup (cfg->profile ? cfg->profile : "reference");
+  report->dut_iptv = dut_identity (cfg->dut_iptv, "stb-iptv");
+  report->dut_voip = dut_identity (cfg->dut_voip, "stb-voip");
+  report->command_line = g_strjoinv (" ", argv);
+  if (o->ics)
+    {
+      g_autoptr (GError) error = NULL;
+      report->ics_path = g_strdup (o->ics);
+      report->ics = g_key_file_new ();
+      if (!g_key_file_load_from_file (report->ics, o->ics, G_KEY_FILE_NONE, &error))
+        return usage (NULL, "--ics: %s", error->message);
+    }
+  if (tests->len == 0)
+    g_printerr ("stbsim: no test selected\n");
+  g_unix_signal_add (SIGINT, on_signal, NULL);
+  g_unix_signal_add (SIGTERM, on_signal, NULL);
+  g_print ("stbsim: run %s, %u test(s), mode %s, report in %s\n", run_id, tests->len, report->mode,
+           cfg->run_dir);
+  SrVerdict v = sr_suite_run (cfg, report, tests, !o->quiet);
+  g_autofree gchar *summary = sr_report_summary (report);
+  g_print ("\n%s", summary);
+  g_autofree gchar *html = g_build_filename (cfg->run_dir, "report.html", NULL);
+  g_print ("report: %s\n", html);
+  return sr_verdict_exit_code (v);
+}
+
+static GOptionContext *
+make_context (Options *o, const gchar *params)
+{
+  GOptionEntry entries[] = {
+    { "layout", 'l', 0, G_OPTION_ARG_STRING, &o->layout,
+      "Only this channel layout: bidirectional or unidirectional", "LAYOUT" },
+    { "dut", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &o->duts,
+      "Put a vendor module in place of ours: iptv='CMD' or voip='CMD' "
+      "(%s or {socket} = QCOP socket; {layout}, {dialect})",
+      "ROLE=CMD" },
+    { "profile", 'p', 0, G_OPTION_ARG_STRING, &o->profile,
+      "Timing profile (conformance/profiles/NAME.ini)", "NAME" },
+    { "report-dir", 'r', 0, G_OPTION_ARG_FILENAME, &o->report_dir,
+      "Where run directories go (default: reports)", "DIR" },
+    { "ics", 0, 0, G_OPTION_ARG_FILENAME, &o->ics, "Implementation conformance statement", "FILE" },
+    { "test", 't', 0, G_OPTION_ARG_STRING, &o->filter, "Only tests whose id matches", "REGEX" },
+    { "catalogue", 0, 0, G_OPTION_ARG_FILENAME, &o->catalogue,
+      "Catalogue (default: conformance/catalogue.ini)", "FILE" },
+    { "dialect", 0, 0, G_OPTION_ARG_FILENAME, &o->dialect, "Dialect file (fixtures/dialects/)",
+      "FILE" },
+    { "mode", 'm', 0, G_OPTION_ARG_STRING, &o->mode,
+      "injection (default: cases that need SIP are left out) or sip (they run against the "
+      "run's own Kamailio with sipp far ends; the others still inject)",
+      "MODE" },
+    { "agent-grace", 0, 0, G_OPTION_ARG_DOUBLE, &o->agent_grace,
+      "Seconds a DUT has to send its first agent event (default 3)", "S" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No per-test progress lines", NULL },
+    { NULL },
+  };
+  GOptionContext *ctx = g_option_context_new (params);
+  g_option_context_set_summary (ctx, SUMMARY);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  return ctx;
+}
+
+static int
+cmd_inspect (int argc, char **argv)
+{
+  if (argc != 3)
+    return usage (NULL, "%s", "usage: stbsim inspect FILE.scenario");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) vars = sr_builtin_placeholders ();
+  g_autoptr (SrScenario) sc = sr_scenario_load (argv[2], vars, TRUE, &error);
+  if (sc == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 4;
+    }
+  g_autofree gchar *text = sr_scenario_describe (sc);
+  g_print ("%s", text);
+  return 0;
+}
+
+static gchar *
+catalogue_path (Options *o, const SrConfig *cfg)
+{
+  if (o->catalogue)
+    return g_strdup (o->catalogue);
+  return g_build_filename (cfg->source_root, "conformance", "catalogue.ini", NULL);
+}
+
+static int
+cmd_list (Options *o, SrConfig *cfg)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = catalogue_path (o, cfg);
+  g_autoptr (GPtrArray) entries = sr_catalogue_load (path, &error);
+  if (entries == NULL)
+    {
+      g_printerr ("stbsim: %s\n", error->message);
+      return 3;
+    }
+  g_autoptr (GPtrArray) tests
+      = sr_catalogue_select (entries, o->layout, NULL, NULL, FALSE, o->filter, NULL, &error);
+  if (tests == NULL)
+    return usage (NULL, "-t: %s", error->message);
+  for (guint i = 0; i < tests->len; i++)
+    {
+      const SrTestSpec *s = g_ptr_array_index (tests, i);
+      g_autofree gchar *reqs = g_strjoinv (",", s->requirements);
+      g_print ("%-44s %-40s %s\n", s->id, reqs, s->scenario);
+    }
+  return 0;
+}
+
+static void
+options_clear (Options *o, SrConfig *cfg)
+{
+  g_free (o->layout);
+  g_strfreev (o->duts);
+  g_free (o->profile);
+  g_free (o->report_dir);
+  g_free (o->ics);
+  g_free (o->filter);
+  g_free (o->catalogue);
+  g_free (o->dialect);
+  g_free (o->mode);
+  g_free (cfg->build_root);
+  g_free (cfg->source_root);
+  g_free (cfg->run_dir);
+  g_free (cfg->dut_iptv);
+  g_free (cfg->dut_voip);
+}
+
+static int
+dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int argc, char **argv,
+          int orig_argc, char **orig_argv)
+{
+  g_autoptr (GError) error = NULL;
+  const gchar *dut_role = NULL;
+  if (!apply_duts (cfg, o->duts, &dut_role, &error))
+    return usage (ctx, "%s", error->message);
+  if (o->layout && !g_str_equal (o->layout, "bidirectional")
+      && !g_str_equal (o->layout, "unidirectional"))
+    return usage (ctx, "--layout %s: bidirectional or unidirectional", o->layout);
+  if (o->mode && !g_str_equal (o->mode, "injection") && !g_str_equal (o->mode, "sip"))
+    return usage (ctx, "--mode %s: injection or sip", o->mode);
+  cfg->injection = o->mode == NULL || g_str_equal (o->mode, "injection");
+
+  if (g_str_equal (cmd, "list"))
+    return cmd_list (o, cfg);
+  g_autoptr (GPtrArray) tests = NULL;
+  const gchar *suite_name;
+  if (g_str_equal (cmd, "run"))
+    {
+      if (argc != 3)
+        return usage (ctx, "%s", "run needs exactly one FILE.scenario");
+      tests = sr_scenario_tests (argv[2], o->layout, &error);
+      suite_name = "run";
+    }
+  else
+    {
+      if (argc != 3 || !g_str_equal (argv[2], "conformance"))
+        return usage (ctx, "%s", "usage: stbsim suite conformance [OPTIONS]");
+      g_autofree gchar *path = catalogue_path (o, cfg);
+      g_autoptr (GPtrArray) entries = NULL;
+      g_autoptr (GKeyFile) ics = NULL;
+      if (o->catalogue == NULL && !g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          g_autofree gchar *dir = g_build_filename (cfg->source_root, "scenarios", NULL);
+          g_print ("stbsim: %s does not exist yet: running every scenario in %s\n", path, dir);
+          entries = sr_catalogue_from_dir (dir, &error);
+        }
+      else
+        entries = sr_catalogue_load (path, &error);
+      if (entries == NULL)
+        {
+          g_printerr ("stbsim: %s\n", error->message);
+          return 3;
+        }
+      if (o->ics == NULL && cfg->dut_iptv == NULL && cfg->dut_voip == NULL)
+        {
+          /* without a DUT every case runs against our modules' ICS (conformance/README.md) */
+          g_autofree gchar *ref
+              = g_build_filename (cfg->source_root, "conformance", "ics", "reference.ini", NULL);
+          if (g_file_test (ref, G_FILE_TEST_EXISTS))
+            o->ics = g_steal_pointer (&ref);
+        }
+      if (o->ics)
+        {
+          ics = g_key_file_new ();
+          if (!g_key_file_load_from_file (ics, o->ics, G_KEY_FILE_NONE, &error))
+            return usage (NULL, "--ics: %s", error->message);
+        }
+      g_autoptr (GPtrArray) skipped = g_ptr_array_new_with_free_func (g_free);
+      tests = sr_catalogue_select (entries, o->layout, ics, dut_role, cfg->injection, o->filter,
+                                   skipped, &error);
+      for (guint i = 0; skipped && i < skipped->len; i++)
+        g_print ("not applicable: %s\n", (const gchar *)g_ptr_array_index (skipped, i));
+      suite_name = "conformance";
+    }
+  if (tests == NULL)
+    {
+      g_printerr ("stbsim: %s\n", error->message);
+      return error->domain == G_REGEX_ERROR ? 4 : 3;
+    }
+  return run_tests (o, cfg, tests, suite_name, orig_argc, orig_argv);
+}
+
+int
+main (int argc, char **argv)
+{
+  Options o = { 0 };
+  SrConfig cfg = { 0 };
+  g_autoptr (GError) error = NULL;
+  int orig_argc = argc;
+  g_autofree gchar **orig_argv = g_memdup2 (argv, sizeof (char *) * (gsize)(argc + 1));
+
+  o.agent_grace = 3.0;
+  g_autoptr (GOptionContext) ctx = make_context (&o, "COMMAND [ARGS] - STB switching-protocol "
+                                                     "conformance runner");
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return usage (ctx, "%s", error->message);
+  if (argc < 2)
+    return usage (ctx, "%s", "missing COMMAND");
+  const gchar *cmd = argv[1];
+  if (g_str_equal (cmd, "list-actions"))
+    {
+      g_autofree gchar *text = sr_action_types_describe_all ();
+      g_print ("%s", text);
+      return 0;
+    }
+  if (g_str_equal (cmd, "inspect"))
+    return cmd_inspect (argc, argv);
+  if (!g_str_equal (cmd, "run") && !g_str_equal (cmd, "suite") && !g_str_equal (cmd, "list"))
+    return usage (ctx, "unknown command '%s'", cmd);
+
+  cfg.build_root = default_build_root ();
+  cfg.source_root = default_source_root ();
+  cfg.profile = o.profile; /* NULL: conformance/profiles/reference.ini */
+  cfg.dialect_path = o.dialect;
+  cfg.agent_grace_s = o.agent_grace;
+  cfg.interrupted = &interrupted;
+  if (o.report_dir == NULL)
+    o.report_dir = g_strdup ("reports");
+  int rc = dispatch (cmd, &o, &cfg, ctx, argc, argv, orig_argc, orig_argv);
+  options_clear (&o, &cfg);
+  return rc;
+}

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/* Reports: junit.xml valid against ci/junit.xsd and naming requirement + evidence,
+ * results.json, report.html, atomic writes, unfinished tests marked. */
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sr-report.h"
+#include "stbsim-test.h"
+
+static gchar *tmpdir;
+
+static void
+setup (void)
+{
+  tmpdir = stbsim_test_mkdtemp ("check-sr-report");
+}
+
+static void
+teardown (void)
+{
+  stbsim_test_rmtree (tmpdir);
+  g_clear_pointer (&tmpdir, g_free);
+}
+
+static SrTestResult *
+make_test (const gchar *id, SrVerdict v, gboolean finished, SrTimeline *timeline)
+{
+  SrTestResult *t = sr_test_result_new (id);
+  t->scenario = g_strdup ("scenarios/x.scenario");
+  t->layout = g_strdup ("bidirectional");
+  t->summary = g_strdup ("summary <with> & markup");
+  t->requirements = g_strsplit ("SW-CALLEE-3,SW-MSG-TYPE", ",", -1);
+  t->started = TRUE;
+  t->finished = finished;
+  t->start_ns = 1000000000;
+  t->end_ns = 1500000000;
+  if (v == SR_VERDICT_FAIL)
+    sr_test_result_report (t, "sw::wrong-message-type", SR_VERDICT_FAIL, "SW-MSG-TYPE", 1100000000,
+                           "voip sent messageType 1 (must be 2) with parameter 4");
+  else if (v == SR_VERDICT_INCONC)
+    sr_test_result_report (t, "agent::not-implemented", SR_VERDICT_INCONC, NULL, 1100000000,
+                           "no agent events");
+  else if (v == SR_VERDICT_ERROR)
+    sr_test_result_report (t, "run::component-exited", SR_VERDICT_ERROR, NULL, 1100000000,
+                           "stb-qcopd exited");
+  else
+    sr_test_result_set_verdict (t, v);
+  sr_test_result_add_latency (t, "key-to-page", "key.voip|key=ok", "voip.page", "callee.page",
+                              12345678, 500000000);
+  const gchar *lanes[][2]
+      = { { "harness", "voip" }, { "iptv", "server" }, { "server", "voip" }, { "voip", NULL } };
+  for (guint i = 0; i < G_N_ELEMENTS (lanes); i++)
+    {
+      g_autoptr (SrEvent) e
+          = sr_event_new (1000000000 + i * 1000000, i == 3 ? SR_EVENT_AGENT : SR_EVENT_QCOP,
+                          lanes[i][0], "CALLEE_SHOW_VIDEO_PAGE");
+      e->target = g_strdup (lanes[i][1]);
+      e->details = g_strdup ("page=main");
+      sr_timeline_add (timeline, e);
+      g_ptr_array_add (t->events, sr_event_ref (e));
+    }
+  return t;
+}
+
+static SrReport *
+make_report (SrTimeline *timeline)
+{
+  g_autofree gchar *dir = g_build_filename (tmpdir, "run-1", NULL);
+  SrReport *r = sr_report_new ("run-1", dir);
+  r->suite_name = g_strdup ("conformance");
+  r->mode = g_strdup ("injection");
+  r->dut_voip = g_strdup ("vendor: /opt/v --qcop %s");
+  r->timeline = timeline;
+  r->ics = g_key_file_new ();
+  g_key_file_set_string (r->ics, "ics", "callee.reject", "yes");
+  g_ptr_array_add (r->tests, make_test ("caller.bidirectional", SR_VERDICT_PASS, TRUE, timeline));
+  g_ptr_array_add (r->tests, make_test ("callee.bidirectional", SR_VERDICT_FAIL, TRUE, timeline));
+  g_ptr_array_add (r->tests, make_test ("resume.bidirectional", SR_VERDICT_INCONC, TRUE, timeline));
+  g_ptr_array_add (r->tests, make_test ("infra.bidirectional", SR_VERDICT_ERROR, TRUE, timeline));
+  g_ptr_array_add (r->tests, make_test ("cut.bidirectional", SR_VERDICT_PASS, FALSE, timeline));
+  return r;
+}
+
+static gchar *
+read_run_file (const SrReport *r, const gchar *name)
+{
+  g_autofree gchar *path = g_build_filename (r->run_dir, name, NULL);
+  gchar *text = NULL;
+  ck_assert_msg (g_file_get_contents (path, &text, NULL, NULL), "%s missing", path);
+  return text;
+}
+
+START_TEST (test_junit_valid)
+{
+  g_autoptr (SrTimeline) tl = sr_timeline_new ();
+  g_autoptr (SrReport) r = make_report (tl);
+  g_autoptr (GError) error = NULL;
+  ck_assert_msg (sr_report_write_all (r, &error), "%s", error ? error->message : "");
+  g_autofree gchar *xsd = stbsim_test_source_path ("ci/junit.xsd");
+  g_autofree gchar *xml = g_build_filename (r->run_dir, "junit.xml", NULL);
+  const gchar *argv[] = { "xmllint", "--noout", "--schema", xsd, xml, NULL };
+  gint status = -1;
+  g_autofree gchar *out = NULL, *err = NULL;
+  ck_assert_msg (g_spawn_sync (NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+                               &err, &status, &error),
+                 "xmllint (libxml2-utils) is required: %s", error ? error->message : "");
+  ck_assert_msg (g_spawn_check_wait_status (status, NULL), "xmllint: %s", err);
+  g_autofree gchar *text = read_run_file (r, "junit.xml");
+  ck_assert (strstr (text, "tests=\"5\" failures=\"1\" errors=\"2\" skipped=\"1\""));
+  /* the failure names requirement and evidence */
+  ck_assert (strstr (text, "<failure message=\"SW-MSG-TYPE sw::wrong-message-type: voip sent "
+                           "messageType 1 (must be 2) with parameter 4\""));
+  ck_assert (strstr (text, "unfinished: the run was interrupted during this test"));
+  ck_assert (strstr (text, "<skipped message=\"inconclusive: agent::not-implemented"));
+}
+END_TEST
+
+START_TEST (test_results_json)
+{
+  g_autoptr (SrTimeline) tl = sr_timeline_new ();
+  g_autoptr (SrReport) r = make_report (tl);
+  ck_assert (sr_report_write_all (r, NULL));
+  g_autofree gchar *text = read_run_file (r, "results.json");
+  g_autoptr (JsonParser) p = json_parser_new ();
+  ck_assert (json_parser_load_from_data (p, text, -1, NULL));
+  JsonObject *o = json_node_get_object (json_parser_get_root (p));
+  ck_assert_str_eq (json_object_get_string_member (o, "verdict"), "error");
+  ck_assert_int_eq (json_object_get_int_member (o, "exit_code"), 3);
+  JsonArray *tests = json_object_get_array_member (o, "tests");
+  ck_assert_uint_eq (json_array_get_length (tests), 5);
+  JsonObject *t1 = json_array_get_object_element (tests, 1);
+  ck_assert_str_eq (json_object_get_string_member (t1, "verdict"), "fail");
+  JsonObject *issue
+      = json_array_get_object_element (json_object_get_array_member (t1, "issues"), 0);
+  ck_assert_str_eq (json_object_get_string_member (issue, "requirement"), "SW-MSG-TYPE");
+  JsonObject *lat
+      = json_array_get_object_element (json_object_get_array_member (t1, "latencies"), 0);
+  ck_assert (json_object_get_double_member (lat, "value_ms") > 12.3);
+  ck_assert (json_object_get_boolean_member (lat, "within_budget"));
+  JsonObject *t4 = json_array_get_object_element (tests, 4);
+  ck_assert (!json_object_get_boolean_member (t4, "finished"));
+  g_autofree gchar *trace = read_run_file (r, "trace.jsonl");
+  g_auto (GStrv) lines = g_strsplit (g_strstrip (trace), "\n", -1);
+  ck_assert_uint_eq (g_strv_length (lines), 20);
+}
+END_TEST
+
+START_TEST (test_html)
+{
+  g_autoptr (SrTimeline) tl = sr_timeline_new ();
+  g_autoptr (SrReport) r = make_report (tl);
+  ck_assert (sr_report_write_all (r, NULL));
+  g_autofree gchar *html = read_run_file (r, "report.html");
+  ck_assert (strstr (html, "<svg"));
+  ck_assert (strstr (html, "IPTV") && strstr (html, "VoIP") && strstr (html, "server (QCOP)")
+             && strstr (html, "IMS") && strstr (html, "far end"));
+  ck_assert (strstr (html, "summary &lt;with&gt; &amp; markup"));
+  ck_assert (strstr (html, "vendor: /opt/v --qcop %s"));
+  ck_assert (strstr (html, "ics.callee.reject"));
+  ck_assert (strstr (html, "SW-MSG-TYPE"));
+  ck_assert (strstr (html, "12.346"));
+  ck_assert (strstr (html, "unfinished"));
+  /* self-contained: nothing fetched from elsewhere */
+  ck_assert (strstr (html, "<script") == NULL && strstr (html, "src=") == NULL
+             && strstr (html, "<link") == NULL);
+}
+END_TEST
+
+START_TEST (test_atomic_write)
+{
+  g_autofree gchar *path = g_build_filename (tmpdir, "f.txt", NULL);
+  struct stat before, after;
+  ck_assert (sr_report_write_file (path, "one", NULL));
+  ck_assert_int_eq (stat (path, &before), 0);
+  ck_assert (sr_report_write_file (path, "two", NULL));
+  ck_assert_int_eq (stat (path, &after), 0);
+  /* replaced by rename: a new inode, never the old file rewritten in place */
+  ck_assert (before.st_ino != after.st_ino);
+  g_autofree gchar *text = NULL;
+  ck_assert (g_file_get_contents (path, &text, NULL, NULL));
+  ck_assert_str_eq (text, "two");
+  /* no temporary files left behind */
+  g_autoptr (GDir) dir = g_dir_open (tmpdir, 0, NULL);
+  guint n = 0;
+  while (g_dir_read_name (dir))
+    n++;
+  ck_assert_uint_eq (n, 1);
+  /* a failing write leaves the old file intact */
+  g_autofree gchar *bad = g_build_filename (tmpdir, "nodir", "f.txt", NULL);
+  g_autoptr (GError) error = NULL;
+  ck_assert (!sr_report_write_file (bad, "x", &error));
+  ck_assert_ptr_nonnull (error);
+}
+END_TEST
+
+START_TEST (test_summary_and_verdict)
+{
+  g_autoptr (SrTimeline) tl = sr_timeline_new ();
+  g_autoptr (SrReport) r = sr_report_new ("r", tmpdir);
+  ck_assert_int_eq (sr_report_verdict (r), SR_VERDICT_NONE);
+  g_ptr_array_add (r->tests, make_test ("a", SR_VERDICT_PASS, TRUE, tl));
+  ck_assert_int_eq (sr_report_verdict (r), SR_VERDICT_PASS);
+  g_ptr_array_add (r->tests, make_test ("b", SR_VERDICT_FAIL, TRUE, tl));
+  ck_assert_int_eq (sr_report_verdict (r), SR_VERDICT_FAIL);
+  g_autofree gchar *s = sr_report_summary (r);
+  ck_assert (strstr (s, "SW-MSG-TYPE sw::wrong-message-type"));
+  ck_assert (strstr (s, "overall: fail (exit 1)"));
+  g_ptr_array_add (r->tests, make_test ("c", SR_VERDICT_PASS, FALSE, tl));
+  ck_assert_int_eq (sr_report_verdict (r), SR_VERDICT_ERROR);
+}
+END_TEST
+
+static Suite *
+report_suite (void)
+{
+  Suite *s = suite_create ("sr-report");
+  TCase *core = tcase_create ("core");
+  tcase_add_checked_fixture (core, setup, teardown);
+  tcase_set_timeout (core, 20);
+  tcase_add_test (core, test_junit_valid);
+  tcase_add_test (core, test_results_json);
+  tcase_add_test (core, test_html);
+  tcase_add_test (core, test_atomic_write);
+  tcase_add_test (core, test_summary_and_verdict);
+  suite_add_tcase (s, core);
+  return s;
+}
+
+int
+main (void)
+{
+  return stbsim_test_run (report_suite ());
+}
