@@ -3,6 +3,11 @@
 
 /* Declarations shared by qcop-server*.c only. */
 
+#include "qcop-registry.h"
+#include "qcop-server.h"
+#include "qcop-trace.h"
+#include "qcop-wire.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -15,5 +20,71 @@ G_BEGIN_DECLS
  * close-on-exec fd, or -1. *@bound says whether @path was created (the caller unlinks it).
  */
 gint qcop_server_socket_listen (const gchar *path, guint32 uid, gboolean *bound, GError **error);
+
+typedef struct _Client Client;
+
+struct _Client
+{
+  QcopServer *server;
+  gint32 id;
+  gint fd;
+  gint64 pid;
+  guint32 uid;
+  gchar *app;
+  GSource *in_source;
+  GSource *out_source;
+  GByteArray *in;
+  GByteArray *out;
+  gsize out_off;
+  GPtrArray *channels; /* QcopRegistryChannel* this client registered on */
+  gboolean dirty;
+  gboolean dead;
+  gboolean peer_gone; /* writes fail (EPIPE): only its remaining input still counts */
+  gsize undelivered;  /* bytes of events it went away without */
+};
+
+struct _QcopServer
+{
+  GMainContext *context;
+  gchar *socket_path;
+  gchar *display_spec;
+  gint32 screen[4];
+  gint listen_fd;
+  gboolean bound; /* the socket file is ours to unlink */
+  GSource *listen_source;
+  guint32 uid;
+  GArray *allow_uids;
+  gsize max_queue;
+  gint32 next_object_id;
+  GHashTable *clients;    /* id -> Client* (owned) */
+  QcopRegistry *registry; /* channel name -> Client* members */
+  GPtrArray *dirty;       /* Client* with output queued in this dispatch */
+  GPtrArray *dead;        /* Client* closed, to be freed */
+  QcopTrace *trace;
+  GSource *trace_idle;
+  QcopServerStats stats;
+};
+
+/* What one delivered event was, for the trace. */
+typedef struct
+{
+  gint32 type;
+  const gchar *channel;
+  const gchar *message;
+  const guint8 *data;
+  gsize len;
+  gboolean is_response;
+} EventInfo;
+
+/* qcop-server-trace.c: trace records of clients, commands, events and the server itself. */
+void qcop_server_trace_lifecycle (Client *c, const gchar *type, const gchar *reason);
+void qcop_server_trace_command (Client *c, const QcopWireItem *item);
+void qcop_server_trace_event (Client *c, const EventInfo *ev);
+void qcop_server_trace_refuse (QcopServer *self, gint64 pid, guint32 uid, const gchar *reason);
+/* A "server" record of @type (start: with socket and pid). */
+void qcop_server_trace_server (QcopServer *self, const gchar *type);
+/* Flush the trace once the loop has nothing better to do (the 64 KiB threshold covers a
+ * loop that never idles). */
+void qcop_server_schedule_trace_flush (QcopServer *self);
 
 G_END_DECLS

@@ -6,7 +6,6 @@
 
 #include "qcop-datastream.h"
 #include "qcop-server-private.h"
-#include "qcop-trace.h"
 #include "qcop-wire.h"
 
 #include <glib-unix.h>
@@ -23,10 +22,11 @@
  * Semantics follow Qt 4.8's QWSServerPrivate (_q_newConnection, doClient, invokeCreate) and
  * QCopChannel (registerChannel, detach, answer) in src/gui/embedded/; see DESIGN.md §2.
  *
- * Ownership: the server owns its clients (by id) and channels (by name). A client that must go
- * away while the server is iterating (a recipient overflowing during a fan-out, a sender whose
- * next item is malformed) is closed at once and marked dead; dead clients are skipped by
- * deliveries and freed (detached from every channel) at the end of the current dispatch.
+ * Ownership: the server owns its clients (by id) and, in its registry (qcop-registry.c), the
+ * channels (by name). A client that must go away while the server is iterating (a recipient
+ * overflowing during a fan-out, a sender whose next item is malformed) is closed at once and
+ * marked dead; dead clients are skipped by deliveries and freed (detached from every channel) at
+ * the end of the current dispatch.
  */
 
 #define READ_CHUNK (64 * 1024)
@@ -36,220 +36,28 @@
 #define MAX_CREATE_COUNT 65536
 #define FORWARDED_MESSAGE "forwardedMessage(QString,QString,QByteArray)"
 
-typedef struct _Client Client;
-
-typedef struct
-{
-  gchar *name;
-  GPtrArray *clients;    /* Client*, registration order */
-  GPatternSpec *pattern; /* non-NULL when the name holds '*' */
-} Channel;
-
-struct _Client
-{
-  QcopServer *server;
-  gint32 id;
-  gint fd;
-  gint64 pid;
-  guint32 uid;
-  gchar *app;
-  GSource *in_source;
-  GSource *out_source;
-  GByteArray *in;
-  GByteArray *out;
-  gsize out_off;
-  GPtrArray *channels; /* Channel* this client registered on */
-  gboolean dirty;
-  gboolean dead;
-  gboolean peer_gone; /* writes fail (EPIPE): only its remaining input still counts */
-  gsize undelivered;  /* bytes of events it went away without */
-};
-
-struct _QcopServer
-{
-  GMainContext *context;
-  gchar *socket_path;
-  gchar *display_spec;
-  gint32 screen[4];
-  gint listen_fd;
-  gboolean bound; /* the socket file is ours to unlink */
-  GSource *listen_source;
-  guint32 uid;
-  GArray *allow_uids;
-  gsize max_queue;
-  gint32 next_object_id;
-  GHashTable *clients;  /* id -> Client* (owned) */
-  GHashTable *channels; /* name -> Channel* (owned) */
-  GPtrArray *patterns;  /* Channel* with a pattern, registration order */
-  GPtrArray *dirty;     /* Client* with output queued in this dispatch */
-  GPtrArray *dead;      /* Client* closed, to be freed */
-  QcopTrace *trace;
-  GSource *trace_idle;
-  QcopServerStats stats;
-};
-
-/* What one delivered event was, for the trace. */
-typedef struct
-{
-  gint32 type;
-  const gchar *channel;
-  const gchar *message;
-  const guint8 *data;
-  gsize len;
-  gboolean is_response;
-} EventInfo;
-
 static void drop_client (Client *c, const gchar *reason);
 static void close_client (Client *c, const gchar *type, const gchar *reason);
 
-/* ---- trace ------------------------------------------------------------------------------ */
-
-static void
-trace_client_fields (QcopTrace *t, Client *c, const gchar *app)
-{
-  qcop_trace_add_int (t, "client", c->id);
-  qcop_trace_add_str (t, "app", app ? app : c->app);
-  qcop_trace_add_int (t, "pid", c->pid);
-}
-
-static void
-trace_lifecycle (Client *c, const gchar *type, const gchar *reason)
-{
-  QcopTrace *t = c->server->trace;
-
-  if (!qcop_trace_is_active (t))
-    return;
-  qcop_trace_begin (t, "client", type);
-  trace_client_fields (t, c, NULL);
-  if (g_str_equal (type, "connect"))
-    qcop_trace_add_int (t, "uid", c->uid);
-  qcop_trace_add_str (t, "reason", reason);
-  qcop_trace_end (t);
-}
-
-static void
-trace_command (Client *c, const QcopWireItem *item)
-{
-  QcopTrace *t = c->server->trace;
-
-  if (!qcop_trace_is_active (t))
-    return;
-  qcop_trace_begin (t, "cmd", qcop_command_type_to_string (item->type));
-  trace_client_fields (t, c, item->name); /* Identify: the name it announces */
-  if (item->type == QCOP_CMD_CREATE)
-    qcop_trace_add_int (t, "count", item->count);
-  qcop_trace_add_str (t, "channel", item->channel);
-  qcop_trace_add_str (t, "message", item->message);
-  if (item->data != NULL)
-    {
-      gsize n = 0;
-      const guint8 *p = g_bytes_get_data (item->data, &n);
-      qcop_trace_add_hex (t, "data", p, n);
-    }
-  qcop_trace_end (t);
-}
-
-static void
-trace_event (Client *c, const EventInfo *ev)
-{
-  QcopTrace *t = c->server->trace;
-
-  if (!qcop_trace_is_active (t))
-    return;
-  qcop_trace_begin (t, "event", qcop_event_type_to_string (ev->type));
-  trace_client_fields (t, c, NULL);
-  if (ev->type == QCOP_EVENT_QCOP_MESSAGE)
-    {
-      qcop_trace_add_str (t, "channel", ev->channel);
-      qcop_trace_add_str (t, "message", ev->message);
-      qcop_trace_add_hex (t, "data", ev->data, ev->len);
-      qcop_trace_add_bool (t, "is_response", ev->is_response);
-    }
-  qcop_trace_end (t);
-}
-
-static gboolean
-on_trace_idle (gpointer data)
-{
-  QcopServer *self = data;
-  g_autoptr (GError) error = NULL;
-
-  if (!qcop_trace_flush (self->trace, &error))
-    g_message ("%s", error->message);
-  g_clear_pointer (&self->trace_idle, g_source_unref);
-  return G_SOURCE_REMOVE;
-}
-
-/* Flush the trace once the loop has nothing better to do (the 64 KiB threshold covers a
- * loop that never idles). */
-static void
-schedule_trace_flush (QcopServer *self)
-{
-  if (self->trace_idle != NULL || !qcop_trace_has_pending (self->trace))
-    return;
-  self->trace_idle = g_idle_source_new ();
-  g_source_set_priority (self->trace_idle, G_PRIORITY_LOW);
-  g_source_set_callback (self->trace_idle, on_trace_idle, self, NULL);
-  g_source_set_static_name (self->trace_idle, "qcop-server trace flush");
-  g_source_attach (self->trace_idle, self->context);
-}
-
-/* ---- channels --------------------------------------------------------------------------- */
-
-static void
-channel_free (Channel *ch)
-{
-  g_ptr_array_unref (ch->clients);
-  g_clear_pointer (&ch->pattern, g_pattern_spec_free);
-  g_free (ch->name);
-  g_free (ch);
-}
-
-static gboolean
-channel_is_registered (QcopServer *self, const gchar *name)
-{
-  Channel *ch = g_hash_table_lookup (self->channels, name);
-
-  return ch != NULL && ch->clients->len > 0;
-}
+/* ---- channels (the registry holds the members; each client its own channels) ----------- */
 
 static void
 register_channel (Client *c, const gchar *name)
 {
-  QcopServer *self = c->server;
-  Channel *ch = g_hash_table_lookup (self->channels, name);
+  gboolean added;
+  QcopRegistryChannel *ch = qcop_registry_add (c->server->registry, name, c, &added);
 
-  if (ch == NULL)
-    {
-      ch = g_new0 (Channel, 1);
-      ch->name = g_strdup (name);
-      ch->clients = g_ptr_array_new ();
-      if (strchr (name, '*') != NULL)
-        {
-          ch->pattern = g_pattern_spec_new (name);
-          g_ptr_array_add (self->patterns, ch);
-        }
-      g_hash_table_insert (self->channels, ch->name, ch);
-    }
-  if (g_ptr_array_find (ch->clients, c, NULL))
+  if (!added)
     return; /* once per (client, name) */
-  g_ptr_array_add (ch->clients, c);
   g_ptr_array_add (c->channels, ch);
-  g_debug ("client %d registered on \"%s\" (%u listeners)", c->id, name, ch->clients->len);
+  g_debug ("client %d registered on \"%s\" (%u listeners)", c->id, name, ch->members->len);
 }
 
 static void
-unregister_channel (Client *c, Channel *ch)
+unregister_channel (Client *c, QcopRegistryChannel *ch)
 {
-  QcopServer *self = c->server;
-
-  g_ptr_array_remove (ch->clients, c);
   g_ptr_array_remove (c->channels, ch);
-  if (ch->clients->len > 0)
-    return;
-  if (ch->pattern != NULL)
-    g_ptr_array_remove (self->patterns, ch);
-  g_hash_table_remove (self->channels, ch->name); /* frees ch */
+  qcop_registry_remove (c->server->registry, ch, c); /* may free ch */
 }
 
 static void
@@ -384,7 +192,7 @@ deliver (Client *c, const guint8 *bytes, gsize len, const EventInfo *ev)
   g_byte_array_append (c->out, bytes, (guint)len);
   if (ev->type == QCOP_EVENT_QCOP_MESSAGE)
     self->stats.messages_delivered++;
-  trace_event (c, ev);
+  qcop_server_trace_event (c, ev);
   if (!c->dirty)
     {
       c->dirty = TRUE;
@@ -439,16 +247,16 @@ answer_internal (Client *c, const gchar *message, GBytes *data)
   if (g_str_equal (message, "isRegistered()"))
     {
       g_autofree gchar *name = read_channel_arg (data);
-      gboolean known = channel_is_registered (c->server, name);
+      gboolean known = qcop_registry_is_registered (c->server->registry, name);
 
       send_qcop_message (c, "", known ? "known" : "unknown", p, n, TRUE);
     }
   else if (g_str_equal (message, "detach()"))
     {
       g_autofree gchar *name = read_channel_arg (data);
-      Channel *ch = g_hash_table_lookup (c->server->channels, name);
+      QcopRegistryChannel *ch = qcop_registry_lookup (c->server->registry, name);
 
-      if (ch != NULL && g_ptr_array_find (ch->clients, c, NULL))
+      if (ch != NULL && g_ptr_array_find (ch->members, c, NULL))
         unregister_channel (c, ch);
     }
   else
@@ -464,11 +272,12 @@ static void
 forward_to_patterns (QcopServer *self, const gchar *channel, const gchar *message,
                      const guint8 *data, gsize len)
 {
+  GPtrArray *patterns = qcop_registry_get_patterns (self->registry);
   g_autoptr (GByteArray) fwd = NULL;
 
-  for (guint i = 0; i < self->patterns->len; i++)
+  for (guint i = 0; i < patterns->len; i++)
     {
-      Channel *pat = g_ptr_array_index (self->patterns, i);
+      QcopRegistryChannel *pat = g_ptr_array_index (patterns, i);
 
       if (!g_pattern_spec_match_string (pat->pattern, channel))
         continue;
@@ -479,8 +288,8 @@ forward_to_patterns (QcopServer *self, const gchar *channel, const gchar *messag
           qcop_ds_write_string (fwd, message);
           qcop_ds_write_bytes (fwd, len > 0 ? data : (const guint8 *)"", len);
         }
-      for (guint j = 0; j < pat->clients->len; j++)
-        send_qcop_message (g_ptr_array_index (pat->clients, j), pat->name, FORWARDED_MESSAGE,
+      for (guint j = 0; j < pat->members->len; j++)
+        send_qcop_message (g_ptr_array_index (pat->members, j), pat->name, FORWARDED_MESSAGE,
                            fwd->data, fwd->len, FALSE);
     }
 }
@@ -491,14 +300,14 @@ handle_send (Client *c, const QcopWireItem *item)
   QcopServer *self = c->server;
   gsize len = 0;
   const guint8 *data = g_bytes_get_data (item->data, &len);
-  Channel *ch;
+  QcopRegistryChannel *ch;
 
   if (item->channel[0] == '\0')
     {
       answer_internal (c, item->message, item->data);
       return;
     }
-  ch = g_hash_table_lookup (self->channels, item->channel);
+  ch = qcop_registry_lookup (self->registry, item->channel);
   if (ch != NULL)
     {
       /* one encoding for every listener */
@@ -509,10 +318,10 @@ handle_send (Client *c, const QcopWireItem *item)
 
       /* cannot fail: the Latin-1 raw part is never larger than the UTF-16 one */
       if (qcop_wire_encode_qcop_message (out, FALSE, l1_channel, l1_message, data, len, NULL))
-        for (guint i = 0; i < ch->clients->len; i++)
-          deliver (g_ptr_array_index (ch->clients, i), out->data, out->len, &ev);
+        for (guint i = 0; i < ch->members->len; i++)
+          deliver (g_ptr_array_index (ch->members, i), out->data, out->len, &ev);
     }
-  if (self->patterns->len > 0 && strchr (item->channel, '*') == NULL)
+  if (qcop_registry_get_patterns (self->registry)->len > 0 && strchr (item->channel, '*') == NULL)
     forward_to_patterns (self, item->channel, item->message, data, len);
 }
 
@@ -532,7 +341,7 @@ static gboolean
 handle_command (Client *c, const QcopWireItem *item)
 {
   c->server->stats.commands++;
-  trace_command (c, item);
+  qcop_server_trace_command (c, item);
   switch (item->type)
     {
       case QCOP_CMD_CREATE:
@@ -547,7 +356,7 @@ handle_command (Client *c, const QcopWireItem *item)
         g_free (c->app);
         c->app = g_strdup (item->name);
         g_message ("client %d is \"%s\" (pid %" G_GINT64_FORMAT ")", c->id, c->app, c->pid);
-        trace_lifecycle (c, "identify", NULL);
+        qcop_server_trace_lifecycle (c, "identify", NULL);
         break;
       case QCOP_CMD_QCOP_REGISTER_CHANNEL:
         register_channel (c, item->channel);
@@ -589,7 +398,7 @@ close_client (Client *c, const gchar *type, const gchar *reason)
   if (c->dead)
     return;
   c->dead = TRUE;
-  trace_lifecycle (c, type, reason);
+  qcop_server_trace_lifecycle (c, type, reason);
   if (c->in_source)
     g_source_destroy (c->in_source);
   watch_writable (c, FALSE);
@@ -622,7 +431,7 @@ finish_dispatch (QcopServer *self)
 {
   flush_dirty (self);
   reap_dead (self);
-  schedule_trace_flush (self);
+  qcop_server_schedule_trace_flush (self);
 }
 
 /* Decode and run every complete command in the input buffer. FALSE if @c was dropped. */
@@ -753,14 +562,7 @@ refuse_peer (QcopServer *self, gint fd, const struct ucred *cred, const gchar *r
 {
   g_message ("refusing connection from pid %d uid %u: %s", (int)cred->pid, cred->uid, reason);
   self->stats.clients_refused++;
-  if (qcop_trace_is_active (self->trace))
-    {
-      qcop_trace_begin (self->trace, "client", "refuse");
-      qcop_trace_add_int (self->trace, "pid", cred->pid);
-      qcop_trace_add_int (self->trace, "uid", cred->uid);
-      qcop_trace_add_str (self->trace, "reason", reason);
-      qcop_trace_end (self->trace);
-    }
+  qcop_server_trace_refuse (self, cred->pid, cred->uid, reason);
   close (fd);
 }
 
@@ -803,7 +605,7 @@ accept_one (QcopServer *self, gint fd)
   g_hash_table_insert (self->clients, GINT_TO_POINTER (c->id), c);
   self->stats.clients_accepted++;
   g_message ("client %d connected (pid %d, uid %u)", c->id, (int)cred.pid, cred.uid);
-  trace_lifecycle (c, "connect", NULL);
+  qcop_server_trace_lifecycle (c, "connect", NULL);
   greet_client (c);
 }
 
@@ -874,9 +676,7 @@ qcop_server_new (const QcopServerOptions *options, GMainContext *context, GError
   self->max_queue = options->max_queue ? options->max_queue : QCOP_SERVER_DEFAULT_MAX_QUEUE;
   self->next_object_id = 1000; /* Qt's get_object_id() */
   self->clients = g_hash_table_new (g_direct_hash, g_direct_equal);
-  self->channels
-      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)channel_free);
-  self->patterns = g_ptr_array_new ();
+  self->registry = qcop_registry_new ();
   self->dirty = g_ptr_array_new ();
   self->dead = g_ptr_array_new ();
 
@@ -888,15 +688,9 @@ qcop_server_new (const QcopServerOptions *options, GMainContext *context, GError
   self->trace = qcop_trace_new (options->trace_path, error);
   if (self->trace == NULL || !open_listener (self, error))
     return NULL;
-  if (qcop_trace_is_active (self->trace))
-    {
-      qcop_trace_begin (self->trace, "server", "start");
-      qcop_trace_add_str (self->trace, "socket", self->socket_path);
-      qcop_trace_add_int (self->trace, "pid", getpid ());
-      qcop_trace_end (self->trace);
-      if (!qcop_trace_flush (self->trace, error))
-        return NULL;
-    }
+  qcop_server_trace_server (self, "start");
+  if (qcop_trace_is_active (self->trace) && !qcop_trace_flush (self->trace, error))
+    return NULL;
   g_message ("serving QCOP on %s", self->socket_path);
   return g_steal_pointer (&self);
 }
@@ -934,15 +728,10 @@ qcop_server_free (QcopServer *self)
       g_source_destroy (self->trace_idle);
       g_source_unref (self->trace_idle);
     }
-  if (qcop_trace_is_active (self->trace))
-    {
-      qcop_trace_begin (self->trace, "server", "stop");
-      qcop_trace_end (self->trace);
-    }
+  qcop_server_trace_server (self, "stop");
   g_clear_pointer (&self->trace, qcop_trace_free);
   g_clear_pointer (&self->clients, g_hash_table_unref);
-  g_clear_pointer (&self->channels, g_hash_table_unref);
-  g_clear_pointer (&self->patterns, g_ptr_array_unref);
+  g_clear_pointer (&self->registry, qcop_registry_free);
   g_clear_pointer (&self->dirty, g_ptr_array_unref);
   g_clear_pointer (&self->dead, g_ptr_array_unref);
   g_clear_pointer (&self->allow_uids, g_array_unref);

@@ -151,26 +151,11 @@ on_player_error (StbPlayer *p, const GError *error, gpointer data)
   g_printerr ("player error: %s\n", error->message);
 }
 
-typedef struct
-{
-  Frames *f;
-  guint want;
-} FrameWait;
-
-static gboolean
-frame_arrived (gpointer data)
-{
-  FrameWait *w = data;
-  return w->f->n >= w->want;
-}
-
 /* Run @op (already called) until the next first frame; ms from @t0, or -1. */
 static gdouble
 wait_first_frame (Frames *f, guint before, gint64 t0)
 {
-  FrameWait w = { f, before + 1 };
-
-  if (!stbsim_test_wait_until (NULL, frame_arrived, &w, WAIT_MS))
+  if (!stbsim_test_wait_count (NULL, &f->n, before + 1, WAIT_MS))
     return -1;
   return (f->t_ns - t0) / 1e6;
 }

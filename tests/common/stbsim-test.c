@@ -4,6 +4,12 @@
 #include "stbsim-test.h"
 
 #include <glib/gstdio.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static gchar *
@@ -56,7 +62,8 @@ stbsim_test_rmtree (const gchar *path)
       while ((name = g_dir_read_name (dir)))
         {
           g_autofree gchar *child = g_build_filename (path, name, NULL);
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+          if (g_file_test (child, G_FILE_TEST_IS_DIR)
+              && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
             stbsim_test_rmtree (child);
           else
             g_unlink (child);
@@ -79,7 +86,7 @@ on_tick (gpointer data)
 static gboolean
 on_deadline (gpointer data)
 {
-  ((Deadline *) data)->fired = TRUE;
+  ((Deadline *)data)->fired = TRUE;
   return G_SOURCE_REMOVE;
 }
 
@@ -93,7 +100,7 @@ stbsim_test_wait_until (GMainContext *context, gboolean (*done) (gpointer), gpoi
 
   if (done (data))
     return TRUE;
-  timer = g_timeout_source_new ((guint) timeout_ms);
+  timer = g_timeout_source_new ((guint)timeout_ms);
   g_source_set_callback (timer, on_deadline, &deadline, NULL);
   g_source_attach (timer, context);
   /* Conditions that no source signals (a child exiting, a file growing) are re-checked
@@ -108,6 +115,74 @@ stbsim_test_wait_until (GMainContext *context, gboolean (*done) (gpointer), gpoi
   g_source_destroy (timer);
   g_source_unref (timer);
   return ok;
+}
+
+typedef struct
+{
+  const guint *counter;
+  guint want;
+} CountWait;
+
+static gboolean
+count_reached (gpointer data)
+{
+  CountWait *w = data;
+
+  return *w->counter >= w->want;
+}
+
+gboolean
+stbsim_test_wait_count (GMainContext *context, const guint *counter, guint want, gint timeout_ms)
+{
+  CountWait w = { counter, want };
+
+  return stbsim_test_wait_until (context, count_reached, &w, timeout_ms);
+}
+
+static gboolean
+proc_exited (gpointer data)
+{
+  return stbsim_proc_poll_exit (data, NULL);
+}
+
+gboolean
+stbsim_test_wait_exit (StbsimProc *proc, gint timeout_ms, gint *wait_status)
+{
+  /* StbsimProc reaps its child itself: no GLib event, the wait's tick re-checks. */
+  if (!stbsim_test_wait_until (NULL, proc_exited, proc, timeout_ms))
+    return FALSE;
+  return stbsim_proc_poll_exit (proc, wait_status);
+}
+
+guint16
+stbsim_test_free_port (int type)
+{
+  struct sockaddr_in addr = { .sin_family = AF_INET };
+  socklen_t len = sizeof addr;
+  int fd = socket (AF_INET, type | SOCK_CLOEXEC, 0);
+  int rc;
+
+  ck_assert_msg (fd >= 0, "socket: %s", g_strerror (errno));
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  rc = bind (fd, (struct sockaddr *)&addr, sizeof addr);
+  if (rc == 0)
+    rc = getsockname (fd, (struct sockaddr *)&addr, &len);
+  close (fd);
+  ck_assert_msg (rc == 0, "picking a free 127.0.0.1 port: %s", g_strerror (errno));
+  return ntohs (addr.sin_port);
+}
+
+gchar *
+stbsim_test_read_file (const gchar *path, gsize max_bytes)
+{
+  g_autofree gchar *text = NULL;
+  gsize len = 0;
+
+  if (!path || !g_file_get_contents (path, &text, &len, NULL))
+    return g_strdup ("");
+  if (max_bytes > 0 && len > max_bytes)
+    return g_strdup (text + len - max_bytes);
+  return g_steal_pointer (&text);
 }
 
 StbsimProc *

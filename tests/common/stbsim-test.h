@@ -8,6 +8,8 @@
 
 #include "stbsim-proc.h"
 
+#include <sys/socket.h> /* SOCK_DGRAM, SOCK_STREAM for stbsim_test_free_port() */
+
 G_BEGIN_DECLS
 
 /* $STBSIM_BUILD_ROOT/@rel, e.g. "sim/qcop/stb-qcopd" (transfer full). */
@@ -20,8 +22,23 @@ void stbsim_test_rmtree (const gchar *path);
 
 /* Iterate @context (NULL = default) until @done returns TRUE or @timeout_ms passes.
  * Returns whether @done became TRUE. Never sleeps blindly. */
-gboolean stbsim_test_wait_until (GMainContext *context, gboolean (*done) (gpointer),
-                                 gpointer data, gint timeout_ms);
+gboolean stbsim_test_wait_until (GMainContext *context, gboolean (*done) (gpointer), gpointer data,
+                                 gint timeout_ms);
+
+/* stbsim_test_wait_until() on "*@counter >= @want" (a counter a callback bumps). */
+gboolean stbsim_test_wait_count (GMainContext *context, const guint *counter, guint want,
+                                 gint timeout_ms);
+
+/* Wait (bounded, default context) for @proc to exit; TRUE and its wait status if it did. */
+gboolean stbsim_test_wait_exit (StbsimProc *proc, gint timeout_ms, gint *wait_status);
+
+/* A 127.0.0.1 port that was free a moment ago, for @type SOCK_DGRAM or SOCK_STREAM (the
+ * kernel's pick for port 0; fails the test if none). */
+guint16 stbsim_test_free_port (int type);
+
+/* The contents of @path, at most its last @max_bytes (0: all); "" if it cannot be read
+ * (a log that is not there yet). Never NULL (transfer full). */
+gchar *stbsim_test_read_file (const gchar *path, gsize max_bytes);
 
 /* Spawn one of our daemons with --ready-fd and wait for READY (fails the test otherwise).
  * @log_path may be NULL. */

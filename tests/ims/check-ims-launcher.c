@@ -107,14 +107,22 @@ END_TEST
 
 /* ---- the stbsim-ims executable ---- */
 
-START_TEST (test_executable)
+/* stbsim-ims --run-dir TMP/run, ready; its READY line in *@ready. */
+static StbsimProc *
+spawn_stbsim_ims (gchar **ready)
 {
   g_autofree gchar *bin = stbsim_test_build_path ("sim/ims/stbsim-ims");
   g_autofree gchar *run_dir = g_build_filename (tmpdir, "run", NULL);
   g_autofree gchar *log = g_build_filename (tmpdir, "stbsim-ims.log", NULL);
   const gchar *argv[] = { bin, "--run-dir", run_dir, NULL };
+
+  return stbsim_test_spawn_ready (argv, "stbsim-ims", log, 10000, ready);
+}
+
+START_TEST (test_executable)
+{
   g_autofree gchar *ready = NULL;
-  g_autoptr (StbsimProc) proc = stbsim_test_spawn_ready (argv, "stbsim-ims", log, 10000, &ready);
+  g_autoptr (StbsimProc) proc = spawn_stbsim_ims (&ready);
   g_auto (GStrv) fields = g_strsplit (ready, " ", -1);
   guint port = 0;
   GPid kpid = 0;
@@ -134,8 +142,7 @@ START_TEST (test_executable)
   ck_assert (pid_alive (kpid));
 
   stbsim_proc_signal (proc, SIGTERM);
-  ck_assert_msg (ims_test_wait_exit (proc, 5000), "stbsim-ims ignored SIGTERM");
-  stbsim_proc_poll_exit (proc, &status);
+  ck_assert_msg (stbsim_test_wait_exit (proc, 5000, &status), "stbsim-ims ignored SIGTERM");
   ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "status %d", status);
   /* Kamailio was stopped by the launcher (its group got SIGTERM, it was reaped there). */
   ck_assert (!pid_alive (kpid));
@@ -195,12 +202,9 @@ on_tick (gpointer data)
  * config bounds that even when the TERM lands while workers are still starting). */
 START_TEST (test_executable_killed)
 {
-  g_autofree gchar *bin = stbsim_test_build_path ("sim/ims/stbsim-ims");
   g_autofree gchar *run_dir = g_build_filename (tmpdir, "run", NULL);
-  g_autofree gchar *log = g_build_filename (tmpdir, "stbsim-ims.log", NULL);
-  const gchar *argv[] = { bin, "--run-dir", run_dir, NULL };
   g_autofree gchar *ready = NULL;
-  g_autoptr (StbsimProc) proc = stbsim_test_spawn_ready (argv, "stbsim-ims", log, 10000, &ready);
+  g_autoptr (StbsimProc) proc = spawn_stbsim_ims (&ready);
   const gchar *pid_field = strstr (ready, " pid=");
   GPid kpid;
   guint tick;
@@ -216,14 +220,13 @@ START_TEST (test_executable_killed)
   if (!gone)
     {
       g_autoptr (GString) left = g_string_new (NULL);
-      g_autofree gchar *klog = NULL;
       g_autofree gchar *klog_path = g_build_filename (run_dir, "kamailio.log", NULL);
+      g_autofree gchar *klog = NULL;
 
       group_alive_describe (kpid, left);
-      g_file_get_contents (klog_path, &klog, NULL, NULL);
+      klog = stbsim_test_read_file (klog_path, 0);
       kill (-kpid, SIGKILL);
-      ck_abort_msg ("Kamailio processes survived their launcher:%s\n%s", left->str,
-                    klog ? klog : "");
+      ck_abort_msg ("Kamailio processes survived their launcher:%s\n%s", left->str, klog);
     }
 }
 END_TEST
@@ -434,36 +437,40 @@ START_TEST (test_probe_ignores_garbage)
 }
 END_TEST
 
+/* A tcase of @s with the per-test run-directory fixture. */
+static TCase *
+add_tcase (Suite *s, const gchar *name, gint timeout_s)
+{
+  TCase *tc = tcase_create (name);
+
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_set_timeout (tc, timeout_s);
+  suite_add_tcase (s, tc);
+  return tc;
+}
+
 static Suite *
 launcher_suite (void)
 {
   Suite *s = suite_create ("ims-launcher");
-  TCase *tc = tcase_create ("core");
+  TCase *tc;
 
-  tcase_add_checked_fixture (tc, setup, teardown);
-  tcase_set_timeout (tc, 20);
+  tc = add_tcase (s, "core", 20);
   tcase_add_test (tc, test_start_ready_stop);
   tcase_add_test (tc, test_two_instances);
-  suite_add_tcase (s, tc);
 
-  tc = tcase_create ("executable");
-  tcase_add_checked_fixture (tc, setup, teardown);
-  tcase_set_timeout (tc, 20);
+  tc = add_tcase (s, "executable", 20);
   tcase_add_test (tc, test_executable);
   tcase_add_test (tc, test_executable_killed);
   tcase_add_test (tc, test_executable_usage);
-  suite_add_tcase (s, tc);
 
-  tc = tcase_create ("errors");
-  tcase_add_checked_fixture (tc, setup, teardown);
-  tcase_set_timeout (tc, 20);
+  tc = add_tcase (s, "errors", 20);
   tcase_add_test (tc, test_not_installed);
   tcase_add_test (tc, test_kamailio_fails);
   tcase_add_test (tc, test_port_in_use);
   tcase_add_test (tc, test_probe_nothing_listening);
   tcase_add_test (tc, test_probe_instance);
   tcase_add_test (tc, test_probe_ignores_garbage);
-  suite_add_tcase (s, tc);
   return s;
 }
 

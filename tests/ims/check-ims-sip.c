@@ -41,16 +41,6 @@ teardown (void)
   g_clear_pointer (&tmpdir, g_free);
 }
 
-static guint16
-free_port (void)
-{
-  g_autoptr (GError) error = NULL;
-  guint16 port = ims_pick_udp_port ("127.0.0.1", &error);
-
-  ck_assert_msg (port != 0, "%s", error ? error->message : "");
-  return port;
-}
-
 static const gchar *
 password_of (const gchar *user)
 {
@@ -104,8 +94,8 @@ run_uac (const gchar *scenario, const gchar *user, const gchar *callee, ImsTestS
           callee, "-au",       user,  "-ap",  password_of (user), "-set",     "hold_ms", "200",
           "-set", "cancel_ms", "100", NULL };
 
-  return ims_test_sipp_run (tmpdir, "uac", scenario, NULL, kam, "127.0.0.1", free_port (), extra,
-                            out);
+  return ims_test_sipp_run (tmpdir, "uac", scenario, NULL, kam, "127.0.0.1",
+                            stbsim_test_free_port (SOCK_DGRAM), extra, out);
 }
 
 /* ---- registration ---- */
@@ -115,7 +105,8 @@ START_TEST (test_register_ok)
   g_autoptr (ImsTestSipp) reg = NULL;
   g_autofree gchar *trace = NULL, *sr = NULL, *path = NULL;
 
-  ck_assert_int_eq (sipp_register ("stb1", "stb1-secret", free_port (), &reg), 0);
+  ck_assert_int_eq (sipp_register ("stb1", "stb1-secret", stbsim_test_free_port (SOCK_DGRAM), &reg),
+                    0);
   trace = ims_test_sipp_trace (reg);
   ck_assert (strstr (trace, "SIP/2.0 401 ") != NULL);
   ck_assert (strstr (trace, "realm=\"ims.test\"") != NULL);
@@ -133,7 +124,7 @@ START_TEST (test_register_bad_password)
 {
   g_autoptr (ImsTestSipp) reg = NULL;
 
-  ck_assert_int_eq (sipp_register ("stb1", "wrong", free_port (), &reg), 1);
+  ck_assert_int_eq (sipp_register ("stb1", "wrong", stbsim_test_free_port (SOCK_DGRAM), &reg), 1);
   ck_assert_uint_eq (ims_test_sipp_count (reg, "SIP/2.0 403 "), 1);
   /* one challenge, one answer: no 401 loop */
   ck_assert_uint_eq (ims_test_sipp_count (reg, "SIP/2.0 401 "), 1);
@@ -145,7 +136,7 @@ START_TEST (test_register_unknown_user)
 {
   g_autoptr (ImsTestSipp) reg = NULL;
 
-  ck_assert_int_eq (sipp_register ("nobody", "x", free_port (), &reg), 1);
+  ck_assert_int_eq (sipp_register ("nobody", "x", stbsim_test_free_port (SOCK_DGRAM), &reg), 1);
   ck_assert_uint_eq (ims_test_sipp_count (reg, "SIP/2.0 404 "), 1);
 }
 END_TEST
@@ -175,7 +166,7 @@ END_TEST
 
 START_TEST (test_call_answered)
 {
-  guint16 port = free_port ();
+  guint16 port = stbsim_test_free_port (SOCK_DGRAM);
   g_autoptr (ImsTestSipp) uas = start_uas ("uas-wait-bye.xml", "1001", port, "0");
   g_autoptr (ImsTestSipp) uac = NULL;
   g_autofree gchar *trace = NULL, *rr = NULL;
@@ -198,55 +189,52 @@ START_TEST (test_call_answered)
 }
 END_TEST
 
-START_TEST (test_call_callee_hangs_up)
+/* How a call 1002 -> 1001 ends: the callee's and the caller's sipp scenarios, the caller's
+ * exit status and one line the caller must have seen exactly once. */
+typedef struct
 {
-  guint16 port = free_port ();
-  g_autoptr (ImsTestSipp) uas = start_uas ("uas-answer.xml", "1001", port, "200");
+  const gchar *uas_xml;
+  const gchar *uas_arg;
+  const gchar *uac_xml;
+  gint uac_exit;
+  const gchar *uac_sees;
+} CallOutcome;
+
+static const CallOutcome call_outcomes[] = {
+  /* the callee hangs up: its BYE reaches the caller */
+  { "uas-answer.xml", "200", "uac-wait-bye.xml", 0, "BYE sip:1002@127.0.0.1:" },
+  /* the caller cancels a call nobody answers */
+  { "uas-noanswer.xml", "0", "uac-cancel.xml", 0, "SIP/2.0 487 " },
+  /* the callee is busy */
+  { "uas-busy.xml", "0", "uac-call.xml", 1, "SIP/2.0 486 " },
+};
+
+START_TEST (test_call_outcome)
+{
+  const CallOutcome *o = &call_outcomes[_i];
+  guint16 port = stbsim_test_free_port (SOCK_DGRAM);
+  g_autoptr (ImsTestSipp) uas = start_uas (o->uas_xml, "1001", port, o->uas_arg);
   g_autoptr (ImsTestSipp) uac = NULL;
 
-  ck_assert_int_eq (run_uac ("uac-wait-bye.xml", "1002", "1001", &uac), 0);
+  ck_assert_int_eq (run_uac (o->uac_xml, "1002", "1001", &uac), o->uac_exit);
   ck_assert_int_eq (ims_test_sipp_wait (uas, WAIT_MS), 0);
-  ck_assert_uint_eq (ims_test_sipp_count (uac, "BYE sip:1002@127.0.0.1:"), 1);
-}
-END_TEST
-
-START_TEST (test_call_cancelled)
-{
-  guint16 port = free_port ();
-  g_autoptr (ImsTestSipp) uas = start_uas ("uas-noanswer.xml", "1001", port, "0");
-  g_autoptr (ImsTestSipp) uac = NULL;
-
-  ck_assert_int_eq (run_uac ("uac-cancel.xml", "1002", "1001", &uac), 0);
-  ck_assert_int_eq (ims_test_sipp_wait (uas, WAIT_MS), 0);
-  ck_assert_uint_eq (ims_test_sipp_count (uac, "SIP/2.0 487 "), 1);
-}
-END_TEST
-
-START_TEST (test_call_busy)
-{
-  guint16 port = free_port ();
-  g_autoptr (ImsTestSipp) uas = start_uas ("uas-busy.xml", "1001", port, "0");
-  g_autoptr (ImsTestSipp) uac = NULL;
-
-  ck_assert_int_eq (run_uac ("uac-call.xml", "1002", "1001", &uac), 1);
-  ck_assert_int_eq (ims_test_sipp_wait (uas, WAIT_MS), 0);
-  ck_assert_uint_eq (ims_test_sipp_count (uac, "SIP/2.0 486 "), 1);
+  ck_assert_uint_eq (ims_test_sipp_count (uac, o->uac_sees), 1);
 }
 END_TEST
 
 /* A forged P-Asserted-Identity from the network never reaches the callee. */
 START_TEST (test_forged_pai_removed)
 {
-  guint16 port = free_port ();
+  guint16 port = stbsim_test_free_port (SOCK_DGRAM);
   g_autoptr (ImsTestSipp) uas = start_uas ("uas-busy.xml", "1001", port, "0");
   g_autoptr (ImsTestSipp) uac = NULL;
   g_autofree gchar *xml = stbsim_test_source_path ("tests/ims/uac-spoof-pai.xml");
   g_autofree gchar *trace = NULL;
   const gchar *extra[] = { "-key", "callee", "1001", "-key", "domain", "ims.test", NULL };
 
-  ck_assert_int_eq (
-      ims_test_sipp_run (tmpdir, "spoof", xml, NULL, kam, "127.0.0.1", free_port (), extra, &uac),
-      0);
+  ck_assert_int_eq (ims_test_sipp_run (tmpdir, "spoof", xml, NULL, kam, "127.0.0.1",
+                                       stbsim_test_free_port (SOCK_DGRAM), extra, &uac),
+                    0);
   ck_assert_int_eq (ims_test_sipp_wait (uas, WAIT_MS), 0);
   ck_assert_uint_eq (ims_test_sipp_count (uac, "P-Asserted-Identity: <sip:stb1@ims.test>"), 1);
   trace = ims_test_sipp_trace (uas);
@@ -280,9 +268,7 @@ sip_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_set_timeout (tc, 40);
   tcase_add_test (tc, test_call_answered);
-  tcase_add_test (tc, test_call_callee_hangs_up);
-  tcase_add_test (tc, test_call_cancelled);
-  tcase_add_test (tc, test_call_busy);
+  tcase_add_loop_test (tc, test_call_outcome, 0, G_N_ELEMENTS (call_outcomes));
   tcase_add_test (tc, test_forged_pai_removed);
   suite_add_tcase (s, tc);
   return s;

@@ -142,21 +142,6 @@ has_state (StbSipCallState state)
 
 /* ---- processes ---------------------------------------------------------------------------- */
 
-static guint
-free_udp_port (void)
-{
-  g_autoptr (GSocket) sock
-      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-
-  ck_assert (sock != NULL);
-  ck_assert (g_socket_bind (sock, any, FALSE, NULL));
-  bound = g_socket_get_local_address (sock, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 /* The IMS core through its launcher: stbsim-ims --run-dir D --port P --ready-fd 3. */
 static void
 ims_start (void)
@@ -181,43 +166,14 @@ ims_stop (void)
   g_clear_pointer (&fx.ims, stbsim_proc_free);
 }
 
-static gboolean
-on_poll_tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-sipp_exited (gpointer data)
-{
-  return stbsim_proc_poll_exit (fx.sipp, NULL);
-}
-
-/* stbsim_test_wait_until() for conditions outside the main loop (a child's exit, a file):
- * a 20 ms tick wakes the loop to re-check them. */
-static gboolean
-wait_polling (gboolean (*done) (gpointer), gpointer data, gint timeout_ms)
-{
-  GSource *tick = g_timeout_source_new (20);
-  gboolean ok;
-
-  g_source_set_callback (tick, on_poll_tick, NULL, NULL);
-  g_source_attach (tick, NULL);
-  ok = stbsim_test_wait_until (NULL, done, data, timeout_ms);
-  g_source_destroy (tick);
-  g_source_unref (tick);
-  return ok;
-}
-
 /* Wait (bounded) for sipp to exit; returns its exit code (or -1 on timeout). */
 static gint
 sipp_wait (gint timeout_ms)
 {
   gint status = 0;
 
-  if (!wait_polling (sipp_exited, NULL, timeout_ms))
+  if (!stbsim_test_wait_exit (fx.sipp, timeout_ms, &status))
     return -1;
-  stbsim_proc_poll_exit (fx.sipp, &status);
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
 
@@ -278,7 +234,7 @@ udp_port_taken (gpointer data)
 static void
 sipp_wait_listening (guint port)
 {
-  ck_assert_msg (wait_polling (udp_port_taken, GUINT_TO_POINTER (port), WAIT_MS),
+  ck_assert_msg (stbsim_test_wait_until (NULL, udp_port_taken, GUINT_TO_POINTER (port), WAIT_MS),
                  "sipp did not bind 127.0.0.1:%u", port);
 }
 
@@ -306,7 +262,7 @@ setup (void)
   fx.dir = stbsim_test_mkdtemp ("check-stb-sip");
   fx.states = g_array_new (FALSE, FALSE, sizeof (StbSipCallState));
   fx.msgs = g_array_new (FALSE, FALSE, sizeof (Msg));
-  fx.kam_port = free_udp_port ();
+  fx.kam_port = stbsim_test_free_port (SOCK_DGRAM);
 }
 
 static void
@@ -500,12 +456,12 @@ sipp_call_stb (guint hold_ms, guint media_port)
           STB_USER, "-au",  "1002",     "-ap",  "far1002-secret", "-set", "hold_ms", hold,
           "-mp",    mp,     "-timeout", "20s",  "-timeout_error", NULL };
 
-  sipp_start (xml, free_udp_port (), extra);
+  sipp_start (xml, stbsim_test_free_port (SOCK_DGRAM), extra);
 }
 
 START_TEST (test_incoming_accept)
 {
-  guint mp = free_udp_port ();
+  guint mp = stbsim_test_free_port (SOCK_DGRAM);
   gint inv, ringing, ack;
 
   ims_start ();
@@ -539,7 +495,7 @@ START_TEST (test_incoming_reject)
   ims_start ();
   register_stb ();
   fx.auto_reject = 486;
-  sipp_call_stb (500, free_udp_port ());
+  sipp_call_stb (500, stbsim_test_free_port (SOCK_DGRAM));
   wait_state (STB_SIP_CALL_ENDED_LOCAL, WAIT_MS);
   ck_assert_uint_eq (fx.last_status, 486);
   ck_assert (sipp_wait (WAIT_MS) != 0); /* the scenario wants a 200 */
@@ -559,7 +515,7 @@ START_TEST (test_incoming_cancel)
 
   ims_start ();
   register_stb ();
-  sipp_start (xml, free_udp_port (), extra);
+  sipp_start (xml, stbsim_test_free_port (SOCK_DGRAM), extra);
   wait_state (STB_SIP_CALL_CANCELLED, WAIT_MS);
   ck_assert_uint_eq (fx.states->len, 1);
   rc = sipp_wait (WAIT_MS);
@@ -573,23 +529,13 @@ END_TEST
 
 /* ---- outgoing calls ---------------------------------------------------------------------- */
 
+/* IMS core up, a registered far end 1001 (sipp @xml with @extra on @port) listening, the STB
+ * registered: the STB calls 1001. Returns the call id. */
 static guint
-call_far_end (const gchar *scenario, guint ring_ms, guint hold_ms, guint *media_port)
+stb_calls_far_end (const gchar *xml, guint port, const gchar *const *extra)
 {
-  g_autofree gchar *rel = g_strdup_printf ("sim/ims/sipp/%s", scenario);
-  g_autofree gchar *xml = stbsim_test_source_path (rel);
-  g_autofree gchar *ring = g_strdup_printf ("%u", ring_ms);
-  g_autofree gchar *hold = g_strdup_printf ("%u", hold_ms);
-  guint port = free_udp_port ();
-  g_autofree gchar *mp = NULL;
   g_autoptr (GError) error = NULL;
   guint id;
-
-  *media_port = free_udp_port ();
-  mp = g_strdup_printf ("%u", *media_port);
-  const gchar *extra[]
-      = { "-key", "user",    "1001", "-key", "domain", DOMAIN,     "-set", "ring_ms",        ring,
-          "-set", "hold_ms", hold,   "-mp",  mp,       "-timeout", "20s",  "-timeout_error", NULL };
 
   ims_start ();
   sipp_register ("1001", "far1001-secret", port);
@@ -599,6 +545,25 @@ call_far_end (const gchar *scenario, guint ring_ms, guint hold_ms, guint *media_
   id = stb_sip_call (fx.sip, "1001", &error);
   ck_assert_msg (id != 0, "stb_sip_call: %s", error ? error->message : "");
   return id;
+}
+
+static guint
+call_far_end (const gchar *scenario, guint ring_ms, guint hold_ms, guint *media_port)
+{
+  g_autofree gchar *rel = g_strdup_printf ("sim/ims/sipp/%s", scenario);
+  g_autofree gchar *xml = stbsim_test_source_path (rel);
+  g_autofree gchar *ring = g_strdup_printf ("%u", ring_ms);
+  g_autofree gchar *hold = g_strdup_printf ("%u", hold_ms);
+  guint port = stbsim_test_free_port (SOCK_DGRAM);
+  g_autofree gchar *mp = NULL;
+
+  *media_port = stbsim_test_free_port (SOCK_DGRAM);
+  mp = g_strdup_printf ("%u", *media_port);
+  const gchar *extra[]
+      = { "-key", "user",    "1001", "-key", "domain", DOMAIN,     "-set", "ring_ms",        ring,
+          "-set", "hold_ms", hold,   "-mp",  mp,       "-timeout", "20s",  "-timeout_error", NULL };
+
+  return stb_calls_far_end (xml, port, extra);
 }
 
 START_TEST (test_outgoing_local_bye)
@@ -676,17 +641,11 @@ START_TEST (test_outgoing_cancel)
   g_autoptr (GError) error = NULL;
   g_autofree gchar *xml = g_build_filename (fx.dir, "uas-ring.xml", NULL);
   const gchar *extra[] = { "-s", "1001", "-timeout", "20s", "-timeout_error", NULL };
-  guint port = free_udp_port ();
+  guint port = stbsim_test_free_port (SOCK_DGRAM);
   guint id;
 
   ck_assert (g_file_set_contents (xml, uas_ring_xml, -1, NULL));
-  ims_start ();
-  sipp_register ("1001", "far1001-secret", port);
-  sipp_start (xml, port, extra);
-  sipp_wait_listening (port);
-  register_stb ();
-  id = stb_sip_call (fx.sip, "1001", &error);
-  ck_assert_msg (id != 0, "stb_sip_call: %s", error ? error->message : "");
+  id = stb_calls_far_end (xml, port, extra);
   wait_state (STB_SIP_CALL_RINGING, WAIT_MS);
   ck_assert (stb_sip_hangup (fx.sip, id, &error));
   wait_state (STB_SIP_CALL_ENDED_LOCAL, WAIT_MS);
@@ -763,8 +722,8 @@ START_TEST (test_ua_program)
   ims_start ();
   ua = stbsim_test_spawn_ready (argv, "stb-sip-ua", out, WAIT_MS, &ready);
   ck_assert_str_eq (ready, "READY aor=sip:" STB_USER "@" DOMAIN);
-  sipp_call_stb (200, free_udp_port ());
-  ck_assert_msg (wait_polling (file_has, (gpointer)ended, WAIT_MS),
+  sipp_call_stb (200, stbsim_test_free_port (SOCK_DGRAM));
+  ck_assert_msg (stbsim_test_wait_until (NULL, file_has, (gpointer)ended, WAIT_MS),
                  "stb-sip-ua did not report the remote BYE; see %s", out);
   ck_assert (file_has ((gpointer)media));
   ck_assert_int_eq (sipp_wait (WAIT_MS), 0);

@@ -54,40 +54,16 @@ ims_test_sipp_start (const gchar *dir, const gchar *tag, const gchar *scenario, 
   return sipp;
 }
 
-static gboolean
-proc_exited (gpointer data)
-{
-  return stbsim_proc_poll_exit (data, NULL);
-}
-
-static gboolean
-on_tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-gboolean
-ims_test_wait_exit (StbsimProc *proc, gint timeout_ms)
-{
-  /* Process exit is no main-loop event (stbsim_proc reaps by itself): wake every 5 ms. */
-  guint tick = g_timeout_add (5, on_tick, NULL);
-  gboolean exited = stbsim_test_wait_until (NULL, proc_exited, proc, timeout_ms);
-
-  g_source_remove (tick);
-  return exited;
-}
-
 gint
 ims_test_sipp_wait (ImsTestSipp *sipp, gint timeout_ms)
 {
   gint status = 0;
 
-  if (!ims_test_wait_exit (sipp->proc, timeout_ms))
+  if (!stbsim_test_wait_exit (sipp->proc, timeout_ms, &status))
     {
       stbsim_proc_stop (sipp->proc, 1000);
       return -1;
     }
-  stbsim_proc_poll_exit (sipp->proc, &status);
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
 

@@ -23,8 +23,6 @@ typedef struct
 ImsTestSipp *ims_test_sipp_start (const gchar *dir, const gchar *tag, const gchar *scenario,
                                   const gchar *netns, const gchar *remote, const gchar *local_addr,
                                   guint16 local_port, const gchar *const *extra);
-/* Wait (bounded, iterating the default main context) until @proc exits. */
-gboolean ims_test_wait_exit (StbsimProc *proc, gint timeout_ms);
 /* Wait (bounded) for exit; returns the exit code, or -1 if it had to be stopped. */
 gint ims_test_sipp_wait (ImsTestSipp *sipp, gint timeout_ms);
 /* The message trace, "" if none (transfer full). */

@@ -83,24 +83,11 @@ teardown (void)
   g_clear_pointer (&fx.last_what, g_free);
 }
 
-typedef struct
-{
-  guint want;
-} FrameWait;
-
-static gboolean
-frames_reached (gpointer data)
-{
-  return fx.frames >= ((FrameWait *)data)->want;
-}
-
 /* Wait for the next first-frame report and check what it was for. */
 static void
 expect_first_frame (const gchar *what)
 {
-  FrameWait w = { fx.frames + 1 };
-
-  ck_assert_msg (stbsim_test_wait_until (NULL, frames_reached, &w, FIRST_FRAME_TIMEOUT_MS),
+  ck_assert_msg (stbsim_test_wait_count (NULL, &fx.frames, fx.frames + 1, FIRST_FRAME_TIMEOUT_MS),
                  "no first frame for %s within %d ms (errors: %u)", what, FIRST_FRAME_TIMEOUT_MS,
                  fx.errors);
   ck_assert_str_eq (fx.last_what, what);

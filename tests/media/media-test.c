@@ -96,11 +96,11 @@ media_headend_start (const gchar *dir, const gchar *lineup_path, const gchar *ne
     }
   if (!he->rtsp || !he->lineup)
     {
-      g_autofree gchar *text = NULL;
-      g_file_get_contents (log, &text, NULL, NULL);
+      g_autofree gchar *text = stbsim_test_read_file (log, 0);
+
       if (error && !*error)
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "bad READY line: %s", line);
-      g_prefix_error (error, "stb-headend log:\n%s\n", text ? text : "");
+      g_prefix_error (error, "stb-headend log:\n%s\n", text);
       media_headend_stop (he);
       return NULL;
     }

@@ -114,27 +114,11 @@ on_receive (QcopClient *client, const gchar *channel, const gchar *message, GByt
   g_ptr_array_add (user_data, r);
 }
 
-typedef struct
-{
-  GPtrArray *array;
-  guint n;
-} CountWait;
-
-static gboolean
-has_n (gpointer data)
-{
-  CountWait *w = data;
-
-  return w->array->len >= w->n;
-}
-
 static void
 wait_received (GPtrArray *got, guint n)
 {
-  CountWait w = { got, n };
-
-  ck_assert_msg (stbsim_test_wait_until (NULL, has_n, &w, WAIT_MS), "received %u of %u", got->len,
-                 n);
+  ck_assert_msg (stbsim_test_wait_count (NULL, &got->len, n, WAIT_MS), "received %u of %u",
+                 got->len, n);
 }
 
 static void
@@ -296,32 +280,6 @@ START_TEST (test_wildcard)
 }
 END_TEST
 
-static gboolean
-proc_exited (gpointer data)
-{
-  gint status;
-
-  return stbsim_proc_poll_exit (data, &status);
-}
-
-static gboolean
-on_tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* StbsimProc reaps its child itself, so an exit is no GLib event: while waiting for one, a
- * 5 ms tick makes the loop re-check (bounded by WAIT_MS). */
-static gboolean
-wait_proc_exit (StbsimProc *proc)
-{
-  guint tick = g_timeout_add (5, on_tick, NULL);
-  gboolean exited = stbsim_test_wait_until (NULL, proc_exited, proc, WAIT_MS);
-
-  g_source_remove (tick);
-  return exited;
-}
-
 START_TEST (test_two_processes_cli)
 {
   g_autofree gchar *qcop = stbsim_test_build_path ("sim/qcop/qcop");
@@ -350,7 +308,7 @@ START_TEST (test_two_processes_cli)
   ck_assert_msg (g_spawn_check_wait_status (status, &error), "qcop send: %s", error->message);
   wait_received (got, 1);
   assert_received (got->pdata[0], "test/cli", "switchService(int,int)", "0000000100000004");
-  ck_assert (wait_proc_exit (listener));
+  ck_assert (stbsim_test_wait_exit (listener, WAIT_MS, NULL));
   ck_assert (g_file_get_contents (listen_log, &out, NULL, NULL));
   ck_assert_msg (strstr (out, "test/cli fromLib(QString) \n") != NULL, "listen output:\n%s", out);
   ck_assert_msg (strstr (out, "test/cli switchService(int,int) 0000000100000004\n") != NULL,
@@ -372,8 +330,7 @@ START_TEST (test_cli_listen_json_wildcard)
 
   ck_assert (
       qcop_client_send (client, "test/json/a", "q(QString)", (const guint8 *)"\x01", 1, NULL));
-  ck_assert (wait_proc_exit (listener));
-  ck_assert (stbsim_proc_poll_exit (listener, &status));
+  ck_assert (stbsim_test_wait_exit (listener, WAIT_MS, &status));
   ck_assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
   ck_assert (g_file_get_contents (log, &out, NULL, NULL));
   ck_assert_msg (strstr (out, "\"channel\":\"test/json/a\",\"message\":\"q(QString)\","

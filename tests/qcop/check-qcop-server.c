@@ -74,9 +74,8 @@ server_start (const gchar *const *extra, const gchar *const *env)
   line = stbsim_proc_wait_ready (srv.proc, WAIT_MS, &error);
   if (line == NULL)
     {
-      g_autofree gchar *log = NULL;
-      g_file_get_contents (srv.log, &log, NULL, NULL);
-      ck_abort_msg ("stb-qcopd not ready: %s\n%s", error->message, log ? log : "");
+      g_autofree gchar *log = stbsim_test_read_file (srv.log, 0);
+      ck_abort_msg ("stb-qcopd not ready: %s\n%s", error->message, log);
     }
   ck_assert_msg (g_str_has_prefix (line, "READY socket="), "%s", line);
   ck_assert_msg (strstr (line, srv.sock) != NULL, "%s", line);
@@ -94,10 +93,7 @@ server_stop (void)
 static gchar *
 server_log (void)
 {
-  gchar *log = NULL;
-
-  g_file_get_contents (srv.log, &log, NULL, NULL);
-  return log ? log : g_strdup ("");
+  return stbsim_test_read_file (srv.log, 0);
 }
 
 /* One directory per test case, made and removed by the runner process (unchecked fixture), so
@@ -1198,67 +1194,56 @@ START_TEST (test_fuzz_mutated_frames)
 }
 END_TEST
 
+/* A tcase of @s with the per-case directory and per-test server fixtures. */
+static TCase *
+add_tcase (Suite *s, const gchar *name, gint timeout_s)
+{
+  TCase *tc = tcase_create (name);
+
+  tcase_set_timeout (tc, timeout_s);
+  tcase_add_unchecked_fixture (tc, case_setup, case_teardown);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  suite_add_tcase (s, tc);
+  return tc;
+}
+
 static Suite *
 server_suite (void)
 {
   Suite *s = suite_create ("qcop-server");
   TCase *tc;
 
-  tc = tcase_create ("core");
-  tcase_set_timeout (tc, 30);
-  tcase_add_unchecked_fixture (tc, case_setup, case_teardown);
-  tcase_add_checked_fixture (tc, setup, teardown);
+  tc = add_tcase (s, "core", 30);
   tcase_add_test (tc, test_greeting);
   tcase_add_test (tc, test_self_delivery);
   tcase_add_test (tc, test_several_clients_in_order);
   tcase_add_test (tc, test_fragmented_input);
   tcase_add_test (tc, test_no_listener);
   tcase_add_test (tc, test_wildcard);
-  suite_add_tcase (s, tc);
 
-  tc = tcase_create ("internal");
-  tcase_set_timeout (tc, 30);
-  tcase_add_unchecked_fixture (tc, case_setup, case_teardown);
-  tcase_add_checked_fixture (tc, setup, teardown);
+  tc = add_tcase (s, "internal", 30);
   tcase_add_test (tc, test_is_registered_and_detach);
   tcase_add_test (tc, test_bad_internal);
   tcase_add_test (tc, test_cleanup_on_disconnect);
-  suite_add_tcase (s, tc);
 
-  tc = tcase_create ("limits");
-  tcase_set_timeout (tc, 60);
-  tcase_add_unchecked_fixture (tc, case_setup, case_teardown);
-  tcase_add_checked_fixture (tc, setup, teardown);
+  tc = add_tcase (s, "limits", 60);
   tcase_add_test (tc, test_oversize_drops_only_sender);
   tcase_add_test (tc, test_malformed_drops_only_sender);
   tcase_add_test (tc, test_slow_reader_dropped_memory_bounded);
-  suite_add_tcase (s, tc);
 
-  tc = tcase_create ("security");
-  tcase_set_timeout (tc, 30);
-  tcase_add_unchecked_fixture (tc, case_setup, case_teardown);
-  tcase_add_checked_fixture (tc, setup, teardown);
+  tc = add_tcase (s, "security", 30);
   tcase_add_test (tc, test_other_uid_refused);
   tcase_add_test (tc, test_allow_uid_admits);
   tcase_add_test (tc, test_socket_dir_permissions);
-  suite_add_tcase (s, tc);
 
-  tc = tcase_create ("lifecycle");
-  tcase_set_timeout (tc, 30);
-  tcase_add_unchecked_fixture (tc, case_setup, case_teardown);
-  tcase_add_checked_fixture (tc, setup, teardown);
+  tc = add_tcase (s, "lifecycle", 30);
   tcase_add_test (tc, test_trace_complete);
   tcase_add_test (tc, test_sigterm_clean_exit);
   tcase_add_test (tc, test_command_line);
-  suite_add_tcase (s, tc);
 
-  tc = tcase_create ("embedded");
-  tcase_set_timeout (tc, 30);
-  tcase_add_unchecked_fixture (tc, case_setup, case_teardown);
-  tcase_add_checked_fixture (tc, setup, teardown);
+  tc = add_tcase (s, "embedded", 30);
   tcase_add_test (tc, test_embedded);
   tcase_add_test (tc, test_fuzz_mutated_frames);
-  suite_add_tcase (s, tc);
   return s;
 }
 

@@ -550,20 +550,7 @@ stb_call_media_stop (StbCallMedia *self)
 gboolean
 stb_call_media_snapshot (StbCallMedia *self, const gchar *name, GError **error)
 {
-  g_autoptr (GstElement) sink = NULL;
-  g_autofree gchar *file = NULL;
-  g_autofree gchar *path = NULL;
-
   g_return_val_if_fail (self != NULL && name != NULL, FALSE);
-  if (!self->snapshot_dir)
-    {
-      g_set_error (error, STB_CALL_MEDIA_ERROR, STB_CALL_MEDIA_ERROR_FAILED,
-                   "snapshot %s: no snapshot_dir configured", name);
-      return FALSE;
-    }
-  if (self->pipeline)
-    sink = gst_bin_get_by_name (GST_BIN (self->pipeline), "vsink");
-  file = g_strconcat (name, ".png", NULL);
-  path = g_build_filename (self->snapshot_dir, file, NULL);
-  return stb_media_snapshot_png (sink, path, error);
+  return stb_media_snapshot_named (self->pipeline, self->snapshot_dir, name, STB_CALL_MEDIA_ERROR,
+                                   STB_CALL_MEDIA_ERROR_FAILED, error);
 }

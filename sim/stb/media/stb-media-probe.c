@@ -197,3 +197,24 @@ stb_media_snapshot_png (GstElement *sink, const gchar *path, GError **error)
   gst_buffer_unmap (gst_sample_get_buffer (image), &map);
   return ok;
 }
+
+gboolean
+stb_media_snapshot_named (GstElement *pipeline, const gchar *snapshot_dir, const gchar *name,
+                          GQuark error_domain, gint error_code, GError **error)
+{
+  g_autoptr (GstElement) sink = NULL;
+  g_autofree gchar *file = NULL;
+  g_autofree gchar *path = NULL;
+
+  if (!snapshot_dir)
+    {
+      g_set_error (error, error_domain, error_code, "snapshot %s: no snapshot_dir configured",
+                   name);
+      return FALSE;
+    }
+  if (pipeline)
+    sink = gst_bin_get_by_name (GST_BIN (pipeline), "vsink");
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (snapshot_dir, file, NULL);
+  return stb_media_snapshot_png (sink, path, error);
+}

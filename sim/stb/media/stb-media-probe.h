@@ -31,5 +31,10 @@ const gchar *stb_media_video_sink (gboolean display);
 
 /* Write the last picture @sink rendered (it or a child needs `last-sample`) to @path. */
 gboolean stb_media_snapshot_png (GstElement *sink, const gchar *path, GError **error);
+/* Write the last picture of @pipeline's "vsink" (NULL @pipeline: nothing playing) to
+ * @snapshot_dir/@name.png; no @snapshot_dir is an @error_domain/@error_code error. */
+gboolean stb_media_snapshot_named (GstElement *pipeline, const gchar *snapshot_dir,
+                                   const gchar *name, GQuark error_domain, gint error_code,
+                                   GError **error);
 
 G_END_DECLS

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "qcop-client"
+
+#include "qcop-client-private.h"
+
+#include <gio/gunixsocketaddress.h>
+
+#include "qcop-datastream.h"
+
+/* ---- teardown ---------------------------------------------------------------------------- */
+
+void
+qcop_client_destroy_source (GSource **source)
+{
+  if (*source)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+void
+qcop_client_teardown (QcopClient *self, const GError *error, gboolean emit)
+{
+  gboolean was_up = self->state != CLIENT_STATE_DISCONNECTED;
+
+  self->generation++;
+  qcop_client_destroy_source (&self->in_source);
+  qcop_client_destroy_source (&self->out_source);
+  if (self->socket)
+    g_socket_close (self->socket, NULL);
+  g_clear_object (&self->socket);
+  g_byte_array_set_size (self->inbuf, 0);
+  g_byte_array_set_size (self->outbuf, 0);
+  self->out_pos = 0;
+  if (error)
+    {
+      g_clear_error (&self->last_error);
+      self->last_error = g_error_copy (error);
+    }
+  if (!was_up)
+    return;
+  qcop_client_set_state (self, CLIENT_STATE_DISCONNECTED, error ? error->message : "closed");
+  if (error)
+    g_message ("qcop client %s: connection to %s lost: %s", self->app_name, self->socket_path,
+               error->message);
+  qcop_client_fail_pending (self, error);
+  if (emit)
+    qcop_client_emit_disconnected (self, error);
+  if (error && self->auto_reconnect && self->state == CLIENT_STATE_DISCONNECTED)
+    qcop_client_schedule_reconnect (self);
+}
+
+static void
+connection_lost (QcopClient *self, GError *error)
+{
+  qcop_client_teardown (self, error, TRUE);
+  g_error_free (error);
+}
+
+/* ---- output ------------------------------------------------------------------------------ */
+
+gboolean
+qcop_client_write_queue (QcopClient *self)
+{
+  while (self->socket && self->out_pos < self->outbuf->len)
+    {
+      g_autoptr (GError) error = NULL;
+      gssize n = g_socket_send (self->socket, (const gchar *)self->outbuf->data + self->out_pos,
+                                self->outbuf->len - self->out_pos, NULL, &error);
+
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return TRUE;
+      if (n < 0)
+        {
+          connection_lost (self,
+                           g_error_new (QCOP_ERROR, QCOP_ERROR_CONNECTION, "writing to %s: %s",
+                                        self->socket_path, error->message));
+          return FALSE;
+        }
+      self->out_pos += (gsize)n;
+    }
+  g_byte_array_set_size (self->outbuf, 0);
+  self->out_pos = 0;
+  return TRUE;
+}
+
+/*
+ * The send queue is written by a GSource in its prepare() step, i.e. once per main-loop
+ * iteration, after every callback of the iteration has run and before the loop polls. So all
+ * messages sent during one iteration leave in one send() (coalescing for streams), and a lone
+ * message leaves as soon as its callback returns (no extra poll for latency). When the socket
+ * is full the source waits for G_IO_OUT. Errors seen in prepare() are handled in dispatch(),
+ * never inside a qcop_client_send() call.
+ */
+typedef struct
+{
+  GSource source;
+  QcopClient *client;
+  gpointer tag;
+  gboolean want_out;
+  gboolean failed;
+} FlushSource;
+
+/* Changing the polled events wakes the context up: only do it on a change. */
+static void
+flush_source_want_out (FlushSource *fs, gboolean want)
+{
+  if (fs->want_out == want)
+    return;
+  fs->want_out = want;
+  g_source_modify_unix_fd (&fs->source, fs->tag, want ? G_IO_OUT : 0);
+}
+
+static gboolean
+flush_source_prepare (GSource *source, gint *timeout)
+{
+  FlushSource *fs = (FlushSource *)source;
+  QcopClient *self = fs->client;
+  g_autoptr (GError) error = NULL;
+  gssize n;
+
+  *timeout = -1;
+  if (fs->failed)
+    return TRUE;
+  if (self->out_pos >= self->outbuf->len)
+    return FALSE;
+  n = g_socket_send (self->socket, (const gchar *)self->outbuf->data + self->out_pos,
+                     self->outbuf->len - self->out_pos, NULL, &error);
+  if (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    {
+      fs->failed = TRUE; /* dispatch() reports it */
+      return TRUE;
+    }
+  if (n > 0)
+    self->out_pos += (gsize)n;
+  if (self->out_pos < self->outbuf->len)
+    {
+      flush_source_want_out (fs, TRUE);
+      return FALSE;
+    }
+  g_byte_array_set_size (self->outbuf, 0);
+  self->out_pos = 0;
+  flush_source_want_out (fs, FALSE);
+  return FALSE;
+}
+
+static gboolean
+flush_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  FlushSource *fs = (FlushSource *)source;
+  QcopClient *self = fs->client;
+
+  fs->failed = FALSE;
+  if (!qcop_client_write_queue (self))
+    return G_SOURCE_REMOVE; /* teardown destroyed this source */
+  flush_source_want_out (fs, self->out_pos < self->outbuf->len);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs flush_source_funcs
+    = { flush_source_prepare, NULL, flush_source_dispatch, NULL, NULL, NULL };
+
+static GSource *
+flush_source_new (QcopClient *self)
+{
+  GSource *source = g_source_new (&flush_source_funcs, sizeof (FlushSource));
+  FlushSource *fs = (FlushSource *)source;
+
+  fs->client = self;
+  fs->tag = g_source_add_unix_fd (source, g_socket_get_fd (self->socket), 0);
+  g_source_set_static_name (source, "qcop-client flush");
+  return source;
+}
+
+void
+qcop_client_queue_detach (QcopClient *self, const gchar *channel)
+{
+  g_autoptr (GByteArray) data = g_byte_array_new ();
+
+  qcop_ds_write_string (data, channel);
+  if (!qcop_wire_encode_send (self->outbuf, "", "detach()", data->data, data->len, NULL))
+    return;
+}
+
+void
+qcop_client_queue_register (QcopClient *self, const gchar *channel)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!qcop_wire_encode_register_channel (self->outbuf, channel, &error))
+    {
+      g_message ("qcop client %s: cannot register %s: %s", self->app_name, channel, error->message);
+      return;
+    }
+}
+
+static void
+process_input (QcopClient *self)
+{
+  guint generation = self->generation;
+  gsize pos = 0;
+
+  while (pos < self->inbuf->len)
+    {
+      g_autoptr (GError) error = NULL;
+      QcopWireItem item;
+      gssize n
+          = qcop_wire_decode_event (self->inbuf->data + pos, self->inbuf->len - pos, &item, &error);
+
+      if (n == 0)
+        break;
+      if (n < 0)
+        {
+          connection_lost (self,
+                           g_error_new (QCOP_ERROR, QCOP_ERROR_PROTOCOL,
+                                        "server %s sent a bad event at input byte %" G_GSIZE_FORMAT
+                                        ": %s; dropping the connection",
+                                        self->socket_path, pos, error->message));
+          return;
+        }
+      pos += (gsize)n;
+      qcop_client_handle_event (self, &item);
+      qcop_wire_item_clear (&item);
+      if (generation != self->generation)
+        return; /* a callback disconnected: inbuf is gone */
+    }
+  g_byte_array_remove_range (self->inbuf, 0, pos);
+}
+
+/* Read what is there (bounded). FALSE if the connection was lost. */
+static gboolean
+read_socket (QcopClient *self)
+{
+  guint8 chunk[READ_CHUNK];
+
+  for (guint i = 0; i < MAX_READS_PER_DISPATCH; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      gssize n = g_socket_receive (self->socket, (gchar *)chunk, sizeof chunk, NULL, &error);
+
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return TRUE;
+      if (n <= 0)
+        {
+          connection_lost (self, g_error_new (QCOP_ERROR, QCOP_ERROR_CONNECTION, "server %s %s",
+                                              self->socket_path,
+                                              n == 0 ? "closed the connection" : error->message));
+          return FALSE;
+        }
+      g_byte_array_append (self->inbuf, chunk, (guint)n);
+      if ((gsize)n < sizeof chunk)
+        return TRUE;
+    }
+  return TRUE;
+}
+
+static gboolean
+on_socket_readable (GSocket *socket, GIOCondition condition, gpointer data)
+{
+  g_autoptr (QcopClient) self = g_object_ref (data);
+  guint generation = self->generation;
+
+  if (!read_socket (self))
+    return G_SOURCE_REMOVE;
+  process_input (self);
+  return generation == self->generation ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* ---- connecting -------------------------------------------------------------------------- */
+
+static gboolean
+open_socket (QcopClient *self, GError **error)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autoptr (GError) local = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                         &local);
+  if (!socket)
+    {
+      g_set_error (error, QCOP_ERROR, QCOP_ERROR_CONNECTION, "socket(): %s", local->message);
+      return FALSE;
+    }
+  g_socket_set_blocking (socket, FALSE);
+  address = g_unix_socket_address_new (self->socket_path);
+  if (!g_socket_connect (socket, address, NULL, &local))
+    {
+      g_set_error (error, QCOP_ERROR, QCOP_ERROR_CONNECTION,
+                   "cannot connect to QCOP server at %s: %s (is stb-qcopd running there?)",
+                   self->socket_path, local->message);
+      return FALSE;
+    }
+  self->socket = g_steal_pointer (&socket);
+  return TRUE;
+}
+
+gboolean
+qcop_client_start_connection (QcopClient *self, GError **error)
+{
+  GHashTableIter iter;
+  gpointer name;
+
+  g_return_val_if_fail (self->state == CLIENT_STATE_DISCONNECTED, FALSE);
+  if (!open_socket (self, error))
+    return FALSE;
+  qcop_client_set_state (self, CLIENT_STATE_CONNECTING, self->socket_path);
+  self->in_source = g_socket_create_source (self->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (self->in_source, G_SOURCE_FUNC (on_socket_readable), self, NULL);
+  g_source_attach (self->in_source, self->context);
+  self->out_source = flush_source_new (self);
+  g_source_attach (self->out_source, self->context);
+  if (!qcop_wire_encode_identify (self->outbuf, self->app_name, -1, error))
+    {
+      qcop_client_teardown (self, NULL, FALSE);
+      return FALSE;
+    }
+  g_hash_table_iter_init (&iter, self->channels);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    qcop_client_queue_register (self, name);
+  return TRUE;
+}
+
+static gboolean
+on_reconnect_timeout (gpointer data)
+{
+  QcopClient *self = data;
+  g_autoptr (GError) error = NULL;
+
+  if (self->state != CLIENT_STATE_DISCONNECTED)
+    {
+      g_clear_pointer (&self->reconnect_source, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  if (!qcop_client_start_connection (self, &error))
+    {
+      g_debug ("qcop client %s: reconnect: %s", self->app_name, error->message);
+      return G_SOURCE_CONTINUE;
+    }
+  g_debug ("qcop client %s: reconnected, waiting for Connected", self->app_name);
+  g_clear_pointer (&self->reconnect_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+void
+qcop_client_schedule_reconnect (QcopClient *self)
+{
+  if (self->reconnect_source)
+    return;
+  self->reconnect_source = g_timeout_source_new (self->reconnect_interval_ms);
+  g_source_set_callback (self->reconnect_source, on_reconnect_timeout, self, NULL);
+  g_source_attach (self->reconnect_source, self->context);
+}
+
+/* ---- bounded waits on our own context ---------------------------------------------------- */
+
+static gboolean
+on_wait_deadline (gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+qcop_client_wait_until (QcopClient *self, QcopClientDoneFunc done, gpointer data, gint timeout_ms)
+{
+  gboolean expired = FALSE;
+  GSource *deadline = NULL;
+  gboolean result;
+
+  g_main_context_push_thread_default (self->context);
+  if (timeout_ms >= 0)
+    {
+      deadline = g_timeout_source_new ((guint)timeout_ms);
+      g_source_set_callback (deadline, on_wait_deadline, &expired, NULL);
+      g_source_attach (deadline, self->context);
+    }
+  while (!(result = done (self, data)) && !expired)
+    g_main_context_iteration (self->context, TRUE);
+  if (deadline)
+    {
+      g_source_destroy (deadline);
+      g_source_unref (deadline);
+    }
+  g_main_context_pop_thread_default (self->context);
+  return result;
+}
