@@ -21,7 +21,7 @@ TESTS        ?=
 # Extra arguments for the main job, e.g. RUN_ARGS="--dut voip='/opt/vendor/voip --qcop %s'".
 RUN_ARGS     ?=
 
-.PHONY: all deps run check bench bench-channel bench-media coverage clean format format-check ims
+.PHONY: all deps run check bench bench-channel bench-media bench-switch coverage clean format format-check ims
 
 all: deps $(BUILDDIR)/build.ninja
 	$(MESON) compile -C $(BUILDDIR)
@@ -45,7 +45,7 @@ check: deps $(CHECKDIR)/build.ninja
 	$(MESON) compile -C $(CHECKDIR)
 	sh ci/run-tests.sh $(CHECKDIR) $(TESTS)
 
-bench: bench-channel bench-media
+bench: bench-channel bench-media bench-switch
 
 bench-channel: all
 	$(MESON) test -C $(BUILDDIR) --benchmark --suite channel --verbose
@@ -57,6 +57,14 @@ bench-media: all
 IMS_ARGS ?= --run-dir $(BUILD_ROOT)/ims-run
 ims: all
 	$(BUILDDIR)/sim/ims/stbsim-ims $(IMS_ARGS)
+
+# Switch latency distributions (p50/p95/p99 per hop) against the stored baseline, with a
+# regression verdict (fixtures/baselines/README.md). The ci profile makes budget overshoots
+# warnings, so only a real regression fails this target.
+BENCH_ARGS ?= --repeat 20 -l bidirectional -t '^(TC-TIME-01|TC-ZAP-01|TC-CALLER-01)\.'
+bench-switch: all
+	$(BUILDDIR)/sim/runner/stbsim bench $(BENCH_ARGS) --profile ci \
+	    --baseline fixtures/baselines/reference.json
 
 coverage: deps $(COVDIR)/build.ninja
 	$(MESON) compile -C $(COVDIR)

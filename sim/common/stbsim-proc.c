@@ -267,8 +267,8 @@ stbsim_proc_wait_ready (StbsimProc *proc, gint timeout_ms, GError **error)
         {
           if (stbsim_proc_poll_exit (proc, NULL))
             {
-              g_set_error_literal (error, STBSIM_PROC_ERROR, STBSIM_PROC_ERROR_EXITED,
-                                   describe_exit (proc));
+              g_autofree gchar *why = describe_exit (proc);
+              g_set_error_literal (error, STBSIM_PROC_ERROR, STBSIM_PROC_ERROR_EXITED, why);
               return NULL;
             }
           continue;
@@ -305,8 +305,10 @@ stbsim_proc_wait_ready (StbsimProc *proc, gint timeout_ms, GError **error)
           g_usleep (5000);
       }
       if (proc->exited)
-        g_set_error_literal (error, STBSIM_PROC_ERROR, STBSIM_PROC_ERROR_EXITED,
-                             describe_exit (proc));
+        {
+          g_autofree gchar *why = describe_exit (proc);
+          g_set_error_literal (error, STBSIM_PROC_ERROR, STBSIM_PROC_ERROR_EXITED, why);
+        }
       else
         g_set_error (error, STBSIM_PROC_ERROR, STBSIM_PROC_ERROR_NOT_READY,
                      "%s (pid %d) closed its ready fd without a READY line; see %s", proc->name,
