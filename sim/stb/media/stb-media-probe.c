@@ -80,7 +80,18 @@ on_pad_data (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   r->probe = g_atomic_rc_box_acquire (self);
   r->generation = g_atomic_int_get (&self->generation);
   r->t_ns = now;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, deliver, r, report_free);
+  /* Always queue: g_main_context_invoke() would run deliver() right here, on the streaming
+   * thread, whenever this thread can acquire the context (the global default context is every
+   * thread's default, and the main thread releases it between manual iterations). The
+   * callback then raced the main thread inside the QCOP client (ASan: use after free). */
+  {
+    GSource *idle = g_idle_source_new ();
+    g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+    g_source_set_callback (idle, deliver, r, report_free);
+    g_source_set_static_name (idle, "stb-media-probe deliver");
+    g_source_attach (idle, self->context);
+    g_source_unref (idle);
+  }
   return GST_PAD_PROBE_OK;
 }
 
