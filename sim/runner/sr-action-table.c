@@ -35,7 +35,9 @@ static const SrParamSpec include_params[]
     = { { "file", SR_PARAM_STRING, TRUE, NULL, "scenario fragment, relative to this file" }, END };
 
 static const SrParamSpec start_params[]
-    = { { "component", SR_PARAM_STRING, TRUE, NULL, "server|iptv|voip|headend|ims|sipp" },
+    = { { "component", SR_PARAM_STRING, TRUE, NULL,
+          "server|iptv|voip|headend|ims|sipp|stb2 (second STB as far end); ims args=--netns: "
+          "netns mode (root)" },
         { "args", SR_PARAM_STRING, FALSE, NULL, "extra command-line arguments (shell syntax)" },
         { "ready", SR_PARAM_BOOL, FALSE, "true", "wait for the component to be ready" },
         END };
@@ -46,14 +48,15 @@ static const SrParamSpec component_params[]
         END };
 
 static const SrParamSpec key_params[]
-    = { { "target", SR_PARAM_STRING, TRUE, NULL, "iptv|voip" },
+    = { { "target", SR_PARAM_STRING, TRUE, NULL, "iptv|voip|stb2-iptv|stb2-voip" },
         { "key", SR_PARAM_STRING, TRUE, NULL,
           "menu up down left right ok back videocall 0..9 red green" },
         { "repeat", SR_PARAM_INT, FALSE, "1", "press that many times" },
         END };
 
 static const SrParamSpec dial_params[]
-    = { { "number", SR_PARAM_STRING, TRUE, NULL, "digits to dial" },
+    = { { "number", SR_PARAM_STRING, TRUE, NULL,
+          "digits to dial (keys); a SIP user such as stb2 goes through the agent's dial()" },
         { "target", SR_PARAM_STRING, FALSE, "voip", "module that dials" },
         { "confirm", SR_PARAM_STRING, FALSE, "ok", "key that places the call (SPEC V-32: ok)" },
         END };
@@ -109,9 +112,14 @@ static const SrParamSpec measure_params[]
         END };
 
 static const SrParamSpec impair_params[]
-    = { { "link", SR_PARAM_STRING, TRUE, NULL, "sip|media|all" },
-        { "loss", SR_PARAM_DOUBLE, FALSE, "0", "packet loss in percent (nftables)" },
-        { "delay", SR_PARAM_INT, FALSE, "0", "added delay in ms" },
+    = { { "link", SR_PARAM_STRING, TRUE, NULL,
+          "sip|rtp|media|all (UDP; sip = Kamailio's port 5060)" },
+        { "side", SR_PARAM_STRING, FALSE, "stb",
+          "namespace whose incoming packets are dropped: stb (STB side) or ims (Kamailio)" },
+        { "loss", SR_PARAM_DOUBLE, FALSE, "0",
+          "packet loss in percent (nftables numgen drop); 0 clears the impairment" },
+        { "delay", SR_PARAM_INT, FALSE, "0",
+          "added delay in ms (not possible here: no tc netem; inconclusive)" },
         { "clear", SR_PARAM_BOOL, FALSE, "false", "remove the impairment" },
         END };
 
@@ -193,6 +201,8 @@ const SrActionType sr_action_types[] = {
   { "measure", sr_handle_measure, measure_params,
     "latency from event A to event B, checked against the profile's budget", 10 },
   { "impair", sr_handle_impair, impair_params,
-    "network impairment (netns mode only; inconclusive when not possible)", 5 },
+    "network impairment in netns mode (ims --netns): nftables loss; inconclusive when not "
+    "possible",
+    5 },
   { NULL, NULL, NULL, NULL, 0 },
 };

@@ -2,6 +2,8 @@
 #define G_LOG_DOMAIN "sr-component"
 
 #include "sr-component.h"
+#include "sr-netns.h"
+#include "sr-stb2.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -164,6 +166,8 @@ expand_placeholders (SrRun *run, const gchar *args)
   g_string_replace (s, "{domain}", domain ? domain : "ims.test", 0);
   g_string_replace (s, "{sipp}", sipp, 0);
   g_string_replace (s, "{free_port}", port, 0);
+  g_autofree gchar *stb_addr = sr_netns_stb_addr (run); /* 127.0.0.1, or the netns STB side */
+  g_string_replace (s, "{stb_addr}", stb_addr, 0);
   if (strstr (args, "{far_port}") != NULL && run->far_port == 0)
     run->far_port = free_udp_port ();
   g_autofree gchar *far = g_strdup_printf ("%u", run->far_port);
@@ -178,10 +182,14 @@ static const ComponentType component_types[] = {
   { "headend", "sim/headend/stb-headend", TRUE, TRUE, headend_args, -1 },
   { "ims", "sim/ims/stbsim-ims", TRUE, TRUE, ims_args, -1 },
   { "sipp", "sipp", FALSE, FALSE, no_args, -1 },
+  /* the second STB (far end), started together by `start, component=stb2` (sr-stb2.c) */
+  { "stb2-server", "sim/qcop/stb-qcopd", TRUE, TRUE, sr_stb2_server_args, -1 },
+  { "stb2-iptv", "sim/stb/iptv/stb-iptv", TRUE, TRUE, sr_stb2_iptv_args, -1 },
+  { "stb2-voip", "sim/stb/voip/stb-voip", TRUE, TRUE, sr_stb2_voip_args, -1 },
 };
 
 const gchar *const sr_component_names[]
-    = { "server", "iptv", "voip", "headend", "ims", "sipp", NULL };
+    = { "server", "iptv", "voip", "headend", "ims", "sipp", "stb2", NULL };
 
 /* @name is a component type, or "type:instance" for a further instance (e.g. "sipp:second"). */
 static const ComponentType *
@@ -228,7 +236,8 @@ sr_component_new (SrRun *run, const gchar *name, const gchar *extra_args, GError
   if (type == NULL)
     {
       g_set_error (error, SR_RUN_ERROR, SR_RUN_ERROR_COMPONENT,
-                   "unknown component '%s' (server, iptv, voip, headend, ims, sipp)", name);
+                   "unknown component '%s' (server, iptv, voip, headend, ims, sipp, stb2)",
+                   name);
       return NULL;
     }
   g_autoptr (SrComponent) comp = g_new0 (SrComponent, 1);
@@ -267,6 +276,8 @@ sr_component_new (SrRun *run, const gchar *name, const gchar *extra_args, GError
       for (guint i = 0; extra[i]; i++)
         add (argv, extra[i]);
     }
+  if (!sr_netns_adjust_argv (run, name, argv, error))
+    return NULL;
   g_ptr_array_add (argv, NULL);
   comp->argv = (gchar **)g_ptr_array_free (g_steal_pointer (&argv), FALSE);
   return g_steal_pointer (&comp);
@@ -306,6 +317,7 @@ sr_component_free (SrComponent *comp)
 {
   if (comp == NULL)
     return;
+  sr_stb2_component_gone (comp->name);
   if (comp->proc)
     {
       comp->expect_exit = TRUE;

@@ -9,7 +9,9 @@
 #include "qcop-client.h"
 #include "qcop-datastream.h"
 #include "sr-judge.h"
+#include "sr-netns.h"
 #include "sr-run.h"
+#include "sr-stb2.h"
 #include "stbsim-proc.h"
 
 /* How long an ordering check waits for an earlier event that is reported late. */
@@ -52,6 +54,8 @@ sr_handle_profile (SrRun *run, const SrAction *action, gdouble timeout_s, GError
 gboolean
 sr_handle_start (SrRun *run, const SrAction *action, gdouble timeout_s, GError **error)
 {
+  if (g_strcmp0 (sr_action_get_string (action, "component", NULL), "stb2") == 0)
+    return sr_stb2_start (run, sr_action_get_string (action, "args", NULL), timeout_s, error);
   return sr_run_start_component (run, sr_action_get_string (action, "component", NULL),
                                  sr_action_get_string (action, "args", NULL),
                                  sr_action_get_bool (action, "ready", TRUE), timeout_s, error);
@@ -101,6 +105,8 @@ gboolean
 sr_handle_press_key (SrRun *run, const SrAction *action, gdouble timeout_s, GError **error)
 {
   StbRole target;
+  if (sr_stb2_is_target (sr_action_get_string (action, "target", NULL)))
+    return sr_stb2_press_key (run, action, error);
   if (!get_role (action, "target", NULL, &target, error))
     return FALSE;
   gint64 repeat = sr_action_get_int (action, "repeat", 1);
@@ -117,6 +123,14 @@ sr_handle_dial (SrRun *run, const SrAction *action, gdouble timeout_s, GError **
   const gchar *number = sr_action_get_string (action, "number", NULL);
   if (!get_role (action, "target", "voip", &target, error))
     return FALSE;
+  if (strspn (number, "0123456789") != strlen (number))
+    {
+      /* a SIP user (e.g. stb2) has no digit keys: the agent's dial(QString) (SW-AGT-05) */
+      const gchar *args[] = { number, NULL };
+      g_autofree gchar *details = g_strdup_printf ("number=%s", number);
+      sr_run_note (run, "send.dial", sr_role_to_string (target), details);
+      return sr_run_send_agent (run, target, "dial(QString)", args, error);
+    }
   for (const gchar *p = number; *p; p++)
     {
       gchar key[2] = { *p, '\0' };
@@ -545,12 +559,7 @@ sr_handle_measure (SrRun *run, const SrAction *action, gdouble timeout_s, GError
 gboolean
 sr_handle_impair (SrRun *run, const SrAction *action, gdouble timeout_s, GError **error)
 {
-  /* Impairment needs the run's own network namespace (nftables drop rules, DESIGN.md §6: no
-   * netem in this kernel). The runner does not create namespaces yet, so the check cannot
-   * be made: inconclusive, never a silent pass. */
-  g_autofree gchar *where = sr_action_location (action);
-  sr_judge_issue (run, "impair::not-possible", SR_VERDICT_INCONC, NULL, stbsim_now_ns (),
-                  "%s: impair link=%s needs netns mode, which this run does not use", where,
-                  sr_action_get_string (action, "link", "?"));
-  return TRUE;
+  /* nftables loss in the test's network namespaces (sr-netns.c); inconclusive outside netns
+   * mode and for delay (no netem in this kernel) */
+  return sr_netns_impair (run, action, timeout_s, error);
 }

@@ -314,6 +314,8 @@ sr_report_html (const SrReport *r)
   html_header (out, r);
   html_dut (out, r);
   html_summary (out, r);
+  if (r->extra_html)
+    g_string_append (out, r->extra_html);
   for (guint i = 0; i < r->tests->len; i++)
     html_test (out, g_ptr_array_index (r->tests, i), i);
   g_string_append (out, "<p class=\"muted\">Files: junit.xml, results.json, trace.jsonl, logs/"

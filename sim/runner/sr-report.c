@@ -34,6 +34,8 @@ sr_report_free (SrReport *r)
   g_clear_pointer (&r->ics, g_key_file_unref);
   g_free (r->command_line);
   g_free (r->interrupted);
+  g_clear_pointer (&r->extra_json, json_node_unref);
+  g_free (r->extra_html);
   g_ptr_array_unref (r->tests);
   g_free (r);
 }
@@ -367,6 +369,16 @@ sr_report_json (const SrReport *r)
   for (guint i = 0; i < r->tests->len; i++)
     json_test (b, g_ptr_array_index (r->tests, i));
   json_builder_end_array (b);
+  if (r->extra_json && JSON_NODE_HOLDS_OBJECT (r->extra_json))
+    {
+      JsonObject *extra = json_node_get_object (r->extra_json);
+      g_autoptr (GList) members = json_object_get_members (extra);
+      for (GList *m = members; m; m = m->next)
+        {
+          json_builder_set_member_name (b, m->data);
+          json_builder_add_value (b, json_node_copy (json_object_get_member (extra, m->data)));
+        }
+    }
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   g_autoptr (JsonGenerator) gen = json_generator_new ();

@@ -32,6 +32,10 @@ typedef struct
   gchar *interrupted;   /* reason, or NULL */
   GPtrArray *tests;     /* SrTestResult* (owned) */
   SrTimeline *timeline; /* (nullable) whole run */
+  /* stbsim bench (sr-bench.c): members appended to results.json (a JsonNode object, owned,
+   * nullable) and a section appended to report.html (owned, nullable) */
+  struct _JsonNode *extra_json;
+  gchar *extra_html;
 } SrReport;
 
 SrReport *sr_report_new (const gchar *run_id, const gchar *run_dir);

@@ -14,6 +14,7 @@
 #include "qcop-datastream.h"
 #include "sr-component.h"
 #include "sr-judge.h"
+#include "sr-sipobs.h"
 #include "stbsim-proc.h"
 
 #define EVENTS_CHANNEL "STBSim/Events"
@@ -137,6 +138,7 @@ sr_run_free (SrRun *run)
   if (run->trace_fd >= 0)
     close (run->trace_fd);
   g_string_free (run->trace_partial, TRUE);
+  g_clear_pointer ((SrSipObsTail **)&run->sipobs, sr_sip_obs_tail_free);
   if (run->sock_dir)
     {
       g_unlink (run->socket_path);
@@ -270,10 +272,26 @@ check_components (SrRun *run)
     }
 }
 
+/* SIP observed at the run's IMS core (stbsim-ims --run-dir test_dir/ims, sr-sipobs.h) */
+static void
+tail_sipobs (SrRun *run)
+{
+  if (run->sipobs == NULL)
+    {
+      g_autofree gchar *log = g_build_filename (run->test_dir, "ims", "kamailio.log", NULL);
+      if (!g_hash_table_contains (run->components, "ims")
+          || !g_file_test (log, G_FILE_TEST_EXISTS))
+        return;
+      run->sipobs = sr_sip_obs_tail_new (log, "stb1");
+    }
+  sr_sip_obs_tail_poll (run->sipobs, run);
+}
+
 void
 sr_run_poll (SrRun *run)
 {
   tail_trace (run);
+  tail_sipobs (run);
   check_components (run);
 }
 
@@ -597,6 +615,8 @@ sr_run_stop_all (SrRun *run)
           = g_strdup (g_ptr_array_index (run->start_order, run->start_order->len - 1));
       if (g_str_equal (name, "server"))
         tail_trace (run);
+      if (g_str_equal (name, "ims"))
+        tail_sipobs (run);
       sr_run_stop_component (run, name, NULL);
     }
   if (run->qcop)
@@ -605,6 +625,8 @@ sr_run_stop_all (SrRun *run)
       g_clear_object (&run->qcop);
     }
   tail_trace (run);
+  if (run->sipobs)
+    sr_sip_obs_tail_poll (run->sipobs, run);
 }
 
 /* ---- execution ---------------------------------------------------------------------------- */
@@ -660,6 +682,8 @@ sr_run_execute (SrRun *run, const SrScenario *scenario)
     }
   gboolean interrupted = sr_run_is_interrupted (run);
   sr_run_stop_all (run);
+  if (!interrupted)
+    sr_sip_obs_judge (run); /* SW-SIP-01/02/04 from the IMS core's observation */
   run->result->end_ns = stbsim_now_ns ();
   if (!interrupted)
     {

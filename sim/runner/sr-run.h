@@ -81,6 +81,7 @@ struct _SrRun
   gint trace_fd;
   GString *trace_partial;
   guint trace_lines;
+  gpointer sipobs; /* SrSipObsTail* of the run's Kamailio log (sr-sipobs.h), NULL until seen */
 };
 
 SrRun *sr_run_new (const SrConfig *config, SrTestResult *result, SrTimeline *timeline,

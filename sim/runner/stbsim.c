@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sr-actions.h"
+#include "sr-bench.h"
 #include "sr-report.h"
 #include "sr-scenario.h"
 #include "sr-suite.h"
@@ -19,6 +20,8 @@
   "Commands:\n"                                                                                    \
   "  run FILE.scenario     run one scenario (in each layout it applies to)\n"                      \
   "  suite conformance     run the catalogue's test cases (conformance/catalogue.ini)\n"           \
+  "  bench                 run the catalogue's timing cases (or -t) --repeat N times: latency\n"   \
+  "                        distributions (p50/p95/p99 per hop) vs --baseline FILE\n"               \
   "  list                  list the catalogue's test cases\n"                                      \
   "  list-actions          print every scenario action with its parameters\n"                      \
   "  inspect FILE.scenario parse a scenario and print its actions\n"                               \
@@ -41,6 +44,10 @@ typedef struct
   gchar *mode;
   gdouble agent_grace;
   gboolean quiet;
+  gint repeat;           /* bench */
+  gchar *baseline;       /* bench */
+  gchar *save_baseline;  /* bench */
+  SrBenchOptions *bench; /* set for the bench command */
 } Options;
 
 static volatile gint interrupted;
@@ -153,6 +160,17 @@ run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, const gchar *suite_name,
       if (!g_key_file_load_from_file (report->ics, o->ics, G_KEY_FILE_NONE, &error))
         return usage (NULL, "--ics: %s", error->message);
     }
+  g_autoptr (GPtrArray) expanded = NULL;
+  if (o->bench)
+    {
+      g_autoptr (GError) error = NULL;
+      if ((expanded = sr_bench_prepare (o->bench, tests, &error)) == NULL)
+        {
+          g_printerr ("stbsim: %s\n", error->message);
+          return SR_EXIT_ERROR;
+        }
+      tests = expanded;
+    }
   if (tests->len == 0)
     g_printerr ("stbsim: no test selected\n");
   g_unix_signal_add (SIGINT, on_signal, NULL);
@@ -164,6 +182,8 @@ run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, const gchar *suite_name,
   g_print ("\n%s", summary);
   g_autofree gchar *html = g_build_filename (cfg->run_dir, "report.html", NULL);
   g_print ("report: %s\n", html);
+  if (o->bench)
+    v = sr_bench_finish (o->bench, cfg, report, v);
   return sr_verdict_exit_code (v);
 }
 
@@ -194,6 +214,12 @@ make_context (Options *o, const gchar *params)
     { "agent-grace", 0, 0, G_OPTION_ARG_DOUBLE, &o->agent_grace,
       "Seconds a DUT has to send its first agent event (default 3)", "S" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No per-test progress lines", NULL },
+    { "repeat", 'n', 0, G_OPTION_ARG_INT, &o->repeat,
+      "bench: runs per test (default: the catalogue's repeat=, else 20)", "N" },
+    { "baseline", 0, 0, G_OPTION_ARG_FILENAME, &o->baseline,
+      "bench: compare with this baseline (fixtures/baselines/)", "FILE" },
+    { "save-baseline", 0, 0, G_OPTION_ARG_FILENAME, &o->save_baseline,
+      "bench: save the measured distributions as a baseline", "FILE" },
     { NULL },
   };
   GOptionContext *ctx = g_option_context_new (params);
@@ -264,6 +290,8 @@ options_clear (Options *o, SrConfig *cfg)
   g_free (o->catalogue);
   g_free (o->dialect);
   g_free (o->mode);
+  g_free (o->baseline);
+  g_free (o->save_baseline);
   g_free (cfg->build_root);
   g_free (cfg->source_root);
   g_free (cfg->run_dir);
@@ -299,9 +327,27 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int 
     }
   else
     {
-      if (argc != 3 || !g_str_equal (argv[2], "conformance"))
-        return usage (ctx, "%s", "usage: stbsim suite conformance [OPTIONS]");
+      gboolean bench = g_str_equal (cmd, "bench");
+      if (bench ? argc != 2 : (argc != 3 || !g_str_equal (argv[2], "conformance")))
+        return usage (ctx, "%s",
+                      bench ? "usage: stbsim bench [OPTIONS]"
+                            : "usage: stbsim suite conformance [OPTIONS]");
       g_autofree gchar *path = catalogue_path (o, cfg);
+      if (bench && o->repeat < 0)
+        return usage (ctx, "--repeat %d: must be >= 1 (0: the catalogue's repeat=)", o->repeat);
+      if (bench)
+        {
+          o->bench->repeat = (guint)o->repeat;
+          o->bench->baseline_path = o->baseline;
+          o->bench->save_path = o->save_baseline;
+          o->bench->catalogue_path = g_strdup (path);
+        }
+      if (bench && o->filter == NULL
+          && (o->filter = sr_bench_default_filter (path, &error)) == NULL)
+        {
+          g_printerr ("stbsim: %s\n", error->message);
+          return SR_EXIT_ERROR;
+        }
       g_autoptr (GPtrArray) entries = NULL;
       g_autoptr (GKeyFile) ics = NULL;
       if (o->catalogue == NULL && !g_file_test (path, G_FILE_TEST_EXISTS))
@@ -336,7 +382,7 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int 
                                    skipped, &error);
       for (guint i = 0; skipped && i < skipped->len; i++)
         g_print ("not applicable: %s\n", (const gchar *)g_ptr_array_index (skipped, i));
-      suite_name = "conformance";
+      suite_name = bench ? "bench" : "conformance";
     }
   if (tests == NULL)
     {
@@ -371,7 +417,11 @@ main (int argc, char **argv)
     }
   if (g_str_equal (cmd, "inspect"))
     return cmd_inspect (argc, argv);
-  if (!g_str_equal (cmd, "run") && !g_str_equal (cmd, "suite") && !g_str_equal (cmd, "list"))
+  SrBenchOptions bench = { 0 };
+  if (g_str_equal (cmd, "bench"))
+    o.bench = &bench;
+  if (!g_str_equal (cmd, "run") && !g_str_equal (cmd, "suite") && !g_str_equal (cmd, "list")
+      && o.bench == NULL)
     return usage (ctx, "unknown command '%s'", cmd);
 
   cfg.build_root = default_build_root ();
@@ -384,5 +434,6 @@ main (int argc, char **argv)
     o.report_dir = g_strdup ("reports");
   int rc = dispatch (cmd, &o, &cfg, ctx, argc, argv, orig_argc, orig_argv);
   options_clear (&o, &cfg);
+  g_free (bench.catalogue_path);
   return rc;
 }

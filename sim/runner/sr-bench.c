@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "stbsim-bench"
+
+#include "sr-bench.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "sr-suite.h"
+
+#define REFERENCE_ID "qcop.transit"
+#define DEFAULT_REPEAT 20
+/* A reference ratio inside this band is the same machine speed (run-to-run noise). */
+#define SPEED_BAND_LO 0.8
+#define SPEED_BAND_HI 1.25
+
+/* ---- selection ----------------------------------------------------------------------------- */
+
+gchar *
+sr_bench_default_filter (const gchar *catalogue_path, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  if (!g_key_file_load_from_file (kf, catalogue_path, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "catalogue %s: ", catalogue_path);
+      return NULL;
+    }
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  g_autoptr (GString) re = g_string_new ("^(");
+  guint n = 0;
+  for (guint i = 0; groups[i]; i++)
+    {
+      if (!g_key_file_has_key (kf, groups[i], "scenario", NULL))
+        continue;
+      if (!g_key_file_has_key (kf, groups[i], "timing", NULL)
+          && !g_key_file_has_key (kf, groups[i], "repeat", NULL))
+        continue;
+      g_autofree gchar *quoted = g_regex_escape_string (groups[i], -1);
+      g_string_append_printf (re, "%s%s", n++ ? "|" : "", quoted);
+    }
+  g_string_append (re, ")\\.");
+  return g_string_free (g_steal_pointer (&re), FALSE);
+}
+
+static guint
+catalogue_repeat (GKeyFile *kf, const gchar *case_id)
+{
+  if (kf == NULL || case_id == NULL)
+    return DEFAULT_REPEAT;
+  gint r = g_key_file_get_integer (kf, case_id, "repeat", NULL);
+  return r > 0 ? (guint)r : DEFAULT_REPEAT;
+}
+
+static SrTestSpec *
+spec_copy (const SrTestSpec *s, guint round)
+{
+  SrTestSpec *c = g_new0 (SrTestSpec, 1);
+  c->id = g_strdup_printf ("%s.r%02u", s->id, round);
+  c->case_id = g_strdup (s->case_id);
+  c->scenario = g_strdup (s->scenario);
+  c->layout = g_strdup (s->layout);
+  c->summary = g_strdup (s->summary);
+  c->requirements = g_strdupv (s->requirements);
+  c->needs_sip = s->needs_sip;
+  return c;
+}
+
+GPtrArray *
+sr_bench_expand (const SrBenchOptions *opts, GPtrArray *tests)
+{
+  g_autoptr (GKeyFile) kf = NULL;
+  if (opts->repeat == 0 && opts->catalogue_path)
+    {
+      kf = g_key_file_new ();
+      if (!g_key_file_load_from_file (kf, opts->catalogue_path, G_KEY_FILE_NONE, NULL))
+        g_clear_pointer (&kf, g_key_file_unref);
+    }
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)sr_test_spec_free);
+  /* round-robin over the cases so that slow drift of the machine spreads over all of them */
+  guint max_rounds = 0;
+  g_autofree guint *rounds = g_new0 (guint, MAX (tests->len, 1));
+  for (guint i = 0; i < tests->len; i++)
+    {
+      const SrTestSpec *s = g_ptr_array_index (tests, i);
+      rounds[i] = opts->repeat ? opts->repeat : catalogue_repeat (kf, s->case_id);
+      max_rounds = MAX (max_rounds, rounds[i]);
+    }
+  for (guint r = 1; r <= max_rounds; r++)
+    for (guint i = 0; i < tests->len; i++)
+      if (r <= rounds[i])
+        g_ptr_array_add (out, spec_copy (g_ptr_array_index (tests, i), r));
+  return out;
+}
+
+GPtrArray *
+sr_bench_prepare (const SrBenchOptions *opts, GPtrArray *tests, GError **error)
+{
+  if (opts->baseline_path)
+    {
+      g_autoptr (SrBaseline) b = sr_baseline_load (opts->baseline_path, error);
+      if (b == NULL)
+        return NULL;
+    }
+  return sr_bench_expand (opts, tests);
+}
+
+/* ---- collection ---------------------------------------------------------------------------- */
+
+const gchar *
+sr_bench_hop (const gchar *from, const gchar *to)
+{
+  from = from ? from : "";
+  to = to ? to : "";
+  if (strstr (to, "first-frame"))
+    return "media";
+  if (g_str_has_prefix (from, "key."))
+    return "key";
+  if (g_str_has_prefix (from, "inject.") || g_str_has_prefix (from, "sip")
+      || g_str_has_prefix (from, "voip.call") || g_str_has_prefix (to, "voip.call")
+      || g_str_has_prefix (to, "sip") || strstr (from, "ims.") || strstr (to, "ims."))
+    return "sip";
+  return "channel";
+}
+
+static SrDistribution *
+dist_for (GPtrArray *dists, GHashTable *index, const gchar *id, const gchar *name, const gchar *hop)
+{
+  SrDistribution *d = g_hash_table_lookup (index, id);
+  if (d == NULL)
+    {
+      d = sr_distribution_new (id, name, hop);
+      g_ptr_array_add (dists, d);
+      g_hash_table_insert (index, d->id, d);
+    }
+  return d;
+}
+
+/* Server forwarding times: a QCopSend cmd to the first QCopMessage event it caused. */
+static void
+collect_transit (SrDistribution *d, const gchar *trace_path)
+{
+  g_autofree gchar *text = NULL;
+  if (!g_file_get_contents (trace_path, &text, NULL, NULL))
+    return;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  gint64 send_ns = -1;
+  g_autofree gchar *send_key = NULL;
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      if (lines[i][0] != '{' || !json_parser_load_from_data (parser, lines[i], -1, NULL))
+        continue;
+      JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+      const gchar *kind = json_object_get_string_member_with_default (o, "kind", "");
+      const gchar *type = json_object_get_string_member_with_default (o, "type", "");
+      const gchar *channel = json_object_get_string_member_with_default (o, "channel", "");
+      const gchar *message = json_object_get_string_member_with_default (o, "message", "");
+      gint64 t = json_object_get_int_member_with_default (o, "t_ns", -1);
+      g_autofree gchar *key = g_strdup_printf ("%s\n%s", channel, message);
+      if (g_str_equal (kind, "cmd"))
+        {
+          gboolean user = g_str_equal (type, "QCopSend") && channel[0] != '\0';
+          send_ns = user ? t : -1;
+          g_free (send_key);
+          send_key = user ? g_steal_pointer (&key) : NULL;
+        }
+      else if (send_ns >= 0 && g_str_equal (type, "QCopMessage") && g_str_equal (key, send_key))
+        {
+          sr_distribution_add (d, (gdouble)(t - send_ns) / 1e6);
+          send_ns = -1;
+        }
+    }
+}
+
+static gint
+hop_rank (const gchar *hop)
+{
+  static const gchar *const order[] = { "key", "channel", "sip", "media" };
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    if (g_strcmp0 (hop, order[i]) == 0)
+      return (gint)i;
+  return G_N_ELEMENTS (order);
+}
+
+/* The reference first, then by hop, then by id (SW-TIME-03 before SW-TIME-11). */
+static gint
+cmp_dist (gconstpointer a, gconstpointer b)
+{
+  const SrDistribution *x = *(SrDistribution *const *)a, *y = *(SrDistribution *const *)b;
+  gint rx = g_str_equal (x->id, REFERENCE_ID) ? -1 : hop_rank (x->hop);
+  gint ry = g_str_equal (y->id, REFERENCE_ID) ? -1 : hop_rank (y->hop);
+  if (rx != ry)
+    return rx - ry;
+  return g_utf8_collate (x->id, y->id);
+}
+
+GPtrArray *
+sr_bench_collect (const SrReport *report)
+{
+  GPtrArray *dists = g_ptr_array_new_with_free_func ((GDestroyNotify)sr_distribution_free);
+  g_autoptr (GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
+  SrDistribution *ref = dist_for (dists, index, REFERENCE_ID,
+                                  "QCopSend read -> QCopMessage "
+                                  "queued (server trace)",
+                                  "channel");
+  for (guint i = 0; i < report->tests->len; i++)
+    {
+      const SrTestResult *t = g_ptr_array_index (report->tests, i);
+      for (guint j = 0; t->latencies && j < t->latencies->len; j++)
+        {
+          const SrLatency *l = g_ptr_array_index (t->latencies, j);
+          if (l->value_ns < 0)
+            continue;
+          const gchar *id = l->budget_id ? l->budget_id : l->name;
+          SrDistribution *d = dist_for (dists, index, id, l->name, sr_bench_hop (l->from, l->to));
+          sr_distribution_add (d, (gdouble)l->value_ns / 1e6);
+        }
+      if (report->run_dir && t->started)
+        {
+          g_autofree gchar *trace
+              = g_build_filename (report->run_dir, "tests", t->id, "qcop-trace.jsonl", NULL);
+          collect_transit (ref, trace);
+        }
+    }
+  g_ptr_array_sort (dists, cmp_dist);
+  return dists;
+}
+
+void
+sr_bench_params_from_profile (GKeyFile *profile, SrCompareParams *p)
+{
+  sr_compare_params_init (p);
+  if (profile == NULL || !g_key_file_has_group (profile, "regression"))
+    return;
+  g_autoptr (GError) e = NULL;
+  gdouble conf = g_key_file_get_double (profile, "regression", "confidence", &e);
+  if (e == NULL && conf > 0 && conf < 1)
+    p->alpha = 1.0 - conf;
+  g_clear_error (&e);
+  gdouble v = g_key_file_get_double (profile, "regression", "p50_increase_pct", &e);
+  if (e == NULL && v >= 0)
+    p->p50_increase = v / 100.0;
+  g_clear_error (&e);
+  v = g_key_file_get_double (profile, "regression", "p95_increase_pct", &e);
+  if (e == NULL && v >= 0)
+    p->p95_increase = v / 100.0;
+  g_clear_error (&e);
+  v = g_key_file_get_double (profile, "regression", "min_delta_ms", &e);
+  if (e == NULL && v >= 0)
+    p->min_delta = v;
+  g_clear_error (&e);
+  gint n = g_key_file_get_integer (profile, "regression", "min_samples", &e);
+  if (e == NULL && n > 0)
+    p->min_samples = (guint)n;
+}
+
+/* ---- judgement ----------------------------------------------------------------------------- */
+
+typedef struct
+{
+  const SrDistribution *cur;  /* NULL: only in the baseline */
+  const SrDistribution *base; /* (nullable) */
+  SrStatsSummary s;
+  SrComparison cmp;
+  const gchar *verdict;
+} Row;
+
+typedef struct
+{
+  SrCompareParams params;
+  gdouble speed; /* current reference p50 / baseline reference p50, 0 if unknown */
+  GArray *rows;  /* Row */
+  SrVerdict verdict;
+  guint regressions, improvements, compared;
+} Judgement;
+
+static const gdouble *
+samples (const SrDistribution *d)
+{
+  return (const gdouble *)d->samples_ms->data;
+}
+
+static gdouble
+reference_speed (GPtrArray *dists, const SrBaseline *base, guint min_samples)
+{
+  const SrDistribution *c = NULL;
+  for (guint i = 0; i < dists->len; i++)
+    if (g_str_equal (((SrDistribution *)g_ptr_array_index (dists, i))->id, REFERENCE_ID))
+      c = g_ptr_array_index (dists, i);
+  const SrDistribution *b = base ? sr_baseline_lookup (base, REFERENCE_ID) : NULL;
+  if (c == NULL || b == NULL || c->samples_ms->len < min_samples
+      || b->samples_ms->len < min_samples)
+    return 0;
+  SrStatsSummary sc, sb;
+  sr_stats_summarize (samples (c), c->samples_ms->len, &sc);
+  sr_stats_summarize (samples (b), b->samples_ms->len, &sb);
+  return sb.p50 > 0 ? sc.p50 / sb.p50 : 0;
+}
+
+static void
+judge_row (Row *row, Judgement *j, gboolean have_baseline)
+{
+  if (row->cur)
+    sr_stats_summarize (samples (row->cur), row->cur->samples_ms->len, &row->s);
+  if (!have_baseline)
+    row->verdict = "-";
+  else if (row->cur == NULL)
+    row->verdict = "missing";
+  else if (row->base == NULL)
+    row->verdict = "new";
+  else
+    {
+      SrCompareParams p = j->params;
+      gboolean is_ref = g_str_equal (row->cur->id, REFERENCE_ID);
+      if (is_ref)
+        p.baseline_scale = 1.0;
+      sr_stats_compare (samples (row->base), row->base->samples_ms->len, samples (row->cur),
+                        row->cur->samples_ms->len, &p, &row->cmp);
+      row->verdict = is_ref ? "reference" : sr_change_to_string (row->cmp.change);
+      j->compared += !is_ref;
+      j->regressions += !is_ref && row->cmp.change == SR_CHANGE_REGRESSION;
+      j->improvements += !is_ref && row->cmp.change == SR_CHANGE_IMPROVEMENT;
+      if (!is_ref && row->cmp.change == SR_CHANGE_REGRESSION)
+        j->verdict = sr_verdict_merge (j->verdict, SR_VERDICT_FAIL);
+      else if (!is_ref && row->cmp.change == SR_CHANGE_INSUFFICIENT)
+        j->verdict = sr_verdict_merge (j->verdict, SR_VERDICT_INCONC);
+    }
+}
+
+static void
+judge (Judgement *j, GPtrArray *dists, const SrBaseline *base)
+{
+  j->rows = g_array_new (FALSE, TRUE, sizeof (Row));
+  j->verdict = base ? SR_VERDICT_PASS : SR_VERDICT_NONE;
+  j->speed = reference_speed (dists, base, j->params.min_samples);
+  if (j->speed > 0 && (j->speed < SPEED_BAND_LO || j->speed > SPEED_BAND_HI))
+    j->params.baseline_scale = CLAMP (j->speed, 0.25, 4.0);
+  for (guint i = 0; i < dists->len; i++)
+    {
+      Row row = { .cur = g_ptr_array_index (dists, i) };
+      row.base = base ? sr_baseline_lookup (base, row.cur->id) : NULL;
+      judge_row (&row, j, base != NULL);
+      g_array_append_val (j->rows, row);
+    }
+  for (guint i = 0; base && i < base->distributions->len; i++)
+    {
+      const SrDistribution *b = g_ptr_array_index (base->distributions, i);
+      gboolean seen = FALSE;
+      for (guint k = 0; k < dists->len && !seen; k++)
+        seen = g_str_equal (((SrDistribution *)g_ptr_array_index (dists, k))->id, b->id);
+      if (seen)
+        continue;
+      Row row = { .base = b };
+      judge_row (&row, j, TRUE);
+      g_array_append_val (j->rows, row);
+    }
+  if (base && j->compared == 0) /* nothing in common with the baseline: no judgement */
+    j->verdict = sr_verdict_merge (j->verdict, SR_VERDICT_INCONC);
+}
+
+static const gchar *
+row_id (const Row *r)
+{
+  return r->cur ? r->cur->id : r->base->id;
+}
+
+static const gchar *
+row_hop (const Row *r)
+{
+  return r->cur ? r->cur->hop : r->base->hop;
+}
+
+static gdouble
+row_base_p50 (const Row *r)
+{
+  if (r->base == NULL)
+    return -1;
+  SrStatsSummary s;
+  sr_stats_summarize (samples (r->base), r->base->samples_ms->len, &s);
+  return s.p50;
+}
+
+/* ---- output -------------------------------------------------------------------------------- */
+
+static gchar *
+table_text (const Judgement *j)
+{
+  GString *out = g_string_new (NULL);
+  g_string_append_printf (out, "%-14s %-8s %5s %10s %10s %10s %10s %7s  %s\n", "id", "hop", "n",
+                          "p50_ms", "p95_ms", "p99_ms", "base_p50", "ratio", "verdict");
+  for (guint i = 0; i < j->rows->len; i++)
+    {
+      const Row *r = &g_array_index (j->rows, Row, i);
+      gdouble bp = row_base_p50 (r);
+      g_autofree gchar *base = bp >= 0 ? g_strdup_printf ("%.3f", bp) : g_strdup ("-");
+      g_autofree gchar *ratio
+          = r->cmp.ratio_p50 > 0 ? g_strdup_printf ("%.2f", r->cmp.ratio_p50) : g_strdup ("-");
+      if (r->cur == NULL)
+        g_string_append_printf (out, "%-14s %-8s %5s %10s %10s %10s %10s %7s  %s\n", row_id (r),
+                                row_hop (r), "0", "-", "-", "-", base, ratio, r->verdict);
+      else
+        g_string_append_printf (out, "%-14s %-8s %5u %10.3f %10.3f %10.3f %10s %7s  %s\n",
+                                row_id (r), row_hop (r), r->s.n, r->s.p50, r->s.p95, r->s.p99, base,
+                                ratio, r->verdict);
+    }
+  if (j->speed > 0)
+    g_string_append_printf (out,
+                            "speed reference %s: %.2fx the baseline's (baseline scaled by %.2f; "
+                            "ratios are against the scaled baseline)\n",
+                            REFERENCE_ID, j->speed, j->params.baseline_scale);
+  return g_string_free (out, FALSE);
+}
+
+static void
+jnum (JsonBuilder *b, const gchar *key, gdouble v)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_add_double_value (b, v);
+}
+
+static void
+jstr (JsonBuilder *b, const gchar *key, const gchar *v)
+{
+  json_builder_set_member_name (b, key);
+  if (v)
+    json_builder_add_string_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+json_summary (JsonBuilder *b, const SrStatsSummary *s)
+{
+  json_builder_set_member_name (b, "n");
+  json_builder_add_int_value (b, s->n);
+  jnum (b, "min_ms", s->min);
+  jnum (b, "p50_ms", s->p50);
+  jnum (b, "p95_ms", s->p95);
+  jnum (b, "p99_ms", s->p99);
+  jnum (b, "max_ms", s->max);
+  jnum (b, "mean_ms", s->mean);
+}
+
+static void
+json_row (JsonBuilder *b, const Row *r)
+{
+  json_builder_begin_object (b);
+  jstr (b, "id", row_id (r));
+  jstr (b, "name", r->cur ? r->cur->name : r->base->name);
+  jstr (b, "hop", row_hop (r));
+  json_summary (b, &r->s);
+  json_builder_set_member_name (b, "samples_ms");
+  json_builder_begin_array (b);
+  for (guint i = 0; r->cur && i < r->cur->samples_ms->len; i++)
+    json_builder_add_double_value (b, samples (r->cur)[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "baseline");
+  if (r->base && r->cur)
+    {
+      json_builder_begin_object (b);
+      json_summary (b, &r->cmp.baseline);
+      json_builder_end_object (b);
+      jnum (b, "ratio_p50", r->cmp.ratio_p50);
+      jnum (b, "ratio_p95", r->cmp.ratio_p95);
+      jnum (b, "p_slower", r->cmp.p_slower);
+      jnum (b, "p_faster", r->cmp.p_faster);
+    }
+  else
+    json_builder_add_null_value (b);
+  jstr (b, "verdict", r->verdict);
+  json_builder_end_object (b);
+}
+
+static void
+json_changes (JsonBuilder *b, const Judgement *j, const gchar *which)
+{
+  json_builder_set_member_name (b, which);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < j->rows->len; i++)
+    {
+      const Row *r = &g_array_index (j->rows, Row, i);
+      if (!g_str_has_prefix (which, r->verdict))
+        continue;
+      json_builder_begin_object (b);
+      jstr (b, "id", row_id (r));
+      jstr (b, "hop", row_hop (r));
+      jnum (b, "p50_ms", r->s.p50);
+      jnum (b, "baseline_p50_ms", r->cmp.baseline.p50);
+      jnum (b, "ratio_p50", r->cmp.ratio_p50);
+      jnum (b, "ratio_p95", r->cmp.ratio_p95);
+      jnum (b, "p_value", g_str_equal (which, "regressions") ? r->cmp.p_slower : r->cmp.p_faster);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+static JsonNode *
+bench_json (const SrBenchOptions *opts, const Judgement *j, const SrBaseline *base)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "bench");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "repeat");
+  json_builder_add_int_value (b, opts->repeat);
+  jstr (b, "baseline_file", opts->baseline_path);
+  jstr (b, "baseline_created", base ? base->created : NULL);
+  jstr (b, "baseline_machine", base ? base->machine : NULL);
+  jstr (b, "reference", REFERENCE_ID);
+  jnum (b, "speed_factor", j->speed);
+  jnum (b, "baseline_scale", j->params.baseline_scale);
+  jnum (b, "alpha", j->params.alpha);
+  jnum (b, "p50_increase_pct", j->params.p50_increase * 100);
+  jnum (b, "p95_increase_pct", j->params.p95_increase * 100);
+  jnum (b, "min_delta_ms", j->params.min_delta);
+  json_builder_set_member_name (b, "min_samples");
+  json_builder_add_int_value (b, j->params.min_samples);
+  jstr (b, "verdict", sr_verdict_to_string (j->verdict));
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "distributions");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < j->rows->len; i++)
+    json_row (b, &g_array_index (j->rows, Row, i));
+  json_builder_end_array (b);
+  json_changes (b, j, "regressions");
+  json_changes (b, j, "improvements");
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static gchar *
+bench_html (const Judgement *j)
+{
+  GString *out = g_string_new ("<h2>Latency distributions</h2>\n<table>\n<tr><th>id</th><th>hop"
+                               "</th><th>n</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th>"
+                               "<th>baseline p50 ms</th><th>ratio</th><th>verdict</th></tr>\n");
+  for (guint i = 0; i < j->rows->len; i++)
+    {
+      const Row *r = &g_array_index (j->rows, Row, i);
+      g_autofree gchar *id = g_markup_escape_text (row_id (r), -1);
+      g_autofree gchar *hop = g_markup_escape_text (row_hop (r), -1);
+      gdouble bp = row_base_p50 (r);
+      if (r->cur)
+        g_string_append_printf (out,
+                                "<tr><td>%s</td><td>%s</td><td>%u</td><td>%.3f</td><td>%.3f</td>"
+                                "<td>%.3f</td>",
+                                id, hop, r->s.n, r->s.p50, r->s.p95, r->s.p99);
+      else
+        g_string_append_printf (out,
+                                "<tr><td>%s</td><td>%s</td><td>0</td><td>-</td><td>-</td>"
+                                "<td>-</td>",
+                                id, hop);
+      if (bp >= 0)
+        g_string_append_printf (out, "<td>%.3f</td>", bp);
+      else
+        g_string_append (out, "<td>-</td>");
+      if (r->cmp.ratio_p50 > 0)
+        g_string_append_printf (out, "<td>%.2f</td>", r->cmp.ratio_p50);
+      else
+        g_string_append (out, "<td>-</td>");
+      g_string_append_printf (out, "<td class=\"%s\">%s</td></tr>\n",
+                              g_str_equal (r->verdict, "regression") ? "fail" : "", r->verdict);
+    }
+  g_string_append (out, "</table>\n");
+  if (j->speed > 0)
+    g_string_append_printf (out,
+                            "<p class=\"muted\">speed reference " REFERENCE_ID
+                            ": %.2fx the baseline's, baseline scaled by %.2f</p>\n",
+                            j->speed, j->params.baseline_scale);
+  return g_string_free (out, FALSE);
+}
+
+/* ---- entry --------------------------------------------------------------------------------- */
+
+static GKeyFile *
+load_profile (const SrConfig *config)
+{
+  const gchar *name = config->profile ? config->profile : "reference";
+  g_autofree gchar *file = g_strdup_printf ("%s.ini", name);
+  g_autofree gchar *path
+      = g_file_test (name, G_FILE_TEST_IS_REGULAR)
+            ? g_strdup (name)
+            : g_build_filename (config->source_root, "conformance", "profiles", file, NULL);
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL))
+    return NULL;
+  return g_steal_pointer (&kf);
+}
+
+static gboolean
+save_baseline (const SrBenchOptions *opts, const SrConfig *config, SrReport *report,
+               GPtrArray *dists)
+{
+  g_autoptr (SrBaseline) b = sr_baseline_new ();
+  sr_baseline_describe_host (b, config->source_root);
+  b->command_line = g_strdup (report->command_line);
+  b->mode = g_strdup (report->mode);
+  b->profile = g_strdup (report->profile);
+  b->note = g_strdup_printf ("stbsim bench run %s", report->run_id);
+  for (guint i = 0; i < dists->len; i++)
+    {
+      const SrDistribution *d = g_ptr_array_index (dists, i);
+      SrDistribution *c = sr_distribution_new (d->id, d->name, d->hop);
+      g_array_append_vals (c->samples_ms, d->samples_ms->data, d->samples_ms->len);
+      g_ptr_array_add (b->distributions, c);
+    }
+  g_autoptr (GError) error = NULL;
+  if (!sr_baseline_save (b, opts->save_path, &error))
+    {
+      g_printerr ("stbsim: %s\n", error->message);
+      return FALSE;
+    }
+  g_print ("baseline saved: %s\n", opts->save_path);
+  return TRUE;
+}
+
+SrVerdict
+sr_bench_finish (const SrBenchOptions *opts, const SrConfig *config, SrReport *report,
+                 SrVerdict verdict)
+{
+  g_autoptr (SrBaseline) base = NULL;
+  g_autoptr (GError) error = NULL;
+  if (opts->baseline_path)
+    {
+      base = sr_baseline_load (opts->baseline_path, &error);
+      if (base == NULL)
+        {
+          g_printerr ("stbsim: %s\n", error->message);
+          return SR_VERDICT_ERROR;
+        }
+    }
+  g_autoptr (GKeyFile) profile = load_profile (config);
+  g_autoptr (GPtrArray) dists = sr_bench_collect (report);
+  Judgement j = { 0 };
+  sr_bench_params_from_profile (profile, &j.params);
+  judge (&j, dists, base);
+  g_autofree gchar *table = table_text (&j);
+  g_print ("\nlatency distributions, ms (%s):\n%s", base ? opts->baseline_path : "no baseline",
+           table);
+  report->extra_json = bench_json (opts, &j, base);
+  report->extra_html = bench_html (&j);
+  if (!sr_report_write_all (report, &error))
+    g_printerr ("stbsim: writing the report: %s\n", error->message);
+  if (opts->save_path && !save_baseline (opts, config, report, dists))
+    verdict = sr_verdict_merge (verdict, SR_VERDICT_ERROR);
+  g_array_unref (j.rows);
+  SrVerdict all = sr_verdict_merge (verdict, j.verdict);
+  if (base)
+    g_print ("benchmark verdict: %s (%u regression(s), %u improvement(s))\n",
+             sr_verdict_to_string (j.verdict), j.regressions, j.improvements);
+  g_print ("bench: exit %d\n", sr_verdict_exit_code (all));
+  return all;
+}

@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "sr-sipobs"
+
+#include "sr-sipobs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sr-judge.h"
+
+/* ---- parsing ------------------------------------------------------------------------------ */
+
+void
+sr_sip_obs_clear (SrSipObs *obs)
+{
+  g_clear_pointer (&obs->peer, g_free);
+  g_clear_pointer (&obs->method, g_free);
+  g_clear_pointer (&obs->call_id, g_free);
+  g_clear_pointer (&obs->from_user, g_free);
+  g_clear_pointer (&obs->to_user, g_free);
+  g_clear_pointer (&obs->ruri_user, g_free);
+  g_clear_pointer (&obs->reason, g_free);
+}
+
+/* Kamailio prints "<null>" for an absent value. */
+static gchar *
+value_or_empty (const gchar *v)
+{
+  return g_strdup (v == NULL || g_str_equal (v, "<null>") ? "" : v);
+}
+
+/* "SEC.USEC" -> ns */
+static gboolean
+parse_tv (const gchar *s, gint64 *out)
+{
+  gchar *end = NULL;
+  guint64 sec = g_ascii_strtoull (s, &end, 10);
+  if (end == s || *end != '.')
+    return FALSE;
+  const gchar *frac = end + 1;
+  guint64 usec = g_ascii_strtoull (frac, &end, 10);
+  if (end == frac || *end != '\0' || end - frac > 6)
+    return FALSE;
+  for (gssize digits = end - frac; digits < 6; digits++)
+    usec *= 10; /* "1.5" = 1.500000 */
+  *out = (gint64)sec * G_GINT64_CONSTANT (1000000000) + (gint64)usec * 1000;
+  return TRUE;
+}
+
+gboolean
+sr_sip_obs_parse (const gchar *line, SrSipObs *obs)
+{
+  const gchar *p = line ? strstr (line, "SIPOBS v=1 ") : NULL;
+  if (p == NULL)
+    return FALSE;
+  p += strlen ("SIPOBS ");
+  g_autoptr (GString) rest = g_string_new (p);
+  while (rest->len > 0 && (rest->str[rest->len - 1] == '\n' || rest->str[rest->len - 1] == '\r'))
+    g_string_truncate (rest, rest->len - 1);
+  /* rr= is last and may hold spaces */
+  g_autofree gchar *reason = NULL;
+  gchar *rr = strstr (rest->str, " rr=");
+  if (rr != NULL)
+    {
+      reason = g_strdup (rr + 4);
+      g_string_truncate (rest, rr - rest->str);
+    }
+  g_autoptr (GHashTable) kv = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_auto (GStrv) fields = g_strsplit (rest->str, " ", -1);
+  for (gchar **f = fields; *f; f++)
+    {
+      gchar *eq = strchr (*f, '=');
+      if (eq == NULL)
+        continue;
+      g_hash_table_replace (kv, g_strndup (*f, eq - *f), g_strdup (eq + 1));
+    }
+  const gchar *dir = g_hash_table_lookup (kv, "dir"), *kind = g_hash_table_lookup (kv, "kind");
+  const gchar *t = g_hash_table_lookup (kv, "t"), *m = g_hash_table_lookup (kv, "m");
+  const gchar *st = g_hash_table_lookup (kv, "st"), *cseq = g_hash_table_lookup (kv, "cseq");
+  const gchar *ci = g_hash_table_lookup (kv, "ci"), *peer = g_hash_table_lookup (kv, "peer");
+  SrSipObs o = { 0 };
+  if (dir == NULL || kind == NULL || t == NULL || m == NULL || ci == NULL || peer == NULL)
+    return FALSE;
+  if (g_str_equal (dir, "rx"))
+    o.dir = SR_SIP_RX;
+  else if (g_str_equal (dir, "tx"))
+    o.dir = SR_SIP_TX;
+  else
+    return FALSE;
+  if (!g_str_equal (kind, "req") && !g_str_equal (kind, "rep"))
+    return FALSE;
+  o.is_reply = g_str_equal (kind, "rep");
+  if (!parse_tv (t, &o.t_real_ns))
+    return FALSE;
+  guint64 v = 0;
+  if (st != NULL && !g_ascii_string_to_unsigned (st, 10, 0, 699, &v, NULL))
+    return FALSE;
+  o.status = (gint)v;
+  if (o.is_reply && o.status < 100)
+    return FALSE;
+  v = 0;
+  if (cseq != NULL && !g_ascii_string_to_unsigned (cseq, 10, 0, G_MAXUINT32, &v, NULL))
+    return FALSE;
+  o.cseq = (guint)v;
+  o.peer = g_strdup (peer);
+  o.method = g_strdup (m);
+  o.call_id = g_strdup (ci);
+  o.from_user = value_or_empty (g_hash_table_lookup (kv, "fu"));
+  o.to_user = value_or_empty (g_hash_table_lookup (kv, "tu"));
+  o.ruri_user = value_or_empty (g_hash_table_lookup (kv, "ru"));
+  o.reason = value_or_empty (o.is_reply ? reason : NULL);
+  *obs = o;
+  return TRUE;
+}
+
+/* ---- clocks ------------------------------------------------------------------------------- */
+
+static gint64
+read_clock (clockid_t id)
+{
+  struct timespec ts;
+  clock_gettime (id, &ts);
+  return (gint64)ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+void
+sr_clock_map_measure (SrClockMap *map, guint samples)
+{
+  map->offset_ns = 0;
+  map->error_ns = G_MAXINT64;
+  for (guint i = 0; i < MAX (samples, 1u); i++)
+    {
+      gint64 m1 = read_clock (CLOCK_MONOTONIC);
+      gint64 r = read_clock (CLOCK_REALTIME);
+      gint64 m2 = read_clock (CLOCK_MONOTONIC);
+      gint64 half = (m2 - m1 + 1) / 2;
+      if (half < map->error_ns)
+        {
+          map->error_ns = half;
+          map->offset_ns = r - (m1 + (m2 - m1) / 2);
+        }
+    }
+}
+
+gint64
+sr_clock_map_to_mono (const SrClockMap *map, gint64 t_real_ns)
+{
+  return t_real_ns - map->offset_ns;
+}
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+static gchar *
+clean (const gchar *s)
+{
+  gchar *c = g_strdup (s ? s : "");
+  g_strdelimit (c, ";", ',');
+  return c;
+}
+
+/* Does this observation come from (rx) or go to (tx) the STB? */
+static gboolean
+involves_stb (const SrSipObs *obs, const gchar *stb_user, const gchar *stb_addr)
+{
+  if (stb_addr != NULL)
+    return g_str_equal (obs->peer, stb_addr);
+  /* before the STB registered: by user (a request from it, a reply to a request to it) */
+  if (obs->dir == SR_SIP_RX)
+    return obs->is_reply
+               ? g_str_equal (obs->to_user, stb_user) && !g_str_equal (obs->from_user, stb_user)
+               : g_str_equal (obs->from_user, stb_user);
+  return obs->is_reply ? g_str_equal (obs->from_user, stb_user)
+                       : g_str_equal (obs->ruri_user, stb_user);
+}
+
+SrEvent *
+sr_sip_obs_to_event (const SrSipObs *obs, const SrClockMap *map, const gchar *stb_user,
+                     const gchar *stb_addr)
+{
+  gboolean stb = involves_stb (obs, stb_user, stb_addr);
+  const gchar *other = stb ? "voip" : "farend";
+  gboolean rx = obs->dir == SR_SIP_RX;
+  SrEvent *e = sr_event_new (sr_clock_map_to_mono (map, obs->t_real_ns), SR_EVENT_SIP,
+                             rx ? other : "ims", rx ? "ims.rx" : "ims.tx");
+  e->target = g_strdup (rx ? "ims" : other);
+  g_autofree gchar *sip
+      = obs->is_reply ? g_strdup_printf ("%d", obs->status) : g_strdup (obs->method);
+  g_autofree gchar *ci = clean (obs->call_id), *reason = clean (obs->reason);
+  /* the chart label is "name details" cut at 72 characters: the telling keys first */
+  e->details = g_strdup_printf (
+      "sip=%s;method=%s;cseq=%u;reason=%s;stb=%s;status=%d;from=%s;to=%s;callid=%s;peer=%s", sip,
+      obs->method, obs->cseq, reason, stb ? (rx ? "from" : "to") : "none", obs->status,
+      obs->from_user, obs->to_user, ci, obs->peer);
+  return e;
+}
+
+/* ---- tail --------------------------------------------------------------------------------- */
+
+struct _SrSipObsTail
+{
+  gchar *path;
+  gchar *stb_user;
+  gchar *stb_addr; /* learned from the STB's REGISTER */
+  gint fd;
+  GString *partial;
+  SrClockMap clock;
+  guint lines;
+};
+
+SrSipObsTail *
+sr_sip_obs_tail_new (const gchar *log_path, const gchar *stb_user)
+{
+  SrSipObsTail *tail = g_new0 (SrSipObsTail, 1);
+  tail->path = g_strdup (log_path);
+  tail->stb_user = g_strdup (stb_user ? stb_user : "stb1");
+  tail->fd = -1;
+  tail->partial = g_string_new (NULL);
+  sr_clock_map_measure (&tail->clock, 16);
+  g_debug ("clock map: realtime - monotonic = %" G_GINT64_FORMAT " ns +- %" G_GINT64_FORMAT
+           " ns (+ 1 us stamp resolution)",
+           tail->clock.offset_ns, tail->clock.error_ns);
+  return tail;
+}
+
+void
+sr_sip_obs_tail_free (SrSipObsTail *tail)
+{
+  if (tail == NULL)
+    return;
+  if (tail->fd >= 0)
+    close (tail->fd);
+  g_string_free (tail->partial, TRUE);
+  g_free (tail->path);
+  g_free (tail->stb_user);
+  g_free (tail->stb_addr);
+  g_free (tail);
+}
+
+const SrClockMap *
+sr_sip_obs_tail_clock (SrSipObsTail *tail)
+{
+  return &tail->clock;
+}
+
+static void
+handle_line (SrSipObsTail *tail, SrRun *run, const gchar *line)
+{
+  g_auto (SrSipObs) obs = { 0 };
+  if (!sr_sip_obs_parse (line, &obs))
+    return;
+  tail->lines++;
+  if (tail->stb_addr == NULL && obs.dir == SR_SIP_RX && !obs.is_reply
+      && g_str_equal (obs.method, "REGISTER") && g_str_equal (obs.from_user, tail->stb_user))
+    tail->stb_addr = g_strdup (obs.peer);
+  g_autoptr (SrEvent) e = sr_sip_obs_to_event (&obs, &tail->clock, tail->stb_user, tail->stb_addr);
+  sr_timeline_add (run->timeline, e);
+}
+
+/* CLOCK_REALTIME may be stepped (NTP, an operator) during a test; CLOCK_MONOTONIC is not.
+ * Re-measure on every poll and follow a step (lines are mapped as they are read, so lines
+ * written just before a step and read after it are off by the step). */
+static void
+follow_clock (SrSipObsTail *tail)
+{
+  SrClockMap now;
+  sr_clock_map_measure (&now, 4);
+  gint64 d = now.offset_ns - tail->clock.offset_ns;
+  if (d > G_GINT64_CONSTANT (1000000) || d < -G_GINT64_CONSTANT (1000000))
+    {
+      g_message ("CLOCK_REALTIME stepped by %.3f ms: the IMS observation follows it", d / 1e6);
+      tail->clock = now;
+    }
+}
+
+void
+sr_sip_obs_tail_poll (SrSipObsTail *tail, SrRun *run)
+{
+  follow_clock (tail);
+  if (tail->fd < 0)
+    {
+      tail->fd = open (tail->path, O_RDONLY | O_CLOEXEC);
+      if (tail->fd < 0)
+        return;
+    }
+  /* stbsim-ims starts a fresh log when it starts Kamailio again (a restart within a test):
+   * a new file (g_file_set_contents) or the same one truncated */
+  struct stat st, path_st;
+  off_t at = lseek (tail->fd, 0, SEEK_CUR);
+  if (fstat (tail->fd, &st) == 0 && stat (tail->path, &path_st) == 0
+      && (st.st_ino != path_st.st_ino || st.st_dev != path_st.st_dev || at > st.st_size))
+    {
+      gint fd = open (tail->path, O_RDONLY | O_CLOEXEC);
+      if (fd >= 0)
+        {
+          close (tail->fd);
+          tail->fd = fd;
+          g_string_truncate (tail->partial, 0);
+          g_clear_pointer (&tail->stb_addr, g_free);
+        }
+    }
+  gchar buf[8192];
+  for (guint rounds = 0; rounds < 1024; rounds++)
+    {
+      gssize n = read (tail->fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      g_string_append_len (tail->partial, buf, n);
+    }
+  gchar *start = tail->partial->str, *nl;
+  while ((nl = strchr (start, '\n')) != NULL)
+    {
+      *nl = '\0';
+      handle_line (tail, run, start);
+      start = nl + 1;
+    }
+  g_string_erase (tail->partial, 0, start - tail->partial->str);
+}
+
+/* ---- judgement ---------------------------------------------------------------------------- */
+
+static gboolean
+is_obs (SrEvent *e, const gchar *name)
+{
+  return e->kind == SR_EVENT_SIP && g_str_equal (e->name, name);
+}
+
+static gboolean
+detail_is (SrEvent *e, const gchar *key, const gchar *want)
+{
+  g_autofree gchar *v = sr_event_detail (e, key);
+  return g_strcmp0 (v, want) == 0;
+}
+
+static gint
+detail_int (SrEvent *e, const gchar *key)
+{
+  g_autofree gchar *v = sr_event_detail (e, key);
+  return v ? atoi (v) : 0;
+}
+
+/* First event in @events (from index 0) matching, before @before_ns, after @after_ns. */
+static SrEvent *
+find_obs (GPtrArray *events, const gchar *name, const gchar *method, gint status, const gchar *stb,
+          const gchar *callid, gint64 after_ns, gint64 before_ns)
+{
+  for (guint i = 0; i < events->len; i++)
+    {
+      SrEvent *e = g_ptr_array_index (events, i);
+      if (e->t_ns <= after_ns || e->t_ns >= before_ns || !is_obs (e, name)
+          || !detail_is (e, "method", method) || (stb && !detail_is (e, "stb", stb))
+          || (callid && !detail_is (e, "callid", callid))
+          || (status >= 0 && detail_int (e, "status") != status))
+        continue;
+      return e;
+    }
+  return NULL;
+}
+
+static SrEvent *
+find_switch (GPtrArray *events, const gchar *param, gint64 after_ns, gint64 before_ns)
+{
+  for (guint i = 0; i < events->len; i++)
+    {
+      SrEvent *e = g_ptr_array_index (events, i);
+      if (e->kind == SR_EVENT_QCOP && e->t_ns > after_ns && e->t_ns < before_ns
+          && g_str_equal (e->name, param))
+        return e;
+    }
+  return NULL;
+}
+
+static gdouble
+ms (gint64 ns)
+{
+  return ns / 1e6;
+}
+
+/* SW-SIP-02: a 2xx to an INVITE from the STB only after CALLEE_SHOW_VIDEO_PAGE at the server
+ * for that call (after the INVITE reached the STB). */
+static void
+judge_answer (SrRun *run, GPtrArray *events, SrEvent *ok)
+{
+  g_autofree gchar *callid = sr_event_detail (ok, "callid");
+  g_autofree gchar *peer = sr_event_detail (ok, "peer");
+  SrEvent *invite = find_obs (events, "ims.tx", "INVITE", 0, "to", callid, G_MININT64, ok->t_ns);
+  gint64 from_ns = invite ? invite->t_ns : run->start_ns;
+  if (find_switch (events, "CALLEE_SHOW_VIDEO_PAGE", from_ns, ok->t_ns) != NULL)
+    return;
+  SrEvent *later = find_switch (events, "CALLEE_SHOW_VIDEO_PAGE", from_ns, G_MAXINT64);
+  g_autofree gchar *after
+      = later ? g_strdup_printf ("it came %.3f ms after the 200 OK", ms (later->t_ns - ok->t_ns))
+              : g_strdup ("it never came");
+  sr_judge_issue (run, "sip::early-answer", SR_VERDICT_FAIL, "SW-SIP-02", ok->t_ns,
+                  "ims.rx %d (INVITE, Call-ID %s) from the STB at %s, %.3f ms after ims.tx INVITE "
+                  "to it, with no CALLEE_SHOW_VIDEO_PAGE at the server in between (%s)",
+                  detail_int (ok, "status"), callid, peer,
+                  invite ? ms (ok->t_ns - invite->t_ns) : 0.0, after);
+}
+
+/* SW-SIP-04 (§9.8): the STB's final non-2xx answers to an INVITE. */
+static void
+judge_reject (SrRun *run, GPtrArray *events, SrEvent *rep)
+{
+  static const gint allowed[] = { 480, 486, 487, 603 };
+  gint status = detail_int (rep, "status");
+  g_autofree gchar *callid = sr_event_detail (rep, "callid");
+  g_autofree gchar *reason = sr_event_detail (rep, "reason");
+  SrEvent *cancel = find_obs (events, "ims.tx", "CANCEL", 0, "to", callid, G_MININT64, rep->t_ns);
+  if (cancel != NULL && status != 487)
+    {
+      sr_judge_issue (run, "sip::reject-code", SR_VERDICT_FAIL, "SW-SIP-04", rep->t_ns,
+                      "ims.rx %d %s (INVITE, Call-ID %s) from the STB %.3f ms after ims.tx "
+                      "CANCEL to it: a cancelled INVITE must be answered 487",
+                      status, reason, callid, ms (rep->t_ns - cancel->t_ns));
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (allowed); i++)
+    if (status == allowed[i])
+      return;
+  sr_judge_issue (run, "sip::reject-code", SR_VERDICT_FAIL, "SW-SIP-04", rep->t_ns,
+                  "ims.rx %d %s (INVITE, Call-ID %s) from the STB: SPEC §9.8 allows 603 (user "
+                  "reject), 486 (busy), 480 (dialog timeout, T_SHOW), 487 (cancel)",
+                  status, reason, callid);
+}
+
+/* SW-SIP-01: the STB registered (200 to its REGISTER) before its first call. */
+static void
+judge_registered (SrRun *run, GPtrArray *events)
+{
+  SrEvent *first = NULL;
+  for (guint i = 0; i < events->len && first == NULL; i++)
+    {
+      SrEvent *e = g_ptr_array_index (events, i);
+      if (is_obs (e, "ims.rx") && detail_is (e, "sip", "INVITE") && detail_is (e, "stb", "from"))
+        first = e;
+      else if (is_obs (e, "ims.tx") && detail_is (e, "sip", "INVITE") && detail_is (e, "stb", "to"))
+        first = e;
+    }
+  if (first == NULL)
+    return;
+  if (find_obs (events, "ims.tx", "REGISTER", 200, "to", NULL, G_MININT64, first->t_ns) != NULL)
+    return;
+  g_autofree gchar *callid = sr_event_detail (first, "callid");
+  sr_judge_issue (run, "sip::not-registered", SR_VERDICT_FAIL, "SW-SIP-01", first->t_ns,
+                  "%s INVITE (Call-ID %s) %s the STB before any 200 OK to a REGISTER of it "
+                  "at the IMS core",
+                  first->name, callid, g_str_equal (first->name, "ims.rx") ? "from" : "to");
+}
+
+void
+sr_sip_obs_judge (SrRun *run)
+{
+  g_autoptr (GPtrArray) events = sr_timeline_slice (run->timeline, run->start_ns, G_MAXINT64);
+  gboolean any = FALSE;
+  for (guint i = 0; i < events->len && !any; i++)
+    any = is_obs (g_ptr_array_index (events, i), "ims.rx");
+  if (!any)
+    return;
+  judge_registered (run, events);
+  /* the first final answer of each call (retransmissions and re-INVITEs are not judged) */
+  g_autoptr (GHashTable) judged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < events->len; i++)
+    {
+      SrEvent *e = g_ptr_array_index (events, i);
+      if (!is_obs (e, "ims.rx") || !detail_is (e, "method", "INVITE")
+          || !detail_is (e, "stb", "from"))
+        continue;
+      gint status = detail_int (e, "status");
+      if (status < 200 || !g_hash_table_add (judged, sr_event_detail (e, "callid")))
+        continue;
+      if (status >= 200 && status < 300)
+        judge_answer (run, events, e);
+      else if (status >= 300)
+        judge_reject (run, events, e);
+    }
+}

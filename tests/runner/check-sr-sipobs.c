@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SIP observed at the IMS core (sr-sipobs): the parser on lines captured from Kamailio's log
+ * (sim/ims/kamailio.cfg.in "SIPOBS v=1"), the CLOCK_REALTIME -> CLOCK_MONOTONIC mapping, the
+ * timeline events (lanes, STB direction), the SW-SIP judgement on captured call flows, and
+ * end to end: stbsim with the run's own Kamailio and a SIP-only STB (a sipp UAS registered as
+ * stb1 that answers at once, no agent interface, no QCOP) fails SW-SIP-02 from the IMS
+ * observation alone.
+ */
+
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "sr-sipobs.h"
+#include "stbsim-test.h"
+
+/* Captured from a run of scenarios/sip-callee-accept.scenario (Kamailio 5.6.3). */
+#define PFX " 1(6854) NOTICE: {1 2 INVITE 1-6890@127.0.0.1} <script>: "
+static const gchar *const rx_register
+    = PFX "SIPOBS v=1 dir=rx kind=req t=1795468349.342000 peer=127.0.0.1:37850 m=REGISTER st=0 "
+          "cseq=1001114288 ci=6e8d9a8a-6225-1240-d1bc-52df2df203e9 fu=stb1 tu=stb1 ru=<null> rr=";
+static const gchar *const tx_register_200
+    = PFX "SIPOBS v=1 dir=tx kind=rep t=1795468349.344596 peer=127.0.0.1:37850 m=REGISTER st=200 "
+          "cseq=1001114289 ci=6e8d9a8a-6225-1240-d1bc-52df2df203e9 fu=stb1 tu=stb1 ru=<null> "
+          "rr=OK";
+static const gchar *const tx_invite
+    = PFX "SIPOBS v=1 dir=tx kind=req t=1795468349.617500 peer=127.0.0.1:37850 m=INVITE st=0 "
+          "cseq=2 ci=1-6890@127.0.0.1 fu=1002 tu=stb1 ru=stb1 rr=";
+static const gchar *const tx_100
+    = PFX "SIPOBS v=1 dir=tx kind=rep t=1795468349.617288 peer=127.0.0.1:50780 m=INVITE st=100 "
+          "cseq=2 ci=1-6890@127.0.0.1 fu=1002 tu=stb1 ru=<null> "
+          "rr=trying -- your call is important to us";
+static const gchar *const rx_200_invite
+    = PFX "SIPOBS v=1 dir=rx kind=rep t=1795468349.625000 peer=127.0.0.1:37850 m=INVITE st=200 "
+          "cseq=2 ci=1-6890@127.0.0.1 fu=1002 tu=stb1 ru=<null> rr=OK";
+
+/* ---- parser ----------------------------------------------------------------------------- */
+
+START_TEST (test_parse_request)
+{
+  g_auto (SrSipObs) o = { 0 };
+  ck_assert (sr_sip_obs_parse (tx_invite, &o));
+  ck_assert_int_eq (o.dir, SR_SIP_TX);
+  ck_assert (!o.is_reply);
+  ck_assert_int_eq (o.t_real_ns, G_GINT64_CONSTANT (1795468349617500000));
+  ck_assert_str_eq (o.peer, "127.0.0.1:37850");
+  ck_assert_str_eq (o.method, "INVITE");
+  ck_assert_int_eq (o.status, 0);
+  ck_assert_uint_eq (o.cseq, 2);
+  ck_assert_str_eq (o.call_id, "1-6890@127.0.0.1");
+  ck_assert_str_eq (o.from_user, "1002");
+  ck_assert_str_eq (o.to_user, "stb1");
+  ck_assert_str_eq (o.ruri_user, "stb1");
+  ck_assert_str_eq (o.reason, "");
+}
+END_TEST
+
+START_TEST (test_parse_reply)
+{
+  g_auto (SrSipObs) o = { 0 };
+  ck_assert (sr_sip_obs_parse (tx_100, &o));
+  ck_assert (o.is_reply);
+  ck_assert_int_eq (o.status, 100);
+  ck_assert_str_eq (o.method, "INVITE");
+  ck_assert_str_eq (o.ruri_user, ""); /* <null> */
+  ck_assert_str_eq (o.reason, "trying -- your call is important to us");
+  g_auto (SrSipObs) r = { 0 };
+  ck_assert (sr_sip_obs_parse (rx_register, &r));
+  ck_assert_int_eq (r.dir, SR_SIP_RX);
+  ck_assert_uint_eq (r.cseq, 1001114288);
+  /* a line read with its newline */
+  g_autofree gchar *nl = g_strconcat (rx_200_invite, "\n", NULL);
+  g_auto (SrSipObs) n = { 0 };
+  ck_assert (sr_sip_obs_parse (nl, &n));
+  ck_assert_str_eq (n.reason, "OK");
+}
+END_TEST
+
+START_TEST (test_parse_rejects)
+{
+  static const gchar *const bad[] = {
+    "",
+    " 0(12) INFO: <core> [main.c:2960]: main(): processes (at least): 7",
+    " 0(12) NOTICE: <script>: dialog ended by sip:1002@ims.test",
+    /* wrong version, missing fields, bad values */
+    "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=BYE st=0 cseq=1 ci=x fu=a tu=b ru=b rr=",
+    "SIPOBS v=1 dir=rx kind=req peer=a:1 m=BYE st=0 cseq=1 ci=x fu=a tu=b ru=b rr=",
+    "SIPOBS v=1 dir=up kind=req t=1.000001 peer=a:1 m=BYE st=0 cseq=1 ci=x fu=a tu=b ru=b rr=",
+    "SIPOBS v=1 dir=rx kind=req t=1 peer=a:1 m=BYE st=0 cseq=1 ci=x fu=a tu=b ru=b rr=",
+    "SIPOBS v=1 dir=rx kind=req t=1.1234567 peer=a:1 m=BYE st=0 cseq=1 ci=x fu=a tu=b rr=",
+    "SIPOBS v=1 dir=rx kind=rep t=1.000001 peer=a:1 m=BYE st=<null> cseq=1 ci=x fu=a tu=b rr=",
+    "SIPOBS v=1 dir=rx kind=rep t=1.000001 peer=a:1 m=BYE st=0 cseq=1 ci=x fu=a tu=b rr=",
+    "SIPOBS v=1 dir=rx kind=rep t=1.000001 peer=a:1 m=BYE st=200 cseq=x ci=x fu=a tu=b rr=OK",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      SrSipObs o = { 0 };
+      ck_assert_msg (!sr_sip_obs_parse (bad[i], &o), "accepted: %s", bad[i]);
+      ck_assert_ptr_null (o.method);
+    }
+  ck_assert (!sr_sip_obs_parse (NULL, &(SrSipObs){ 0 }));
+}
+END_TEST
+
+/* ---- clock mapping ---------------------------------------------------------------------- */
+
+static gint64
+now (clockid_t id)
+{
+  struct timespec ts;
+  clock_gettime (id, &ts);
+  return (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A realtime stamp taken between two monotonic reads maps back between them (within the
+ * measured bound and Kamailio's 1 us stamp resolution). */
+START_TEST (test_clock_map)
+{
+  SrClockMap map;
+  sr_clock_map_measure (&map, 16);
+  ck_assert_int_ge (map.error_ns, 0);
+  for (guint i = 0; i < 100; i++)
+    {
+      gint64 m1 = now (CLOCK_MONOTONIC);
+      gint64 r = now (CLOCK_REALTIME) / 1000 * 1000; /* $TV(Sn) has microseconds */
+      gint64 m2 = now (CLOCK_MONOTONIC);
+      gint64 m = sr_clock_map_to_mono (&map, r);
+      gint64 slack = map.error_ns + 1000;
+      ck_assert_msg (m >= m1 - slack && m <= m2 + slack,
+                     "mapped %" G_GINT64_FORMAT " outside [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                     "] (bound %" G_GINT64_FORMAT " ns)",
+                     m, m1, m2, slack);
+    }
+  g_print ("clock map bound: +- %" G_GINT64_FORMAT " ns (+ 1000 ns stamp resolution)\n",
+           map.error_ns);
+}
+END_TEST
+
+/* ---- events ----------------------------------------------------------------------------- */
+
+START_TEST (test_events)
+{
+  SrClockMap map = { .offset_ns = G_GINT64_CONSTANT (1795468000000000000), .error_ns = 100 };
+  g_auto (SrSipObs) inv = { 0 }, ok = { 0 }, trying = { 0 };
+  ck_assert (sr_sip_obs_parse (tx_invite, &inv));
+  ck_assert (sr_sip_obs_parse (rx_200_invite, &ok));
+  ck_assert (sr_sip_obs_parse (tx_100, &trying));
+  g_autoptr (SrEvent) e1 = sr_sip_obs_to_event (&inv, &map, "stb1", "127.0.0.1:37850");
+  ck_assert_int_eq (e1->t_ns, G_GINT64_CONSTANT (349617500000));
+  ck_assert_str_eq (e1->name, "ims.tx");
+  ck_assert_str_eq (e1->source, "ims");
+  ck_assert_str_eq (e1->target, "voip");
+  ck_assert (sr_event_matches (e1, "sip=INVITE;stb=to;cseq=2;callid=1-6890@127.0.0.1"));
+  g_autoptr (SrEvent) e2 = sr_sip_obs_to_event (&ok, &map, "stb1", "127.0.0.1:37850");
+  ck_assert_str_eq (e2->name, "ims.rx");
+  ck_assert_str_eq (e2->source, "voip");
+  ck_assert_str_eq (e2->target, "ims");
+  ck_assert (sr_event_matches (e2, "sip=200;method=INVITE;stb=from;reason=OK;status=200"));
+  g_autoptr (SrEvent) e3 = sr_sip_obs_to_event (&trying, &map, "stb1", "127.0.0.1:37850");
+  ck_assert_str_eq (e3->target, "farend");
+  ck_assert (sr_event_matches (e3, "sip=100;stb=none"));
+  /* before the STB registered: by user */
+  g_autoptr (SrEvent) e4 = sr_sip_obs_to_event (&ok, &map, "stb1", NULL);
+  ck_assert (sr_event_matches (e4, "stb=from"));
+  g_autoptr (SrEvent) e5 = sr_sip_obs_to_event (&inv, &map, "stb1", NULL);
+  ck_assert (sr_event_matches (e5, "stb=to"));
+}
+END_TEST
+
+/* ---- judgement on captured flows -------------------------------------------------------- */
+
+typedef struct
+{
+  gchar *dir;
+  gchar *log;
+  SrTestResult *result;
+  SrTimeline *timeline;
+  SrRun run;
+  SrSipObsTail *tail;
+} Judge;
+
+static Judge *
+judge_new (void)
+{
+  Judge *j = g_new0 (Judge, 1);
+  j->dir = stbsim_test_mkdtemp ("check-sr-sipobs");
+  j->log = g_build_filename (j->dir, "kamailio.log", NULL);
+  j->result = sr_test_result_new ("t");
+  j->timeline = sr_timeline_new ();
+  j->run.result = j->result;
+  j->run.timeline = j->timeline;
+  j->run.start_ns = G_MININT64 / 2;
+  j->tail = sr_sip_obs_tail_new (j->log, "stb1");
+  return j;
+}
+
+static void
+judge_free (Judge *j)
+{
+  sr_sip_obs_tail_free (j->tail);
+  sr_timeline_free (j->timeline);
+  sr_test_result_free (j->result);
+  stbsim_test_rmtree (j->dir);
+  g_free (j->dir);
+  g_free (j->log);
+  g_free (j);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Judge, judge_free)
+
+/* Feed @lines (a NULL-terminated list) as Kamailio's log, in two writes (a partial line in
+ * between), and a CALLEE_SHOW_VIDEO_PAGE at the server at realtime @page_real (0: none). */
+static void
+judge_feed (Judge *j, const gchar *const *lines, gint64 page_real)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  for (guint i = 0; lines[i]; i++)
+    g_string_append_printf (text, "%s\n", lines[i]);
+  gsize half = text->len / 2;
+  g_autofree gchar *first = g_strndup (text->str, half);
+  ck_assert (g_file_set_contents (j->log, first, -1, NULL));
+  sr_sip_obs_tail_poll (j->tail, &j->run);
+  FILE *f = fopen (j->log, "a");
+  ck_assert_ptr_nonnull (f);
+  fputs (text->str + half, f);
+  fclose (f);
+  sr_sip_obs_tail_poll (j->tail, &j->run);
+  if (page_real > 0)
+    {
+      gint64 t = sr_clock_map_to_mono (sr_sip_obs_tail_clock (j->tail), page_real);
+      g_autoptr (SrEvent) e = sr_event_new (t, SR_EVENT_QCOP, "iptv", "CALLEE_SHOW_VIDEO_PAGE");
+      e->target = g_strdup ("server");
+      sr_timeline_add (j->timeline, e);
+    }
+  sr_sip_obs_judge (&j->run);
+}
+
+static const SrIssue *
+find_issue (Judge *j, const gchar *requirement)
+{
+  for (guint i = 0; i < j->result->issues->len; i++)
+    {
+      const SrIssue *is = g_ptr_array_index (j->result->issues, i);
+      if (g_strcmp0 (is->requirement, requirement) == 0)
+        return is;
+    }
+  return NULL;
+}
+
+#define T(us) (G_GINT64_CONSTANT (1795468349000000000) + (gint64)(us)*1000)
+
+START_TEST (test_judge_answer_after_page)
+{
+  g_autoptr (Judge) j = judge_new ();
+  const gchar *lines[] = { rx_register, tx_register_200, tx_100, tx_invite, rx_200_invite, NULL };
+  judge_feed (j, lines, T (620000)); /* between the INVITE (617500) and the 200 (625000) */
+  g_autoptr (GPtrArray) all = sr_timeline_slice (j->timeline, G_MININT64, G_MAXINT64);
+  ck_assert_uint_eq (all->len, 6);
+  ck_assert_uint_eq (j->result->issues->len, 0);
+  ck_assert_int_eq (j->result->verdict, SR_VERDICT_NONE);
+}
+END_TEST
+
+START_TEST (test_judge_early_answer)
+{
+  g_autoptr (Judge) j = judge_new ();
+  const gchar *lines[] = { rx_register, tx_register_200, tx_invite, rx_200_invite, NULL };
+  judge_feed (j, lines, T (626000)); /* 1 ms after the 200 OK */
+  const SrIssue *is = find_issue (j, "SW-SIP-02");
+  ck_assert_ptr_nonnull (is);
+  ck_assert_str_eq (is->id, "sip::early-answer");
+  ck_assert_int_eq (is->level, SR_VERDICT_FAIL);
+  ck_assert_msg (g_str_has_prefix (is->evidence, "ims.rx 200 (INVITE, Call-ID 1-6890@127.0.0.1)"),
+                 "%s", is->evidence);
+  ck_assert_msg (strstr (is->evidence, "it came 1.000 ms after the 200 OK"), "%s", is->evidence);
+  /* never a page at all */
+  g_autoptr (Judge) k = judge_new ();
+  judge_feed (k, lines, 0);
+  is = find_issue (k, "SW-SIP-02");
+  ck_assert_ptr_nonnull (is);
+  ck_assert_msg (strstr (is->evidence, "it never came"), "%s", is->evidence);
+  /* a page before the INVITE reached the STB belongs to another call */
+  g_autoptr (Judge) l = judge_new ();
+  judge_feed (l, lines, T (600000));
+  ck_assert_ptr_nonnull (find_issue (l, "SW-SIP-02"));
+}
+END_TEST
+
+static gchar *
+reply_line (gint status, const gchar *reason)
+{
+  return g_strdup_printf (PFX "SIPOBS v=1 dir=rx kind=rep t=1795468349.700000 peer=127.0.0.1:37850 "
+                              "m=INVITE st=%d cseq=2 ci=1-6890@127.0.0.1 fu=1002 tu=stb1 "
+                              "ru=<null> rr=%s",
+                          status, reason);
+}
+
+START_TEST (test_judge_reject_codes)
+{
+  static const struct
+  {
+    gint status;
+    const gchar *reason;
+    gboolean cancelled;
+    gboolean ok;
+  } cases[] = {
+    { 603, "Decline", FALSE, TRUE },
+    { 486, "Busy Here", FALSE, TRUE },
+    { 480, "Temporarily Unavailable", FALSE, TRUE },
+    { 487, "Request Terminated", TRUE, TRUE },
+    { 500, "Server Internal Error", FALSE, FALSE },
+    { 404, "Not Found", FALSE, FALSE },
+    { 603, "Decline", TRUE, FALSE }, /* a cancelled INVITE must get 487 */
+  };
+  const gchar *cancel
+      = PFX "SIPOBS v=1 dir=tx kind=req t=1795468349.650000 peer=127.0.0.1:37850 m=CANCEL st=0 "
+            "cseq=2 ci=1-6890@127.0.0.1 fu=1002 tu=stb1 ru=stb1 rr=";
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (Judge) j = judge_new ();
+      g_autofree gchar *rep = reply_line (cases[i].status, cases[i].reason);
+      const gchar *lines[] = { rx_register,
+                               tx_register_200,
+                               tx_invite,
+                               cases[i].cancelled ? cancel : rep,
+                               cases[i].cancelled ? rep : NULL,
+                               NULL };
+      judge_feed (j, lines, 0);
+      const SrIssue *is = find_issue (j, "SW-SIP-04");
+      ck_assert_msg ((is == NULL) == cases[i].ok, "case %u: %d%s: %s", i, cases[i].status,
+                     cases[i].cancelled ? " after CANCEL" : "", is ? is->evidence : "no issue");
+      if (is)
+        ck_assert_str_eq (is->id, "sip::reject-code");
+    }
+}
+END_TEST
+
+START_TEST (test_judge_not_registered)
+{
+  g_autoptr (Judge) j = judge_new ();
+  const gchar *outgoing
+      = PFX "SIPOBS v=1 dir=rx kind=req t=1795468349.100000 peer=127.0.0.1:37850 m=INVITE st=0 "
+            "cseq=1 ci=out-1 fu=stb1 tu=1001 ru=1001 rr=";
+  const gchar *lines[] = { outgoing, rx_register, tx_register_200, NULL };
+  judge_feed (j, lines, 0);
+  const SrIssue *is = find_issue (j, "SW-SIP-01");
+  ck_assert_ptr_nonnull (is);
+  ck_assert_str_eq (is->id, "sip::not-registered");
+  ck_assert_msg (g_str_has_prefix (is->evidence, "ims.rx INVITE (Call-ID out-1) from the STB"),
+                 "%s", is->evidence);
+  /* registered first: no issue */
+  g_autoptr (Judge) k = judge_new ();
+  const gchar *good[] = { rx_register, tx_register_200, tx_invite, NULL };
+  judge_feed (k, good, 0);
+  ck_assert_ptr_null (find_issue (k, "SW-SIP-01"));
+}
+END_TEST
+
+/* Kamailio started again within a test: stbsim-ims starts a fresh log file; the tail
+ * follows it (and ignores lines that are not SIPOBS lines). */
+START_TEST (test_tail_follows_new_log)
+{
+  g_autoptr (Judge) j = judge_new ();
+  g_autofree gchar *first = g_strdup_printf ("%s\n%s\n", rx_register, tx_register_200);
+  ck_assert (g_file_set_contents (j->log, first, -1, NULL));
+  sr_sip_obs_tail_poll (j->tail, &j->run);
+  ck_assert_uint_eq (j->timeline->events->len, 2);
+  g_autofree gchar *second
+      = g_strdup_printf (" 0(1) INFO: <core> [main.c:1]: starting\n%s\n", tx_invite);
+  ck_assert (g_file_set_contents (j->log, second, -1, NULL));
+  sr_sip_obs_tail_poll (j->tail, &j->run);
+  ck_assert_uint_eq (j->timeline->events->len, 3);
+  SrEvent *e = g_ptr_array_index (j->timeline->events, 2);
+  ck_assert_str_eq (e->name, "ims.tx");
+  /* the STB's address is learned again from its next REGISTER: by user until then */
+  ck_assert (sr_event_matches (e, "sip=INVITE;stb=to"));
+}
+END_TEST
+
+/* ---- end to end ------------------------------------------------------------------------- */
+
+/* A SIP-only STB: sipp registers as stb1 and answers the call at once (uas-wait-bye.xml,
+ * ring_ms 0); nobody sends CALLEE_SHOW_VIDEO_PAGE. No VoIP module, no agent events. */
+static const gchar e2e_scenario[]
+    = "meta, name=sipobs-early-answer, summary=\"SIP-only STB answers before "
+      "CALLEE_SHOW_VIDEO_PAGE\", requirements=\"SW-SIP-02\", needs=\"sip\", timeout=40\n"
+      "start, component=ims, timeout=20\n"
+      "start, component=server\n"
+      "start, component=sipp:reg, ready=false, args=\"-sf {sipp}/register.xml {ims} -i "
+      "127.0.0.1 -p {far_port} -m 1 -timeout 10s -timeout_error -key user stb1 -key domain "
+      "{domain} -key expires 3600 -au stb1 -ap stb1-secret -nostdin\"\n"
+      "wait-event, name=sipp.exit, match=\"status=0;instance=sipp:reg\", timeout=10\n"
+      "start, component=sipp:stb, ready=false, args=\"-sf {sipp}/uas-wait-bye.xml -i 127.0.0.1 "
+      "-p {far_port} -m 1 -timeout 20s -timeout_error -key user stb1 -key domain {domain} -set "
+      "ring_ms 0 -nostdin\"\n"
+      "start, component=sipp, ready=false, args=\"-sf {sipp}/uac-call.xml {ims} -i 127.0.0.1 "
+      "-p {free_port} -m 1 -timeout 20s -timeout_error -key user 1002 -key domain {domain} "
+      "-key callee stb1 -au 1002 -ap far1002-secret -set hold_ms 200 -nostdin\"\n"
+      "wait-event, name=sipp.exit, match=\"status=0;instance=sipp:stb\", timeout=20\n";
+
+static gchar *
+only_run_dir (const gchar *reports)
+{
+  g_autoptr (GDir) dir = g_dir_open (reports, 0, NULL);
+  ck_assert_ptr_nonnull (dir);
+  const gchar *name = g_dir_read_name (dir);
+  ck_assert_ptr_nonnull (name);
+  return g_build_filename (reports, name, NULL);
+}
+
+START_TEST (test_e2e_early_answer_judged_at_ims)
+{
+  g_autofree gchar *tmp = stbsim_test_mkdtemp ("check-sr-sipobs-e2e");
+  g_autofree gchar *path = g_build_filename (tmp, "sipobs-early-answer.scenario", NULL);
+  ck_assert (g_file_set_contents (path, e2e_scenario, -1, NULL));
+  g_autofree gchar *exe = stbsim_test_build_path ("sim/runner/stbsim");
+  g_autofree gchar *reports = g_build_filename (tmp, "reports", NULL);
+  const gchar *argv[]
+      = { exe,       "run",       path, "--layout",     "bidirectional", "--mode", "sip",
+          "--quiet", "--profile", "ci", "--report-dir", reports,         NULL };
+  g_autofree gchar *out = NULL, *err = NULL;
+  gint status = -1;
+  g_autoptr (GError) error = NULL;
+  ck_assert_msg (g_spawn_sync (NULL, (gchar **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               &status, &error),
+                 "%s", error ? error->message : "");
+  ck_assert_msg (WIFEXITED (status), "stbsim died: %s", err);
+  g_autofree gchar *dir = only_run_dir (reports);
+  g_autofree gchar *json = g_build_filename (dir, "results.json", NULL);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  ck_assert_msg (json_parser_load_from_file (p, json, &error), "%s\n%s", out, err);
+  JsonObject *root = json_node_get_object (json_parser_get_root (p));
+  JsonObject *t = json_array_get_object_element (json_object_get_array_member (root, "tests"), 0);
+  JsonArray *issues = json_object_get_array_member (t, "issues");
+  const gchar *evidence = NULL;
+  g_autoptr (GString) all = g_string_new (NULL);
+  for (guint k = 0; k < json_array_get_length (issues); k++)
+    {
+      JsonObject *is = json_array_get_object_element (issues, k);
+      const gchar *req = json_object_get_string_member_with_default (is, "requirement", "");
+      g_string_append_printf (all, "\n  %s %s %s", json_object_get_string_member (is, "level"), req,
+                              json_object_get_string_member (is, "evidence"));
+      if (g_str_equal (req, "SW-SIP-02"))
+        evidence = json_object_get_string_member (is, "evidence");
+    }
+  ck_assert_msg (WEXITSTATUS (status) == 1, "exit %d:%s", WEXITSTATUS (status), all->str);
+  ck_assert_str_eq (json_object_get_string_member (t, "verdict"), "fail");
+  ck_assert_msg (evidence != NULL, "no SW-SIP-02 issue:%s", all->str);
+  ck_assert_msg (g_str_has_prefix (evidence, "ims.rx 200 (INVITE"), "%s", evidence);
+  ck_assert_msg (strstr (evidence, "it never came"), "%s", evidence);
+  /* the observation is in the merged timeline, with the STB's lane */
+  g_autofree gchar *trace_path = g_build_filename (dir, "trace.jsonl", NULL);
+  g_autofree gchar *trace = stbsim_test_read_file (trace_path, 4 << 20);
+  ck_assert_ptr_nonnull (trace);
+  ck_assert_msg (strstr (trace, "\"source\":\"ims\",\"target\":\"voip\",\"name\":\"ims.tx\","
+                                "\"details\":\"sip=INVITE;")
+                     != NULL,
+                 "no ims.tx INVITE to the STB in trace.jsonl");
+  ck_assert (strstr (trace, "\"source\":\"voip\",\"target\":\"ims\",\"name\":\"ims.rx\","
+                            "\"details\":\"sip=200;method=INVITE;")
+             != NULL);
+  stbsim_test_rmtree (tmp);
+}
+END_TEST
+
+static Suite *
+sipobs_suite (void)
+{
+  Suite *s = suite_create ("sr-sipobs");
+  TCase *parse = tcase_create ("parse");
+  tcase_set_timeout (parse, 5);
+  tcase_add_test (parse, test_parse_request);
+  tcase_add_test (parse, test_parse_reply);
+  tcase_add_test (parse, test_parse_rejects);
+  suite_add_tcase (s, parse);
+  TCase *clock = tcase_create ("clock");
+  tcase_set_timeout (clock, 5);
+  tcase_add_test (clock, test_clock_map);
+  tcase_add_test (clock, test_events);
+  suite_add_tcase (s, clock);
+  TCase *judge = tcase_create ("judge");
+  tcase_set_timeout (judge, 10);
+  tcase_add_test (judge, test_judge_answer_after_page);
+  tcase_add_test (judge, test_judge_early_answer);
+  tcase_add_test (judge, test_judge_reject_codes);
+  tcase_add_test (judge, test_judge_not_registered);
+  tcase_add_test (judge, test_tail_follows_new_log);
+  suite_add_tcase (s, judge);
+  TCase *e2e = tcase_create ("e2e");
+  tcase_set_timeout (e2e, 60);
+  tcase_add_test (e2e, test_e2e_early_answer_judged_at_ims);
+  suite_add_tcase (s, e2e);
+  return s;
+}
+
+int
+main (void)
+{
+  return stbsim_test_run (sipobs_suite ());
+}
