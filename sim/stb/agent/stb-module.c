@@ -335,6 +335,26 @@ confirm_registered (StbModule *self, const gchar *channel, GError **error)
   return TRUE;
 }
 
+static gboolean
+on_signal (gpointer user_data)
+{
+  StbModule *self = user_data;
+
+  g_message ("signal received: stopping");
+  stb_module_quit (self, 0);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+install_signal_handlers (StbModule *self)
+{
+  /* Before READY: whoever started us may stop us with SIGTERM right after it. */
+  if (!self->sigterm_id)
+    self->sigterm_id = g_unix_signal_add (SIGTERM, on_signal, self);
+  if (!self->sigint_id)
+    self->sigint_id = g_unix_signal_add (SIGINT, on_signal, self);
+}
+
 gboolean
 stb_module_announce_ready (StbModule *self, const gchar *extra_details, GError **error)
 {
@@ -358,30 +378,19 @@ stb_module_announce_ready (StbModule *self, const gchar *extra_details, GError *
   if (!qcop_client_flush (self->client, self->options.connect_timeout_ms, error))
     return FALSE;
   g_message ("%s", line);
+  install_signal_handlers (self);
   stbsim_ready_notify (self->options.ready_fd, line);
   self->options.ready_fd = -1;
   return TRUE;
 }
 
-static gboolean
-on_signal (gpointer user_data)
-{
-  StbModule *self = user_data;
-
-  g_message ("signal received: stopping");
-  stb_module_quit (self, 0);
-  return G_SOURCE_CONTINUE;
-}
-
 gint
 stb_module_run (StbModule *self)
 {
-  guint term = g_unix_signal_add (SIGTERM, on_signal, self);
-  guint intr = g_unix_signal_add (SIGINT, on_signal, self);
-
+  install_signal_handlers (self);
   g_main_loop_run (self->loop);
-  g_source_remove (term);
-  g_source_remove (intr);
+  g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_handle_id (&self->sigint_id, g_source_remove);
   return self->exit_code;
 }
 
@@ -396,6 +405,8 @@ stb_module_quit (StbModule *self, gint exit_code)
 void
 stb_module_clear (StbModule *self)
 {
+  g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_handle_id (&self->sigint_id, g_source_remove);
   if (self->client)
     {
       qcop_client_set_auto_reconnect (self->client, FALSE, 0);

@@ -63,6 +63,8 @@ struct _StbModule
   gulong connected_id;
   gulong disconnected_id;
   gboolean ready;
+  guint sigterm_id; /* SIGTERM/SIGINT sources, installed before READY is announced */
+  guint sigint_id;
   gint exit_code;
 };
 

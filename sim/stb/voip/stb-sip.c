@@ -25,6 +25,7 @@
 #include <sofia-sip/tport_tag.h>
 
 #include <string.h>
+#include <time.h>
 
 /* clang-format off */
 G_DEFINE_QUARK (stb-sip-error-quark, stb_sip_error)
@@ -33,6 +34,7 @@ G_DEFINE_QUARK (stb-sip-error-quark, stb_sip_error)
 #define UNREGISTER_WAIT_MS 1000
 #define HANGUP_WAIT_MS 1000
 #define SHUTDOWN_WAIT_MS 2000
+#define WIRE_DRAIN_MS 1000
 #define BACKOFF_MIN_S 1
 #define BACKOFF_MAX_S 30
 #define MAX_AUTH_TRIES 1
@@ -112,6 +114,9 @@ struct _StbSip
   guint next_call_id;
   StbMediaEndpoint local;
   gboolean have_local;
+
+  gint wire_pending; /* WireMessage hand-overs queued (atomic) */
+  gint64 wire_t_ns;  /* time of the message being delivered */
 };
 
 const gchar *
@@ -124,13 +129,64 @@ stb_sip_call_state_to_string (StbSipCallState state)
 
 /* ---- wire log -> message callback ------------------------------------------------------ */
 
+/* nua runs its stack (and so sofia's transport log) in a thread of its own: the message is
+ * timestamped there and handed over to the main loop (STYLE §7); stb_sip_free() drains the
+ * hand-overs still queued. */
+typedef struct
+{
+  StbSip *self;
+  gboolean tx;
+  gchar *what;
+  gchar *call_id;
+  gint64 t_ns;
+} WireMessage;
+
+static void
+wire_message_free (gpointer data)
+{
+  WireMessage *m = data;
+
+  g_atomic_int_dec_and_test (&m->self->wire_pending);
+  g_free (m->what);
+  g_free (m->call_id);
+  g_free (m);
+}
+
+static gboolean
+deliver_wire_message (gpointer data)
+{
+  WireMessage *m = data;
+  StbSip *self = m->self;
+
+  self->wire_t_ns = m->t_ns;
+  if (self->cb.message != NULL)
+    self->cb.message (self, m->tx ? "tx" : "rx", m->what, m->call_id, self->user_data);
+  self->wire_t_ns = 0;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_wire_message (gboolean tx, const gchar *what, const gchar *call_id, gpointer data)
 {
   StbSip *self = data;
+  WireMessage *m = g_new0 (WireMessage, 1);
+  struct timespec ts;
+  GSource *source;
 
-  if (self->cb.message != NULL)
-    self->cb.message (self, tx ? "tx" : "rx", what, call_id, self->user_data);
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  m->self = self;
+  m->tx = tx;
+  m->what = g_strdup (what);
+  m->call_id = g_strdup (call_id);
+  m->t_ns = (gint64)ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+  g_atomic_int_inc (&self->wire_pending);
+  /* always through an idle source (g_main_context_invoke would run it right here, in the
+   * stack thread, whenever that thread manages to acquire the context) */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, deliver_wire_message, m, wire_message_free);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
 }
 
 /* ---- calls ------------------------------------------------------------------------------ */
@@ -306,6 +362,8 @@ registration_result (StbSip *self, gboolean ok, guint status, const gchar *phras
   /* report changes, and every failure while not registered (one per backoff attempt) */
   if ((ok != was || !ok) && self->cb.registration != NULL)
     self->cb.registration (self, ok, status, phrase, self->user_data);
+  else if (ok && was && self->cb.refreshed != NULL)
+    self->cb.refreshed (self, self->expires, self->user_data);
   if (!ok)
     {
       g_clear_pointer (&self->reg_nh, nua_handle_destroy);
@@ -579,8 +637,7 @@ check_bind_host (StbSip *self, GError **error)
   if (addr == NULL)
     {
       g_set_error (error, STB_SIP_ERROR, STB_SIP_ERROR_TRANSPORT,
-                   "bind host '%s' is not an IP address (proxy %s)", self->bind_host,
-                   self->proxy);
+                   "bind host '%s' is not an IP address (proxy %s)", self->bind_host, self->proxy);
       return FALSE;
     }
   sa = g_inet_socket_address_new (addr, 0);
@@ -701,6 +758,12 @@ shutdown_nua (StbSip *self)
     g_message ("nua_shutdown did not finish within %d ms: leaking the stack", SHUTDOWN_WAIT_MS);
 }
 
+static gboolean
+wire_drained (StbSip *self)
+{
+  return g_atomic_int_get (&self->wire_pending) == 0;
+}
+
 void
 stb_sip_free (StbSip *self)
 {
@@ -711,6 +774,12 @@ stb_sip_free (StbSip *self)
   if (self->nua != NULL)
     shutdown_nua (self);
   stb_sip_wire_detach (self);
+  iterate_until (self, wire_drained, WIRE_DRAIN_MS);
+  if (!wire_drained (self))
+    {
+      g_message ("SIP message hand-overs still queued after %d ms: leaking the UA", WIRE_DRAIN_MS);
+      return;
+    }
   /* detach from the context, then destroy the root: su_glib_root_gsource() returns the
    * port's own GSource without a new reference (1.12.11), the root drops the last one */
   if (self->source != NULL)
@@ -747,6 +816,13 @@ stb_sip_is_registered (StbSip *self)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   return self->registered;
+}
+
+gint64
+stb_sip_get_message_time (StbSip *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->wire_t_ns;
 }
 
 guint
@@ -832,7 +908,15 @@ stb_sip_answer (StbSip *self, guint call_id, GError **error)
 gboolean
 stb_sip_reject (StbSip *self, guint call_id, guint status, GError **error)
 {
+  return stb_sip_reject_with_reason (self, call_id, status, NULL, error);
+}
+
+gboolean
+stb_sip_reject_with_reason (StbSip *self, guint call_id, guint status, const gchar *text,
+                            GError **error)
+{
   StbSipCall *call;
+  g_autofree gchar *reason = NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (status >= 300 && status < 700, FALSE);
@@ -847,7 +931,10 @@ stb_sip_reject (StbSip *self, guint call_id, guint status, GError **error)
     }
   call_set_phase (call, CALL_CLOSING, "reject");
   call_set_final (call, status, sip_status_phrase ((int)status));
-  nua_respond (call->nh, (int)status, sip_status_phrase ((int)status), TAG_END ());
+  if (text != NULL)
+    reason = g_strdup_printf ("SIP;cause=%u;text=\"%s\"", status, text);
+  nua_respond (call->nh, (int)status, sip_status_phrase ((int)status),
+               TAG_IF (reason != NULL, SIPTAG_REASON_STR (reason)), TAG_END ());
   return TRUE;
 }
 

@@ -66,6 +66,10 @@ typedef struct
    * @direction "tx" or "rx", @what method or status code as text, @sip_call_id Call-ID. */
   void (*message) (StbSip *sip, const gchar *direction, const gchar *what,
                    const gchar *sip_call_id, gpointer user_data);
+  /* Addition (stb-voip SIP tests): a successful refresh / re-registration while already
+   * registered (the `registration` callback does not fire then); @expires as granted. May be
+   * NULL. */
+  void (*refreshed) (StbSip *sip, guint expires, gpointer user_data);
 } StbSipCallbacks;
 
 /* (transfer full) (nullable): NULL with @error when the UA cannot be created. */
@@ -116,6 +120,15 @@ gboolean stb_sip_hangup (StbSip *sip, guint call_id, GError **error);
 guint stb_sip_get_registrations (StbSip *sip);
 /* SIP Call-ID of call @call_id, or NULL when unknown yet / no such call. (transfer none) */
 const gchar *stb_sip_get_sip_call_id (StbSip *sip, guint call_id);
+
+/* Like stb_sip_reject(), with a `Reason: SIP;cause=<status>;text="<text>"` header (SPEC
+ * [SW-SIP-04]: 480 "no answer" / "iptv did not release"); @text NULL = none. */
+gboolean stb_sip_reject_with_reason (StbSip *sip, guint call_id, guint status, const gchar *text,
+                                     GError **error);
+/* Inside the `message` callback: CLOCK_MONOTONIC ns at which that message went on / came off
+ * the wire (nua's stack thread reports it; the callback itself runs later, on the main loop).
+ * 0 outside the callback. */
+gint64 stb_sip_get_message_time (StbSip *sip);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StbSip, stb_sip_free)
 G_END_DECLS

@@ -56,13 +56,23 @@ sip_failed (StbVoip *self, const gchar *what, const GError *error)
 
 /* SIP final response to the incoming INVITE (reject); in inject mode only the event tells. */
 static void
-sip_reject (StbVoip *self, guint call_id, guint code)
+sip_reject (StbVoip *self, guint call_id, guint code, const gchar *text)
 {
   g_autoptr (GError) error = NULL;
 
   /* 487: the UA already answered the far end's CANCEL (200 + 487) itself */
-  if (self->sip && code != 487 && !stb_sip_reject (self->sip, call_id, code, &error))
+  if (self->sip && code != 487
+      && !stb_sip_reject_with_reason (self->sip, call_id, code, text, &error))
     sip_failed (self, "reject", error);
+}
+
+/* [SW-SIP-04]: the Reason text of a 480 (V-13 dialog timeout, V-21 switch timeout). */
+static const gchar *
+reason_text (guint code, const gchar *row)
+{
+  if (code != 480)
+    return NULL;
+  return g_str_equal (row, "V-21") ? "iptv did not release" : "no answer";
 }
 
 static void
@@ -133,7 +143,7 @@ incoming (StbVoip *self, guint call_id, const gchar *peer)
   if (self->fsm.state != STB_VOIP_STATE_IDLE || !self->registered)
     {
       guint code = self->fsm.state != STB_VOIP_STATE_IDLE ? 486 : 480; /* V-60 / V-61 */
-      sip_reject (self, call_id, code);
+      sip_reject (self, call_id, code, NULL);
       stb_module_emitf (&self->module, "call",
                         "state=ended;call-id=%u;peer=%s;role=callee;"
                         "code=%u;reason=%s;row=%s",
@@ -170,7 +180,7 @@ dialog_closed (StbVoip *self, guint code, const gchar *dialog_reason, const gcha
                const gchar *row)
 {
   g_clear_handle_id (&self->t_dialog, g_source_remove);
-  sip_reject (self, self->call_id, code);
+  sip_reject (self, self->call_id, code, reason_text (code, row));
   call_event (self, self->call_id, "ended", code, call_reason);
   dialog (self, "closed", dialog_reason);
   stb_module_send (&self->module, STB_SWITCH_PARAM_REJECT_CONTINUE_IPTV, row);
@@ -183,7 +193,7 @@ static void
 await_show_failed (StbVoip *self, guint code, const gchar *reason, const gchar *row)
 {
   g_clear_handle_id (&self->t_show, g_source_remove);
-  sip_reject (self, self->call_id, code);
+  sip_reject (self, self->call_id, code, reason_text (code, row));
   call_event (self, self->call_id, "ended", code, reason);
   stb_module_send (&self->module, STB_SWITCH_PARAM_RESUME_IPTV, row);
   forget_call (self);
@@ -543,11 +553,22 @@ on_sip_registration (StbSip *sip, gboolean ok, guint status, const gchar *reason
 
   self->registered = ok;
   if (ok)
-    stb_module_emitf (&self->module, "registered", "aor=sip:%s@%s;expires=%u", self->sip_user,
-                      self->sip_domain, 300);
+    stb_module_emitf (&self->module, "registered", "aor=sip:%s@%s;expires=%d", self->sip_user,
+                      self->sip_domain, self->sip_expires);
   else
     stb_module_emitf (&self->module, "registration-failed", "code=%u;aor=sip:%s@%s", status,
                       self->sip_user, self->sip_domain);
+}
+
+/* SPEC §12.5: voip.registered also for refreshes (and re-registrations after the core lost
+ * its location table, which the UA sees as a refresh). */
+static void
+on_sip_refreshed (StbSip *sip, guint expires, gpointer user_data)
+{
+  StbVoip *self = user_data;
+
+  stb_module_emitf (&self->module, "registered", "aor=sip:%s@%s;expires=%u;refresh=1",
+                    self->sip_user, self->sip_domain, expires);
 }
 
 static void
@@ -612,8 +633,13 @@ on_sip_message (StbSip *sip, const gchar *direction, const gchar *what, const gc
   g_autofree gchar *name = g_strdup_printf ("sip.%s", direction);
   g_autofree gchar *id = stb_agent_escape (sip_call_id ? sip_call_id : "");
   g_autofree gchar *details = g_strdup_printf ("what=%s;call-id=%s", what, id);
+  gint64 t = stb_sip_get_message_time (sip);
 
-  stb_agent_emit (self->module.agent, name, details);
+  /* stamped when it was on the wire, not when the main loop got to it */
+  if (t > 0)
+    stb_agent_emit_at (self->module.agent, t, name, details);
+  else
+    stb_agent_emit (self->module.agent, name, details);
 }
 
 static void
@@ -688,6 +714,8 @@ stb_voip_add_options (StbVoip *self, GOptionContext *context)
       "T_SHOW: wait for CALLEE_SHOW_VIDEO_PAGE after STOP_IPTV (default 5000)", "MS" },
     { "t-alert-ms", 0, 0, G_OPTION_ARG_INT, &self->t_alert_ms,
       "T_ALERT: outgoing call not answered (default 60000)", "MS" },
+    { "sip-expires", 0, 0, G_OPTION_ARG_INT, &self->sip_expires,
+      "Registration expiry asked for, in s (default 300; the core may impose 10..3600)", "S" },
     { "display", 0, 0, G_OPTION_ARG_NONE, &self->display, "Show call video in a window", NULL },
     { NULL }
   };
@@ -697,6 +725,7 @@ stb_voip_add_options (StbVoip *self, GOptionContext *context)
   self->t_dialog_ms = 30000;
   self->t_show_ms = 5000;
   self->t_alert_ms = 60000;
+  self->sip_expires = 300;
   stb_module_add_options (&self->module, context);
   g_option_context_add_main_entries (context, entries, NULL);
 }
@@ -710,6 +739,7 @@ start_sip (StbVoip *self, GError **error)
     .call_state = on_sip_call_state,
     .media = on_sip_media,
     .message = on_sip_message,
+    .refreshed = on_sip_refreshed,
   };
   static const StbCallMediaCallbacks media_cb = {
     .first_frame = on_media_first_frame,
@@ -721,11 +751,17 @@ start_sip (StbVoip *self, GError **error)
                           .password = self->sip_password,
                           .proxy = self->sip_proxy,
                           .bind_host = host,
-                          .expires = 300,
+                          .expires = (guint)self->sip_expires,
                           .dialog_timeout_ms = (guint)MAX (self->t_dialog_ms, 0) };
   StbCallMediaConfig media_config
       = { .bind_host = host, .display = self->display, .request_key_frame = TRUE };
 
+  if (self->sip_expires < 1)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--sip-expires %d: must be at least 1 s", self->sip_expires);
+      return FALSE;
+    }
   if (!self->sip_proxy || !self->sip_user || !self->sip_domain)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,

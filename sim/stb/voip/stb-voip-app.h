@@ -39,6 +39,7 @@ typedef struct
   gint t_dialog_ms;
   gint t_show_ms;
   gint t_alert_ms;
+  gint sip_expires;
   gboolean display;
 } StbVoip;
 
