@@ -118,6 +118,9 @@ static const SrParamSpec impair_params[]
           "namespace whose incoming packets are dropped: stb (STB side) or ims (Kamailio)" },
         { "loss", SR_PARAM_DOUBLE, FALSE, "0",
           "packet loss in percent (nftables numgen drop); 0 clears the impairment" },
+        { "pattern", SR_PARAM_STRING, FALSE, "random",
+          "random (each packet lost with that probability) or even (exactly every Nth "
+          "packet: never two in a row, deterministic verdicts)" },
         { "delay", SR_PARAM_INT, FALSE, "0",
           "added delay in ms (not possible here: no tc netem; inconclusive)" },
         { "clear", SR_PARAM_BOOL, FALSE, "false", "remove the impairment" },

@@ -232,11 +232,24 @@ sr_netns_impair (SrRun *run, const SrAction *action, gdouble timeout_s, GError *
   /* a fresh table each time: replaces an earlier impairment in this namespace; prerouting
    * at raw priority, before conntrack, on the receiving side */
   gint per_mille = (gint)(loss * 10 + 0.5);
+  const gchar *pattern = sr_action_get_string (action, "pattern", "random");
+  g_autofree gchar *rule = NULL;
   /* (numgen mod 1000 < 1000 is out of range for nft: 100 % is a plain drop) */
-  g_autofree gchar *rule
-      = per_mille >= 1000
-            ? g_strdup_printf ("%s counter drop", match)
-            : g_strdup_printf ("%s numgen random mod 1000 < %d counter drop", match, per_mille);
+  if (per_mille >= 1000)
+    rule = g_strdup_printf ("%s counter drop", match);
+  else if (g_str_equal (pattern, "even"))
+    /* Every Nth packet, never two in a row: the same loss rate, but a flow that survives one
+     * lost message always survives it (no run of drops outlasting the retransmissions). */
+    rule = g_strdup_printf ("%s numgen inc mod %d == 0 counter drop", match,
+                            MAX (1, (gint)(1000.0 / MAX (per_mille, 1) + 0.5)));
+  else if (g_str_equal (pattern, "random"))
+    rule = g_strdup_printf ("%s numgen random mod 1000 < %d counter drop", match, per_mille);
+  else
+    {
+      g_set_error (error, SR_RUN_ERROR, SR_RUN_ERROR_CONFIG,
+                   "%s: impair pattern=%s: random or even", where, pattern);
+      return FALSE;
+    }
   g_autofree gchar *script = g_strdup_printf (
       "add table " NFT_TABLE "; delete table " NFT_TABLE "; add table " NFT_TABLE "; "
       "add chain " NFT_TABLE " " NFT_CHAIN

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sr-judge.h"
 #include "stbsim-proc.h"
@@ -205,6 +206,13 @@ entry_applies (const Entry *e, GKeyFile *ics, const gchar *dut_role, gboolean in
       if (skipped)
         g_ptr_array_add (skipped,
                          g_strdup_printf ("%s: needs SIP (run with --mode sip)", e->spec.case_id));
+      return FALSE;
+    }
+  if (e->needs && g_strv_contains ((const gchar *const *)e->needs, "netns") && geteuid () != 0)
+    {
+      if (skipped)
+        g_ptr_array_add (skipped, g_strdup_printf ("%s: needs root (network namespaces)",
+                                                   e->spec.case_id));
       return FALSE;
     }
   if (!ics_allows (e, e->ics, ics, skipped))
