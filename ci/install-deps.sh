@@ -4,7 +4,7 @@
 #   --check   only report what is missing; exit 1 if anything is.
 set -eu
 
-PKGS="build-essential pkg-config make gcc meson ninja-build
+PKGS="build-essential pkg-config make gcc meson ninja-build clang-format
 libglib2.0-dev check libjson-glib-dev
 libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev
 gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good

@@ -14,7 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* clang-format off */
 G_DEFINE_QUARK (stbsim-proc-error-quark, stbsim_proc_error)
+/* clang-format on */
 
 struct _StbsimProc
 {
@@ -61,7 +63,7 @@ stbsim_now_ns (void)
   struct timespec ts;
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+  return (gint64)ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
 }
 
 void
@@ -81,7 +83,7 @@ stbsim_ready_notify (gint fd, const gchar *line)
         continue;
       if (n <= 0)
         break;
-      off += (gsize) n;
+      off += (gsize)n;
     }
   close (fd);
 }
@@ -98,7 +100,7 @@ build_envp (const gchar *const *extra)
 
       if (!eq)
         continue;
-      key = g_strndup (extra[i], (gsize) (eq - extra[i]));
+      key = g_strndup (extra[i], (gsize)(eq - extra[i]));
       envp = g_environ_setenv (envp, key, eq + 1, TRUE);
     }
   return envp;
@@ -124,7 +126,7 @@ stbsim_proc_spawn (const gchar *const *argv, const StbsimProcOptions *options, G
     cs.death_signal = options->death_signal;
 
   for (guint i = 0; argv[i]; i++)
-    g_ptr_array_add (args, (gpointer) argv[i]);
+    g_ptr_array_add (args, (gpointer)argv[i]);
   if (options->ready_fd)
     {
       g_ptr_array_add (args, (gpointer) "--ready-fd");
@@ -160,7 +162,7 @@ stbsim_proc_spawn (const gchar *const *argv, const StbsimProcOptions *options, G
   envp = build_envp (options->env);
   /* GLib marks every fd >= 3 close-on-exec before child_setup runs; dup2 onto fd 3 there
    * clears that flag for the ready pipe only. */
-  ok = g_spawn_async (options->cwd, (gchar **) args->pdata, envp, flags, child_setup, &cs, &pid,
+  ok = g_spawn_async (options->cwd, (gchar **)args->pdata, envp, flags, child_setup, &cs, &pid,
                       error);
   if (cs.log_fd >= 0)
     close (cs.log_fd);
@@ -181,7 +183,7 @@ stbsim_proc_spawn (const gchar *const *argv, const StbsimProcOptions *options, G
   proc->log_path = g_strdup (options->log_path);
   proc->pid = pid;
   proc->ready_fd = pipefd[0];
-  g_debug ("spawned %s pid %d", proc->name, (int) pid);
+  g_debug ("spawned %s pid %d", proc->name, (int)pid);
   return proc;
 }
 
@@ -231,16 +233,16 @@ describe_exit (StbsimProc *proc)
 
   if (WIFEXITED (proc->wait_status))
     return g_strdup_printf ("%s (pid %d) exited with status %d before it was ready; see %s",
-                            proc->name, (int) proc->pid, WEXITSTATUS (proc->wait_status), log);
-  return g_strdup_printf ("%s (pid %d) killed by signal %d before it was ready; see %s",
-                          proc->name, (int) proc->pid, WTERMSIG (proc->wait_status), log);
+                            proc->name, (int)proc->pid, WEXITSTATUS (proc->wait_status), log);
+  return g_strdup_printf ("%s (pid %d) killed by signal %d before it was ready; see %s", proc->name,
+                          (int)proc->pid, WTERMSIG (proc->wait_status), log);
 }
 
 gchar *
 stbsim_proc_wait_ready (StbsimProc *proc, gint timeout_ms, GError **error)
 {
   g_autoptr (GString) line = g_string_new (NULL);
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
 
   if (proc->ready_fd < 0)
     {
@@ -258,12 +260,12 @@ stbsim_proc_wait_ready (StbsimProc *proc, gint timeout_ms, GError **error)
       if (left_ms <= 0)
         {
           g_set_error (error, STBSIM_PROC_ERROR, STBSIM_PROC_ERROR_TIMEOUT,
-                       "%s (pid %d) not ready after %d ms; see %s", proc->name, (int) proc->pid,
+                       "%s (pid %d) not ready after %d ms; see %s", proc->name, (int)proc->pid,
                        timeout_ms, proc->log_path ? proc->log_path : "its stderr");
           return NULL;
         }
       /* Poll in short slices so an early exit is noticed even if fd 3 leaked to a grandchild. */
-      if (g_poll (&pfd, 1, (gint) MIN (left_ms, 100)) == 0)
+      if (g_poll (&pfd, 1, (gint)MIN (left_ms, 100)) == 0)
         {
           if (stbsim_proc_poll_exit (proc, NULL))
             {
@@ -283,7 +285,7 @@ stbsim_proc_wait_ready (StbsimProc *proc, gint timeout_ms, GError **error)
           nl = strchr (line->str, '\n');
           if (nl)
             {
-              g_string_truncate (line, (gsize) (nl - line->str));
+              g_string_truncate (line, (gsize)(nl - line->str));
               close (proc->ready_fd);
               proc->ready_fd = -1;
               if (!g_str_has_prefix (line->str, "READY"))
@@ -312,7 +314,7 @@ stbsim_proc_wait_ready (StbsimProc *proc, gint timeout_ms, GError **error)
       else
         g_set_error (error, STBSIM_PROC_ERROR, STBSIM_PROC_ERROR_NOT_READY,
                      "%s (pid %d) closed its ready fd without a READY line; see %s", proc->name,
-                     (int) proc->pid, proc->log_path ? proc->log_path : "its stderr");
+                     (int)proc->pid, proc->log_path ? proc->log_path : "its stderr");
       return NULL;
     }
 }
@@ -334,14 +336,14 @@ stbsim_proc_stop (StbsimProc *proc, gint timeout_ms)
   if (stbsim_proc_poll_exit (proc, NULL))
     return proc->wait_status;
   stbsim_proc_signal (proc, SIGTERM);
-  deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
   while (g_get_monotonic_time () < deadline)
     {
       if (stbsim_proc_poll_exit (proc, NULL))
         return proc->wait_status;
       g_usleep (2000);
     }
-  g_message ("%s (pid %d) ignored SIGTERM for %d ms; killing it", proc->name, (int) proc->pid,
+  g_message ("%s (pid %d) ignored SIGTERM for %d ms; killing it", proc->name, (int)proc->pid,
              timeout_ms);
   kill (-proc->pid, SIGKILL);
   kill (proc->pid, SIGKILL);

@@ -25,9 +25,9 @@ GQuark stbsim_proc_error_quark (void);
 typedef enum
 {
   STBSIM_PROC_ERROR_SPAWN,
-  STBSIM_PROC_ERROR_EXITED,   /* exited before it was ready */
+  STBSIM_PROC_ERROR_EXITED, /* exited before it was ready */
   STBSIM_PROC_ERROR_TIMEOUT,
-  STBSIM_PROC_ERROR_NOT_READY,/* closed the ready fd without a READY line */
+  STBSIM_PROC_ERROR_NOT_READY, /* closed the ready fd without a READY line */
 } StbsimProcError;
 
 typedef struct _StbsimProc StbsimProc;

@@ -5,7 +5,9 @@
 
 #include <gio/gio.h>
 
-G_DEFINE_QUARK (stb - headend - error - quark, headend_error)
+/* clang-format off */
+G_DEFINE_QUARK (stb-headend-error-quark, headend_error)
+/* clang-format on */
 
 #define CHANNEL_PREFIX "channel "
 #define VOD_PREFIX "vod "

@@ -3,4 +3,6 @@
 
 #include "ims-error.h"
 
-G_DEFINE_QUARK (ims - error - quark, ims_error)
+/* clang-format off */
+G_DEFINE_QUARK (ims-error-quark, ims_error)
+/* clang-format on */

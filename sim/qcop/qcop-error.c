@@ -3,4 +3,6 @@
 
 #include "qcop-error.h"
 
+/* clang-format off */
 G_DEFINE_QUARK (qcop-error-quark, qcop_error)
+/* clang-format on */

@@ -10,7 +10,9 @@
 
 #define FORMAT "stbsim-baseline-1"
 
-G_DEFINE_QUARK (sr - baseline - error - quark, sr_baseline_error)
+/* clang-format off */
+G_DEFINE_QUARK (sr-baseline-error-quark, sr_baseline_error)
+/* clang-format on */
 
 SrDistribution *
 sr_distribution_new (const gchar *id, const gchar *name, const gchar *hop)

@@ -236,8 +236,7 @@ sr_component_new (SrRun *run, const gchar *name, const gchar *extra_args, GError
   if (type == NULL)
     {
       g_set_error (error, SR_RUN_ERROR, SR_RUN_ERROR_COMPONENT,
-                   "unknown component '%s' (server, iptv, voip, headend, ims, sipp, stb2)",
-                   name);
+                   "unknown component '%s' (server, iptv, voip, headend, ims, sipp, stb2)", name);
       return NULL;
     }
   g_autoptr (SrComponent) comp = g_new0 (SrComponent, 1);

@@ -20,7 +20,9 @@
 #define EVENTS_CHANNEL "STBSim/Events"
 #define POLL_INTERVAL_MS 5
 
-G_DEFINE_QUARK (sr - run - error - quark, sr_run_error)
+/* clang-format off */
+G_DEFINE_QUARK (sr-run-error-quark, sr_run_error)
+/* clang-format on */
 
 static const gchar *const agent_channels[] = { "STBSim/Agent/IPTV", "STBSim/Agent/VoIP" };
 
@@ -279,8 +281,7 @@ tail_sipobs (SrRun *run)
   if (run->sipobs == NULL)
     {
       g_autofree gchar *log = g_build_filename (run->test_dir, "ims", "kamailio.log", NULL);
-      if (!g_hash_table_contains (run->components, "ims")
-          || !g_file_test (log, G_FILE_TEST_EXISTS))
+      if (!g_hash_table_contains (run->components, "ims") || !g_file_test (log, G_FILE_TEST_EXISTS))
         return;
       run->sipobs = sr_sip_obs_tail_new (log, "stb1");
     }

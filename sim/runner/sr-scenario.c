@@ -17,7 +17,9 @@
 #define MAX_INCLUDE_DEPTH 16
 #define MAX_LINE_BYTES (64 * 1024)
 
-G_DEFINE_QUARK (sr - scenario - error - quark, sr_scenario_error)
+/* clang-format off */
+G_DEFINE_QUARK (sr-scenario-error-quark, sr_scenario_error)
+/* clang-format on */
 
 /* Where a byte of a logical line came from. */
 typedef struct

@@ -211,8 +211,8 @@ entry_applies (const Entry *e, GKeyFile *ics, const gchar *dut_role, gboolean in
   if (e->needs && g_strv_contains ((const gchar *const *)e->needs, "netns") && geteuid () != 0)
     {
       if (skipped)
-        g_ptr_array_add (skipped, g_strdup_printf ("%s: needs root (network namespaces)",
-                                                   e->spec.case_id));
+        g_ptr_array_add (skipped,
+                         g_strdup_printf ("%s: needs root (network namespaces)", e->spec.case_id));
       return FALSE;
     }
   if (!ics_allows (e, e->ics, ics, skipped))

@@ -17,7 +17,9 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (stb - call - media - error - quark, stb_call_media_error)
+/* clang-format off */
+G_DEFINE_QUARK (stb-call-media-error-quark, stb_call_media_error)
+/* clang-format on */
 
 #define DEFAULT_GOP_MS 2000
 #define FRAME_RATE 25

@@ -25,7 +25,7 @@ typedef struct _StbCallMedia StbCallMedia;
 
 typedef struct
 {
-  const gchar *bind_host;    /* "127.0.0.1" */
+  const gchar *bind_host; /* "127.0.0.1" */
   gboolean display;
   const gchar *snapshot_dir;
   gboolean request_key_frame; /* ask the far end for a key frame at start (default TRUE) */
@@ -47,8 +47,7 @@ void stb_call_media_free (StbCallMedia *media);
 /* Reserve local ports and describe them (for the SDP offer/answer). */
 gboolean stb_call_media_prepare (StbCallMedia *media, StbMediaEndpoint *local, GError **error);
 /* Start sending to / receiving from @remote. */
-gboolean stb_call_media_start (StbCallMedia *media, const StbMediaEndpoint *remote,
-                               GError **error);
+gboolean stb_call_media_start (StbCallMedia *media, const StbMediaEndpoint *remote, GError **error);
 /* Stop and release every pipeline, port and thread. Idempotent. */
 void stb_call_media_stop (StbCallMedia *media);
 /* Added: write a PNG of the far end's current picture to snapshot_dir/@name.png. */

@@ -15,7 +15,9 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
-G_DEFINE_QUARK (stb - player - error - quark, stb_player_error)
+/* clang-format off */
+G_DEFINE_QUARK (stb-player-error-quark, stb_player_error)
+/* clang-format on */
 
 typedef enum
 {

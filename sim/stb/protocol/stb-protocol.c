@@ -6,7 +6,9 @@
 
 #include "qcop-datastream.h"
 
-G_DEFINE_QUARK (stb - protocol - error - quark, stb_protocol_error)
+/* clang-format off */
+G_DEFINE_QUARK (stb-protocol-error-quark, stb_protocol_error)
+/* clang-format on */
 
 static const gchar *const type_names[STB_SWITCH_TYPE_COUNT] = {
   [STB_SWITCH_TYPE_IPTV_TO_VOIP] = "iptv_to_voip",

@@ -19,24 +19,24 @@ GQuark stb_sip_error_quark (void);
 
 typedef enum
 {
-  STB_SIP_ERROR_FAILED,      /* generic, message says what */
-  STB_SIP_ERROR_NOT_BUILT,   /* SIP support unavailable */
-  STB_SIP_ERROR_NO_CALL,     /* no call with that id / in that state */
+  STB_SIP_ERROR_FAILED,    /* generic, message says what */
+  STB_SIP_ERROR_NOT_BUILT, /* SIP support unavailable */
+  STB_SIP_ERROR_NO_CALL,   /* no call with that id / in that state */
   STB_SIP_ERROR_REGISTRATION,
-  STB_SIP_ERROR_TRANSPORT,   /* cannot bind / reach the proxy */
+  STB_SIP_ERROR_TRANSPORT, /* cannot bind / reach the proxy */
 } StbSipError;
 
 typedef struct _StbSip StbSip;
 
 typedef struct
 {
-  const gchar *user;      /* "1001" */
-  const gchar *domain;    /* "ims.test" */
+  const gchar *user;   /* "1001" */
+  const gchar *domain; /* "ims.test" */
   const gchar *password;
-  const gchar *proxy;     /* outbound proxy / registrar, "sip:127.0.0.1:5060" */
-  const gchar *bind_host; /* local address to bind and put in SDP, "127.0.0.1" */
-  guint expires;          /* registration expiry in s (default 300) */
-  guint dialog_timeout_ms;/* informational; the module runs the dialog timer */
+  const gchar *proxy;      /* outbound proxy / registrar, "sip:127.0.0.1:5060" */
+  const gchar *bind_host;  /* local address to bind and put in SDP, "127.0.0.1" */
+  guint expires;           /* registration expiry in s (default 300) */
+  guint dialog_timeout_ms; /* informational; the module runs the dialog timer */
 } StbSipConfig;
 
 typedef enum
@@ -64,8 +64,8 @@ typedef struct
   void (*media) (StbSip *sip, guint call_id, const StbMediaEndpoint *remote, gpointer user_data);
   /* every SIP message sent / received, for sip.tx / sip.rx agent events:
    * @direction "tx" or "rx", @what method or status code as text, @sip_call_id Call-ID. */
-  void (*message) (StbSip *sip, const gchar *direction, const gchar *what,
-                   const gchar *sip_call_id, gpointer user_data);
+  void (*message) (StbSip *sip, const gchar *direction, const gchar *what, const gchar *sip_call_id,
+                   gpointer user_data);
   /* Addition (stb-voip SIP tests): a successful refresh / re-registration while already
    * registered (the `registration` callback does not fire then); @expires as granted. May be
    * NULL. */
