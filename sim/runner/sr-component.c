@@ -52,10 +52,9 @@ ready_value (SrRun *run, const gchar *component, const gchar *key)
   return NULL;
 }
 
-static void
-iptv_args (SrRun *run, GPtrArray *argv)
+void
+sr_component_add_headend_args (SrRun *run, GPtrArray *argv)
 {
-  module_args (run, argv);
   /* with a head-end in the run, play its streams (its resolved lineup and RTSP base) */
   g_autofree gchar *lineup = ready_value (run, "headend", "lineup");
   g_autofree gchar *rtsp = ready_value (run, "headend", "rtsp");
@@ -69,6 +68,13 @@ iptv_args (SrRun *run, GPtrArray *argv)
       add (argv, "--vod-base-uri");
       add (argv, rtsp);
     }
+}
+
+static void
+iptv_args (SrRun *run, GPtrArray *argv)
+{
+  module_args (run, argv);
+  sr_component_add_headend_args (run, argv);
 }
 
 static void

@@ -36,6 +36,8 @@ gboolean sr_component_start (SrComponent *comp, gboolean wait_ready, gint timeou
                              GError **error);
 void sr_component_stop (SrComponent *comp);
 void sr_component_free (SrComponent *comp);
+/* Append --lineup/--vod-base-uri for the run's head-end, if one is running. */
+void sr_component_add_headend_args (SrRun *run, GPtrArray *argv);
 /* The names sr_component_new() accepts. */
 extern const gchar *const sr_component_names[];
 

@@ -15,6 +15,7 @@
 #include "sr-component.h"
 #include "sr-judge.h"
 #include "sr-sipobs.h"
+#include "stb-agent.h"
 #include "stbsim-proc.h"
 
 #define EVENTS_CHANNEL "STBSim/Events"
@@ -393,23 +394,18 @@ on_events (QcopClient *client, const gchar *channel, const gchar *message, GByte
            gpointer user_data)
 {
   SrRun *run = user_data;
-  gsize len;
-  const guint8 *bytes = g_bytes_get_data (data, &len);
-  QcopDsReader r;
   gint64 t_ns;
   g_autofree gchar *source = NULL, *name = NULL, *details = NULL;
   g_autoptr (GError) error = NULL;
 
   if (!g_str_has_prefix (message, "event("))
     return;
-  qcop_ds_reader_init (&r, bytes, len);
-  if (!qcop_ds_read_int64 (&r, &t_ns, &error) || !qcop_ds_read_string (&r, &source, &error)
-      || !qcop_ds_read_string (&r, &name, &error) || !qcop_ds_read_string (&r, &details, &error))
+  if (!stb_agent_decode_event (data, &t_ns, &source, &name, &details, &error))
     {
       g_message ("undecodable agent event %s: %s", message, error->message);
       return;
     }
-  sr_judge_agent_event (run, t_ns, source ? source : "", name ? name : "", details ? details : "");
+  sr_judge_agent_event (run, t_ns, source, name, details);
 }
 
 static gboolean

@@ -10,6 +10,7 @@
 #include "qcop-datastream.h"
 #include "sr-component.h"
 #include "sr-judge.h"
+#include "stb-agent.h"
 #include "stbsim-proc.h"
 
 #define EVENTS_CHANNEL "STBSim/Events"
@@ -104,18 +105,7 @@ void
 sr_stb2_iptv_args (SrRun *run, GPtrArray *argv)
 {
   module_args (run, argv);
-  g_autofree gchar *lineup = ready_value (run, "headend", "lineup");
-  g_autofree gchar *rtsp = ready_value (run, "headend", "rtsp");
-  if (lineup)
-    {
-      add (argv, "--lineup");
-      add (argv, lineup);
-    }
-  if (rtsp)
-    {
-      add (argv, "--vod-base-uri");
-      add (argv, rtsp);
-    }
+  sr_component_add_headend_args (run, argv);
 }
 
 void
@@ -146,17 +136,12 @@ on_events (QcopClient *client, const gchar *channel, const gchar *message, GByte
            gpointer user_data)
 {
   SrRun *run = user_data;
-  gsize len;
-  const guint8 *bytes = g_bytes_get_data (data, &len);
-  QcopDsReader r;
   gint64 t_ns;
   g_autofree gchar *source = NULL, *name = NULL, *details = NULL;
   g_autoptr (GError) error = NULL;
   if (!g_str_has_prefix (message, "event("))
     return;
-  qcop_ds_reader_init (&r, bytes, len);
-  if (!qcop_ds_read_int64 (&r, &t_ns, &error) || !qcop_ds_read_string (&r, &source, &error)
-      || !qcop_ds_read_string (&r, &name, &error) || !qcop_ds_read_string (&r, &details, &error))
+  if (!stb_agent_decode_event (data, &t_ns, &source, &name, &details, &error))
     {
       g_message ("undecodable stb2 agent event %s: %s", message, error->message);
       return;

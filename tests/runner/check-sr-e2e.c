@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "stbsim-test.h"
+#include "sr-test-util.h"
 
 static gchar *tmpdir;
 
@@ -30,81 +30,13 @@ teardown (void)
   g_clear_pointer (&tmpdir, g_free);
 }
 
-/* The only run directory under @reports. */
-static gchar *
-run_dir (const gchar *reports)
-{
-  g_autoptr (GDir) dir = g_dir_open (reports, 0, NULL);
-  ck_assert_ptr_nonnull (dir);
-  const gchar *name = g_dir_read_name (dir);
-  ck_assert_ptr_nonnull (name);
-  ck_assert_ptr_null (g_dir_read_name (dir));
-  return g_build_filename (reports, name, NULL);
-}
-
 /* Run stbsim with @args (NULL-terminated) and a fresh report dir; returns the exit code and
  * the parsed results.json in @results. */
-static gint
-stbsim (const gchar *const *args, JsonParser **results, gchar **out_dir)
-{
-  static guint n;
-  g_autofree gchar *exe = stbsim_test_build_path ("sim/runner/stbsim");
-  g_autofree gchar *reports = g_strdup_printf ("%s/reports-%u", tmpdir, n++);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, exe);
-  for (guint i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (gpointer)args[i]);
-  g_ptr_array_add (argv, "--report-dir");
-  g_ptr_array_add (argv, reports);
-  g_ptr_array_add (argv, "--quiet");
-  /* timing budgets only warn (SW-TIME-92): these tests judge function, on a busy machine */
-  g_ptr_array_add (argv, "--profile");
-  g_ptr_array_add (argv, "ci");
-  g_ptr_array_add (argv, NULL);
-  g_autofree gchar *out = NULL, *err = NULL;
-  gint status = -1;
-  g_autoptr (GError) error = NULL;
-  ck_assert_msg (g_spawn_sync (NULL, (gchar **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
-                               &err, &status, &error),
-                 "%s", error ? error->message : "");
-  ck_assert_msg (WIFEXITED (status), "stbsim died: %s", err);
-  g_autofree gchar *dir = run_dir (reports);
-  g_autofree gchar *json = g_build_filename (dir, "results.json", NULL);
-  *results = json_parser_new ();
-  ck_assert_msg (json_parser_load_from_file (*results, json, &error), "%s\n%s", out, err);
-  if (out_dir)
-    *out_dir = g_steal_pointer (&dir);
-  return WEXITSTATUS (status);
-}
-
-static JsonObject *
-test_object (JsonParser *p, guint i)
-{
-  JsonObject *o = json_node_get_object (json_parser_get_root (p));
-  return json_array_get_object_element (json_object_get_array_member (o, "tests"), i);
-}
-
-/* "id requirement: evidence" of every issue of test @i, for failure messages. */
-static gchar *
-issues_text (JsonParser *p, guint i)
-{
-  JsonArray *issues = json_object_get_array_member (test_object (p, i), "issues");
-  GString *out = g_string_new (NULL);
-  for (guint k = 0; k < json_array_get_length (issues) && out->len < 600; k++)
-    {
-      JsonObject *is = json_array_get_object_element (issues, k);
-      g_string_append_printf (out, "\n  %s %s: %.160s", json_object_get_string_member (is, "id"),
-                              json_object_get_string_member_with_default (is, "requirement", ""),
-                              json_object_get_string_member (is, "evidence"));
-    }
-  return g_string_free (out, FALSE);
-}
-
 /* Does test @i have an issue at @level with @requirement (NULL: any)? */
 static gboolean
 has_issue (JsonParser *p, guint i, const gchar *level, const gchar *requirement)
 {
-  JsonArray *issues = json_object_get_array_member (test_object (p, i), "issues");
+  JsonArray *issues = json_object_get_array_member (sr_test_object (p, i), "issues");
   for (guint k = 0; k < json_array_get_length (issues); k++)
     {
       JsonObject *is = json_array_get_object_element (issues, k);
@@ -141,11 +73,11 @@ START_TEST (test_reference_pass)
   const gchar *args[] = { "run", path, NULL };
   g_autoptr (JsonParser) r = NULL;
   g_autofree gchar *dir = NULL;
-  gint rc = stbsim (args, &r, &dir);
+  gint rc = sr_test_stbsim (tmpdir, args, &r, &dir);
   JsonObject *root = json_node_get_object (json_parser_get_root (r));
   if (rc != 0)
     {
-      g_autofree gchar *t0 = issues_text (r, 0), *t1 = issues_text (r, 1);
+      g_autofree gchar *t0 = sr_test_issues_text (r, 0), *t1 = sr_test_issues_text (r, 1);
       ck_abort_msg ("%s: exit %d, verdict %s%s%s", names[_i], rc,
                     json_object_get_string_member (root, "verdict"), t0, t1);
     }
@@ -153,7 +85,7 @@ START_TEST (test_reference_pass)
   ck_assert_uint_eq (json_array_get_length (tests), 2); /* both layouts */
   for (guint i = 0; i < 2; i++)
     {
-      JsonObject *t = test_object (r, i);
+      JsonObject *t = sr_test_object (r, i);
       ck_assert_str_eq (json_object_get_string_member (t, "verdict"), "pass");
       ck_assert (json_object_get_boolean_member (t, "finished"));
       ck_assert_uint_gt (json_array_get_length (json_object_get_array_member (t, "latencies")), 0);
@@ -183,8 +115,8 @@ START_TEST (test_sip_callee_accept)
   g_autofree gchar *path = scenario ("sip-callee-accept");
   const gchar *args[] = { "run", path, "--layout", "bidirectional", "--mode", "sip", NULL };
   g_autoptr (JsonParser) r = NULL;
-  gint rc = stbsim (args, &r, NULL);
-  g_autofree gchar *why = issues_text (r, 0);
+  gint rc = sr_test_stbsim (tmpdir, args, &r, NULL);
+  g_autofree gchar *why = sr_test_issues_text (r, 0);
   ck_assert_msg (rc == 0, "exit %d:%s", rc, why);
 }
 END_TEST
@@ -209,13 +141,13 @@ START_TEST (test_broken_module_fails)
   g_autofree gchar *dut = broken (faults[_i].fault);
   const gchar *args[] = { "run", path, "--layout", faults[_i].layout, "--dut", dut, NULL };
   g_autoptr (JsonParser) r = NULL;
-  gint rc = stbsim (args, &r, NULL);
-  JsonObject *t = test_object (r, 0);
-  g_autofree gchar *why = issues_text (r, 0);
+  gint rc = sr_test_stbsim (tmpdir, args, &r, NULL);
+  JsonObject *t = sr_test_object (r, 0);
+  g_autofree gchar *why = sr_test_issues_text (r, 0);
   ck_assert_msg (rc == 1, "%s: exit %d, verdict %s:%s", faults[_i].fault, rc,
                  json_object_get_string_member (t, "verdict"), why);
   ck_assert_str_eq (json_object_get_string_member (t, "verdict"), "fail");
-  g_autofree gchar *text = issues_text (r, 0);
+  g_autofree gchar *text = sr_test_issues_text (r, 0);
   ck_assert_msg (has_issue (r, 0, "fail", faults[_i].requirement), "%s: no fail issue for %s:%s",
                  faults[_i].fault, faults[_i].requirement, text);
 }
@@ -227,7 +159,7 @@ START_TEST (test_broken_module_without_fault_passes)
   g_autofree gchar *dut = broken ("none");
   const gchar *args[] = { "run", path, "--layout", "unidirectional", "--dut", dut, NULL };
   g_autoptr (JsonParser) r = NULL;
-  ck_assert_int_eq (stbsim (args, &r, NULL), 0);
+  ck_assert_int_eq (sr_test_stbsim (tmpdir, args, &r, NULL), 0);
 }
 END_TEST
 
@@ -238,8 +170,8 @@ START_TEST (test_dut_without_agent_is_inconclusive)
   const gchar *args[]
       = { "run", path, "--layout", "bidirectional", "--dut", dut, "--agent-grace", "0.5", NULL };
   g_autoptr (JsonParser) r = NULL;
-  gint rc = stbsim (args, &r, NULL);
-  JsonObject *t = test_object (r, 0);
+  gint rc = sr_test_stbsim (tmpdir, args, &r, NULL);
+  JsonObject *t = sr_test_object (r, 0);
   ck_assert_msg (rc == 2, "exit %d, verdict %s", rc, json_object_get_string_member (t, "verdict"));
   ck_assert (has_issue (r, 0, "inconc", NULL));
 }
@@ -289,14 +221,14 @@ START_TEST (test_interrupted_run_leaves_report)
     }
   ck_assert_msg (WIFEXITED (status), "stbsim did not exit after SIGINT");
   ck_assert_int_eq (WEXITSTATUS (status), 3);
-  g_autofree gchar *dir = run_dir (reports);
+  g_autofree gchar *dir = sr_test_only_run_dir (reports);
   g_autofree gchar *json = g_build_filename (dir, "results.json", NULL);
   g_autoptr (JsonParser) r = json_parser_new ();
   ck_assert (json_parser_load_from_file (r, json, NULL));
   JsonObject *root = json_node_get_object (json_parser_get_root (r));
   ck_assert (!json_object_get_boolean_member (root, "finished"));
   ck_assert_ptr_nonnull (json_object_get_string_member (root, "interrupted"));
-  ck_assert (!json_object_get_boolean_member (test_object (r, 0), "finished"));
+  ck_assert (!json_object_get_boolean_member (sr_test_object (r, 0), "finished"));
   g_autofree gchar *xml_path = g_build_filename (dir, "junit.xml", NULL);
   g_autofree gchar *xml = NULL;
   ck_assert (g_file_get_contents (xml_path, &xml, NULL, NULL));

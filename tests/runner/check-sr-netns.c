@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "stbsim-test.h"
+#include "sr-test-util.h"
 
 static gchar *tmpdir;
 
@@ -30,60 +30,6 @@ teardown (void)
   g_clear_pointer (&tmpdir, g_free);
 }
 
-/* Run stbsim with @args and a fresh report dir; exit code, results.json, run directory. */
-static gint
-stbsim (const gchar *const *args, JsonParser **results, gchar **out_dir)
-{
-  static guint n;
-  g_autofree gchar *exe = stbsim_test_build_path ("sim/runner/stbsim");
-  g_autofree gchar *reports = g_strdup_printf ("%s/reports-%u", tmpdir, n++);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, exe);
-  for (guint i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (gpointer)args[i]);
-  const gchar *common[] = { "--report-dir", reports, "--quiet", "--profile", "ci", NULL };
-  for (guint i = 0; common[i]; i++)
-    g_ptr_array_add (argv, (gpointer)common[i]);
-  g_ptr_array_add (argv, NULL);
-  g_autofree gchar *out = NULL, *err = NULL;
-  gint status = -1;
-  g_autoptr (GError) error = NULL;
-  ck_assert_msg (g_spawn_sync (NULL, (gchar **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
-                               &err, &status, &error),
-                 "%s", error ? error->message : "");
-  ck_assert_msg (WIFEXITED (status), "stbsim died: %s", err);
-  g_autoptr (GDir) dir = g_dir_open (reports, 0, NULL);
-  ck_assert_ptr_nonnull (dir);
-  const gchar *name = g_dir_read_name (dir);
-  ck_assert_ptr_nonnull (name);
-  *out_dir = g_build_filename (reports, name, NULL);
-  g_autofree gchar *json = g_build_filename (*out_dir, "results.json", NULL);
-  *results = json_parser_new ();
-  ck_assert_msg (json_parser_load_from_file (*results, json, &error), "%s\n%s", out, err);
-  return WEXITSTATUS (status);
-}
-
-static JsonObject *
-test_object (JsonParser *p, guint i)
-{
-  JsonObject *o = json_node_get_object (json_parser_get_root (p));
-  return json_array_get_object_element (json_object_get_array_member (o, "tests"), i);
-}
-
-static gchar *
-issues_text (JsonParser *p, guint i)
-{
-  JsonArray *issues = json_object_get_array_member (test_object (p, i), "issues");
-  GString *out = g_string_new (NULL);
-  for (guint k = 0; k < json_array_get_length (issues) && out->len < 800; k++)
-    {
-      JsonObject *is = json_array_get_object_element (issues, k);
-      g_string_append_printf (out, "\n  %s: %.300s", json_object_get_string_member (is, "id"),
-                              json_object_get_string_member (is, "evidence"));
-    }
-  return g_string_free (out, FALSE);
-}
-
 static gchar *
 read_file (const gchar *dir, const gchar *rel)
 {
@@ -96,8 +42,8 @@ read_file (const gchar *dir, const gchar *rel)
 static void
 assert_pass (JsonParser *r, gint rc, const gchar *what)
 {
-  JsonObject *t = test_object (r, 0);
-  g_autofree gchar *issues = issues_text (r, 0);
+  JsonObject *t = sr_test_object (r, 0);
+  g_autofree gchar *issues = sr_test_issues_text (r, 0);
   ck_assert_msg (rc == 0, "%s: exit %d, verdict %s%s", what, rc,
                  json_object_get_string_member (t, "verdict"), issues);
   ck_assert_str_eq (json_object_get_string_member (t, "verdict"), "pass");
@@ -117,7 +63,7 @@ START_TEST (test_netns_callee_accept_with_sip_loss)
   const gchar *args[] = { "run", path, "--mode", "sip", "--layout", "bidirectional", NULL };
   g_autoptr (JsonParser) r = NULL;
   g_autofree gchar *dir = NULL;
-  gint rc = stbsim (args, &r, &dir);
+  gint rc = sr_test_stbsim (tmpdir, args, &r, &dir);
   assert_pass (r, rc, "netns-sip-callee-accept");
   /* the STB side ran inside the namespace, SIP went to Kamailio's veth address */
   g_autofree gchar *trace = read_file (dir, "trace.jsonl");
@@ -154,8 +100,8 @@ START_TEST (test_netns_impair_ims_side_and_delay)
   const gchar *args[] = { "run", path, "--layout", "bidirectional", NULL };
   g_autoptr (JsonParser) r = NULL;
   g_autofree gchar *dir = NULL;
-  gint rc = stbsim (args, &r, &dir);
-  g_autofree gchar *issues = issues_text (r, 0);
+  gint rc = sr_test_stbsim (tmpdir, args, &r, &dir);
+  g_autofree gchar *issues = sr_test_issues_text (r, 0);
   ck_assert_msg (rc == 2, "exit %d%s", rc, issues);
   ck_assert_msg (strstr (issues, "impair::not-possible") && strstr (issues, "netem"), "%s", issues);
   g_autofree gchar *log = read_file (dir, "logs/impair-netns.bidirectional/impair.log");
@@ -198,7 +144,7 @@ START_TEST (test_stb2_call)
   const gchar *args[] = { "run", path, "--mode", "sip", "--layout", "bidirectional", NULL };
   g_autoptr (JsonParser) r = NULL;
   g_autofree gchar *dir = NULL;
-  gint rc = stbsim (args, &r, &dir);
+  gint rc = sr_test_stbsim (tmpdir, args, &r, &dir);
   assert_pass (r, rc, "stb2-call");
   assert_stb2_call (dir);
   /* stb2's components have their own logs and server trace */
@@ -241,7 +187,7 @@ START_TEST (test_stb2_call_netns)
   const gchar *args[] = { "run", path, "--mode", "sip", "--layout", "bidirectional", NULL };
   g_autoptr (JsonParser) r = NULL;
   g_autofree gchar *dir = NULL;
-  gint rc = stbsim (args, &r, &dir);
+  gint rc = sr_test_stbsim (tmpdir, args, &r, &dir);
   assert_pass (r, rc, "stb2-call in netns mode");
   assert_stb2_call (dir);
   g_autofree gchar *trace = read_file (dir, "trace.jsonl");
@@ -263,11 +209,11 @@ START_TEST (test_impair_without_netns_inconclusive)
   const gchar *args[] = { "run", path, "--layout", "bidirectional", NULL };
   g_autoptr (JsonParser) r = NULL;
   g_autofree gchar *dir = NULL;
-  gint rc = stbsim (args, &r, &dir);
+  gint rc = sr_test_stbsim (tmpdir, args, &r, &dir);
   ck_assert_int_eq (rc, 2);
-  JsonObject *t = test_object (r, 0);
+  JsonObject *t = sr_test_object (r, 0);
   ck_assert_str_eq (json_object_get_string_member (t, "verdict"), "inconc");
-  g_autofree gchar *issues = issues_text (r, 0);
+  g_autofree gchar *issues = sr_test_issues_text (r, 0);
   ck_assert_msg (strstr (issues, "impair::not-possible") && strstr (issues, "netns"), "%s", issues);
 }
 END_TEST
