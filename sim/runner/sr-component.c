@@ -37,9 +37,8 @@ server_args (SrRun *run, GPtrArray *argv)
 
 static void module_args (SrRun *run, GPtrArray *argv);
 
-/* Value of @key in a READY line of a started component ("READY k=v k2=v2"), or NULL. */
-static gchar *
-ready_value (SrRun *run, const gchar *component, const gchar *key)
+gchar *
+sr_component_ready_value (SrRun *run, const gchar *component, const gchar *key)
 {
   SrComponent *c = g_hash_table_lookup (run->components, component);
   if (c == NULL || c->ready_line == NULL)
@@ -56,8 +55,8 @@ void
 sr_component_add_headend_args (SrRun *run, GPtrArray *argv)
 {
   /* with a head-end in the run, play its streams (its resolved lineup and RTSP base) */
-  g_autofree gchar *lineup = ready_value (run, "headend", "lineup");
-  g_autofree gchar *rtsp = ready_value (run, "headend", "rtsp");
+  g_autofree gchar *lineup = sr_component_ready_value (run, "headend", "lineup");
+  g_autofree gchar *rtsp = sr_component_ready_value (run, "headend", "rtsp");
   if (lineup)
     {
       add (argv, "--lineup");
@@ -115,8 +114,8 @@ voip_args (SrRun *run, GPtrArray *argv)
       return;
     }
   /* SIP: register as stb1 at the run's IMS core (fixtures/subscribers.csv) */
-  g_autofree gchar *sip = ready_value (run, "ims", "sip");
-  g_autofree gchar *domain = ready_value (run, "ims", "domain");
+  g_autofree gchar *sip = sr_component_ready_value (run, "ims", "sip");
+  g_autofree gchar *domain = sr_component_ready_value (run, "ims", "domain");
   if (sip != NULL)
     {
       add (argv, "--sip-proxy");
@@ -164,8 +163,8 @@ static gchar *
 expand_placeholders (SrRun *run, const gchar *args)
 {
   g_autoptr (GString) s = g_string_new (args);
-  g_autofree gchar *ims = ready_value (run, "ims", "sip");
-  g_autofree gchar *domain = ready_value (run, "ims", "domain");
+  g_autofree gchar *ims = sr_component_ready_value (run, "ims", "sip");
+  g_autofree gchar *domain = sr_component_ready_value (run, "ims", "domain");
   g_autofree gchar *sipp = g_build_filename (run->config->source_root, "sim", "ims", "sipp", NULL);
   g_autofree gchar *port = g_strdup_printf ("%u", free_udp_port ());
   g_string_replace (s, "{ims}", ims ? ims : "127.0.0.1:5060", 0);

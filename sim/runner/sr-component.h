@@ -36,6 +36,9 @@ gboolean sr_component_start (SrComponent *comp, gboolean wait_ready, gint timeou
                              GError **error);
 void sr_component_stop (SrComponent *comp);
 void sr_component_free (SrComponent *comp);
+/* Value of @key in the READY line of started @component ("READY k=v k2=v2"), or NULL.
+ * (transfer full) */
+gchar *sr_component_ready_value (SrRun *run, const gchar *component, const gchar *key);
 /* Append --lineup/--vod-base-uri for the run's head-end, if one is running. */
 void sr_component_add_headend_args (SrRun *run, GPtrArray *argv);
 /* The names sr_component_new() accepts. */

@@ -15,31 +15,16 @@
 #define NFT_CHAIN "impair"
 #define NFT_TIMEOUT_MS 5000
 
-/* Value of @key in the READY line of the run's ims component, or NULL. */
-static gchar *
-ims_ready_value (SrRun *run, const gchar *key)
-{
-  SrComponent *c = g_hash_table_lookup (run->components, "ims");
-  if (c == NULL || c->ready_line == NULL)
-    return NULL;
-  g_auto (GStrv) words = g_strsplit (c->ready_line, " ", -1);
-  gsize klen = strlen (key);
-  for (guint i = 0; words[i]; i++)
-    if (strncmp (words[i], key, klen) == 0 && words[i][klen] == '=')
-      return g_strdup (words[i] + klen + 1);
-  return NULL;
-}
-
 gchar *
 sr_netns_stb (SrRun *run)
 {
-  return ims_ready_value (run, "netns");
+  return sr_component_ready_value (run, "ims", "netns");
 }
 
 gchar *
 sr_netns_stb_addr (SrRun *run)
 {
-  gchar *addr = ims_ready_value (run, "stb_addr");
+  gchar *addr = sr_component_ready_value (run, "ims", "stb_addr");
   return addr ? addr : g_strdup ("127.0.0.1");
 }
 
@@ -76,7 +61,8 @@ sr_netns_adjust_argv (SrRun *run, const gchar *component, GPtrArray *argv, GErro
     }
   /* the second STB is the far end: on the network side, in Kamailio's namespace */
   gboolean far_side = g_str_equal (component, "stb2-voip");
-  g_autofree gchar *ns = far_side ? ims_ready_value (run, "ims_netns") : sr_netns_stb (run);
+  g_autofree gchar *ns
+      = far_side ? sr_component_ready_value (run, "ims", "ims_netns") : sr_netns_stb (run);
   if (ns == NULL || !(far_side || on_stb_side (component)))
     return TRUE;
   g_autofree gchar *ip = g_find_program_in_path ("ip");
@@ -94,7 +80,7 @@ sr_netns_adjust_argv (SrRun *run, const gchar *component, GPtrArray *argv, GErro
   else if (far_side)
     {
       /* Kamailio's address (sip=ADDR:PORT) is the far side's address */
-      g_autofree gchar *sip = ims_ready_value (run, "sip");
+      g_autofree gchar *sip = sr_component_ready_value (run, "ims", "sip");
       g_auto (GStrv) hostport = g_strsplit (sip ? sip : "172.31.255.1", ":", 2);
       g_ptr_array_add (argv, g_strdup ("--bind-host"));
       g_ptr_array_add (argv, g_strdup (hostport[0]));
@@ -207,8 +193,8 @@ sr_netns_impair (SrRun *run, const SrAction *action, gdouble timeout_s, GError *
                    link, side, loss, delay);
       return FALSE;
     }
-  g_autofree gchar *ns
-      = stb_side ? ims_ready_value (run, "netns") : ims_ready_value (run, "ims_netns");
+  g_autofree gchar *ns = stb_side ? sr_component_ready_value (run, "ims", "netns")
+                                  : sr_component_ready_value (run, "ims", "ims_netns");
   if (ns == NULL)
     {
       sr_judge_issue (run, "impair::not-possible", SR_VERDICT_INCONC, NULL, stbsim_now_ns (),

@@ -65,20 +65,6 @@ add (GPtrArray *argv, const gchar *arg)
   g_ptr_array_add (argv, g_strdup (arg));
 }
 
-static gchar *
-ready_value (SrRun *run, const gchar *component, const gchar *key)
-{
-  SrComponent *c = g_hash_table_lookup (run->components, component);
-  if (c == NULL || c->ready_line == NULL)
-    return NULL;
-  g_auto (GStrv) words = g_strsplit (c->ready_line, " ", -1);
-  gsize klen = strlen (key);
-  for (guint i = 0; words[i]; i++)
-    if (strncmp (words[i], key, klen) == 0 && words[i][klen] == '=')
-      return g_strdup (words[i] + klen + 1);
-  return NULL;
-}
-
 void
 sr_stb2_server_args (SrRun *run, GPtrArray *argv)
 {
@@ -112,8 +98,8 @@ void
 sr_stb2_voip_args (SrRun *run, GPtrArray *argv)
 {
   module_args (run, argv);
-  g_autofree gchar *sip = ready_value (run, "ims", "sip");
-  g_autofree gchar *domain = ready_value (run, "ims", "domain");
+  g_autofree gchar *sip = sr_component_ready_value (run, "ims", "sip");
+  g_autofree gchar *domain = sr_component_ready_value (run, "ims", "domain");
   if (sip == NULL)
     {
       add (argv, "--inject");
