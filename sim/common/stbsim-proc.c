@@ -127,7 +127,7 @@ stbsim_proc_spawn (const gchar *const *argv, const StbsimProcOptions *options, G
 
   for (guint i = 0; argv[i]; i++)
     g_ptr_array_add (args, (gpointer)argv[i]);
-  if (options->ready_fd)
+  if (options->ready_fd && !options->ready_fd_in_argv)
     {
       g_ptr_array_add (args, (gpointer) "--ready-fd");
       g_ptr_array_add (args, (gpointer) "3");

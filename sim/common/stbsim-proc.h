@@ -34,13 +34,15 @@ typedef struct _StbsimProc StbsimProc;
 
 typedef struct
 {
-  const gchar *name;       /* for messages: "stb-qcopd", "kamailio" */
-  const gchar *log_path;   /* stdout+stderr appended here; NULL = inherit */
-  const gchar *cwd;        /* NULL = inherit */
-  gboolean ready_fd;       /* pass "--ready-fd 3" appended to argv and read fd 3 */
-  const gchar *const *env; /* extra KEY=VALUE entries added to the inherited environment */
-  int death_signal;        /* PR_SET_PDEATHSIG signal; 0 = SIGKILL. A child that forks workers
-                            * of its own (kamailio) wants SIGTERM, so it can stop them. */
+  const gchar *name;         /* for messages: "stb-qcopd", "kamailio" */
+  const gchar *log_path;     /* stdout+stderr appended here; NULL = inherit */
+  const gchar *cwd;          /* NULL = inherit */
+  gboolean ready_fd;         /* pass "--ready-fd 3" appended to argv and read fd 3 */
+  gboolean ready_fd_in_argv; /* with ready_fd: argv already names fd 3 (a DUT command template's
+                              * {ready_fd}), append nothing */
+  const gchar *const *env;   /* extra KEY=VALUE entries added to the inherited environment */
+  int death_signal;          /* PR_SET_PDEATHSIG signal; 0 = SIGKILL. A child that forks workers
+                              * of its own (kamailio) wants SIGTERM, so it can stop them. */
 } StbsimProcOptions;
 
 /* Spawn @argv (argv[0] searched in PATH if it has no '/'). (transfer full). */

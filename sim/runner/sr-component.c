@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "sr-component"
 
 #include "sr-component.h"
+#include "sr-dut.h"
 #include "sr-netns.h"
 #include "sr-stb2.h"
 
@@ -207,31 +208,62 @@ lookup (const gchar *name)
   return NULL;
 }
 
+/* Placeholder values of the DUT command templates (sr-dut.h) in this test. */
+static GHashTable *
+dut_values (SrRun *run)
+{
+  GHashTable *v = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  const SrConfig *cfg = run->config;
+  g_hash_table_insert (v, "socket", g_strdup (run->socket_path));
+  g_hash_table_insert (v, "layout", g_strdup (stb_layout_to_string (run->layout)));
+  g_hash_table_insert (v, "dialect", g_strdup (run->dialect_path));
+  g_hash_table_insert (v, "run_dir", g_strdup (run->test_dir));
+  g_hash_table_insert (v, "ready_fd", g_strdup ("3"));
+  gchar *lineup = sr_component_ready_value (run, "headend", "lineup");
+  gchar *rtsp = sr_component_ready_value (run, "headend", "rtsp");
+  if (lineup)
+    g_hash_table_insert (v, "lineup", lineup);
+  if (rtsp)
+    g_hash_table_insert (v, "vod_base", rtsp);
+  gchar *sip = sr_component_ready_value (run, "ims", "sip");
+  if (sip != NULL && !run->injection)
+    {
+      gchar *domain = sr_component_ready_value (run, "ims", "domain");
+      g_hash_table_insert (v, "registrar", sip);
+      g_hash_table_insert (v, "domain", domain ? domain : g_strdup ("ims.test"));
+      g_hash_table_insert (v, "user", g_strdup ("stb1"));
+      g_hash_table_insert (v, "password", g_strdup ("stb1-secret"));
+    }
+  else
+    g_free (sip);
+  static const gchar *const timers[] = { "t_dialog_ms", "t_show_ms", "t_alert_ms" };
+  for (guint i = 0; i < G_N_ELEMENTS (timers); i++)
+    {
+      gchar *t = sr_dut_ics_value (cfg->dut_ics, timers[i], NULL);
+      if (t)
+        g_hash_table_insert (v, (gpointer)timers[i], t);
+    }
+  return v;
+}
+
 static const gchar *
-dut_command (SrRun *run, gint role)
+dut_command (SrRun *run, gint role, GError **error)
 {
   if (role == STB_ROLE_IPTV)
     return run->config->dut_iptv;
-  if (role == STB_ROLE_VOIP)
-    return run->config->dut_voip;
-  return NULL;
-}
-
-/* Vendor command: "%s" or "{socket}" becomes the QCOP socket, "{layout}" the layout,
- * "{dialect}" the dialect file (ICS [ixit] placeholders, conformance/ics/README.md); then
- * shell-split. */
-static gchar **
-dut_argv (SrRun *run, const gchar *template, GError **error)
-{
-  g_autoptr (GString) cmd = g_string_new (template);
-  g_string_replace (cmd, "%s", run->socket_path, 0);
-  g_string_replace (cmd, "{socket}", run->socket_path, 0);
-  g_string_replace (cmd, "{layout}", stb_layout_to_string (run->layout), 0);
-  g_string_replace (cmd, "{dialect}", run->dialect_path, 0);
-  gchar **argv = NULL;
-  if (!g_shell_parse_argv (cmd->str, NULL, &argv, error))
+  if (role != STB_ROLE_VOIP)
     return NULL;
-  return argv;
+  if (run->injection && run->config->dut_voip_inject)
+    return run->config->dut_voip_inject;
+  if (run->injection && run->config->dut_voip == NULL && run->config->dut_ics_roles
+      && g_strv_contains ((const gchar *const *)run->config->dut_ics_roles, "voip"))
+    {
+      g_set_error (error, SR_RUN_ERROR, SR_RUN_ERROR_CONFIG,
+                   "the DUT's ICS has no [ixit] voip_inject_command: this test runs in inject "
+                   "mode (declare voip.inject=no so it is not applicable, or give the command)");
+      return NULL;
+    }
+  return run->config->dut_voip;
 }
 
 SrComponent *
@@ -249,13 +281,22 @@ sr_component_new (SrRun *run, const gchar *name, const gchar *extra_args, GError
   comp->extra_args = g_strdup (extra_args);
   g_autofree gchar *file = g_strdelimit (g_strdup (name), ":", '-');
   comp->log_path = g_strdup_printf ("%s/%s.log", run->logs_dir, file);
-  const gchar *dut = dut_command (run, type->dut_role);
+  g_autoptr (GError) dut_error = NULL;
+  const gchar *dut = dut_command (run, type->dut_role, &dut_error);
+  if (dut_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&dut_error));
+      return NULL;
+    }
   if (dut != NULL)
     {
+      g_autoptr (GHashTable) values = dut_values (run);
       comp->is_dut = TRUE;
-      comp->argv = dut_argv (run, dut, error);
+      comp->dut_template = g_strdup (dut);
+      comp->argv = sr_dut_expand (dut, values, &comp->dut_ready_fd, error);
       if (comp->argv == NULL)
         return NULL;
+      sr_dut_resolve_binary (comp->argv, run->config->build_root);
       return g_steal_pointer (&comp);
     }
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
@@ -291,8 +332,11 @@ gboolean
 sr_component_start (SrComponent *comp, gboolean wait_ready, gint timeout_ms, GError **error)
 {
   const ComponentType *type = lookup (comp->name);
-  gboolean ready_fd = !comp->is_dut && type->ready_fd;
-  StbsimProcOptions opts = { comp->name, comp->log_path, NULL, ready_fd, NULL };
+  gboolean ready_fd = comp->is_dut ? comp->dut_ready_fd : type->ready_fd;
+  StbsimProcOptions opts = { .name = comp->name,
+                             .log_path = comp->log_path,
+                             .ready_fd = ready_fd,
+                             .ready_fd_in_argv = comp->is_dut };
   g_clear_pointer (&comp->proc, stbsim_proc_free);
   g_clear_pointer (&comp->ready_line, g_free);
   comp->expect_exit = FALSE;
@@ -332,5 +376,6 @@ sr_component_free (SrComponent *comp)
   g_free (comp->log_path);
   g_free (comp->extra_args);
   g_free (comp->ready_line);
+  g_free (comp->dut_template);
   g_free (comp);
 }

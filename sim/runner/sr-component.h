@@ -22,8 +22,10 @@ struct _SrComponent
   gchar *extra_args;
   gchar *ready_line;
   StbsimProc *proc;
-  gboolean is_dut;      /* vendor binary given with --dut */
-  gboolean expect_exit; /* killed or stopped on purpose */
+  gboolean is_dut;       /* vendor binary given with --dut or the DUT's ICS */
+  gboolean dut_ready_fd; /* the DUT's template names {ready_fd}: wait for its READY line */
+  gchar *dut_template;   /* the DUT's command template (report) */
+  gboolean expect_exit;  /* killed or stopped on purpose */
   gboolean exit_reported;
   gint64 started_ns;
 };

@@ -491,7 +491,9 @@ sr_run_send_switch (SrRun *run, StbRole from, gint32 type, gint32 param, const g
 gboolean
 sr_run_agent_missing (SrRun *run, StbRole role)
 {
-  const gchar *dut = role == STB_ROLE_IPTV ? run->config->dut_iptv : run->config->dut_voip;
+  const gchar *dut = role == STB_ROLE_IPTV ? run->config->dut_iptv
+                                           : (run->config->dut_voip ? run->config->dut_voip
+                                                                    : run->config->dut_voip_inject);
   if (dut == NULL || run->agent_seen[role])
     return FALSE;
   return stbsim_now_ns () - run->agent_wait_from[role]

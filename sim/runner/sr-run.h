@@ -41,8 +41,11 @@ typedef struct
   gchar *run_dir;      /* reports/<run-id> */
   gchar *dialect_path; /* (nullable) */
   gchar *profile;      /* timing profile name (conformance/profiles/<name>.ini) */
-  gchar *dut_iptv;     /* (nullable) vendor command, %s = QCOP socket */
+  gchar *dut_iptv;     /* (nullable) DUT command template (sr-dut.h) */
   gchar *dut_voip;
+  gchar *dut_voip_inject;     /* (nullable) the VoIP DUT's template for inject-mode tests */
+  GKeyFile *dut_ics;          /* (nullable) the DUT's ICS: [ixit] timer values */
+  gchar **dut_ics_roles;      /* (nullable) roles launched from the DUT's ICS templates */
   gboolean injection;         /* no SIP: calls are injected into the VoIP agent */
   gdouble agent_grace_s;      /* how long to wait for a DUT's first agent event */
   volatile gint *interrupted; /* set by the signal handler */

@@ -11,6 +11,7 @@
 
 #include "sr-actions.h"
 #include "sr-bench.h"
+#include "sr-dut.h"
 #include "sr-report.h"
 #include "sr-scenario.h"
 #include "sr-suite.h"
@@ -129,6 +130,39 @@ apply_duts (SrConfig *cfg, gchar **duts, const gchar **role, GError **error)
   return TRUE;
 }
 
+/* `--ics FILE` names the DUT's ICS: the roles it declares are launched from its [ixit]
+ * templates (sr-dut.h) unless --dut overrides one; its timer values reach the templates. */
+static gboolean
+apply_ics (SrConfig *cfg, const gchar *ics_path, const gchar **role, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  if (!g_key_file_load_from_file (kf, ics_path, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "--ics %s: ", ics_path);
+      return FALSE;
+    }
+  g_autofree gchar *iptv = NULL, *voip = NULL, *voip_inject = NULL;
+  if (!sr_dut_from_ics (kf, ics_path, &iptv, &voip, &voip_inject, error))
+    return FALSE;
+  g_autoptr (GStrvBuilder) roles = g_strv_builder_new ();
+  if (iptv && cfg->dut_iptv == NULL)
+    {
+      cfg->dut_iptv = g_steal_pointer (&iptv);
+      g_strv_builder_add (roles, "iptv");
+    }
+  if ((voip || voip_inject) && cfg->dut_voip == NULL)
+    {
+      cfg->dut_voip = g_steal_pointer (&voip);
+      cfg->dut_voip_inject = g_steal_pointer (&voip_inject);
+      g_strv_builder_add (roles, "voip");
+    }
+  cfg->dut_ics_roles = g_strv_builder_end (roles);
+  cfg->dut_ics = g_steal_pointer (&kf);
+  gboolean is_iptv = cfg->dut_iptv != NULL, is_voip = cfg->dut_voip || cfg->dut_voip_inject;
+  *role = is_iptv && is_voip ? NULL : is_iptv ? "iptv" : is_voip ? "voip" : NULL;
+  return TRUE;
+}
+
 static gchar *
 dut_identity (const gchar *cmd, const gchar *reference)
 {
@@ -150,7 +184,8 @@ run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, const gchar *suite_name,
   report->mode = g_strdup (cfg->injection ? "injection" : "sip");
   report->profile = g_strdup (cfg->profile ? cfg->profile : "reference");
   report->dut_iptv = dut_identity (cfg->dut_iptv, "stb-iptv");
-  report->dut_voip = dut_identity (cfg->dut_voip, "stb-voip");
+  report->dut_voip
+      = dut_identity (cfg->dut_voip ? cfg->dut_voip : cfg->dut_voip_inject, "stb-voip");
   report->command_line = g_strjoinv (" ", argv);
   if (o->ics)
     {
@@ -194,14 +229,19 @@ make_context (Options *o, const gchar *params)
     { "layout", 'l', 0, G_OPTION_ARG_STRING, &o->layout,
       "Only this channel layout: bidirectional or unidirectional", "LAYOUT" },
     { "dut", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &o->duts,
-      "Put a vendor module in place of ours: iptv='CMD' or voip='CMD' "
-      "(%s or {socket} = QCOP socket; {layout}, {dialect})",
+      "Put a vendor module in place of ours: iptv='CMD' or voip='CMD'; placeholders "
+      "{socket} {layout} {dialect} {ready_fd} {run_dir} {lineup} {vod_base} {registrar} "
+      "{domain} {user} {password} {t_dialog_ms} {t_show_ms} {t_alert_ms} "
+      "(conformance/ics/README.md)",
       "ROLE=CMD" },
     { "profile", 'p', 0, G_OPTION_ARG_STRING, &o->profile,
       "Timing profile (conformance/profiles/NAME.ini)", "NAME" },
     { "report-dir", 'r', 0, G_OPTION_ARG_FILENAME, &o->report_dir,
       "Where run directories go (default: reports)", "DIR" },
-    { "ics", 0, 0, G_OPTION_ARG_FILENAME, &o->ics, "Implementation conformance statement", "FILE" },
+    { "ics", 0, 0, G_OPTION_ARG_FILENAME, &o->ics,
+      "The DUT's implementation conformance statement: selects the applicable tests and "
+      "launches the roles it declares from its [ixit] command templates",
+      "FILE" },
     { "test", 't', 0, G_OPTION_ARG_STRING, &o->filter, "Only tests whose id matches", "REGEX" },
     { "catalogue", 0, 0, G_OPTION_ARG_FILENAME, &o->catalogue,
       "Catalogue (default: conformance/catalogue.ini)", "FILE" },
@@ -297,6 +337,9 @@ options_clear (Options *o, SrConfig *cfg)
   g_free (cfg->run_dir);
   g_free (cfg->dut_iptv);
   g_free (cfg->dut_voip);
+  g_free (cfg->dut_voip_inject);
+  g_clear_pointer (&cfg->dut_ics, g_key_file_unref);
+  g_strfreev (cfg->dut_ics_roles);
 }
 
 static int
@@ -307,6 +350,8 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int 
   const gchar *dut_role = NULL;
   if (!apply_duts (cfg, o->duts, &dut_role, &error))
     return usage (ctx, "%s", error->message);
+  if (o->ics && !apply_ics (cfg, o->ics, &dut_role, &error))
+    return usage (NULL, "%s", error->message);
   if (o->layout && !g_str_equal (o->layout, "bidirectional")
       && !g_str_equal (o->layout, "unidirectional"))
     return usage (ctx, "--layout %s: bidirectional or unidirectional", o->layout);
