@@ -357,16 +357,16 @@ wait_for (SrRun *run, const SrAction *action, gdouble timeout_s, gboolean is_exp
   StbRole role;
   if (agent_role_of (f.selector, &role) && sr_run_agent_missing (run, role)
       && sr_action_get_bool (action, "needs-agent", TRUE))
-    sr_judge_issue (run, "agent::not-implemented", SR_VERDICT_INCONC, requirement, t0,
-                    "%s: %s never seen: the %s DUT sent no agent events (STBSim/Events), so "
-                    "this cannot be judged",
-                    where, what, sr_role_to_string (role));
+    sr_run_raise (run, "agent::not-implemented", requirement, t0,
+                  "%s: %s never seen: the %s DUT sent no agent events (STBSim/Events), so "
+                  "this cannot be judged",
+                  where, what, sr_role_to_string (role));
   else if (is_expect || requirement != NULL)
-    sr_judge_issue (run, "expect::event-missing", SR_VERDICT_FAIL, requirement, t0,
-                    "%s: expected %s within %.2f s; it did not happen", where, what, timeout_s);
+    sr_run_raise (run, "expect::event-missing", requirement, t0,
+                  "%s: expected %s within %.2f s; it did not happen", where, what, timeout_s);
   else
-    sr_judge_issue (run, "run::precondition-not-reached", SR_VERDICT_INCONC, NULL, t0,
-                    "%s: waited %.2f s for %s; it did not happen", where, timeout_s, what);
+    sr_run_raise (run, "run::precondition-not-reached", NULL, t0,
+                  "%s: waited %.2f s for %s; it did not happen", where, timeout_s, what);
   return TRUE;
 }
 
@@ -409,18 +409,18 @@ sr_handle_expect_message (SrRun *run, const SrAction *action, gdouble timeout_s,
   if (!sr_run_wait (run, found_event, &f, timeout_s))
     {
       if (!sr_run_is_interrupted (run))
-        sr_judge_issue (run, "sw::missing-message", SR_VERDICT_FAIL, requirement, t0,
-                        "%s: %s did not send %s (type %d) on %s within %.2f s", where,
-                        sr_role_to_string (from), f.selector,
-                        stb_dialect_type_value (run->dialect, stb_switch_param_get_type (param)),
-                        channel, timeout_s);
+        sr_run_raise (run, "sw::missing-message", requirement, t0,
+                      "%s: %s did not send %s (type %d) on %s within %.2f s", where,
+                      sr_role_to_string (from), f.selector,
+                      stb_dialect_type_value (run->dialect, stb_switch_param_get_type (param)),
+                      channel, timeout_s);
       return TRUE;
     }
   sr_run_consume (run, f.found);
   if (g_strcmp0 (f.found->channel, channel) != 0)
-    sr_judge_issue (run, "sw::wrong-channel", SR_VERDICT_FAIL, NULL, f.found->t_ns,
-                    "%s: %s sent %s on '%s', expected '%s'", where, sr_role_to_string (from),
-                    f.selector, f.found->channel, channel);
+    sr_run_raise (run, "sw::wrong-channel", sr_run_channel_requirement (run), f.found->t_ns,
+                  "%s: %s sent %s on '%s', expected '%s'", where, sr_role_to_string (from),
+                  f.selector, f.found->channel, channel);
   return TRUE;
 }
 
@@ -438,11 +438,10 @@ sr_handle_expect_no_event (SrRun *run, const SrAction *action, gdouble timeout_s
   if (!sr_run_wait (run, found_event, &f, MIN (window, timeout_s)))
     return TRUE; /* quiet for the whole window (or interrupted) */
   g_autofree gchar *where = sr_action_location (action);
-  sr_judge_issue (run, "expect::unexpected-event", SR_VERDICT_FAIL,
-                  sr_action_get_string (action, "requirement", NULL), f.found->t_ns,
-                  "%s: %s%s%s happened (from %s, %s) but must not within %.2f s", where, f.selector,
-                  f.match ? " " : "", f.match ? f.match : "", f.found->source,
-                  f.found->details ? f.found->details : "", window);
+  sr_run_raise (run, "expect::unexpected-event", sr_action_get_string (action, "requirement", NULL),
+                f.found->t_ns, "%s: %s%s%s happened (from %s, %s) but must not within %.2f s",
+                where, f.selector, f.match ? " " : "", f.match ? f.match : "", f.found->source,
+                f.found->details ? f.found->details : "", window);
   return TRUE;
 }
 
@@ -466,10 +465,10 @@ sr_handle_expect_order (SrRun *run, const SrAction *action, gdouble timeout_s, G
   if (a.found != NULL && a.found->t_ns <= f.found->t_ns)
     return TRUE;
   g_autofree gchar *where = sr_action_location (action);
-  sr_judge_issue (
-      run, "order::too-early", SR_VERDICT_FAIL, sr_action_get_string (action, "requirement", NULL),
-      f.found->t_ns, "%s: %s happened (%s, %s) %s %s", where, f.selector, f.found->source,
-      f.found->details ? f.found->details : "", a.found ? "before" : "without any", first);
+  sr_run_raise (run, "order::too-early", sr_action_get_string (action, "requirement", NULL),
+                f.found->t_ns, "%s: %s happened (%s, %s) %s %s", where, f.selector, f.found->source,
+                f.found->details ? f.found->details : "", a.found ? "before" : "without any",
+                first);
   return TRUE;
 }
 
@@ -540,19 +539,21 @@ sr_handle_measure (SrRun *run, const SrAction *action, gdouble timeout_s, GError
   if (sr_run_is_interrupted (run))
     return TRUE;
   if (m.a == NULL)
-    sr_judge_issue (run, "latency::no-start-event", SR_VERDICT_INCONC, requirement,
-                    stbsim_now_ns (), "%s: %s: start event %s never happened", where, name, m.from);
+    sr_run_raise (run, "latency::no-start-event", requirement, stbsim_now_ns (),
+                  "%s: %s: start event %s never happened", where, name, m.from);
   else if (!ok)
-    sr_judge_issue (run, "latency::no-end-event", SR_VERDICT_FAIL, requirement, m.a->t_ns,
-                    "%s: %s: %s did not follow %s within %.2f s", where, name, m.to, m.from,
-                    timeout_s);
+    sr_run_raise (run, "latency::no-end-event", requirement, m.a->t_ns,
+                  "%s: %s: %s did not follow %s within %.2f s", where, name, m.to, m.from,
+                  timeout_s);
   else if (budget >= 0 && value > budget)
-    sr_judge_issue (run, "latency::over-budget", timing_level (run), requirement, m.b->t_ns,
-                    "%s: %s took %.3f ms, budget %s is %.3f ms%s", where, name,
-                    (gdouble)value / 1e6, budget_id, (gdouble)budget / 1e6,
-                    timing_level (run) == SR_VERDICT_PASS ? " (warning: profile "
-                                                            "timing_verdict=warn)"
-                                                          : "");
+    sr_run_raise (run,
+                  timing_level (run) == SR_VERDICT_PASS ? "latency::over-budget-warning"
+                                                        : "latency::over-budget",
+                  requirement, m.b->t_ns, "%s: %s took %.3f ms, budget %s is %.3f ms%s", where,
+                  name, (gdouble)value / 1e6, budget_id, (gdouble)budget / 1e6,
+                  timing_level (run) == SR_VERDICT_PASS ? " (warning: profile "
+                                                          "timing_verdict=warn)"
+                                                        : "");
   return TRUE;
 }
 

@@ -8,46 +8,6 @@
 
 #include "qcop-datastream.h"
 
-/* Issue id -> SPEC requirement (conformance/SPEC.md). One table, so aligning with the spec is
- * one edit. Expectations in scenarios may name their own requirement instead. */
-static const struct
-{
-  const gchar *issue_id;
-  const gchar *requirement;
-} requirement_table[] = {
-  { "sw::undecodable", "SW-MSG-01" },
-  { "sw::wrong-message-type", "SW-MSG-02" },
-  { "sw::unknown-parameter", "SW-MSG-01" },
-  /* sw::wrong-channel: SW-CHAN-02 (bidirectional) or SW-CHAN-03 (unidirectional), below */
-};
-
-const gchar *
-sr_judge_requirement (const gchar *issue_id)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (requirement_table); i++)
-    if (g_str_equal (requirement_table[i].issue_id, issue_id))
-      return requirement_table[i].requirement;
-  return NULL;
-}
-
-void
-sr_judge_issue (SrRun *run, const gchar *issue_id, SrVerdict level, const gchar *requirement,
-                gint64 t_ns, const gchar *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree gchar *evidence = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  if (requirement == NULL)
-    requirement = sr_judge_requirement (issue_id);
-  if (requirement == NULL && g_str_equal (issue_id, "sw::wrong-channel"))
-    requirement = run->layout == STB_LAYOUT_BIDIRECTIONAL ? "SW-CHAN-02" : "SW-CHAN-03";
-  g_debug ("%s: %s %s%s%s: %s", run->result->id, sr_verdict_to_string (level), issue_id,
-           requirement ? " " : "", requirement ? requirement : "", evidence);
-  sr_test_result_add_issue (run->result,
-                            sr_issue_new (issue_id, level, requirement, evidence, t_ns));
-}
-
 /* Which lane an application name belongs to. */
 static const gchar *
 lane_of_app (const gchar *app)
@@ -93,31 +53,30 @@ check_sent (SrRun *run, SrEvent *e, const gchar *lane, gboolean decoded, gint co
     return; /* the harness impersonating a module, or an unknown sender */
   if (!decoded && code != STB_PROTOCOL_ERROR_UNKNOWN_PARAM)
     {
-      sr_judge_issue (
+      sr_run_raise (
           run,
           code == STB_PROTOCOL_ERROR_UNKNOWN_TYPE ? "sw::wrong-message-type" : "sw::undecodable",
-          SR_VERDICT_FAIL, NULL, e->t_ns,
-          "%s sent %s on %s with data %s (type %d, parameter %d): %s", lane, e->name, e->channel,
-          e->data_hex, e->msg_type, e->msg_param, stb_protocol_error_reason (code));
+          NULL, e->t_ns, "%s sent %s on %s with data %s (type %d, parameter %d): %s", lane, e->name,
+          e->channel, e->data_hex, e->msg_type, e->msg_param, stb_protocol_error_reason (code));
       return;
     }
   StbSwitchType want
       = role == STB_ROLE_IPTV ? STB_SWITCH_TYPE_IPTV_TO_VOIP : STB_SWITCH_TYPE_VOIP_TO_IPTV;
   gboolean type_ok = stb_dialect_lookup_type (run->dialect, e->msg_type, &type) && type == want;
   if (!type_ok)
-    sr_judge_issue (run, "sw::wrong-message-type", SR_VERDICT_FAIL, NULL, e->t_ns,
-                    "%s sent messageType %d (must be %d, %s) with parameter %d on %s", lane,
-                    e->msg_type, stb_dialect_type_value (run->dialect, want),
-                    stb_switch_type_to_string (want), e->msg_param, e->channel);
+    sr_run_raise (run, "sw::wrong-message-type", NULL, e->t_ns,
+                  "%s sent messageType %d (must be %d, %s) with parameter %d on %s", lane,
+                  e->msg_type, stb_dialect_type_value (run->dialect, want),
+                  stb_switch_type_to_string (want), e->msg_param, e->channel);
   else if (!decoded)
-    sr_judge_issue (run, "sw::unknown-parameter", SR_VERDICT_FAIL, NULL, e->t_ns,
-                    "%s sent parameter %d, not defined for messageType %d, on %s", lane,
-                    e->msg_param, e->msg_type, e->channel);
+    sr_run_raise (run, "sw::unknown-parameter", NULL, e->t_ns,
+                  "%s sent parameter %d, not defined for messageType %d, on %s", lane, e->msg_param,
+                  e->msg_type, e->channel);
   const gchar *want_channel = stb_dialect_send_channel (run->dialect, role);
   if (g_strcmp0 (e->channel, want_channel) != 0)
-    sr_judge_issue (run, "sw::wrong-channel", SR_VERDICT_FAIL, NULL, e->t_ns,
-                    "%s sent %s on '%s'; in the %s layout it must send on '%s'", lane, e->name,
-                    e->channel, stb_layout_to_string (run->layout), want_channel);
+    sr_run_raise (run, "sw::wrong-channel", sr_run_channel_requirement (run), e->t_ns,
+                  "%s sent %s on '%s'; in the %s layout it must send on '%s'", lane, e->name,
+                  e->channel, stb_layout_to_string (run->layout), want_channel);
 }
 
 static SrEvent *

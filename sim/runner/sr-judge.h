@@ -7,7 +7,7 @@
  *    message a module sends is checked passively (decodable, right message type for its
  *    sender, right channel for the layout);
  *  - agent events (STBSim/Events) -> SR_EVENT_AGENT events.
- * Issue ids map to SPEC requirement ids through one table (sr_judge_requirement()).
+ * Issues are raised by id from the registry (sr-issues.h).
  */
 
 #include "sr-run.h"
@@ -19,10 +19,4 @@ void sr_judge_trace_line (SrRun *run, const gchar *line);
 /* One decoded agent event. */
 void sr_judge_agent_event (SrRun *run, gint64 t_ns, const gchar *source, const gchar *name,
                            const gchar *details);
-/* The SPEC requirement an issue id checks (NULL if none). */
-const gchar *sr_judge_requirement (const gchar *issue_id);
-/* Record an issue with its requirement from the table (unless @requirement overrides). */
-void sr_judge_issue (SrRun *run, const gchar *issue_id, SrVerdict level, const gchar *requirement,
-                     gint64 t_ns, const gchar *fmt, ...) G_GNUC_PRINTF (6, 7);
-
 G_END_DECLS

@@ -197,20 +197,20 @@ sr_netns_impair (SrRun *run, const SrAction *action, gdouble timeout_s, GError *
                                   : sr_component_ready_value (run, "ims", "ims_netns");
   if (ns == NULL)
     {
-      sr_judge_issue (run, "impair::not-possible", SR_VERDICT_INCONC, NULL, stbsim_now_ns (),
-                      "%s: impair link=%s needs netns mode (start, component=ims, "
-                      "args=\"--netns\"), which this test does not use",
-                      where, link);
+      sr_run_raise (run, "impair::not-possible", NULL, stbsim_now_ns (),
+                    "%s: impair link=%s needs netns mode (start, component=ims, "
+                    "args=\"--netns\"), which this test does not use",
+                    where, link);
       return TRUE;
     }
   if (delay > 0)
     {
       /* DESIGN.md §6: this kernel has no sch_netem, and the runner has no user-space delay
        * relay: a delay cannot be applied, so the check cannot be made */
-      sr_judge_issue (run, "impair::not-possible", SR_VERDICT_INCONC, NULL, stbsim_now_ns (),
-                      "%s: impair delay=%" G_GINT64_FORMAT " ms: tc netem is not available in "
-                      "this kernel and stbsim has no delay relay; only loss is supported",
-                      where, delay);
+      sr_run_raise (run, "impair::not-possible", NULL, stbsim_now_ns (),
+                    "%s: impair delay=%" G_GINT64_FORMAT " ms: tc netem is not available in "
+                    "this kernel and stbsim has no delay relay; only loss is supported",
+                    where, delay);
       return TRUE;
     }
   if (clear || loss == 0)

@@ -13,6 +13,7 @@
 #include "qcop-client.h"
 #include "qcop-datastream.h"
 #include "sr-component.h"
+#include "sr-issues.h"
 #include "sr-judge.h"
 #include "sr-sipobs.h"
 #include "stb-agent.h"
@@ -178,6 +179,22 @@ sr_run_is_interrupted (SrRun *run)
   return run->config->interrupted != NULL && g_atomic_int_get (run->config->interrupted) != 0;
 }
 
+void
+sr_run_raise (SrRun *run, const gchar *issue_id, const gchar *requirement, gint64 t_ns,
+              const gchar *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  sr_issue_raisev (run->result, issue_id, requirement, t_ns, fmt, ap);
+  va_end (ap);
+}
+
+const gchar *
+sr_run_channel_requirement (SrRun *run)
+{
+  return run->layout == STB_LAYOUT_BIDIRECTIONAL ? "SW-CHAN-02" : "SW-CHAN-03";
+}
+
 SrEvent *
 sr_run_note (SrRun *run, const gchar *name, const gchar *target, const gchar *details)
 {
@@ -261,17 +278,17 @@ check_components (SrRun *run)
           sr_timeline_add (run->timeline, e);
           continue;
         }
-      /* SW-EVT-12: a module that dies right after a robustness stimulus (an impersonated or
-       * malformed message) fails SW-RX-07; otherwise the exit is an error, not a verdict */
-      if (is_module && g_strcmp0 (run->last_stimulus, "send-switch") == 0)
-        sr_judge_issue (run, "dut::crashed", SR_VERDICT_FAIL, "SW-RX-07", stbsim_now_ns (),
-                        "%s %s after a robustness stimulus; log: %s", c->name, how, c->log_path);
-      else if (is_module)
-        sr_judge_issue (run, "dut::exited", SR_VERDICT_ERROR, NULL, stbsim_now_ns (),
-                        "%s %s during the test; log: %s", c->name, how, c->log_path);
+      /* a module that dies while the test runs fails SW-RX-07 (it must keep running and
+       * handling later messages), with its exit status and log as the evidence; the last
+       * stimulus says what it died of */
+      if (is_module)
+        sr_run_raise (run, "dut::crashed", NULL, stbsim_now_ns (),
+                      "%s%s %s during the test (last stimulus: %s); log: %s",
+                      c->is_dut ? "the DUT " : "", c->name, how,
+                      run->last_stimulus ? run->last_stimulus : "none", c->log_path);
       else
-        sr_judge_issue (run, "run::component-exited", SR_VERDICT_ERROR, NULL, stbsim_now_ns (),
-                        "%s %s during the test; log: %s", c->name, how, c->log_path);
+        sr_run_raise (run, "run::component-exited", NULL, stbsim_now_ns (),
+                      "%s %s during the test; log: %s", c->name, how, c->log_path);
     }
 }
 
@@ -643,8 +660,8 @@ run_action (SrRun *run, const SrAction *action)
     {
       if (sr_run_is_interrupted (run))
         return FALSE;
-      sr_judge_issue (run, "run::action-failed", SR_VERDICT_ERROR, NULL, stbsim_now_ns (),
-                      "%s: %s: %s", where, action->name, error ? error->message : "failed");
+      sr_run_raise (run, "run::action-failed", NULL, stbsim_now_ns (), "%s: %s: %s", where,
+                    action->name, error ? error->message : "failed");
       return FALSE;
     }
   return TRUE;
@@ -667,9 +684,9 @@ sr_run_execute (SrRun *run, const SrScenario *scenario)
       if (stbsim_now_ns () >= run->deadline_ns)
         {
           g_autofree gchar *where = sr_action_location (action);
-          sr_judge_issue (run, "run::scenario-timeout", SR_VERDICT_ERROR, NULL, stbsim_now_ns (),
-                          "scenario timeout (%.1f s) reached before %s (%s)", scenario->timeout_s,
-                          where, action->name);
+          sr_run_raise (run, "run::scenario-timeout", NULL, stbsim_now_ns (),
+                        "scenario timeout (%.1f s) reached before %s (%s)", scenario->timeout_s,
+                        where, action->name);
           break;
         }
       if (!run_action (run, action))

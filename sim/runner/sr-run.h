@@ -101,6 +101,13 @@ gboolean sr_run_execute (SrRun *run, const SrScenario *scenario);
 /* ---- for handlers ------------------------------------------------------------------------ */
 
 gboolean sr_run_is_interrupted (SrRun *run);
+/* Raise issue @issue_id of the registry (sr-issues.h) on the test: level and requirement
+ * from the registry; @requirement (nullable) picks one of the type's requirements or is the
+ * scenario's for expectation issues. */
+void sr_run_raise (SrRun *run, const gchar *issue_id, const gchar *requirement, gint64 t_ns,
+                   const gchar *fmt, ...) G_GNUC_PRINTF (5, 6);
+/* SW-CHAN-02 (bidirectional) or SW-CHAN-03 (unidirectional): the layout's channel rule. */
+const gchar *sr_run_channel_requirement (SrRun *run);
 /* Record a runner event on the timeline (transfer none; returns the event). */
 SrEvent *sr_run_note (SrRun *run, const gchar *name, const gchar *target, const gchar *details);
 /* Pull new server-trace lines and check components; call in every wait. */

@@ -397,11 +397,11 @@ judge_answer (SrRun *run, GPtrArray *events, SrEvent *ok)
   g_autofree gchar *after
       = later ? g_strdup_printf ("it came %.3f ms after the 200 OK", ms (later->t_ns - ok->t_ns))
               : g_strdup ("it never came");
-  sr_judge_issue (run, "sip::early-answer", SR_VERDICT_FAIL, "SW-SIP-02", ok->t_ns,
-                  "ims.rx %d (INVITE, Call-ID %s) from the STB at %s, %.3f ms after ims.tx INVITE "
-                  "to it, with no CALLEE_SHOW_VIDEO_PAGE at the server in between (%s)",
-                  detail_int (ok, "status"), callid, peer,
-                  invite ? ms (ok->t_ns - invite->t_ns) : 0.0, after);
+  sr_run_raise (run, "sip::early-answer", "SW-SIP-02", ok->t_ns,
+                "ims.rx %d (INVITE, Call-ID %s) from the STB at %s, %.3f ms after ims.tx INVITE "
+                "to it, with no CALLEE_SHOW_VIDEO_PAGE at the server in between (%s)",
+                detail_int (ok, "status"), callid, peer,
+                invite ? ms (ok->t_ns - invite->t_ns) : 0.0, after);
 }
 
 /* SW-SIP-04 (§9.8): the STB's final non-2xx answers to an INVITE. */
@@ -415,19 +415,19 @@ judge_reject (SrRun *run, GPtrArray *events, SrEvent *rep)
   SrEvent *cancel = find_obs (events, "ims.tx", "CANCEL", 0, "to", callid, G_MININT64, rep->t_ns);
   if (cancel != NULL && status != 487)
     {
-      sr_judge_issue (run, "sip::reject-code", SR_VERDICT_FAIL, "SW-SIP-04", rep->t_ns,
-                      "ims.rx %d %s (INVITE, Call-ID %s) from the STB %.3f ms after ims.tx "
-                      "CANCEL to it: a cancelled INVITE must be answered 487",
-                      status, reason, callid, ms (rep->t_ns - cancel->t_ns));
+      sr_run_raise (run, "sip::reject-code", "SW-SIP-04", rep->t_ns,
+                    "ims.rx %d %s (INVITE, Call-ID %s) from the STB %.3f ms after ims.tx "
+                    "CANCEL to it: a cancelled INVITE must be answered 487",
+                    status, reason, callid, ms (rep->t_ns - cancel->t_ns));
       return;
     }
   for (guint i = 0; i < G_N_ELEMENTS (allowed); i++)
     if (status == allowed[i])
       return;
-  sr_judge_issue (run, "sip::reject-code", SR_VERDICT_FAIL, "SW-SIP-04", rep->t_ns,
-                  "ims.rx %d %s (INVITE, Call-ID %s) from the STB: SPEC §9.8 allows 603 (user "
-                  "reject), 486 (busy), 480 (dialog timeout, T_SHOW), 487 (cancel)",
-                  status, reason, callid);
+  sr_run_raise (run, "sip::reject-code", "SW-SIP-04", rep->t_ns,
+                "ims.rx %d %s (INVITE, Call-ID %s) from the STB: SPEC §9.8 allows 603 (user "
+                "reject), 486 (busy), 480 (dialog timeout, T_SHOW), 487 (cancel)",
+                status, reason, callid);
 }
 
 /* SW-SIP-01: the STB registered (200 to its REGISTER) before its first call. */
@@ -448,10 +448,10 @@ judge_registered (SrRun *run, GPtrArray *events)
   if (find_obs (events, "ims.tx", "REGISTER", 200, "to", NULL, G_MININT64, first->t_ns) != NULL)
     return;
   g_autofree gchar *callid = sr_event_detail (first, "callid");
-  sr_judge_issue (run, "sip::not-registered", SR_VERDICT_FAIL, "SW-SIP-01", first->t_ns,
-                  "%s INVITE (Call-ID %s) %s the STB before any 200 OK to a REGISTER of it "
-                  "at the IMS core",
-                  first->name, callid, g_str_equal (first->name, "ims.rx") ? "from" : "to");
+  sr_run_raise (run, "sip::not-registered", "SW-SIP-01", first->t_ns,
+                "%s INVITE (Call-ID %s) %s the STB before any 200 OK to a REGISTER of it "
+                "at the IMS core",
+                first->name, callid, g_str_equal (first->name, "ims.rx") ? "from" : "to");
 }
 
 void

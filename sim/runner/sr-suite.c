@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sr-issues.h"
 #include "sr-judge.h"
 #include "stbsim-proc.h"
 
@@ -328,8 +329,7 @@ run_one (const SrConfig *config, SrReport *report, const SrTestSpec *spec, SrTes
     run->injection = !spec->needs_sip;
   if (run == NULL)
     {
-      sr_test_result_report (result, "run::setup-failed", SR_VERDICT_ERROR, NULL, stbsim_now_ns (),
-                             "%s", error->message);
+      sr_issue_raise (result, "run::setup-failed", NULL, stbsim_now_ns (), "%s", error->message);
       result->finished = TRUE;
       return;
     }
@@ -349,8 +349,8 @@ run_one (const SrConfig *config, SrReport *report, const SrTestSpec *spec, SrTes
   g_autoptr (SrScenario) sc = sr_scenario_load (spec->scenario, vars, TRUE, &error);
   if (sc == NULL)
     {
-      sr_test_result_report (result, "run::scenario-invalid", SR_VERDICT_ERROR, NULL,
-                             stbsim_now_ns (), "%s", error->message);
+      sr_issue_raise (result, "run::scenario-invalid", NULL, stbsim_now_ns (), "%s",
+                      error->message);
       result->finished = TRUE;
       return;
     }
@@ -361,9 +361,8 @@ run_one (const SrConfig *config, SrReport *report, const SrTestSpec *spec, SrTes
                                    : g_build_filename (config->source_root, sc->dialect, NULL);
       if (!sr_run_set_dialect (run, path, &error))
         {
-          sr_test_result_report (result, "run::scenario-invalid", SR_VERDICT_ERROR, NULL,
-                                 stbsim_now_ns (), "%s: dialect: %s", spec->scenario,
-                                 error->message);
+          sr_issue_raise (result, "run::scenario-invalid", NULL, stbsim_now_ns (),
+                          "%s: dialect: %s", spec->scenario, error->message);
           result->finished = TRUE;
           return;
         }

@@ -12,6 +12,7 @@
 #include "sr-actions.h"
 #include "sr-bench.h"
 #include "sr-dut.h"
+#include "sr-issues.h"
 #include "sr-report.h"
 #include "sr-scenario.h"
 #include "sr-suite.h"
@@ -25,6 +26,7 @@
   "                        distributions (p50/p95/p99 per hop) vs --baseline FILE\n"               \
   "  list                  list the catalogue's test cases\n"                                      \
   "  list-actions          print every scenario action with its parameters\n"                      \
+  "  list-issues [--json]  print the issue registry: id, level, requirements, summary\n"           \
   "  inspect FILE.scenario parse a scenario and print its actions\n"                               \
   "\n"                                                                                             \
   "Verdicts (TTCN-3 order): none < pass < inconc < fail < error.\n"                                \
@@ -268,6 +270,18 @@ make_context (Options *o, const gchar *params)
   return ctx;
 }
 
+/* `stbsim list-issues [--json]`: the issue registry (sr-issues.h). */
+static int
+cmd_list_issues (int argc, char **argv)
+{
+  gboolean json = argc == 3 && g_str_equal (argv[2], "--json");
+  if (argc > 3 || (argc == 3 && !json))
+    return usage (NULL, "%s", "usage: stbsim list-issues [--json]");
+  g_autofree gchar *text = sr_issue_types_describe_all (json);
+  g_print ("%s", text);
+  return 0;
+}
+
 static int
 cmd_inspect (int argc, char **argv)
 {
@@ -446,6 +460,8 @@ main (int argc, char **argv)
   int orig_argc = argc;
   g_autofree gchar **orig_argv = g_memdup2 (argv, sizeof (char *) * (gsize)(argc + 1));
 
+  if (argc >= 2 && g_str_equal (argv[1], "list-issues"))
+    return cmd_list_issues (argc, argv);
   o.agent_grace = 3.0;
   g_autoptr (GOptionContext) ctx = make_context (&o, "COMMAND [ARGS] - STB switching-protocol "
                                                      "conformance runner");

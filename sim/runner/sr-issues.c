@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "sr-issues"
+
+/* The issue registry: every issue the runner raises, declared once (sr-issues.h). */
+
+#include "sr-issues.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#define REQ(...)                                                                                   \
+  (const gchar *const[])                                                                           \
+  {                                                                                                \
+    __VA_ARGS__, NULL                                                                              \
+  }
+#define SCN SR_ISSUE_SCENARIO_REQUIREMENT
+#define INFRA SR_ISSUE_INFRASTRUCTURE
+
+/* clang-format off */
+const SrIssueType sr_issue_types[] = {
+  /* ---- expectations written in scenarios: the requirement is the scenario's ---------------- */
+  { "expect::event-missing", SR_VERDICT_FAIL, NULL, SCN,
+    "an expected event did not happen within the step's timeout",
+    "expect-event: the event the scenario names (agent event, switch message at the server, "
+    "SIP at the IMS core, runner event) was not seen in time." },
+  { "expect::unexpected-event", SR_VERDICT_FAIL, NULL, SCN,
+    "an event that must not happen happened",
+    "expect-no-event: the event was seen inside the window." },
+  { "order::too-early", SR_VERDICT_FAIL, NULL, SCN,
+    "two events happened in the wrong order",
+    "expect-order: `then` was seen before (or without) `first`, after a bounded grace for "
+    "late-reported agent events (SW-EVT-03)." },
+  { "sw::missing-message", SR_VERDICT_FAIL, NULL, SCN,
+    "an expected switch message was not sent",
+    "expect-message: the module did not send the switch message at the server in time." },
+  { "latency::no-end-event", SR_VERDICT_FAIL, NULL, SCN,
+    "a measured interval never ended",
+    "measure: the end event did not follow the start event within the timeout; SW-TIME-90 "
+    "makes that a functional failure, not a timing sample." },
+  { "latency::over-budget", SR_VERDICT_FAIL, NULL, SCN,
+    "a latency sample exceeded the profile's budget",
+    "measure: the sample is above [budgets] of the active timing profile (timing_verdict=fail). "
+    "Fails the SW-TIME requirement only (SW-TIME-92)." },
+  { "latency::over-budget-warning", SR_VERDICT_PASS, NULL, SCN,
+    "a latency sample exceeded the budget of a warn-only profile",
+    "As latency::over-budget, under a profile with timing_verdict=warn (e.g. ci): reported, "
+    "not failed (SW-TIME-92)." },
+  /* ---- what cannot be judged ----------------------------------------------------------------- */
+  { "run::precondition-not-reached", SR_VERDICT_INCONC, NULL, SCN,
+    "a step the test depends on did not happen",
+    "wait-event: the precondition the scenario waits for did not occur, so what follows cannot "
+    "be judged." },
+  { "agent::not-implemented", SR_VERDICT_INCONC, NULL, SCN,
+    "the step needs agent events the DUT does not send",
+    "The DUT does not implement the test agent interface (its ICS says agent=no) and the step "
+    "needs one of its events: SW-EVT-10 makes this inconclusive, not failed." },
+  { "latency::no-start-event", SR_VERDICT_INCONC, NULL, SCN,
+    "a measured interval never started",
+    "measure: the start event never happened, so no sample could be taken." },
+  { "impair::not-possible", SR_VERDICT_INCONC, NULL, SR_ISSUE_FLAGS_NONE,
+    "a network impairment could not be applied",
+    "impair: loss needs netns mode; delay needs tc netem, which this kernel lacks." },
+  { "sip::bad-observation", SR_VERDICT_INCONC, NULL, SR_ISSUE_FLAGS_NONE,
+    "the IMS core logged a SIP observation the runner rejects",
+    "A SIPOBS line of the run's Kamailio did not parse; SIP verdicts of the test rest on "
+    "incomplete observations." },
+  /* ---- channel (observed at the server, attributed by connection) ----------------------------- */
+  { "sw::undecodable", SR_VERDICT_FAIL, REQ ("SW-MSG-01"), SR_ISSUE_FLAGS_NONE,
+    "a module sent switch-message data that does not decode",
+    "The data of a switch message a module sent is shorter than 8 bytes or not two big-endian "
+    "qint32 with the dialect's values." },
+  { "sw::wrong-message-type", SR_VERDICT_FAIL, REQ ("SW-MSG-02"), SR_ISSUE_FLAGS_NONE,
+    "a module sent a messageType not addressed from its role",
+    "IPTV sends only iptv_to_voip, VoIP only voip_to_iptv (SPEC §3.1)." },
+  { "sw::unknown-parameter", SR_VERDICT_FAIL, REQ ("SW-MSG-01"), SR_ISSUE_FLAGS_NONE,
+    "a module sent a parameter its dialect does not define",
+    "The parameter value is not one of the dialect's values for that messageType." },
+  { "sw::wrong-channel", SR_VERDICT_FAIL, REQ ("SW-CHAN-02", "SW-CHAN-03", "SW-CHAN-04"),
+    SR_ISSUE_FLAGS_NONE, "a module sent a switch message on the wrong channel",
+    "Bidirectional: every switch message on the bidirectional channel (SW-CHAN-02); "
+    "unidirectional: VoIP on to_iptv, IPTV on to_voip (SW-CHAN-03)." },
+  { "msg::bad-trailer", SR_VERDICT_FAIL, REQ ("SW-MSG-03"), SR_ISSUE_FLAGS_NONE,
+    "the optional trailer of a sent switch message is malformed",
+    "sequence must start at 1 per process and grow by 1; context must be a valid QString of at "
+    "most 256 QChars; nothing may follow it." },
+  { "chan::registered-send-channel", SR_VERDICT_FAIL, REQ ("SW-CHAN-03"), SR_ISSUE_FLAGS_NONE,
+    "a module registered the channel it sends on (unidirectional layout)",
+    "In the unidirectional layout a module registers only the channel the other module sends "
+    "on; registering its own send channel makes it receive its own messages." },
+  { "chan::missing-registration", SR_VERDICT_FAIL, REQ ("SW-CHAN-02", "SW-CHAN-03"),
+    SR_ISSUE_FLAGS_NONE, "a module did not register its protocol channel",
+    "The server trace shows no QCopRegisterChannel of the module's listen channel by the time "
+    "it was ready (or the test ended)." },
+  { "chan::wildcard-registration", SR_VERDICT_FAIL, REQ ("SW-CHAN-04"), SR_ISSUE_FLAGS_NONE,
+    "a module registered a wildcard (`*`) channel name",
+    "Modules register the exact protocol channel names; wildcards are for observers." },
+  { "chan::foreign-registration", SR_VERDICT_FAIL, REQ ("SW-CHAN-03", "SW-CHAN-04"),
+    SR_ISSUE_FLAGS_NONE, "a module registered a protocol channel of another layout or role",
+    "A module registered a protocol channel that is not its listen channel in this layout." },
+  { "chan::duplicate-register", SR_VERDICT_FAIL, REQ ("SW-CHAN-11"), SR_ISSUE_FLAGS_NONE,
+    "a module registered the same channel twice on one connection",
+    "Each channel is registered once per connection." },
+  { "chan::register-order", SR_VERDICT_FAIL, REQ ("SW-CHAN-10"), SR_ISSUE_FLAGS_NONE,
+    "a module's start-up steps came in the wrong order",
+    "Connect, (Identify), register the protocol channels, then the agent channel, and only "
+    "then send switch messages or agent events." },
+  { "chan::no-identify", SR_VERDICT_PASS, REQ ("SW-CHAN-10"), SR_ISSUE_FLAGS_NONE,
+    "a module did not send Identify (a SHOULD)",
+    "Without Identify the server trace cannot label the client; reported as a warning." },
+  { "chan::detached", SR_VERDICT_FAIL, REQ ("SW-CHAN-12"), SR_ISSUE_FLAGS_NONE,
+    "a module detached a protocol channel while running",
+    "Registrations are kept for the whole life of the connection." },
+  { "agent::registered-events", SR_VERDICT_FAIL, REQ ("SW-AGT-01"), SR_ISSUE_FLAGS_NONE,
+    "a module registered STBSim/Events",
+    "Modules send on STBSim/Events; they must not listen on it." },
+  { "agent::no-events", SR_VERDICT_FAIL, REQ ("SW-AGT-01", "SW-EVT-01"), SR_ISSUE_FLAGS_NONE,
+    "a DUT whose ICS declares the agent interface sent no events",
+    "The ICS says agent=yes, but no event(...) arrived on STBSim/Events from the module." },
+  { "agent::events-out-of-order", SR_VERDICT_FAIL, REQ ("SW-EVT-03"), SR_ISSUE_FLAGS_NONE,
+    "a module's event times go backwards",
+    "Events of one source are sent in the order the facts happened." },
+  { "agent::undecodable-event", SR_VERDICT_FAIL, REQ ("SW-EVT-01"), SR_ISSUE_FLAGS_NONE,
+    "a module sent an event that does not decode",
+    "event(qlonglong,QString,QString,QString) with QDataStream v12 data." },
+  /* ---- module behaviour judged passively over the whole test --------------------------------- */
+  { "iptv::page-not-changed", SR_VERDICT_FAIL, REQ ("SW-IPTV-12"), SR_ISSUE_FLAGS_NONE,
+    "the IPTV module reported a page change to the page already shown",
+    "Every iptv.page is a real change." },
+  { "iptv::vod-position", SR_VERDICT_FAIL, REQ ("SW-IPTV-06"), SR_ISSUE_FLAGS_NONE,
+    "VOD did not resume at the position where it stopped",
+    "After RESUME_IPTV the resumed iptv.play position must be within the profile's "
+    "vod_resume_position_ms of the position of the iptv.stop for the call." },
+  { "iptv::live-channel", SR_VERDICT_FAIL, REQ ("SW-IPTV-07"), SR_ISSUE_FLAGS_NONE,
+    "live TV resumed on another channel",
+    "After RESUME_IPTV the live channel must be the one stopped by STOP_IPTV." },
+  { "iptv::unprompted-message", SR_VERDICT_FAIL, REQ ("SW-IPTV-03"), SR_ISSUE_FLAGS_NONE,
+    "the IPTV module sent a switch message no row of §6.2 prescribes",
+    "CALLER_SHOW_VIDEO_PAGE only after a user key, CALLEE_SHOW_VIDEO_PAGE only after a "
+    "STOP_IPTV delivered to it; nothing at start-up." },
+  { "voip::give-back", SR_VERDICT_FAIL, REQ ("SW-VOIP-06"), SR_ISSUE_FLAGS_NONE,
+    "the VoIP module did not give the screen back exactly once",
+    "After STOP_IPTV exactly one RESUME_IPTV when that call ends; after "
+    "CALLER_SHOW_VIDEO_PAGE exactly one BACK_TO_NAV. Judged on the channel alone." },
+  { "voip::startup-resume", SR_VERDICT_FAIL, REQ ("SW-VOIP-02", "SW-RST-01"),
+    SR_ISSUE_FLAGS_NONE, "the VoIP module did not send RESUME_IPTV once at start",
+    "After every start, the first switch message of the VoIP module is one RESUME_IPTV." },
+  /* ---- SIP at the IMS core ----------------------------------------------------------------- */
+  { "sip::early-answer", SR_VERDICT_FAIL, REQ ("SW-SIP-02"), SR_ISSUE_FLAGS_NONE,
+    "the STB answered (2xx) an INVITE before CALLEE_SHOW_VIDEO_PAGE",
+    "Observed at the IMS core: the STB's 2xx to an incoming INVITE passed Kamailio before the "
+    "server saw CALLEE_SHOW_VIDEO_PAGE for that call." },
+  { "sip::reject-code", SR_VERDICT_FAIL, REQ ("SW-SIP-04"), SR_ISSUE_FLAGS_NONE,
+    "the STB refused a call with the wrong SIP status",
+    "603 for a user reject, 486 busy, 480 on timeouts, 487 after CANCEL (SPEC §9.8)." },
+  { "sip::not-registered", SR_VERDICT_FAIL, REQ ("SW-SIP-01"), SR_ISSUE_FLAGS_NONE,
+    "the STB handled calls without registering",
+    "No REGISTER from the STB passed the IMS core before its first call." },
+  /* ---- DUT processes ----------------------------------------------------------------------- */
+  { "dut::crashed", SR_VERDICT_FAIL, REQ ("SW-RX-07"), SR_ISSUE_FLAGS_NONE,
+    "a module died during the test",
+    "A module exited or was killed while the test ran (it must survive any data on its "
+    "channels and keep handling later messages). The exit status and log are the evidence." },
+  { "dut::never-ready", SR_VERDICT_FAIL, REQ ("SW-CHAN-10", "SW-CHAN-13"), SR_ISSUE_FLAGS_NONE,
+    "a module never connected and registered its channel",
+    "The DUT did not register its listen channel at the server within the start timeout." },
+  /* ---- the harness itself ----------------------------------------------------------------- */
+  { "run::setup-failed", SR_VERDICT_ERROR, NULL, INFRA,
+    "the test could not be set up", "Run directory, socket or dialect could not be prepared." },
+  { "run::scenario-invalid", SR_VERDICT_ERROR, NULL, INFRA,
+    "the scenario does not parse or validate", "See the evidence for file:line." },
+  { "run::action-failed", SR_VERDICT_ERROR, NULL, INFRA,
+    "a scenario action could not be carried out",
+    "The harness could not do what the scenario says (start a component, send a message)." },
+  { "run::scenario-timeout", SR_VERDICT_ERROR, NULL, INFRA,
+    "the scenario's overall timeout was reached", "meta timeout= reached before the end." },
+  { "run::component-exited", SR_VERDICT_ERROR, NULL, INFRA,
+    "a harness component died during the test",
+    "stb-qcopd, the IMS core, the head-end or the second STB exited: not the DUT's fault." },
+  { "run::unknown-issue", SR_VERDICT_ERROR, NULL, INFRA,
+    "the runner raised an issue id its registry does not declare",
+    "A bug in the runner; reported as an error so that it can never pass." },
+  { "coverage::not-evaluated", SR_VERDICT_PASS, NULL, SCN,
+    "a requirement the test lists was evaluated by no check in this run",
+    "The catalogue says the test checks the requirement, but no check looked at any event for "
+    "it in this run: a vacuous pass. Reported as a note; `stbsim coverage` lists them." },
+  { NULL, 0, NULL, 0, NULL, NULL },
+};
+/* clang-format on */
+
+const SrIssueType *
+sr_issue_type_lookup (const gchar *id)
+{
+  for (const SrIssueType *t = sr_issue_types; id != NULL && t->id != NULL; t++)
+    if (g_str_equal (t->id, id))
+      return t;
+  return NULL;
+}
+
+gboolean
+sr_issue_type_allows (const SrIssueType *type, const gchar *requirement)
+{
+  if (requirement == NULL || (type->flags & SR_ISSUE_SCENARIO_REQUIREMENT))
+    return TRUE;
+  return type->requirements != NULL && g_strv_contains (type->requirements, requirement);
+}
+
+void
+sr_issue_raisev (SrTestResult *result, const gchar *id, const gchar *requirement, gint64 t_ns,
+                 const gchar *fmt, va_list ap)
+{
+  g_autofree gchar *evidence = g_strdup_vprintf (fmt, ap);
+  const SrIssueType *type = sr_issue_type_lookup (id);
+  if (type == NULL)
+    {
+      g_critical ("issue %s is not in the registry (sr-issues.c)", id);
+      g_autofree gchar *why = g_strdup_printf ("undeclared issue %s: %s", id, evidence);
+      sr_test_result_add_issue (
+          result, sr_issue_new ("run::unknown-issue", SR_VERDICT_ERROR, NULL, why, t_ns));
+      return;
+    }
+  if (!sr_issue_type_allows (type, requirement))
+    {
+      g_critical ("issue %s does not check %s (sr-issues.c)", id, requirement);
+      requirement = NULL;
+    }
+  if (requirement == NULL && type->requirements != NULL)
+    requirement = type->requirements[0];
+  g_debug ("%s: %s %s%s%s: %s", result->id, sr_verdict_to_string (type->level), id,
+           requirement ? " " : "", requirement ? requirement : "", evidence);
+  sr_test_result_add_issue (result, sr_issue_new (id, type->level, requirement, evidence, t_ns));
+}
+
+void
+sr_issue_raise (SrTestResult *result, const gchar *id, const gchar *requirement, gint64 t_ns,
+                const gchar *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  sr_issue_raisev (result, id, requirement, t_ns, fmt, ap);
+  va_end (ap);
+}
+
+static void
+describe_json (GString *out)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_array (b);
+  for (const SrIssueType *t = sr_issue_types; t->id; t++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, t->id);
+      json_builder_set_member_name (b, "level");
+      json_builder_add_string_value (b, sr_verdict_to_string (t->level));
+      json_builder_set_member_name (b, "requirements");
+      json_builder_begin_array (b);
+      for (guint i = 0; t->requirements && t->requirements[i]; i++)
+        json_builder_add_string_value (b, t->requirements[i]);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "requirement_from_scenario");
+      json_builder_add_boolean_value (b, (t->flags & SR_ISSUE_SCENARIO_REQUIREMENT) != 0);
+      json_builder_set_member_name (b, "infrastructure");
+      json_builder_add_boolean_value (b, (t->flags & SR_ISSUE_INFRASTRUCTURE) != 0);
+      json_builder_set_member_name (b, "summary");
+      json_builder_add_string_value (b, t->summary);
+      json_builder_set_member_name (b, "description");
+      json_builder_add_string_value (b, t->description);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  g_autoptr (JsonGenerator) g = json_generator_new ();
+  json_generator_set_pretty (g, TRUE);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  json_generator_set_root (g, root);
+  g_autofree gchar *text = json_generator_to_data (g, NULL);
+  g_string_append_printf (out, "%s\n", text);
+}
+
+gchar *
+sr_issue_types_describe_all (gboolean json)
+{
+  GString *out = g_string_new (NULL);
+  if (json)
+    {
+      describe_json (out);
+      return g_string_free (out, FALSE);
+    }
+  g_string_append_printf (out, "%-32s %-7s %-28s %s\n", "issue", "level", "requirements",
+                          "summary");
+  for (const SrIssueType *t = sr_issue_types; t->id; t++)
+    {
+      g_autofree gchar *reqs
+          = t->requirements
+                ? g_strjoinv (",", (gchar **)t->requirements)
+                : g_strdup ((t->flags & SR_ISSUE_SCENARIO_REQUIREMENT) ? "(the scenario's)" : "-");
+      g_string_append_printf (out, "%-32s %-7s %-28s %s\n", t->id, sr_verdict_to_string (t->level),
+                              reqs, t->summary);
+    }
+  return g_string_free (out, FALSE);
+}
