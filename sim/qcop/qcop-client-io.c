@@ -299,9 +299,6 @@ open_socket (QcopClient *self, GError **error)
 gboolean
 qcop_client_start_connection (QcopClient *self, GError **error)
 {
-  GHashTableIter iter;
-  gpointer name;
-
   g_return_val_if_fail (self->state == CLIENT_STATE_DISCONNECTED, FALSE);
   if (!open_socket (self, error))
     return FALSE;
@@ -316,9 +313,8 @@ qcop_client_start_connection (QcopClient *self, GError **error)
       qcop_client_teardown (self, NULL, FALSE);
       return FALSE;
     }
-  g_hash_table_iter_init (&iter, self->channels);
-  while (g_hash_table_iter_next (&iter, &name, NULL))
-    qcop_client_queue_register (self, name);
+  for (guint i = 0; i < self->channel_order->len; i++)
+    qcop_client_queue_register (self, g_ptr_array_index (self->channel_order, i));
   return TRUE;
 }
 

@@ -65,8 +65,10 @@ struct _QcopClient
   guint reconnect_interval_ms;
   GSource *reconnect_source;
 
-  GHashTable *callbacks; /* id -> Callback (owned) */
-  GHashTable *channels;  /* name -> GArray of guint ids, registered at the server */
+  GHashTable *callbacks;    /* id -> Callback (owned) */
+  GHashTable *channels;     /* name -> GArray of guint ids, registered at the server */
+  GPtrArray *channel_order; /* channel names in first-registration order: a (re)connect
+                             * registers them in the order the application did (SW-CHAN-10) */
   guint next_id;
 
   GQueue pending; /* GTask* of isRegistered requests, oldest first */

@@ -90,6 +90,7 @@ qcop_client_finalize (GObject *object)
   qcop_client_teardown (self, NULL, FALSE);
   qcop_client_destroy_source (&self->reconnect_source);
   g_hash_table_destroy (self->channels);
+  g_ptr_array_unref (self->channel_order);
   g_hash_table_destroy (self->callbacks);
   g_byte_array_unref (self->inbuf);
   g_byte_array_unref (self->outbuf);
@@ -127,6 +128,7 @@ qcop_client_init (QcopClient *self)
   self->outbuf = g_byte_array_new ();
   self->callbacks = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, callback_free);
   self->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, channel_ids_free);
+  self->channel_order = g_ptr_array_new_with_free_func (g_free);
   self->reconnect_interval_ms = 200;
   self->next_id = 1;
   g_queue_init (&self->pending);
@@ -232,6 +234,7 @@ qcop_client_register (QcopClient *self, const gchar *channel, QcopReceiveFunc fu
     {
       ids = g_array_new (FALSE, FALSE, sizeof (guint));
       g_hash_table_insert (self->channels, g_strdup (channel), ids);
+      g_ptr_array_add (self->channel_order, g_strdup (channel));
       if (self->socket)
         qcop_client_queue_register (self, channel);
     }
@@ -260,6 +263,12 @@ qcop_client_unregister (QcopClient *self, guint id)
       if (self->socket)
         qcop_client_queue_detach (self, cb->channel);
       g_hash_table_remove (self->channels, cb->channel);
+      for (guint i = 0; i < self->channel_order->len; i++)
+        if (g_str_equal (g_ptr_array_index (self->channel_order, i), cb->channel))
+          {
+            g_ptr_array_remove_index (self->channel_order, i);
+            break;
+          }
     }
   g_hash_table_remove (self->callbacks, GUINT_TO_POINTER (id)); /* may run notify */
 }

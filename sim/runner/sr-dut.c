@@ -207,3 +207,13 @@ sr_dut_ics_value (GKeyFile *ics, const gchar *key, const gchar *def)
     g_strstrip (v);
   return v != NULL && *v != '\0' ? g_steal_pointer (&v) : g_strdup (def);
 }
+
+gboolean
+sr_dut_ics_says_yes (GKeyFile *ics, const gchar *group, const gchar *key)
+{
+  g_autofree gchar *v = ics ? g_key_file_get_string (ics, group, key, NULL) : NULL;
+  if (v == NULL)
+    return FALSE;
+  g_strstrip (v);
+  return g_ascii_strcasecmp (v, "yes") == 0 || g_ascii_strcasecmp (v, "true") == 0;
+}

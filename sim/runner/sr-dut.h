@@ -64,4 +64,7 @@ void sr_dut_resolve_binary (gchar **argv, const gchar *build_root);
 /* The ICS [ixit] timer value @key ("t_dialog_ms"), else @def, as text (transfer full). */
 gchar *sr_dut_ics_value (GKeyFile *ics, const gchar *key, const gchar *def);
 
+/* Does the ICS answer `yes` for [@group] @key? FALSE for a NULL @ics. */
+gboolean sr_dut_ics_says_yes (GKeyFile *ics, const gchar *group, const gchar *key);
+
 G_END_DECLS

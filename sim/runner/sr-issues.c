@@ -228,6 +228,9 @@ sr_issue_raisev (SrTestResult *result, const gchar *id, const gchar *requirement
   g_debug ("%s: %s %s%s%s: %s", result->id, sr_verdict_to_string (type->level), id,
            requirement ? " " : "", requirement ? requirement : "", evidence);
   sr_test_result_add_issue (result, sr_issue_new (id, type->level, requirement, evidence, t_ns));
+  /* a failure is an evaluation of its requirement (coverage) */
+  if (type->level == SR_VERDICT_FAIL)
+    sr_test_result_note_evaluated (result, requirement, id);
 }
 
 void

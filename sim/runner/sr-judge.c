@@ -8,7 +8,18 @@
 
 #include "qcop-datastream.h"
 
-/* Which lane an application name belongs to. */
+static const gchar *
+json_get_string (JsonObject *o, const gchar *key)
+{
+  JsonNode *n = json_object_get_member (o, key);
+  if (n == NULL || JSON_NODE_TYPE (n) != JSON_NODE_VALUE
+      || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+/* Which lane an application name belongs to: only a fallback for a client whose process
+ * the runner did not start (sr_run_lane_of_pid() knows the others). */
 static const gchar *
 lane_of_app (const gchar *app)
 {
@@ -23,14 +34,120 @@ lane_of_app (const gchar *app)
   return NULL;
 }
 
-static const gchar *
-json_get_string (JsonObject *o, const gchar *key)
+/* One QCOP client of the run's server, attributed to a lane by its connection. */
+typedef struct
 {
-  JsonNode *n = json_object_get_member (o, key);
-  if (n == NULL || JSON_NODE_TYPE (n) != JSON_NODE_VALUE
-      || json_node_get_value_type (n) != G_TYPE_STRING)
+  gint id;
+  gint pid;
+  gchar *lane; /* iptv, voip, harness, or "client<N>" when nobody we know */
+  gchar *by;   /* how: pid (a process the runner started), app (Identify name), unknown */
+} Client;
+
+static void
+client_free (Client *c)
+{
+  g_free (c->lane);
+  g_free (c->by);
+  g_free (c);
+}
+
+static Client *
+client_of (SrRun *run, JsonObject *o)
+{
+  gint id = (gint)json_object_get_int_member_with_default (o, "client", 0);
+  if (id <= 0)
     return NULL;
-  return json_node_get_string (n);
+  if (run->clients == NULL)
+    run->clients = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)client_free);
+  Client *c = g_hash_table_lookup (run->clients, GINT_TO_POINTER (id));
+  if (c != NULL)
+    return c;
+  c = g_new0 (Client, 1);
+  c->id = id;
+  c->pid = (gint)json_object_get_int_member_with_default (o, "pid", 0);
+  /* the connection's process (or its process group) is one the runner started: that is who
+   * sent, whatever name it announces */
+  const gchar *lane = c->pid > 0 ? sr_run_lane_of_pid (run, c->pid) : NULL;
+  c->by = g_strdup (lane ? "pid" : "unknown");
+  c->lane = lane ? g_strdup (lane) : g_strdup_printf ("client%d", id);
+  g_hash_table_insert (run->clients, GINT_TO_POINTER (id), c);
+  return c;
+}
+
+/* A client whose process is unknown to the runner may still be named by its Identify. */
+static void
+client_identified (Client *c, const gchar *app)
+{
+  const gchar *lane = lane_of_app (app);
+  if (!g_str_equal (c->by, "unknown") || lane == NULL)
+    return;
+  g_free (c->lane);
+  g_free (c->by);
+  c->lane = g_strdup (lane);
+  c->by = g_strdup ("app");
+}
+
+static void
+channel_event (SrRun *run, Client *c, gint64 t_ns, const gchar *name, gchar *details)
+{
+  g_autoptr (SrEvent) e = sr_event_new (t_ns, SR_EVENT_CHANNEL, c->lane, name);
+  e->client = c->id;
+  e->target = g_strdup ("server");
+  e->details = g_strdup_printf ("client=%d;pid=%d;by=%s%s%s", c->id, c->pid, c->by,
+                                details ? ";" : "", details ? details : "");
+  g_free (details);
+  sr_timeline_add (run->timeline, e);
+}
+
+static gchar *
+decode_qstring_hex (const gchar *hex)
+{
+  g_autoptr (GBytes) data = qcop_ds_from_hex (hex ? hex : "", NULL);
+  gsize len = 0;
+  const guint8 *p = data ? g_bytes_get_data (data, &len) : NULL;
+  QcopDsReader r;
+  gchar *s = NULL;
+  qcop_ds_reader_init (&r, p, len);
+  if (p == NULL || !qcop_ds_read_string (&r, &s, NULL))
+    return NULL;
+  return s;
+}
+
+/* A client's life and commands other than switch messages (SR_EVENT_CHANNEL). */
+static gboolean
+client_record (SrRun *run, JsonObject *o, const gchar *kind, const gchar *type, gint64 t_ns)
+{
+  Client *c = client_of (run, o);
+  if (c == NULL)
+    return FALSE;
+  const gchar *channel = json_get_string (o, "channel");
+  const gchar *message = json_get_string (o, "message");
+  gboolean is_cmd = g_str_equal (kind, "cmd");
+  if (g_str_equal (kind, "client") && g_str_equal (type, "connect"))
+    channel_event (run, c, t_ns, "qcop.connect", NULL);
+  else if (g_str_equal (kind, "client")
+           && (g_str_equal (type, "disconnect") || g_str_equal (type, "drop")))
+    channel_event (run, c, t_ns, "qcop.disconnect", g_strdup_printf ("reason=%s", type));
+  else if (is_cmd && g_str_equal (type, "Identify"))
+    {
+      client_identified (c, json_get_string (o, "app"));
+      channel_event (
+          run, c, t_ns, "qcop.identify",
+          g_strdup_printf ("app=%s", json_get_string (o, "app") ? json_get_string (o, "app") : ""));
+    }
+  else if (is_cmd && g_str_equal (type, "QCopRegisterChannel") && channel)
+    channel_event (run, c, t_ns, "qcop.register", g_strdup_printf ("channel=%s", channel));
+  else if (is_cmd && g_str_equal (type, "QCopSend") && channel && *channel == '\0' && message
+           && g_str_has_prefix (message, "detach("))
+    {
+      g_autofree gchar *name = decode_qstring_hex (json_get_string (o, "data"));
+      channel_event (run, c, t_ns, "qcop.detach", g_strdup_printf ("channel=%s", name ? name : ""));
+    }
+  else if (is_cmd && g_str_equal (type, "QCopSend") && g_strcmp0 (channel, "STBSim/Events") == 0)
+    channel_event (run, c, t_ns, "qcop.agent-event", NULL);
+  else
+    return FALSE;
+  return TRUE;
 }
 
 static gboolean
@@ -41,42 +158,6 @@ is_switch_message (SrRun *run, const gchar *message)
   /* the dialect's name, or any switchService(...) overload */
   gsize n = strcspn (run->dialect->message, "(");
   return strncmp (message, run->dialect->message, n) == 0 && message[n] == '(';
-}
-
-/* Passive checks on a switch message a module sent. */
-static void
-check_sent (SrRun *run, SrEvent *e, const gchar *lane, gboolean decoded, gint code,
-            StbSwitchType type)
-{
-  StbRole role;
-  if (!sr_role_from_string (lane, &role))
-    return; /* the harness impersonating a module, or an unknown sender */
-  if (!decoded && code != STB_PROTOCOL_ERROR_UNKNOWN_PARAM)
-    {
-      sr_run_raise (
-          run,
-          code == STB_PROTOCOL_ERROR_UNKNOWN_TYPE ? "sw::wrong-message-type" : "sw::undecodable",
-          NULL, e->t_ns, "%s sent %s on %s with data %s (type %d, parameter %d): %s", lane, e->name,
-          e->channel, e->data_hex, e->msg_type, e->msg_param, stb_protocol_error_reason (code));
-      return;
-    }
-  StbSwitchType want
-      = role == STB_ROLE_IPTV ? STB_SWITCH_TYPE_IPTV_TO_VOIP : STB_SWITCH_TYPE_VOIP_TO_IPTV;
-  gboolean type_ok = stb_dialect_lookup_type (run->dialect, e->msg_type, &type) && type == want;
-  if (!type_ok)
-    sr_run_raise (run, "sw::wrong-message-type", NULL, e->t_ns,
-                  "%s sent messageType %d (must be %d, %s) with parameter %d on %s", lane,
-                  e->msg_type, stb_dialect_type_value (run->dialect, want),
-                  stb_switch_type_to_string (want), e->msg_param, e->channel);
-  else if (!decoded)
-    sr_run_raise (run, "sw::unknown-parameter", NULL, e->t_ns,
-                  "%s sent parameter %d, not defined for messageType %d, on %s", lane, e->msg_param,
-                  e->msg_type, e->channel);
-  const gchar *want_channel = stb_dialect_send_channel (run->dialect, role);
-  if (g_strcmp0 (e->channel, want_channel) != 0)
-    sr_run_raise (run, "sw::wrong-channel", sr_run_channel_requirement (run), e->t_ns,
-                  "%s sent %s on '%s'; in the %s layout it must send on '%s'", lane, e->name,
-                  e->channel, stb_layout_to_string (run->layout), want_channel);
 }
 
 static SrEvent *
@@ -150,7 +231,11 @@ sr_judge_trace_line (SrRun *run, const gchar *line)
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return;
   JsonObject *o = json_node_get_object (root);
+  const gchar *kind = json_get_string (o, "kind");
   const gchar *type = json_get_string (o, "type");
+  gint64 t_ns = json_object_get_int_member_with_default (o, "t_ns", 0);
+  if (kind != NULL && type != NULL && client_record (run, o, kind, type, t_ns))
+    return;
   const gchar *message = json_get_string (o, "message");
   const gchar *channel = json_get_string (o, "channel");
   if (type != NULL && message != NULL && channel != NULL && g_str_equal (type, "QCopSend")
@@ -166,8 +251,8 @@ sr_judge_trace_line (SrRun *run, const gchar *line)
   gboolean is_delivery = strstr (type, "Message") != NULL || g_str_equal (type, "deliver");
   if (!is_send && !is_delivery)
     return;
-  gint64 t_ns = json_object_has_member (o, "t_ns") ? json_object_get_int_member (o, "t_ns") : 0;
-  const gchar *lane = lane_of_app (json_get_string (o, "app"));
+  Client *client = client_of (run, o);
+  const gchar *lane = client ? client->lane : lane_of_app (json_get_string (o, "app"));
   gboolean decoded;
   gint code;
   StbSwitchType stype;
@@ -175,15 +260,21 @@ sr_judge_trace_line (SrRun *run, const gchar *line)
                                         json_get_string (o, "data"), &decoded, &code, &stype);
   if (is_send)
     {
-      if (lane == NULL) /* unknown app name: attribute by the message type */
-        lane = decoded && stype == STB_SWITCH_TYPE_VOIP_TO_IPTV ? "voip" : "iptv";
+      if (lane == NULL)
+        lane = "unknown";
       g_free (e->source);
       e->source = g_strdup (lane);
       e->target = g_strdup ("server");
-      e->details
-          = g_strdup_printf ("dir=send;from=%s;type=%d;param=%d", lane, e->msg_type, e->msg_param);
+      e->client = client ? client->id : 0;
+      e->details = g_strdup_printf ("dir=send;from=%s;type=%d;param=%d;client=%d;decoded=%s%s%s",
+                                    lane, e->msg_type, e->msg_param, e->client,
+                                    decoded                                    ? "yes"
+                                    : code == STB_PROTOCOL_ERROR_UNKNOWN_PARAM ? "unknown-param"
+                                    : code == STB_PROTOCOL_ERROR_UNKNOWN_TYPE  ? "unknown-type"
+                                                                               : "no",
+                                    decoded ? ";stype=" : "",
+                                    decoded ? stb_switch_type_to_string (stype) : "");
       sr_timeline_add (run->timeline, e);
-      check_sent (run, e, lane, decoded, code, stype);
     }
   else
     {
@@ -192,6 +283,7 @@ sr_judge_trace_line (SrRun *run, const gchar *line)
       g_free (e->source);
       e->source = g_strdup ("server");
       e->target = g_strdup (lane);
+      e->client = client ? client->id : 0;
       e->details
           = g_strdup_printf ("dir=deliver;to=%s;type=%d;param=%d", lane, e->msg_type, e->msg_param);
       sr_timeline_add (run->timeline, e);

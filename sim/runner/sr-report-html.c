@@ -99,7 +99,12 @@ msc_row (GString *out, const SrEvent *e, gint y, gint64 t0)
 static void
 msc_svg (GString *out, const SrTestResult *t)
 {
-  guint n = MIN (t->events->len, MSC_MAX_ROWS);
+  /* the chart shows messages and facts; a client's channel life is in trace.jsonl */
+  g_autoptr (GPtrArray) shown = g_ptr_array_new ();
+  for (guint i = 0; i < t->events->len; i++)
+    if (((const SrEvent *)g_ptr_array_index (t->events, i))->kind != SR_EVENT_CHANNEL)
+      g_ptr_array_add (shown, g_ptr_array_index (t->events, i));
+  guint n = MIN (shown->len, MSC_MAX_ROWS);
   gint width = MSC_LEFT + (gint)G_N_ELEMENTS (lanes) * MSC_LANE_W;
   gint height = MSC_TOP + (gint)(n + 1) * MSC_ROW_H;
   gint64 t0 = t->start_ns;
@@ -109,7 +114,7 @@ msc_svg (GString *out, const SrTestResult *t)
       return;
     }
   if (t0 == 0)
-    t0 = ((const SrEvent *)g_ptr_array_index (t->events, 0))->t_ns;
+    t0 = ((const SrEvent *)g_ptr_array_index (shown, 0))->t_ns;
   g_string_append_printf (out,
                           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
                           "height=\"%d\" class=\"msc\">\n",
@@ -124,11 +129,11 @@ msc_svg (GString *out, const SrTestResult *t)
                               x, lane_titles[i], x, x, height);
     }
   for (guint i = 0; i < n; i++)
-    msc_row (out, g_ptr_array_index (t->events, i), MSC_TOP + (gint)i * MSC_ROW_H, t0);
+    msc_row (out, g_ptr_array_index (shown, i), MSC_TOP + (gint)i * MSC_ROW_H, t0);
   g_string_append (out, "</svg>\n");
-  if (t->events->len > n)
+  if (shown->len > n)
     g_string_append_printf (out, "<p class=\"muted\">%u more events in trace.jsonl</p>\n",
-                            t->events->len - n);
+                            shown->len - n);
 }
 
 static void

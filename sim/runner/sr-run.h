@@ -84,7 +84,8 @@ struct _SrRun
   gint trace_fd;
   GString *trace_partial;
   guint trace_lines;
-  gpointer sipobs; /* SrSipObsTail* of the run's Kamailio log (sr-sipobs.h), NULL until seen */
+  gpointer sipobs;     /* SrSipObsTail* of the run's Kamailio log (sr-sipobs.h), NULL until seen */
+  GHashTable *clients; /* QCOP client id -> its attribution (sr-judge.c), NULL until seen */
 };
 
 SrRun *sr_run_new (const SrConfig *config, SrTestResult *result, SrTimeline *timeline,
@@ -106,6 +107,9 @@ gboolean sr_run_is_interrupted (SrRun *run);
  * scenario's for expectation issues. */
 void sr_run_raise (SrRun *run, const gchar *issue_id, const gchar *requirement, gint64 t_ns,
                    const gchar *fmt, ...) G_GNUC_PRINTF (5, 6);
+/* The lane of a process the runner started (pid, or a member of its process group):
+ * "iptv", "voip", "harness" (the runner itself), or NULL. */
+const gchar *sr_run_lane_of_pid (SrRun *run, gint pid);
 /* SW-CHAN-02 (bidirectional) or SW-CHAN-03 (unidirectional): the layout's channel rule. */
 const gchar *sr_run_channel_requirement (SrRun *run);
 /* Record a runner event on the timeline (transfer none; returns the event). */

@@ -6,12 +6,12 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-static const gchar *const kind_names[] = { "runner", "qcop", "agent", "sip", "media" };
+static const gchar *const kind_names[] = { "runner", "qcop", "agent", "sip", "media", "channel" };
 
 const gchar *
 sr_event_kind_to_string (SrEventKind kind)
 {
-  g_return_val_if_fail (kind <= SR_EVENT_MEDIA, "runner");
+  g_return_val_if_fail (kind <= SR_EVENT_CHANNEL, "runner");
   return kind_names[kind];
 }
 
@@ -110,6 +110,11 @@ sr_event_to_json (const SrEvent *e)
     {
       json_builder_set_member_name (b, "channel");
       json_builder_add_string_value (b, e->channel);
+    }
+  if (e->client)
+    {
+      json_builder_set_member_name (b, "client");
+      json_builder_add_int_value (b, e->client);
     }
   if (e->msg_type)
     {

@@ -18,6 +18,8 @@ typedef enum
   SR_EVENT_AGENT,  /* an agent event from a module */
   SR_EVENT_SIP,
   SR_EVENT_MEDIA,
+  SR_EVENT_CHANNEL, /* a client's life at the server: connect, identify, register, detach,
+                     * disconnect (not drawn in charts; judged by the channel checks) */
 } SrEventKind;
 
 typedef struct
@@ -33,6 +35,7 @@ typedef struct
   gint msg_type;   /* decoded switchService type (0 if none) */
   gint msg_param;  /* decoded parameter (0 if none) */
   gchar *data_hex; /* raw QCOP data */
+  gint client;     /* QCOP client id at the server (SR_EVENT_QCOP/CHANNEL), 0 if none */
 } SrEvent;
 
 const gchar *sr_event_kind_to_string (SrEventKind kind);

@@ -91,6 +91,34 @@ latency_free (SrLatency *l)
   g_free (l);
 }
 
+static void
+coverage_free (gpointer data)
+{
+  SrCoverage *c = data;
+  g_ptr_array_unref (c->checks);
+  g_free (c);
+}
+
+void
+sr_test_result_note_evaluated (SrTestResult *result, const gchar *requirement, const gchar *check)
+{
+  g_return_if_fail (result != NULL && check != NULL);
+  if (requirement == NULL || *requirement == '\0')
+    return;
+  SrCoverage *c = g_hash_table_lookup (result->coverage, requirement);
+  if (c == NULL)
+    {
+      c = g_new0 (SrCoverage, 1);
+      c->checks = g_ptr_array_new_with_free_func (g_free);
+      g_hash_table_insert (result->coverage, g_strdup (requirement), c);
+    }
+  c->evaluations++;
+  for (guint i = 0; i < c->checks->len; i++)
+    if (g_str_equal (g_ptr_array_index (c->checks, i), check))
+      return;
+  g_ptr_array_add (c->checks, g_strdup (check));
+}
+
 SrTestResult *
 sr_test_result_new (const gchar *id)
 {
@@ -99,6 +127,7 @@ sr_test_result_new (const gchar *id)
   r->issues = g_ptr_array_new_with_free_func ((GDestroyNotify)sr_issue_free);
   r->latencies = g_ptr_array_new_with_free_func ((GDestroyNotify)latency_free);
   r->events = g_ptr_array_new_with_free_func ((GDestroyNotify)sr_event_unref);
+  r->coverage = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, coverage_free);
   return r;
 }
 
@@ -115,6 +144,7 @@ sr_test_result_free (SrTestResult *r)
   g_ptr_array_unref (r->issues);
   g_ptr_array_unref (r->latencies);
   g_ptr_array_unref (r->events);
+  g_hash_table_unref (r->coverage);
   g_free (r);
 }
 

@@ -72,7 +72,15 @@ typedef struct
   GPtrArray *issues;    /* SrIssue* */
   GPtrArray *latencies; /* SrLatency* */
   GPtrArray *events;    /* SrEvent* (sr-timeline.h), refs, the test's slice of the timeline */
+  GHashTable *coverage; /* requirement id -> SrCoverage*: what checks evaluated in this run */
 } SrTestResult;
+
+/* What was evaluated for one requirement in one test (coverage from real runs). */
+typedef struct
+{
+  guint evaluations; /* how many times a check looked at an event for it */
+  GPtrArray *checks; /* names of the checks (unique), in first-seen order */
+} SrCoverage;
 
 SrIssue *sr_issue_new (const gchar *id, SrVerdict level, const gchar *requirement,
                        const gchar *evidence, gint64 t_ns);
@@ -91,6 +99,9 @@ void sr_test_result_set_verdict (SrTestResult *result, SrVerdict verdict);
 void sr_test_result_add_latency (SrTestResult *result, const gchar *name, const gchar *from,
                                  const gchar *to, const gchar *budget_id, gint64 value_ns,
                                  gint64 budget_ns);
+/* @check evaluated @requirement once (a passive check, or a scenario expectation). */
+void sr_test_result_note_evaluated (SrTestResult *result, const gchar *requirement,
+                                    const gchar *check);
 /* The issue that decided the verdict (first one at the verdict's level), or NULL. */
 const SrIssue *sr_test_result_worst_issue (const SrTestResult *result);
 

@@ -187,6 +187,7 @@ main (int argc, char **argv)
   else
     qcop_client_is_registered_sync (b.client, stb_dialect_listen_channel (b.dialect, STB_ROLE_VOIP),
                                     5000, &registered, NULL);
+  send_param (&b, STB_SWITCH_PARAM_RESUME_IPTV); /* SW-VOIP-02: once after every start */
   stbsim_ready_notify (ready_fd, "READY broken-voip");
   g_unix_signal_add (SIGTERM, on_sigterm, &b);
   g_unix_signal_add (SIGINT, on_sigterm, &b);

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "sr-check-flow"
+
+/*
+ * Flow invariants judged on every test (SPEC §6, §7, §9): who may send what, and when, seen
+ * at the server (channel only, so they hold for a DUT without the agent interface too), plus
+ * what the IPTV module reports about its pages and what it resumes.
+ */
+
+#include <stdlib.h>
+
+#include "sr-check-types.h"
+#include "stb-protocol.h"
+
+#define REQ(...)                                                                                   \
+  (const gchar *const[])                                                                           \
+  {                                                                                                \
+    __VA_ARGS__, NULL                                                                              \
+  }
+
+#define GIVE_BACK "flow.give-back"
+#define IPTV_SENDS "flow.iptv-sends"
+#define IPTV_REPORTS "flow.iptv-reports"
+#define AGENT "agent.presence"
+
+static gboolean
+is_param (const SrEvent *e, StbSwitchParam param)
+{
+  return g_strcmp0 (e->name, stb_switch_param_to_string (param)) == 0;
+}
+
+/* A switch message at the server from anyone (module or harness): the stimulus view. */
+static gboolean
+is_sent (const SrEvent *e)
+{
+  return e->kind == SR_EVENT_QCOP && g_strcmp0 (e->target, "server") == 0 && e->msg_type != 0;
+}
+
+/* ---- the VoIP module gives the screen back exactly once (SW-VOIP-06, SW-VOIP-02) ---------- */
+
+typedef struct
+{
+  gint client;           /* current VoIP connection */
+  gboolean first_seen;   /* it sent its first switch message */
+  gint64 registered_ns;  /* its listen registration */
+  gint64 stop_open_ns;   /* STOP_IPTV sent, RESUME_IPTV not yet (0: none) */
+  gint64 caller_open_ns; /* CALLER_SHOW_VIDEO_PAGE at the server, BACK_TO_NAV not yet */
+  gboolean disconnected;
+} GiveBack;
+
+static gpointer
+give_back_start (const SrCheckContext *ctx)
+{
+  return g_new0 (GiveBack, 1);
+}
+
+static void
+give_back_conn (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e)
+{
+  if (g_strcmp0 (e->source, "voip") != 0)
+    return;
+  if (g_str_equal (e->name, "qcop.connect"))
+    {
+      /* a (re)started VoIP module: a new life, no call of the old one is resumed (SW-RST-04) */
+      *g = (GiveBack){ .client = e->client, .caller_open_ns = g->caller_open_ns };
+    }
+  else if (g_str_equal (e->name, "qcop.register") && e->client == g->client
+           && g->registered_ns == 0)
+    g->registered_ns = e->t_ns;
+  else if (g_str_equal (e->name, "qcop.disconnect") && e->client == g->client)
+    g->disconnected = TRUE;
+}
+
+static void
+give_back_voip_sends (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e)
+{
+  sr_check_evaluated (ctx, GIVE_BACK, "SW-VOIP-06");
+  if (e->client == g->client && !g->first_seen)
+    {
+      g->first_seen = TRUE;
+      sr_check_evaluated (ctx, GIVE_BACK, "SW-VOIP-02");
+      if (!is_param (e, STB_SWITCH_PARAM_RESUME_IPTV))
+        sr_check_raise (ctx, GIVE_BACK, "voip::startup-resume", NULL, e->t_ns,
+                        "the VoIP module's first switch message after its start is %s; it must "
+                        "be one RESUME_IPTV",
+                        e->name);
+      else
+        return; /* the start-up RESUME_IPTV */
+    }
+  if (is_param (e, STB_SWITCH_PARAM_STOP_IPTV))
+    {
+      if (g->stop_open_ns != 0)
+        sr_check_raise (ctx, GIVE_BACK, "voip::give-back", NULL, e->t_ns,
+                        "the VoIP module sent STOP_IPTV again without a RESUME_IPTV for the "
+                        "previous one");
+      g->stop_open_ns = e->t_ns;
+    }
+  else if (is_param (e, STB_SWITCH_PARAM_RESUME_IPTV))
+    {
+      if (g->stop_open_ns == 0)
+        sr_check_raise (ctx, GIVE_BACK, "voip::give-back", NULL, e->t_ns,
+                        "the VoIP module sent RESUME_IPTV with no STOP_IPTV open: the screen was "
+                        "given back twice, or never taken");
+      g->stop_open_ns = 0;
+    }
+  else if (is_param (e, STB_SWITCH_PARAM_BACK_TO_NAV))
+    {
+      if (g->caller_open_ns == 0)
+        sr_check_raise (ctx, GIVE_BACK, "voip::give-back", NULL, e->t_ns,
+                        "the VoIP module sent BACK_TO_NAV with no CALLER_SHOW_VIDEO_PAGE open "
+                        "(SW-VOIP-06: exactly one per caller flow; SW-VOIP-08: none at call end)");
+      g->caller_open_ns = 0;
+    }
+}
+
+static void
+give_back_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
+{
+  GiveBack *g = state;
+  StbRole role;
+  if (e->kind == SR_EVENT_CHANNEL)
+    give_back_conn (ctx, g, e);
+  else if (sr_check_is_module_send (e, &role) && role == STB_ROLE_VOIP)
+    give_back_voip_sends (ctx, g, e);
+  else if (is_sent (e) && is_param (e, STB_SWITCH_PARAM_CALLER_SHOW_VIDEO_PAGE))
+    g->caller_open_ns = e->t_ns; /* from the IPTV module or the harness playing it */
+}
+
+static void
+give_back_finish (const SrCheckContext *ctx, gpointer state)
+{
+  GiveBack *g = state;
+  /* a VoIP module that registered and then said nothing for the rest of the test never sent
+   * its start-up RESUME_IPTV (our module sends it within milliseconds of READY) */
+  if (g->client != 0 && g->registered_ns != 0 && !g->first_seen && !g->disconnected
+      && ctx->end_ns - g->registered_ns > 1500000000)
+    sr_check_raise (ctx, GIVE_BACK, "voip::startup-resume", NULL, g->registered_ns,
+                    "the VoIP module registered its channel %.1f s before the end of the test "
+                    "and never sent its start-up RESUME_IPTV",
+                    (gdouble)(ctx->end_ns - g->registered_ns) / 1e9);
+}
+
+const SrCheckType sr_check_give_back = {
+  GIVE_BACK,
+  (1u << SR_EVENT_QCOP) | (1u << SR_EVENT_CHANNEL),
+  REQ ("SW-VOIP-06", "SW-VOIP-02", "SW-RST-01"),
+  "the VoIP module's give-back invariants on the channel: one RESUME_IPTV per STOP_IPTV, one "
+  "BACK_TO_NAV per CALLER_SHOW_VIDEO_PAGE, RESUME_IPTV first after every start",
+  give_back_start,
+  give_back_event,
+  give_back_finish,
+  g_free,
+};
+
+/* ---- the IPTV module sends only what a row prescribes (SW-IPTV-03) ------------------------ */
+
+typedef struct
+{
+  guint keys_since_caller_show; /* key presses to the IPTV module since its last CALLER_SHOW */
+  guint stops_delivered;        /* STOP_IPTV delivered to the IPTV module */
+  guint callee_shows_sent;
+} IptvSends;
+
+static gpointer
+iptv_sends_start (const SrCheckContext *ctx)
+{
+  return g_new0 (IptvSends, 1);
+}
+
+static void
+iptv_sends_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
+{
+  IptvSends *s = state;
+  StbRole role;
+  if (e->kind == SR_EVENT_QCOP && g_str_equal (e->name, "key.iptv"))
+    s->keys_since_caller_show++;
+  else if (e->kind == SR_EVENT_RUNNER && g_str_has_prefix (e->name, "send.")
+           && g_strcmp0 (e->target, "iptv") == 0)
+    s->keys_since_caller_show++; /* select(ITEM) and other agent commands */
+  else if (sr_check_is_delivery (e, &role) && role == STB_ROLE_IPTV
+           && is_param (e, STB_SWITCH_PARAM_STOP_IPTV))
+    s->stops_delivered++;
+  else if (sr_check_is_module_send (e, &role) && role == STB_ROLE_IPTV)
+    {
+      sr_check_evaluated (ctx, IPTV_SENDS, "SW-IPTV-03");
+      if (is_param (e, STB_SWITCH_PARAM_CALLER_SHOW_VIDEO_PAGE))
+        {
+          if (s->keys_since_caller_show == 0)
+            sr_check_raise (ctx, IPTV_SENDS, "iptv::unprompted-message", NULL, e->t_ns,
+                            "the IPTV module sent CALLER_SHOW_VIDEO_PAGE without a user key "
+                            "(I-01/I-02 need `ok` on videocall or `videocall`)");
+          s->keys_since_caller_show = 0;
+        }
+      else if (is_param (e, STB_SWITCH_PARAM_CALLEE_SHOW_VIDEO_PAGE))
+        {
+          if (s->callee_shows_sent >= s->stops_delivered)
+            sr_check_raise (ctx, IPTV_SENDS, "iptv::unprompted-message", NULL, e->t_ns,
+                            "the IPTV module sent CALLEE_SHOW_VIDEO_PAGE #%u but had received "
+                            "only %u STOP_IPTV (I-14/I-23/I-30/I-43/I-55 answer a STOP_IPTV)",
+                            s->callee_shows_sent + 1, s->stops_delivered);
+          s->callee_shows_sent++;
+        }
+    }
+}
+
+const SrCheckType sr_check_iptv_sends = {
+  IPTV_SENDS,
+  (1u << SR_EVENT_QCOP) | (1u << SR_EVENT_RUNNER),
+  REQ ("SW-IPTV-03"),
+  "the IPTV module sends CALLER_SHOW_VIDEO_PAGE only after a user key and one "
+  "CALLEE_SHOW_VIDEO_PAGE per STOP_IPTV it received; nothing at start-up",
+  iptv_sends_start,
+  iptv_sends_event,
+  NULL,
+  g_free,
+};
+
+/* ---- what the IPTV module reports: real page changes, resume what was stopped ------------- */
+
+typedef struct
+{
+  gchar *page;           /* last iptv.page of this instance */
+  gchar *stopped;        /* "live:N" or "vod:A" stopped by STOP_IPTV (R), NULL */
+  gint64 stopped_pos_ms; /* VOD position at the stop */
+  gboolean resuming;     /* RESUME_IPTV delivered since the stop, no key since */
+} IptvReports;
+
+static gpointer
+iptv_reports_start (const SrCheckContext *ctx)
+{
+  return g_new0 (IptvReports, 1);
+}
+
+static void
+iptv_reports_free (gpointer data)
+{
+  IptvReports *r = data;
+  g_free (r->page);
+  g_free (r->stopped);
+  g_free (r);
+}
+
+static gchar *
+programme_of (const SrEvent *e)
+{
+  g_autofree gchar *kind = sr_event_detail (e, "kind");
+  g_autofree gchar *channel = sr_event_detail (e, "channel");
+  g_autofree gchar *asset = sr_event_detail (e, "asset");
+  if (g_strcmp0 (kind, "live") == 0)
+    return g_strdup_printf ("live:%s", channel ? channel : "?");
+  if (g_strcmp0 (kind, "vod") == 0)
+    return g_strdup_printf ("vod:%s", asset ? asset : "?");
+  return NULL;
+}
+
+static gint64
+position_of (const SrEvent *e)
+{
+  g_autofree gchar *pos = sr_event_detail (e, "position");
+  return pos ? g_ascii_strtoll (pos, NULL, 10) : -1;
+}
+
+static gint64
+vod_tolerance_ms (const SrCheckContext *ctx)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 v = ctx->profile ? (gint64)g_key_file_get_double (ctx->profile, "tolerances",
+                                                           "vod_resume_position_ms", &error)
+                          : 0;
+  return ctx->profile && error == NULL ? v : 1000;
+}
+
+static void
+judge_resumed_play (const SrCheckContext *ctx, IptvReports *r, const SrEvent *e)
+{
+  g_autofree gchar *what = programme_of (e);
+  r->resuming = FALSE;
+  if (g_str_has_prefix (r->stopped, "live:"))
+    {
+      sr_check_evaluated (ctx, IPTV_REPORTS, "SW-IPTV-07");
+      if (g_strcmp0 (what, r->stopped) != 0)
+        sr_check_raise (ctx, IPTV_REPORTS, "iptv::live-channel", NULL, e->t_ns,
+                        "after RESUME_IPTV the IPTV module played %s; it had stopped %s",
+                        what ? what : "nothing", r->stopped);
+      return;
+    }
+  sr_check_evaluated (ctx, IPTV_REPORTS, "SW-IPTV-06");
+  gint64 pos = position_of (e), tol = vod_tolerance_ms (ctx);
+  if (g_strcmp0 (what, r->stopped) != 0 || pos < 0 || llabs (pos - r->stopped_pos_ms) > tol)
+    sr_check_raise (ctx, IPTV_REPORTS, "iptv::vod-position", NULL, e->t_ns,
+                    "after RESUME_IPTV the IPTV module played %s at %" G_GINT64_FORMAT
+                    " ms; it had stopped %s at %" G_GINT64_FORMAT " ms (tolerance %" G_GINT64_FORMAT
+                    " ms, profile [tolerances] vod_resume_position_ms)",
+                    what ? what : "nothing", pos, r->stopped, r->stopped_pos_ms, tol);
+}
+
+static void
+iptv_agent_event (const SrCheckContext *ctx, IptvReports *r, const SrEvent *e)
+{
+  if (g_str_equal (e->name, "iptv.ready"))
+    {
+      g_clear_pointer (&r->page, g_free); /* a new instance: its start-up page is a change */
+      g_clear_pointer (&r->stopped, g_free);
+      r->resuming = FALSE;
+    }
+  else if (g_str_equal (e->name, "iptv.page"))
+    {
+      g_autofree gchar *page = sr_event_detail (e, "page");
+      sr_check_evaluated (ctx, IPTV_REPORTS, "SW-IPTV-12");
+      if (page != NULL && g_strcmp0 (page, r->page) == 0)
+        sr_check_raise (ctx, IPTV_REPORTS, "iptv::page-not-changed", NULL, e->t_ns,
+                        "iptv.page page=%s while that page was already shown", page);
+      g_free (r->page);
+      r->page = g_steal_pointer (&page);
+    }
+  else if (g_str_equal (e->name, "iptv.stop") && sr_event_matches (e, "reason=stop-iptv"))
+    {
+      g_free (r->stopped);
+      r->stopped = programme_of (e);
+      r->stopped_pos_ms = position_of (e);
+      r->resuming = FALSE;
+    }
+  else if (g_str_equal (e->name, "iptv.play") && r->resuming && r->stopped != NULL)
+    judge_resumed_play (ctx, r, e);
+}
+
+static void
+iptv_reports_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
+{
+  IptvReports *r = state;
+  StbRole role;
+  if (e->kind == SR_EVENT_AGENT && g_strcmp0 (e->source, "iptv") == 0)
+    iptv_agent_event (ctx, r, e);
+  else if (sr_check_is_delivery (e, &role) && role == STB_ROLE_IPTV
+           && (is_param (e, STB_SWITCH_PARAM_RESUME_IPTV)
+               || is_param (e, STB_SWITCH_PARAM_REJECT_CONTINUE_IPTV)))
+    r->resuming = r->stopped != NULL;
+  else if (e->kind == SR_EVENT_QCOP && g_str_equal (e->name, "key.iptv"))
+    r->resuming = FALSE; /* the user chose something else */
+}
+
+const SrCheckType sr_check_iptv_reports = {
+  IPTV_REPORTS,
+  (1u << SR_EVENT_AGENT) | (1u << SR_EVENT_QCOP),
+  REQ ("SW-IPTV-12", "SW-IPTV-06", "SW-IPTV-07"),
+  "iptv.page only on a real change; after RESUME_IPTV the same live channel, or the same VOD "
+  "asset at the stop position within the profile's tolerance",
+  iptv_reports_start,
+  iptv_reports_event,
+  NULL,
+  iptv_reports_free,
+};
+
+/* ---- a DUT that declares the agent interface sends events (SW-AGT-01, SW-EVT-01) --------- */
+
+typedef struct
+{
+  gboolean connected[2];
+  gboolean events[2];
+  gint64 first_ns[2];
+} Agent;
+
+static gpointer
+agent_start (const SrCheckContext *ctx)
+{
+  return g_new0 (Agent, 1);
+}
+
+static void
+agent_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
+{
+  Agent *a = state;
+  StbRole role = g_strcmp0 (e->source, "iptv") == 0   ? STB_ROLE_IPTV
+                 : g_strcmp0 (e->source, "voip") == 0 ? STB_ROLE_VOIP
+                                                      : (StbRole)-1;
+  if ((gint)role < 0)
+    return;
+  if (e->kind == SR_EVENT_AGENT)
+    a->events[role] = TRUE;
+  else if (e->kind == SR_EVENT_CHANNEL && g_str_equal (e->name, "qcop.register")
+           && !a->connected[role])
+    {
+      a->connected[role] = TRUE;
+      a->first_ns[role] = e->t_ns;
+    }
+}
+
+static void
+agent_finish (const SrCheckContext *ctx, gpointer state)
+{
+  Agent *a = state;
+  for (gint role = 0; role < 2; role++)
+    {
+      if (!ctx->dut[role] || !ctx->agent_declared[role] || !a->connected[role])
+        continue;
+      sr_check_evaluated (ctx, AGENT, "SW-AGT-01");
+      sr_check_evaluated (ctx, AGENT, "SW-EVT-01");
+      if (!a->events[role])
+        sr_check_raise (ctx, AGENT, "agent::no-events", NULL, a->first_ns[role],
+                        "the %s DUT's ICS declares the agent interface (agent=yes), but it sent "
+                        "no event on STBSim/Events during the whole test",
+                        role == STB_ROLE_IPTV ? "IPTV" : "VoIP");
+    }
+}
+
+const SrCheckType sr_check_agent = {
+  AGENT,
+  (1u << SR_EVENT_AGENT) | (1u << SR_EVENT_CHANNEL),
+  REQ ("SW-AGT-01", "SW-EVT-01"),
+  "a DUT whose ICS declares agent=yes sends its events",
+  agent_start,
+  agent_event,
+  agent_finish,
+  g_free,
+};

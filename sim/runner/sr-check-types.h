@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The check types (sr-check-*.c), listed in sr_check_types[] (sr-checks.c). */
+
+#include "sr-checks.h"
+
+G_BEGIN_DECLS
+
+extern const SrCheckType sr_check_registrations; /* sr-check-channel.c */
+extern const SrCheckType sr_check_messages;
+extern const SrCheckType sr_check_give_back; /* sr-check-flow.c */
+extern const SrCheckType sr_check_iptv_sends;
+extern const SrCheckType sr_check_iptv_reports;
+extern const SrCheckType sr_check_agent;
+
+G_END_DECLS
