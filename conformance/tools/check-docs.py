@@ -92,6 +92,66 @@ def check_vectors(spec_path, tools_dir):
     return errors
 
 
+def annex_c(spec_path):
+    """Requirement ids of SPEC Annex C (no harness check can judge them), with the reason."""
+    text = open(spec_path, encoding="utf-8").read()
+    start = text.find("## Annex C.")
+    if start < 0:
+        return {}
+    end = text.find("\n## ", start + 1)
+    part = text[start:end if end > 0 else len(text)]
+    rows = re.findall(r"^\| `(SW-[A-Z]+-\d\d)` \| ([^|]+)\|", part, re.M)
+    return {rid: why.strip() for rid, why in rows}
+
+
+def check_coverage_declared(root, reqs, cat, scen_dir):
+    """Every MUST has a check that can raise an issue for it (issue registry or check table in
+    sim/runner, or a scenario expectation naming it) and a catalogue test that lists it, or a
+    reasoned row in SPEC Annex C. (What really ran is `stbsim coverage`.)"""
+    errors = []
+    untestable = annex_c(os.path.join(root, "SPEC.md"))
+    for rid in untestable:
+        if rid not in reqs:
+            errors.append("SPEC.md Annex C: %s is not defined" % rid)
+    runner = os.path.join(os.path.dirname(root), "sim", "runner")
+    judged = set()
+    for path in glob.glob(os.path.join(runner, "sr-issues.c")) + glob.glob(os.path.join(runner, "sr-check-*.c")):
+        for args in re.findall(r"REQ \(([^)]*)\)", open(path, encoding="utf-8").read()):
+            judged.update(ID_RE.findall(args))
+    for path in glob.glob(os.path.join(scen_dir, "**", "*.scenario"), recursive=True):
+        judged.update(re.findall(r"requirement=(SW-[A-Z]+-\d\d)", open(path, encoding="utf-8").read()))
+        judged.update(re.findall(r"budget=(SW-TIME-\d\d)", open(path, encoding="utf-8").read()))
+    tested = set()
+    for g in cat.sections():
+        for k in ("requirements", "timing"):
+            tested.update(x.strip() for x in cat[g].get(k, "").split(",") if x.strip())
+    gaps = {}
+    gaps_path = os.path.join(root, "coverage-gaps.txt")
+    if os.path.exists(gaps_path):
+        for line in open(gaps_path, encoding="utf-8"):
+            if line.strip() and not line.startswith("#"):
+                gaps[line.split()[0]] = line.strip()
+    for rid, (level, _, _) in sorted(reqs.items()):
+        if not level.startswith("MUST") or rid in untestable:
+            continue
+        missing = [what for what, ok in (("no check", rid in judged), ("no test", rid in tested)) if not ok]
+        if not missing and rid in gaps:
+            errors.append("coverage-gaps.txt: %s has a check and a test now: delete its line" % rid)
+        elif missing and rid in gaps:
+            continue
+        elif missing:
+            errors.append("%s (%s): %s: add a check (sim/runner/sr-issues.c, sr-check-*.c or a "
+                          "scenario expectation) and a catalogue test, or a reasoned row in SPEC "
+                          "Annex C" % (rid, level, " and ".join(missing)))
+    for rid in gaps:
+        if rid not in reqs:
+            errors.append("coverage-gaps.txt: %s is not defined in SPEC.md" % rid)
+    print("check-docs: MUST requirements: %d; untestable (Annex C): %d; known gaps "
+          "(coverage-gaps.txt): %d" % (sum(1 for r in reqs.values() if r[0].startswith("MUST")),
+                                       len(untestable), len(gaps)))
+    return errors
+
+
 def main(argv):
     index = None
     if len(argv) > 1 and argv[1] == "--index":
@@ -180,6 +240,7 @@ def main(argv):
                     errors.append("%s:%d: %s not in SPEC.md" % (os.path.relpath(path, scen_dir), i + 1, rid))
 
     errors += check_vectors(os.path.join(root, "SPEC.md"), os.path.join(root, "tools"))
+    errors += check_coverage_declared(root, reqs, cat, scen_dir)
 
     if index:
         with open(index, "w", encoding="utf-8") as f:

@@ -226,7 +226,7 @@ judge_order (const SrCheckContext *ctx, const Conn *c, gint64 listen_ns)
 }
 
 static void
-judge_conn (const SrCheckContext *ctx, const Conn *c)
+judge_conn (const SrCheckContext *ctx, const Conn *c, gboolean restarted)
 {
   const gchar *listen = stb_dialect_listen_channel (ctx->dialect, c->role);
   const gchar *layout_req = ctx->layout == STB_LAYOUT_BIDIRECTIONAL ? "SW-CHAN-02" : "SW-CHAN-03";
@@ -245,10 +245,12 @@ judge_conn (const SrCheckContext *ctx, const Conn *c)
   sr_check_evaluated (ctx, REGISTRATIONS, layout_req);
   if (listen_ns == 0)
     {
-      sr_check_raise (ctx, REGISTRATIONS, "chan::missing-registration", layout_req, c->connect_ns,
-                      "the %s module (client %d) never registered its listen channel '%s' in "
+      sr_check_raise (ctx, REGISTRATIONS, "chan::missing-registration",
+                      restarted ? "SW-RST-03" : layout_req, c->connect_ns,
+                      "the %s module (client %d%s) never registered its listen channel '%s' in "
                       "the %s layout",
-                      c->role == STB_ROLE_IPTV ? "iptv" : "voip", c->client, listen,
+                      c->role == STB_ROLE_IPTV ? "iptv" : "voip", c->client,
+                      restarted ? ", after a restart" : "", listen,
                       stb_layout_to_string (ctx->layout));
       return;
     }
@@ -259,16 +261,23 @@ static void
 registrations_finish (const SrCheckContext *ctx, gpointer state)
 {
   Registrations *r = state;
+  guint lives[2] = { 0, 0 };
   for (guint i = 0; i < r->order->len; i++)
-    judge_conn (
-        ctx, g_hash_table_lookup (r->conns, GINT_TO_POINTER (g_array_index (r->order, gint, i))));
+    {
+      const Conn *c
+          = g_hash_table_lookup (r->conns, GINT_TO_POINTER (g_array_index (r->order, gint, i)));
+      /* a restarted module is judged like a new one: it redoes SW-CHAN-10 (SW-RST-03) */
+      if (++lives[c->role] > 1)
+        sr_check_evaluated (ctx, REGISTRATIONS, "SW-RST-03");
+      judge_conn (ctx, c, lives[c->role] > 1);
+    }
 }
 
 const SrCheckType sr_check_registrations = {
   REGISTRATIONS,
   (1u << SR_EVENT_CHANNEL) | (1u << SR_EVENT_QCOP),
   REQ ("SW-CHAN-02", "SW-CHAN-03", "SW-CHAN-04", "SW-CHAN-10", "SW-CHAN-11", "SW-CHAN-12",
-       "SW-AGT-01"),
+       "SW-AGT-01", "SW-RST-03"),
   "every module connection: exact listen channel registered once, in order, nothing else",
   registrations_start,
   registrations_event,
@@ -359,6 +368,7 @@ messages_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
   gint code = error ? error->code : -1;
   sr_check_evaluated (ctx, MESSAGES, "SW-MSG-01");
   sr_check_evaluated (ctx, MESSAGES, "SW-MSG-02");
+  sr_check_evaluated (ctx, MESSAGES, "SW-DLCT-03"); /* the payload layout is not a dialect's */
   judge_channel (ctx, e, role, role_name);
   StbSwitchType want
       = role == STB_ROLE_IPTV ? STB_SWITCH_TYPE_IPTV_TO_VOIP : STB_SWITCH_TYPE_VOIP_TO_IPTV;
@@ -392,7 +402,8 @@ messages_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
 const SrCheckType sr_check_messages = {
   MESSAGES,
   1u << SR_EVENT_QCOP,
-  REQ ("SW-MSG-01", "SW-MSG-02", "SW-MSG-03", "SW-CHAN-02", "SW-CHAN-03", "SW-CHAN-04"),
+  REQ ("SW-MSG-01", "SW-MSG-02", "SW-MSG-03", "SW-DLCT-03", "SW-CHAN-02", "SW-CHAN-03",
+       "SW-CHAN-04"),
   "every switch message a module sent: decodable, its role's type, a defined parameter, its "
   "layout's channel, a well-formed trailer",
   messages_start,

@@ -87,7 +87,7 @@ const SrIssueType sr_issue_types[] = {
     "a module registered the channel it sends on (unidirectional layout)",
     "In the unidirectional layout a module registers only the channel the other module sends "
     "on; registering its own send channel makes it receive its own messages." },
-  { "chan::missing-registration", SR_VERDICT_FAIL, REQ ("SW-CHAN-02", "SW-CHAN-03"),
+  { "chan::missing-registration", SR_VERDICT_FAIL, REQ ("SW-CHAN-02", "SW-CHAN-03", "SW-RST-03"),
     SR_ISSUE_FLAGS_NONE, "a module did not register its protocol channel",
     "The server trace shows no QCopRegisterChannel of the module's listen channel by the time "
     "it was ready (or the test ended)." },
@@ -116,9 +116,6 @@ const SrIssueType sr_issue_types[] = {
   { "agent::no-events", SR_VERDICT_FAIL, REQ ("SW-AGT-01", "SW-EVT-01"), SR_ISSUE_FLAGS_NONE,
     "a DUT whose ICS declares the agent interface sent no events",
     "The ICS says agent=yes, but no event(...) arrived on STBSim/Events from the module." },
-  { "agent::events-out-of-order", SR_VERDICT_FAIL, REQ ("SW-EVT-03"), SR_ISSUE_FLAGS_NONE,
-    "a module's event times go backwards",
-    "Events of one source are sent in the order the facts happened." },
   { "agent::undecodable-event", SR_VERDICT_FAIL, REQ ("SW-EVT-01"), SR_ISSUE_FLAGS_NONE,
     "a module sent an event that does not decode",
     "event(qlonglong,QString,QString,QString) with QDataStream v12 data." },

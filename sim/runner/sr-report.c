@@ -258,6 +258,42 @@ json_ms (JsonBuilder *b, const gchar *key, gint64 ns)
     json_builder_add_double_value (b, (gdouble)ns / 1e6);
 }
 
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+/* "coverage": {"SW-X-nn": {"evaluations": N, "checks": [...]}} in requirement order. */
+static void
+json_coverage (JsonBuilder *b, const SrTestResult *t)
+{
+  g_autoptr (GPtrArray) keys = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+  g_hash_table_iter_init (&iter, t->coverage);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (keys, key);
+  g_ptr_array_sort (keys, compare_strings);
+  json_builder_set_member_name (b, "coverage");
+  json_builder_begin_object (b);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      const SrCoverage *c = g_hash_table_lookup (t->coverage, g_ptr_array_index (keys, i));
+      json_builder_set_member_name (b, g_ptr_array_index (keys, i));
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "evaluations");
+      json_builder_add_int_value (b, c->evaluations);
+      json_builder_set_member_name (b, "checks");
+      json_builder_begin_array (b);
+      for (guint k = 0; k < c->checks->len; k++)
+        json_builder_add_string_value (b, g_ptr_array_index (c->checks, k));
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+}
+
 static void
 json_test (JsonBuilder *b, const SrTestResult *t)
 {
@@ -289,6 +325,7 @@ json_test (JsonBuilder *b, const SrTestResult *t)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  json_coverage (b, t);
   json_builder_set_member_name (b, "latencies");
   json_builder_begin_array (b);
   for (guint i = 0; i < t->latencies->len; i++)

@@ -444,7 +444,9 @@ on_events (QcopClient *client, const gchar *channel, const gchar *message, GByte
     return;
   if (!stb_agent_decode_event (data, &t_ns, &source, &name, &details, &error))
     {
-      g_message ("undecodable agent event %s: %s", message, error->message);
+      sr_run_raise (run, "agent::undecodable-event", NULL, stbsim_now_ns (),
+                    "an event(...) on STBSim/Events did not decode (%s): %s", message,
+                    error->message);
       return;
     }
   sr_judge_agent_event (run, t_ns, source, name, details);

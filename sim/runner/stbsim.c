@@ -11,6 +11,7 @@
 
 #include "sr-actions.h"
 #include "sr-bench.h"
+#include "sr-coverage.h"
 #include "sr-dut.h"
 #include "sr-issues.h"
 #include "sr-report.h"
@@ -270,6 +271,25 @@ make_context (Options *o, const gchar *params)
   return ctx;
 }
 
+/* `stbsim coverage [-v] RUN_DIR...`: exit 0 when every MUST is covered or untestable. */
+static int
+cmd_coverage (int argc, char **argv)
+{
+  gboolean verbose = argc > 2 && g_str_equal (argv[2], "-v");
+  gint first = verbose ? 3 : 2;
+  if (argc <= first)
+    return usage (NULL, "%s", "usage: stbsim coverage [-v] RUN_DIR... (reports/<run-id>)");
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *root = default_source_root ();
+  gint missing = sr_coverage_print (root, (const gchar *const *)argv + first, verbose, &error);
+  if (missing < 0)
+    {
+      g_printerr ("stbsim: %s\n", error->message);
+      return 4;
+    }
+  return missing == 0 ? 0 : 1;
+}
+
 /* `stbsim list-issues [--json]`: the issue registry (sr-issues.h). */
 static int
 cmd_list_issues (int argc, char **argv)
@@ -462,6 +482,8 @@ main (int argc, char **argv)
 
   if (argc >= 2 && g_str_equal (argv[1], "list-issues"))
     return cmd_list_issues (argc, argv);
+  if (argc >= 2 && g_str_equal (argv[1], "coverage"))
+    return cmd_coverage (argc, argv);
   o.agent_grace = 3.0;
   g_autoptr (GOptionContext) ctx = make_context (&o, "COMMAND [ARGS] - STB switching-protocol "
                                                      "conformance runner");
