@@ -28,7 +28,11 @@
 #define READY_KEYS                                                                                 \
   "pid;version;layout=bidirectional|unidirectional;dialect;inject=0|1;listen;send;reconnect"
 #define KEY_KEYS "key;handled=yes|no;state;item"
-#define STATE_KEYS "from;to;reason"
+/* SPEC 6.1 / 7.1 states; `reason` is the transition row id (SPEC 6.2 / 7.2: I-NN, V-NN) */
+#define IPTV_STATES "NAV|PLAYING_LIVE|PLAYING_VOD|HIDDEN_CALLER|HIDDEN_CALLEE"
+#define VOIP_STATES "IDLE|DIALOG|AWAIT_SHOW|MAIN_PAGE|DIALLING|IN_CALL"
+#define IPTV_STATE_KEYS "from=" IPTV_STATES ";to=" IPTV_STATES ";reason=I-*"
+#define VOIP_STATE_KEYS "from=" VOIP_STATES ";to=" VOIP_STATES ";reason=V-*"
 #define IGNORED_KEYS "reason=" IGNORED_REASONS ";channel;message;type;param;len;count;error"
 #define ERROR_KEYS "what;detail;kind;channel;asset;position;call-id;source;param;row;error"
 #define SWITCH_TX_KEYS "channel;type=" TYPES ";param=" PARAMS ";seq;row"
@@ -42,18 +46,19 @@ const SrVocabEvent sr_vocab_events[] = {
   { "voip.ready", SR_VOCAB_AGENT, READY_KEYS, "SPEC 12.3", "ready after SW-CHAN-10" },
   { "iptv.key", SR_VOCAB_AGENT, KEY_KEYS, "SPEC 12.3", "a key or select() arrived" },
   { "voip.key", SR_VOCAB_AGENT, KEY_KEYS, "SPEC 12.3", "a key or dial() arrived" },
-  { "iptv.state", SR_VOCAB_AGENT, STATE_KEYS, "SPEC 12.3", "state change" },
-  { "voip.state", SR_VOCAB_AGENT, STATE_KEYS, "SPEC 12.3", "state change" },
-  { "iptv.illegal", SR_VOCAB_AGENT, STATE_KEYS, "stbsim extension (stb-fsm.c)",
+  { "iptv.state", SR_VOCAB_AGENT, IPTV_STATE_KEYS, "SPEC 12.3", "state change" },
+  { "voip.state", SR_VOCAB_AGENT, VOIP_STATE_KEYS, "SPEC 12.3", "state change" },
+  { "iptv.illegal", SR_VOCAB_AGENT, IPTV_STATE_KEYS, "stbsim extension (stb-fsm.c)",
     "illegal transition refused" },
-  { "voip.illegal", SR_VOCAB_AGENT, STATE_KEYS, "stbsim extension (stb-fsm.c)",
+  { "voip.illegal", SR_VOCAB_AGENT, VOIP_STATE_KEYS, "stbsim extension (stb-fsm.c)",
     "illegal transition refused" },
   { "iptv.ignored", SR_VOCAB_AGENT, IGNORED_KEYS, "SPEC 12.3", "message ignored (SW-RX-02)" },
   { "voip.ignored", SR_VOCAB_AGENT, IGNORED_KEYS, "SPEC 12.3",
     "message ignored (SW-RX-02, SW-AGT-07)" },
-  { "iptv.status", SR_VOCAB_AGENT, "state;page;ignored;playing;resume", "SPEC 12.3",
+  { "iptv.status", SR_VOCAB_AGENT, "state=" IPTV_STATES ";page;ignored;playing;resume", "SPEC 12.3",
     "answer to status()" },
-  { "voip.status", SR_VOCAB_AGENT, "state;page;ignored;registered=0|1;call;role;inject=0|1",
+  { "voip.status", SR_VOCAB_AGENT,
+    "state=" VOIP_STATES ";page;ignored;registered=0|1;call;role;inject=0|1",
     "SPEC 12.3", "answer to status()" },
   { "switch.tx", SR_VOCAB_AGENT, SWITCH_TX_KEYS, "SPEC 12.3", "switch message handed to server" },
   { "switch.rx", SR_VOCAB_AGENT, SWITCH_RX_KEYS, "SPEC 12.3", "switch message handled" },
@@ -202,7 +207,7 @@ sr_vocab_describe_all (void)
     g_string_append_printf (out, "%-26s %-7s %-33s %s\n", e->name,
                             sr_vocab_source_to_string (e->source), e->spec,
                             *e->keys ? e->keys : "(none)");
-  g_string_append (out, "\nk=a|b: the value set is closed. Selectors: name, or "
+  g_string_append (out, "\nk=a|b: the value set is closed (* = any text). Selectors: name, or "
                         "\"name|k=v;k2=v2\"; match=\"k=v;k2=v2\".\n");
   return g_string_free (out, FALSE);
 }
@@ -322,12 +327,16 @@ is_placeholder (const gchar *value)
   return n >= 2 && value[0] == '<' && value[n - 1] == '>';
 }
 
-/* Is @value one of the "|"-separated @set? */
+/* Is @value one of the "|"-separated @set (an item with `*` is a glob: "I-*")? */
 static gboolean
 in_set (const gchar *set, const gchar *value)
 {
   g_auto (GStrv) items = g_strsplit (set, "|", -1);
-  return g_strv_contains ((const gchar *const *)items, value);
+  for (guint i = 0; items[i]; i++)
+    if (strchr (items[i], '*') ? g_pattern_match_simple (items[i], value)
+                               : g_str_equal (items[i], value))
+      return TRUE;
+  return FALSE;
 }
 
 static gboolean
