@@ -58,8 +58,8 @@ const SrVocabEvent sr_vocab_events[] = {
   { "iptv.status", SR_VOCAB_AGENT, "state=" IPTV_STATES ";page;ignored;playing;resume", "SPEC 12.3",
     "answer to status()" },
   { "voip.status", SR_VOCAB_AGENT,
-    "state=" VOIP_STATES ";page;ignored;registered=0|1;call;role;inject=0|1",
-    "SPEC 12.3", "answer to status()" },
+    "state=" VOIP_STATES ";page;ignored;registered=0|1;call;role;inject=0|1", "SPEC 12.3",
+    "answer to status()" },
   { "switch.tx", SR_VOCAB_AGENT, SWITCH_TX_KEYS, "SPEC 12.3", "switch message handed to server" },
   { "switch.rx", SR_VOCAB_AGENT, SWITCH_RX_KEYS, "SPEC 12.3", "switch message handled" },
   /* SPEC 12.4: IPTV */
@@ -67,9 +67,8 @@ const SrVocabEvent sr_vocab_events[] = {
   { "iptv.focus", SR_VOCAB_AGENT, "item;index;title", "SPEC 12.4", "cursor moved" },
   { "iptv.play", SR_VOCAB_AGENT, "kind=live|vod;channel;asset;position;uri;multicast=0|1;row",
     "SPEC 12.4", "playback requested" },
-  { "iptv.stop", SR_VOCAB_AGENT,
-    "reason=" STOP_REASONS ";kind=live|vod;channel;asset;position;row", "SPEC 12.4",
-    "playback stopped, decoder released" },
+  { "iptv.stop", SR_VOCAB_AGENT, "reason=" STOP_REASONS ";kind=live|vod;channel;asset;position;row",
+    "SPEC 12.4", "playback stopped, decoder released" },
   { "iptv.first-frame", SR_VOCAB_AGENT, "kind=live|vod;channel;asset;position", "SPEC 12.4",
     "first decoded frame reached the sink" },
   { "iptv.error", SR_VOCAB_AGENT, ERROR_KEYS, "SPEC 12.4", "playback error" },
@@ -83,8 +82,8 @@ const SrVocabEvent sr_vocab_events[] = {
   { "voip.page", SR_VOCAB_AGENT, "page=main|hidden;row", "SPEC 12.5", "main page shown/hidden" },
   { "voip.number", SR_VOCAB_AGENT, "number", "SPEC 12.5", "dialler number changed" },
   { "voip.call", SR_VOCAB_AGENT,
-    "state=" CALL_STATES ";call-id;peer;role=caller|callee;code;reason=" CALL_REASONS,
-    "SPEC 12.5", "call progress" },
+    "state=" CALL_STATES ";call-id;peer;role=caller|callee;code;reason=" CALL_REASONS, "SPEC 12.5",
+    "call progress" },
   { "voip.media", SR_VOCAB_AGENT, "state=started|released;audio;video", "SPEC 12.5",
     "call media started or released" },
   { "voip.first-frame", SR_VOCAB_AGENT, "media=video|audio;call-id", "SPEC 12.5",
@@ -118,8 +117,7 @@ const SrVocabEvent sr_vocab_events[] = {
   { "send.inject.call", SR_VOCAB_RUNNER, "peer", "SPEC 12.1 (sr-handlers.c)", "inject stimulus" },
   { "send.inject.hangup", SR_VOCAB_RUNNER, "", "SPEC 12.1 (sr-handlers.c)", "inject stimulus" },
   { "send.inject.answer", SR_VOCAB_RUNNER, "", "SPEC 12.1 (sr-handlers.c)", "inject stimulus" },
-  { "send.inject.reject", SR_VOCAB_RUNNER, "code", "SPEC 12.1 (sr-handlers.c)",
-    "inject stimulus" },
+  { "send.inject.reject", SR_VOCAB_RUNNER, "code", "SPEC 12.1 (sr-handlers.c)", "inject stimulus" },
   { "send-switch", SR_VOCAB_RUNNER, "from;to;type;param;channel;message;data;count;seed",
     "runner (sr-handlers.c)", "send-switch/send-raw/send-random stimulus" },
   { "start", SR_VOCAB_RUNNER, "", "runner (sr-run.c)", "component started (details: command)" },
@@ -312,10 +310,9 @@ fail (Ctx *c, GError **error, const gchar *fmt, ...)
   va_start (ap, fmt);
   g_autofree gchar *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_set_error (error, SR_SCENARIO_ERROR, SR_SCENARIO_ERROR_BAD_PARAMETER,
-               "%s:%u:%u: %s %s=%s: %s", c->action->file ? c->action->file : "<string>",
-               c->param->line, c->param->column, c->action->name, c->param->key, c->param->text,
-               msg);
+  g_set_error (error, SR_SCENARIO_ERROR, SR_SCENARIO_ERROR_BAD_PARAMETER, "%s:%u:%u: %s %s=%s: %s",
+               c->action->file ? c->action->file : "<string>", c->param->line, c->param->column,
+               c->action->name, c->param->key, c->param->text, msg);
   return FALSE;
 }
 
@@ -365,8 +362,7 @@ event_key (const SrVocabEvent *ev, const gchar *key)
 }
 
 static gboolean
-check_match (Ctx *c, const SrVocabEvent *ev, const gchar *event, const gchar *match,
-             GError **error)
+check_match (Ctx *c, const SrVocabEvent *ev, const gchar *event, const gchar *match, GError **error)
 {
   /* as sr_event_matches: "k=v" items separated by ';' or ',' */
   g_auto (GStrv) parts = g_strsplit_set (match, ";,", -1);
@@ -392,8 +388,8 @@ check_match (Ctx *c, const SrVocabEvent *ev, const gchar *event, const gchar *ma
             }
           g_autofree gchar *hint = hint_from_list (key, (const gchar *const *)keys);
           g_autofree gchar *list = g_strjoinv (", ", keys);
-          return fail (c, error, "event %s has no detail key '%s'%s; its keys: %s (%s)", event,
-                       key, hint, *list ? list : "none", ev->spec);
+          return fail (c, error, "event %s has no detail key '%s'%s; its keys: %s (%s)", event, key,
+                       hint, *list ? list : "none", ev->spec);
         }
       g_autofree gchar *what = g_strdup_printf ("%s %s", event, key);
       if (*set && !check_closed (c, what, set, value, error))
@@ -456,8 +452,8 @@ static gboolean
 check_component (Ctx *c, const gchar *name, GError **error)
 {
   static const gchar *const names[]
-      = { "server", "iptv", "voip", "headend", "ims", "sipp", "stb2", "stb2-server",
-          "stb2-iptv", "stb2-voip", NULL };
+      = { "server", "iptv",        "voip",      "headend",   "ims", "sipp",
+          "stb2",   "stb2-server", "stb2-iptv", "stb2-voip", NULL };
   if (is_placeholder (name) || g_strv_contains (names, name))
     return TRUE;
   /* further sipp instances: sipp:NAME */
@@ -472,7 +468,7 @@ check_component (Ctx *c, const gchar *name, GError **error)
 
 /* SPEC SW-AGT-02. */
 static const gchar *const key_names[]
-    = { "menu", "up", "down", "left", "right", "ok", "back", "videocall", "0", "1", "2",
+    = { "menu", "up", "down", "left", "right", "ok", "back", "videocall", "0",     "1", "2",
         "3",    "4",  "5",    "6",    "7",     "8",  "9",    "red",       "green", NULL };
 
 static gboolean

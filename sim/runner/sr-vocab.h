@@ -35,7 +35,8 @@ typedef struct
   const gchar *name;    /* exact event name (see sr_vocab_lookup for the patterns) */
   SrVocabSource source; /* who produces it */
   const gchar *keys;    /* detail keys "k;k2=a|b": `=` closes the value set; "" = none */
-  const gchar *spec;    /* where it is defined: "SPEC 12.4" (ASCII: C-locale output), or the runner file */
+  const gchar
+      *spec; /* where it is defined: "SPEC 12.4" (ASCII: C-locale output), or the runner file */
   const gchar *summary;
 } SrVocabEvent;
 

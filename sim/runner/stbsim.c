@@ -25,7 +25,7 @@
   "                        distributions (p50/p95/p99 per hop) vs --baseline FILE\n"               \
   "  list                  list the catalogue's test cases\n"                                      \
   "  list-actions          print every scenario action with its parameters\n"                      \
-  "  list-events           print every event a scenario may select (SPEC 12 vocabulary)\n"       \
+  "  list-events           print every event a scenario may select (SPEC 12 vocabulary)\n"         \
   "  inspect FILE.scenario parse and validate a scenario, print its actions (exit 4: invalid)\n"   \
   "\n"                                                                                             \
   "Verdicts (TTCN-3 order): none < pass < inconc < fail < error.\n"                                \
