@@ -105,8 +105,8 @@ START_TEST (test_bad_line)
   ck_assert_msg (g_error_matches (error, SR_SCENARIO_ERROR, SR_SCENARIO_ERROR_BAD_PARAMETER),
                  "%s: code %d: %s", bad_lines[_i].line, error->code, error->message);
   for (guint k = 0; k < G_N_ELEMENTS (bad_lines[_i].needles) && bad_lines[_i].needles[k]; k++)
-    ck_assert_msg (strstr (error->message, bad_lines[_i].needles[k]) != NULL,
-                   "'%s' not in: %s", bad_lines[_i].needles[k], error->message);
+    ck_assert_msg (strstr (error->message, bad_lines[_i].needles[k]) != NULL, "'%s' not in: %s",
+                   bad_lines[_i].needles[k], error->message);
 }
 END_TEST
 
@@ -147,8 +147,8 @@ START_TEST (test_repository_scenarios)
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   ck_assert_ptr_nonnull (d);
   g_autoptr (GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
-  const gchar *names[] = { "layout", "test_id", "mode", "run_dir", "test_dir", "logs_dir",
-                           "source_root", "build_root", "iptv_args", "voip_args" };
+  const gchar *names[] = { "layout",   "test_id",     "mode",       "run_dir",   "test_dir",
+                           "logs_dir", "source_root", "build_root", "iptv_args", "voip_args" };
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     g_hash_table_insert (vars, (gpointer)names[i], "<placeholder>");
   guint n = 0;
@@ -229,8 +229,8 @@ END_TEST
 /* `stbsim run` refuses before anything starts: exit 4 (usage), no run directory. */
 START_TEST (test_cli_run_refuses)
 {
-  g_autofree gchar *path = write_file (
-      "bad.scenario", META STACK "expect-no-event, name=iptv.stopp, window=0.1, timeout=1\n");
+  g_autofree gchar *path = write_file ("bad.scenario", META STACK
+                                       "expect-no-event, name=iptv.stopp, window=0.1, timeout=1\n");
   g_autofree gchar *reports = g_build_filename (tmpdir, "reports", NULL);
   g_autofree gchar *out = NULL, *err = NULL;
   const gchar *args[] = { "run", path, "-r", reports, NULL };
