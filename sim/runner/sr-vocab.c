@@ -142,6 +142,8 @@ const SrVocabEvent sr_vocab_events[] = {
 
 #define STB2_PREFIX "stb2."
 
+G_DEFINE_QUARK (sr - vocab - error - quark, sr_vocab_error)
+
 const gchar *
 sr_vocab_source_to_string (SrVocabSource source)
 {
@@ -302,15 +304,15 @@ typedef struct
   GHashTable *defined;    /* checkpoint names defined so far (borrowed strings) */
 } Ctx;
 
-G_GNUC_PRINTF (3, 4)
+G_GNUC_PRINTF (4, 5)
 static gboolean
-fail (Ctx *c, GError **error, const gchar *fmt, ...)
+fail (Ctx *c, SrVocabError code, GError **error, const gchar *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
   g_autofree gchar *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_set_error (error, SR_SCENARIO_ERROR, SR_SCENARIO_ERROR_BAD_PARAMETER, "%s:%u:%u: %s %s=%s: %s",
+  g_set_error (error, SR_VOCAB_ERROR, code, "%s:%u:%u: %s %s=%s: %s",
                c->action->file ? c->action->file : "<string>", c->param->line, c->param->column,
                c->action->name, c->param->key, c->param->text, msg);
   return FALSE;
@@ -343,7 +345,8 @@ check_closed (Ctx *c, const gchar *what, const gchar *set, const gchar *value, G
     return TRUE;
   g_auto (GStrv) items = g_strsplit (set, "|", -1);
   g_autofree gchar *hint = hint_from_list (value, (const gchar *const *)items);
-  return fail (c, error, "%s '%s' is not one of %s%s", what, value, set, hint);
+  return fail (c, SR_VOCAB_ERROR_BAD_VALUE, error, "%s '%s' is not one of %s%s", what, value, set,
+               hint);
 }
 
 /* The closed set of detail @key of @ev ("" = open), or NULL if @ev has no such key. */
@@ -373,7 +376,8 @@ check_match (Ctx *c, const SrVocabEvent *ev, const gchar *event, const gchar *ma
         continue;
       gchar *eq = strchr (kv, '=');
       if (eq == NULL)
-        return fail (c, error, "'%s' is not key=value (details match \"k=v;k2=v2\")", kv);
+        return fail (c, SR_VOCAB_ERROR_UNKNOWN_KEY, error,
+                     "'%s' is not key=value (details match \"k=v;k2=v2\")", kv);
       *eq = '\0';
       const gchar *key = g_strstrip (kv), *value = g_strstrip (eq + 1);
       g_autofree gchar *set = event_key (ev, key);
@@ -388,8 +392,9 @@ check_match (Ctx *c, const SrVocabEvent *ev, const gchar *event, const gchar *ma
             }
           g_autofree gchar *hint = hint_from_list (key, (const gchar *const *)keys);
           g_autofree gchar *list = g_strjoinv (", ", keys);
-          return fail (c, error, "event %s has no detail key '%s'%s; its keys: %s (%s)", event, key,
-                       hint, *list ? list : "none", ev->spec);
+          return fail (c, SR_VOCAB_ERROR_UNKNOWN_KEY, error,
+                       "event %s has no detail key '%s'%s; its keys: %s (%s)", event, key, hint,
+                       *list ? list : "none", ev->spec);
         }
       g_autofree gchar *what = g_strdup_printf ("%s %s", event, key);
       if (*set && !check_closed (c, what, set, value, error))
@@ -410,7 +415,8 @@ check_selector (Ctx *c, const gchar *selector, const gchar *match, GError **erro
   if (ev == NULL)
     {
       g_autofree gchar *hint = hint_event (name);
-      return fail (c, error, "unknown event '%s'%s; `stbsim list-events` lists them", name, hint);
+      return fail (c, SR_VOCAB_ERROR_UNKNOWN_EVENT, error,
+                   "unknown event '%s'%s; `stbsim list-events` lists them", name, hint);
     }
   if (parts[0] && parts[1] && !check_match (c, ev, name, parts[1], error))
     return FALSE;
@@ -430,7 +436,7 @@ check_since (Ctx *c, const gchar *name, GError **error)
         if (g_str_equal (((SrParam *)g_ptr_array_index (a->params, k))->key, "name"))
           p = g_ptr_array_index (a->params, k);
       if (p != NULL && g_str_equal (p->text, name))
-        return fail (c, error,
+        return fail (c, SR_VOCAB_ERROR_CHECKPOINT, error,
                      "checkpoint '%s' is defined only later (%s:%u); define it before use", name,
                      a->file, a->line);
     }
@@ -442,7 +448,7 @@ check_since (Ctx *c, const gchar *name, GError **error)
   while (g_hash_table_iter_next (&it, &key, NULL))
     nearest_offer (&n, key);
   g_autofree gchar *hint = nearest_hint (&n);
-  return fail (c, error,
+  return fail (c, SR_VOCAB_ERROR_CHECKPOINT, error,
                "no checkpoint '%s' before this line%s (define it with `checkpoint, name=%s`; "
                "built in: start)",
                name, hint, name);
@@ -460,7 +466,7 @@ check_component (Ctx *c, const gchar *name, GError **error)
   if (g_str_has_prefix (name, "sipp:") && name[5] != '\0' && strchr (name + 5, ':') == NULL)
     return TRUE;
   g_autofree gchar *hint = hint_from_list (name, names);
-  return fail (c, error,
+  return fail (c, SR_VOCAB_ERROR_UNKNOWN_NAME, error,
                "unknown component '%s'%s (server, iptv, voip, headend, ims, sipp[:NAME], stb2, "
                "stb2-server, stb2-iptv, stb2-voip)",
                name, hint);
@@ -483,7 +489,7 @@ check_key (Ctx *c, const gchar *key, GError **error)
         return TRUE;
     }
   g_autofree gchar *hint = hint_from_list (key, key_names);
-  return fail (c, error,
+  return fail (c, SR_VOCAB_ERROR_UNKNOWN_NAME, error,
                "unknown key '%s'%s; SW-AGT-02 keys: menu up down left right ok back videocall "
                "0-9 red green (a robustness test sends others with allow-unknown=true)",
                key, hint);
@@ -500,7 +506,8 @@ check_switch_param (Ctx *c, const gchar *value, gboolean numbers, GError **error
     return TRUE;
   g_auto (GStrv) items = g_strsplit (PARAMS, "|", -1);
   g_autofree gchar *hint = hint_from_list (value, (const gchar *const *)items);
-  return fail (c, error, "'%s' is not a switch parameter%s%s (SPEC 3.1: %s)", value,
+  return fail (c, SR_VOCAB_ERROR_BAD_VALUE, error,
+               "'%s' is not a switch parameter%s%s (SPEC 3.1: %s)", value,
                numbers ? " name or integer" : "", hint, PARAMS);
 }
 
@@ -517,7 +524,7 @@ check_message (Ctx *c, const gchar *value, GError **error)
     ok = g_ascii_isalnum (*q) || strchr ("_,:<> *&", *q) != NULL;
   if (ok || is_placeholder (value))
     return TRUE;
-  return fail (c, error,
+  return fail (c, SR_VOCAB_ERROR_BAD_VALUE, error,
                "not a QCOP message name: use the DCOP form name(type,...), e.g. "
                "switchService(int,int)");
 }
@@ -528,10 +535,12 @@ check_hex (Ctx *c, const gchar *value, GError **error)
   gsize n = strlen (value);
   for (gsize i = 0; i < n; i++)
     if (!g_ascii_isxdigit (value[i]))
-      return fail (c, error, "data must be hex digits (no spaces), '%c' at offset %" G_GSIZE_FORMAT,
-                   value[i], i);
+      return fail (c, SR_VOCAB_ERROR_BAD_VALUE, error,
+                   "data must be hex digits (no spaces), '%c' at offset %" G_GSIZE_FORMAT, value[i],
+                   i);
   if (n % 2 != 0)
-    return fail (c, error, "data must be whole bytes: %" G_GSIZE_FORMAT " hex digits", n);
+    return fail (c, SR_VOCAB_ERROR_BAD_VALUE, error,
+                 "data must be whole bytes: %" G_GSIZE_FORMAT " hex digits", n);
   return TRUE;
 }
 

@@ -21,6 +21,18 @@
 
 G_BEGIN_DECLS
 
+#define SR_VOCAB_ERROR (sr_vocab_error_quark ())
+GQuark sr_vocab_error_quark (void);
+
+typedef enum
+{
+  SR_VOCAB_ERROR_UNKNOWN_EVENT, /* an event selector names no event of the table */
+  SR_VOCAB_ERROR_UNKNOWN_KEY,   /* a detail key the event does not have, or not key=value */
+  SR_VOCAB_ERROR_BAD_VALUE,     /* outside a closed set; not a parameter, message name, hex */
+  SR_VOCAB_ERROR_CHECKPOINT,    /* since= names no earlier checkpoint */
+  SR_VOCAB_ERROR_UNKNOWN_NAME,  /* component or key name */
+} SrVocabError;
+
 typedef enum
 {
   SR_VOCAB_AGENT,  /* a module's agent event on STBSim/Events (source iptv|voip) */
@@ -57,8 +69,9 @@ gchar *sr_vocab_describe_all (void);
 
 /*
  * Check the vocabulary of @actions (SrAction*, in file order after includes, without meta,
- * set-vars and include). On the first problem returns FALSE with SR_SCENARIO_ERROR_BAD_PARAMETER
- * "file:line:column: ..." and, where one is close, "did you mean X?".
+ * set-vars and include). On the first problem returns FALSE with an SR_VOCAB_ERROR
+ * "file:line:column: ..." and, where one is close, "did you mean X?". (Its own error domain:
+ * this unit calls nothing in sr-scenario.c, so the parser can call it without a call circle.)
  * Values that are unexpanded placeholders (`<name>`, `stbsim inspect`) are not checked.
  */
 gboolean sr_vocab_check_actions (const GPtrArray *actions, GError **error);

@@ -407,7 +407,10 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int 
   if (tests == NULL)
     {
       g_printerr ("stbsim: %s\n", error->message);
-      return error->domain == G_REGEX_ERROR || error->domain == SR_SCENARIO_ERROR ? 4 : 3;
+      return error->domain == G_REGEX_ERROR || error->domain == SR_SCENARIO_ERROR
+                     || error->domain == SR_VOCAB_ERROR
+                 ? 4
+                 : 3;
     }
   if (!validate_scenarios (tests, &error))
     {

@@ -54,56 +54,88 @@ load_line (const gchar *line)
 static const struct
 {
   const gchar *line;
+  SrVocabError code;
   const gchar *needles[3];
 } bad_lines[] = {
   /* misspelled event names (the two cases), with the nearest valid name */
   { "expect-no-event, name=iptv.stopp, since=before-call, window=0.1",
+    SR_VOCAB_ERROR_UNKNOWN_EVENT,
     { "t.scenario:4:18:", "unknown event 'iptv.stopp'", "did you mean iptv.stop?" } },
   { "expect-event, name=iptv.stp, requirement=SW-IPTV-05",
+    SR_VOCAB_ERROR_UNKNOWN_EVENT,
     { "t.scenario:4:15:", "unknown event 'iptv.stp'", "did you mean iptv.stop?" } },
   { "measure, name=m, from=STOP_IPTVV, to=iptv.stop",
+    SR_VOCAB_ERROR_UNKNOWN_EVENT,
     { "t.scenario:4:", "did you mean STOP_IPTV?", NULL } },
   { "expect-order, first=CALLEE_SHOW_VIDEO_PAGE, then=\"voip.cal|state=answered\"",
+    SR_VOCAB_ERROR_UNKNOWN_EVENT,
     { "t.scenario:4:", "did you mean voip.call?", NULL } },
-  { "expect-event, name=stb2.voip.cal", { "did you mean stb2.voip.call?", NULL } },
+  { "expect-event, name=stb2.voip.cal",
+    SR_VOCAB_ERROR_UNKNOWN_EVENT,
+    { "did you mean stb2.voip.call?", NULL } },
   /* detail keys */
   { "expect-event, name=iptv.stop, match=\"reasn=menu\"",
+    SR_VOCAB_ERROR_UNKNOWN_KEY,
     { "t.scenario:4:", "no detail key 'reasn'", "did you mean reason?" } },
   { "expect-event, name=\"voip.call|stat=answered\"",
+    SR_VOCAB_ERROR_UNKNOWN_KEY,
     { "no detail key 'stat'", "did you mean state?", NULL } },
-  { "expect-event, name=iptv.stop, match=\"reason\"", { "not key=value", NULL } },
+  { "expect-event, name=iptv.stop, match=\"reason\"",
+    SR_VOCAB_ERROR_UNKNOWN_KEY,
+    { "not key=value", NULL } },
   /* closed values */
   { "expect-event, name=iptv.page, match=\"page=navv\"",
+    SR_VOCAB_ERROR_BAD_VALUE,
     { "t.scenario:4:", "'navv' is not one of nav|player|hidden", "did you mean nav?" } },
-  { "expect-event, name=\"voip.dialog|state=show\"", { "did you mean shown?", NULL } },
+  { "expect-event, name=\"voip.dialog|state=show\"",
+    SR_VOCAB_ERROR_BAD_VALUE,
+    { "did you mean shown?", NULL } },
   { "expect-no-event, name=voip.state, match=\"reason=not-addressed\", window=0.1",
+    SR_VOCAB_ERROR_BAD_VALUE,
     { "'not-addressed' is not one of V-*", NULL } },
   /* checkpoints */
   { "expect-event, name=iptv.page, since=befor-call",
+    SR_VOCAB_ERROR_CHECKPOINT,
     { "t.scenario:4:", "no checkpoint 'befor-call'", "did you mean before-call?" } },
   { "expect-event, name=iptv.page, since=later\ncheckpoint, name=later",
+    SR_VOCAB_ERROR_CHECKPOINT,
     { "t.scenario:4:", "'later' is defined only later", "t.scenario:5" } },
   /* components */
-  { "start, component=headnd", { "t.scenario:4:8:", "did you mean headend?", NULL } },
-  { "kill, component=sip", { "unknown component 'sip'", NULL } },
-  { "kill, component=iptv, signal=HUP", { "signal 'HUP' is not one of", NULL } },
+  { "start, component=headnd",
+    SR_VOCAB_ERROR_UNKNOWN_NAME,
+    { "t.scenario:4:8:", "did you mean headend?", NULL } },
+  { "kill, component=sip", SR_VOCAB_ERROR_UNKNOWN_NAME, { "unknown component 'sip'", NULL } },
+  { "kill, component=iptv, signal=HUP",
+    SR_VOCAB_ERROR_BAD_VALUE,
+    { "signal 'HUP' is not one of", NULL } },
   /* keys, roles, switch parameters, message names */
-  { "press-key, target=iptv, key=okk", { "t.scenario:4:", "did you mean ok?", "SW-AGT-02" } },
-  { "press-key, target=tv, key=ok", { "'tv' is not one of iptv|voip", NULL } },
-  { "send-switch, from=voip, param=RESUME", { "not a switch parameter name or integer", NULL } },
-  { "expect-message, param=3", { "not a switch parameter", NULL } },
-  { "send-raw, to=iptv, message=otherService", { "DCOP form", NULL } },
-  { "send-raw, to=iptv, data=\"0000 02\"", { "hex digits", NULL } },
-  { "expect-event, name=voip.page, source=harnes", { "did you mean harness?", NULL } },
-  { "inject, event=incoming-call", { "'incoming-call' is not one of", NULL } },
+  { "press-key, target=iptv, key=okk",
+    SR_VOCAB_ERROR_UNKNOWN_NAME,
+    { "t.scenario:4:", "did you mean ok?", "SW-AGT-02" } },
+  { "press-key, target=tv, key=ok",
+    SR_VOCAB_ERROR_BAD_VALUE,
+    { "'tv' is not one of iptv|voip", NULL } },
+  { "send-switch, from=voip, param=RESUME",
+    SR_VOCAB_ERROR_BAD_VALUE,
+    { "not a switch parameter name or integer", NULL } },
+  { "expect-message, param=3", SR_VOCAB_ERROR_BAD_VALUE, { "not a switch parameter", NULL } },
+  { "send-raw, to=iptv, message=otherService", SR_VOCAB_ERROR_BAD_VALUE, { "DCOP form", NULL } },
+  { "send-raw, to=iptv, data=\"0000 02\"", SR_VOCAB_ERROR_BAD_VALUE, { "hex digits", NULL } },
+  { "expect-event, name=voip.page, source=harnes",
+    SR_VOCAB_ERROR_BAD_VALUE,
+    { "did you mean harness?", NULL } },
+  { "inject, event=incoming-call",
+    SR_VOCAB_ERROR_BAD_VALUE,
+    { "'incoming-call' is not one of", NULL } },
 };
 
 START_TEST (test_bad_line)
 {
   g_autoptr (GError) error = load_line (bad_lines[_i].line);
   ck_assert_msg (error != NULL, "accepted: %s", bad_lines[_i].line);
-  ck_assert_msg (g_error_matches (error, SR_SCENARIO_ERROR, SR_SCENARIO_ERROR_BAD_PARAMETER),
-                 "%s: code %d: %s", bad_lines[_i].line, error->code, error->message);
+  ck_assert_msg (g_error_matches (error, SR_VOCAB_ERROR, (gint)bad_lines[_i].code),
+                 "%s: code %d, want %d: %s", bad_lines[_i].line, error->code, bad_lines[_i].code,
+                 error->message);
   for (guint k = 0; k < G_N_ELEMENTS (bad_lines[_i].needles) && bad_lines[_i].needles[k]; k++)
     ck_assert_msg (strstr (error->message, bad_lines[_i].needles[k]) != NULL, "'%s' not in: %s",
                    bad_lines[_i].needles[k], error->message);
