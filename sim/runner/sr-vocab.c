@@ -141,6 +141,8 @@ const SrVocabEvent sr_vocab_events[] = {
 };
 
 #define STB2_PREFIX "stb2."
+/* timeline lanes (sr-timeline.h) */
+#define LANES "harness|iptv|voip|server|ims|farend|headend"
 
 G_DEFINE_QUARK (sr - vocab - error - quark, sr_vocab_error)
 
@@ -403,9 +405,37 @@ check_match (Ctx *c, const SrVocabEvent *ev, const gchar *event, const gchar *ma
   return TRUE;
 }
 
-/* An event selector "name" or "name|k=v;k2=v2", with the action's match= (nullable). */
+/* The lanes (timeline sources) event @name of @ev can come from. */
+static const gchar *
+lanes_of (const SrVocabEvent *ev, const gchar *name)
+{
+  switch (ev->source)
+    {
+      case SR_VOCAB_AGENT:
+        if (g_str_has_prefix (name, STB2_PREFIX))
+          return "farend";
+        if (g_str_has_prefix (name, "iptv."))
+          return "iptv";
+        if (g_str_has_prefix (name, "voip.") || g_str_has_prefix (name, "sip."))
+          return "voip";
+        return "iptv|voip"; /* switch.tx / switch.rx */
+      case SR_VOCAB_SERVER:
+        return "iptv|voip|harness|server"; /* sent by a module (or the runner), delivered */
+      case SR_VOCAB_RUNNER:
+        return "harness";
+      case SR_VOCAB_IMS:
+        return "ims|voip|farend";
+      case SR_VOCAB_FAREND:
+      default:
+        return "farend";
+    }
+}
+
+/* An event selector "name" or "name|k=v;k2=v2", with the action's match= and source=
+ * (nullable): an event from a lane that never produces it could never match. */
 static gboolean
-check_selector (Ctx *c, const gchar *selector, const gchar *match, GError **error)
+check_selector (Ctx *c, const gchar *selector, const gchar *match, const gchar *source,
+                GError **error)
 {
   g_auto (GStrv) parts = g_strsplit (selector, "|", 2);
   const gchar *name = parts[0] ? g_strstrip (parts[0]) : "";
@@ -420,7 +450,13 @@ check_selector (Ctx *c, const gchar *selector, const gchar *match, GError **erro
     }
   if (parts[0] && parts[1] && !check_match (c, ev, name, parts[1], error))
     return FALSE;
-  return match == NULL || check_match (c, ev, name, match, error);
+  if (match != NULL && !check_match (c, ev, name, match, error))
+    return FALSE;
+  /* an unknown lane is reported by the source= check itself */
+  if (source == NULL || !in_set (LANES, source) || in_set (lanes_of (ev, name), source))
+    return TRUE;
+  return fail (c, SR_VOCAB_ERROR_BAD_VALUE, error, "%s never comes from source=%s (only %s)", name,
+               source, lanes_of (ev, name));
 }
 
 static gboolean
@@ -569,7 +605,6 @@ typedef enum
 } CheckKind;
 
 #define ROLES "iptv|voip"
-#define LANES "harness|iptv|voip|server|ims|farend|headend"
 
 static const struct
 {
@@ -629,9 +664,10 @@ check_param (Ctx *c, guint check, GError **error)
   switch (param_checks[check].kind)
     {
       case CHECK_SELECTOR:
-        return check_selector (c, v, NULL, error);
+        return check_selector (c, v, NULL, NULL, error);
       case CHECK_SELECTOR_MATCH:
-        return check_selector (c, v, param_text (c->action, "match"), error);
+        return check_selector (c, v, param_text (c->action, "match"),
+                               param_text (c->action, "source"), error);
       case CHECK_SINCE:
         return check_since (c, v, error);
       case CHECK_COMPONENT:

@@ -124,6 +124,9 @@ static const struct
   { "expect-event, name=voip.page, source=harnes",
     SR_VOCAB_ERROR_BAD_VALUE,
     { "did you mean harness?", NULL } },
+  { "expect-event, name=iptv.page, source=voip",
+    SR_VOCAB_ERROR_BAD_VALUE,
+    { "iptv.page never comes from source=voip (only iptv)", NULL } },
   { "inject, event=incoming-call",
     SR_VOCAB_ERROR_BAD_VALUE,
     { "'incoming-call' is not one of", NULL } },
@@ -163,6 +166,8 @@ static const gchar *const good_lines[] = {
   "send-raw, to=iptv, message=\"otherService(int,int)\", data=\"0000000200000002\"",
   "expect-message, param=CALLEE_SHOW_VIDEO_PAGE, from=iptv, since=before-call",
   "expect-event, name=voip.page, source=voip",
+  "expect-no-event, name=switch.rx, source=iptv, match=\"type=iptv_to_voip\", window=0.1",
+  "expect-event, name=BACK_TO_NAV, source=server, match=\"dir=deliver;to=iptv\"",
 };
 
 START_TEST (test_good_line)
