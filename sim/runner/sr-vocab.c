@@ -434,7 +434,7 @@ lanes_of (const SrVocabEvent *ev, const gchar *name)
 /* An event selector "name" or "name|k=v;k2=v2", with the action's match= and source=
  * (nullable): an event from a lane that never produces it could never match. */
 static gboolean
-check_selector (Ctx *c, const gchar *selector, const gchar *match, const gchar *source,
+check_selector (Ctx *c, const gchar *selector, const SrParam *match, const gchar *source,
                 GError **error)
 {
   g_auto (GStrv) parts = g_strsplit (selector, "|", 2);
@@ -450,8 +450,16 @@ check_selector (Ctx *c, const gchar *selector, const gchar *match, const gchar *
     }
   if (parts[0] && parts[1] && !check_match (c, ev, name, parts[1], error))
     return FALSE;
-  if (match != NULL && !check_match (c, ev, name, match, error))
-    return FALSE;
+  if (match != NULL)
+    {
+      /* errors in match= point at match= */
+      const SrParam *selector_param = c->param;
+      c->param = match;
+      gboolean ok = check_match (c, ev, name, match->text, error);
+      c->param = selector_param;
+      if (!ok)
+        return FALSE;
+    }
   /* an unknown lane is reported by the source= check itself */
   if (source == NULL || !in_set (LANES, source) || in_set (lanes_of (ev, name), source))
     return TRUE;
@@ -645,16 +653,23 @@ static const struct
   { "impair", "pattern", CHECK_CLOSED, "random|even" },
 };
 
-static const gchar *
-param_text (const SrAction *a, const gchar *key)
+static const SrParam *
+find_param (const SrAction *a, const gchar *key)
 {
   for (guint i = 0; i < a->params->len; i++)
     {
       const SrParam *p = g_ptr_array_index (a->params, i);
       if (g_str_equal (p->key, key))
-        return p->text;
+        return p;
     }
   return NULL;
+}
+
+static const gchar *
+param_text (const SrAction *a, const gchar *key)
+{
+  const SrParam *p = find_param (a, key);
+  return p ? p->text : NULL;
 }
 
 static gboolean
@@ -666,7 +681,7 @@ check_param (Ctx *c, guint check, GError **error)
       case CHECK_SELECTOR:
         return check_selector (c, v, NULL, NULL, error);
       case CHECK_SELECTOR_MATCH:
-        return check_selector (c, v, param_text (c->action, "match"),
+        return check_selector (c, v, find_param (c->action, "match"),
                                param_text (c->action, "source"), error);
       case CHECK_SINCE:
         return check_since (c, v, error);

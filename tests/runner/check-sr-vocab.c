@@ -76,7 +76,7 @@ static const struct
   /* detail keys */
   { "expect-event, name=iptv.stop, match=\"reasn=menu\"",
     SR_VOCAB_ERROR_UNKNOWN_KEY,
-    { "t.scenario:4:", "no detail key 'reasn'", "did you mean reason?" } },
+    { "t.scenario:4:31: expect-event match=", "no detail key 'reasn'", "did you mean reason?" } },
   { "expect-event, name=\"voip.call|stat=answered\"",
     SR_VOCAB_ERROR_UNKNOWN_KEY,
     { "no detail key 'stat'", "did you mean state?", NULL } },
