@@ -467,6 +467,25 @@ check_selector (Ctx *c, const gchar *selector, const SrParam *match, const gchar
                source, lanes_of (ev, name));
 }
 
+static const SrParam *
+find_param (const SrAction *a, const gchar *key)
+{
+  for (guint i = 0; i < a->params->len; i++)
+    {
+      const SrParam *p = g_ptr_array_index (a->params, i);
+      if (g_str_equal (p->key, key))
+        return p;
+    }
+  return NULL;
+}
+
+static const gchar *
+param_text (const SrAction *a, const gchar *key)
+{
+  const SrParam *p = find_param (a, key);
+  return p ? p->text : NULL;
+}
+
 static gboolean
 check_since (Ctx *c, const gchar *name, GError **error)
 {
@@ -475,11 +494,7 @@ check_since (Ctx *c, const gchar *name, GError **error)
   for (guint i = c->index + 1; i < c->actions->len; i++)
     {
       const SrAction *a = g_ptr_array_index ((GPtrArray *)c->actions, i);
-      const SrParam *p = NULL;
-      for (guint k = 0; k < a->params->len && g_str_equal (a->name, "checkpoint"); k++)
-        if (g_str_equal (((SrParam *)g_ptr_array_index (a->params, k))->key, "name"))
-          p = g_ptr_array_index (a->params, k);
-      if (p != NULL && g_str_equal (p->text, name))
+      if (g_str_equal (a->name, "checkpoint") && g_strcmp0 (param_text (a, "name"), name) == 0)
         return fail (c, SR_VOCAB_ERROR_CHECKPOINT, error,
                      "checkpoint '%s' is defined only later (%s:%u); define it before use", name,
                      a->file, a->line);
@@ -526,12 +541,9 @@ check_key (Ctx *c, const gchar *key, GError **error)
 {
   if (is_placeholder (key) || g_strv_contains (key_names, key))
     return TRUE;
-  for (guint i = 0; i < c->action->params->len; i++)
-    {
-      const SrParam *p = g_ptr_array_index (c->action->params, i);
-      if (g_str_equal (p->key, "allow-unknown") && p->type == SR_VALUE_BOOL && p->b)
-        return TRUE;
-    }
+  const SrParam *allow = find_param (c->action, "allow-unknown");
+  if (allow != NULL && allow->type == SR_VALUE_BOOL && allow->b)
+    return TRUE;
   g_autofree gchar *hint = hint_from_list (key, key_names);
   return fail (c, SR_VOCAB_ERROR_UNKNOWN_NAME, error,
                "unknown key '%s'%s; SW-AGT-02 keys: menu up down left right ok back videocall "
@@ -652,25 +664,6 @@ static const struct
   { "impair", "side", CHECK_CLOSED, "stb|ims" },
   { "impair", "pattern", CHECK_CLOSED, "random|even" },
 };
-
-static const SrParam *
-find_param (const SrAction *a, const gchar *key)
-{
-  for (guint i = 0; i < a->params->len; i++)
-    {
-      const SrParam *p = g_ptr_array_index (a->params, i);
-      if (g_str_equal (p->key, key))
-        return p;
-    }
-  return NULL;
-}
-
-static const gchar *
-param_text (const SrAction *a, const gchar *key)
-{
-  const SrParam *p = find_param (a, key);
-  return p ? p->text : NULL;
-}
 
 static gboolean
 check_param (Ctx *c, guint check, GError **error)
