@@ -52,6 +52,8 @@ static const SrParamSpec key_params[]
         { "key", SR_PARAM_STRING, TRUE, NULL,
           "menu up down left right ok back videocall 0..9 red green" },
         { "repeat", SR_PARAM_INT, FALSE, "1", "press that many times" },
+        { "allow-unknown", SR_PARAM_BOOL, FALSE, "false",
+          "send a key name SW-AGT-02 does not list (robustness: handled=no)" },
         END };
 
 static const SrParamSpec dial_params[]

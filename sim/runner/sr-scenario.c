@@ -4,6 +4,7 @@
 #include "sr-scenario.h"
 
 #include "sr-actions.h"
+#include "sr-vocab.h"
 
 #include <errno.h>
 #include <math.h>
@@ -732,6 +733,8 @@ sr_scenario_load_from_data (const gchar *data, const gchar *path, GHashTable *bu
                    path);
       return NULL;
     }
+  if (validate && !sr_vocab_check_actions (s->actions, error))
+    return NULL;
   if (s->layouts == NULL)
     s->layouts = sr_split_list ("bidirectional,unidirectional");
   return g_steal_pointer (&s);

@@ -17,6 +17,7 @@
 #include "sr-report.h"
 #include "sr-scenario.h"
 #include "sr-suite.h"
+#include "sr-vocab.h"
 #include "stbsim-config.h"
 
 #define SUMMARY                                                                                    \
@@ -28,7 +29,8 @@
   "  list                  list the catalogue's test cases\n"                                      \
   "  list-actions          print every scenario action with its parameters\n"                      \
   "  list-issues [--json]  print the issue registry: id, level, requirements, summary\n"           \
-  "  inspect FILE.scenario parse a scenario and print its actions\n"                               \
+  "  list-events           print every event a scenario may select (SPEC 12 vocabulary)\n"         \
+  "  inspect FILE.scenario parse and validate a scenario, print its actions (exit 4: invalid)\n"   \
   "\n"                                                                                             \
   "Verdicts (TTCN-3 order): none < pass < inconc < fail < error.\n"                                \
   "Exit codes: 0 pass, 1 fail, 2 inconclusive, 3 error/infrastructure (or nothing ran),\n"         \
@@ -320,6 +322,24 @@ cmd_inspect (int argc, char **argv)
   return 0;
 }
 
+/* Before anything starts: every selected test's scenario parses and its vocabulary checks. */
+static gboolean
+validate_scenarios (GPtrArray *tests, GError **error)
+{
+  g_autoptr (GHashTable) vars = sr_builtin_placeholders ();
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < tests->len; i++)
+    {
+      const SrTestSpec *spec = g_ptr_array_index (tests, i);
+      if (spec->scenario == NULL || !g_hash_table_add (seen, spec->scenario))
+        continue;
+      g_autoptr (SrScenario) sc = sr_scenario_load (spec->scenario, vars, TRUE, error);
+      if (sc == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gchar *
 catalogue_path (Options *o, const SrConfig *cfg)
 {
@@ -466,7 +486,15 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int 
   if (tests == NULL)
     {
       g_printerr ("stbsim: %s\n", error->message);
-      return error->domain == G_REGEX_ERROR ? 4 : 3;
+      return error->domain == G_REGEX_ERROR || error->domain == SR_SCENARIO_ERROR
+                     || error->domain == SR_VOCAB_ERROR
+                 ? 4
+                 : 3;
+    }
+  if (!validate_scenarios (tests, &error))
+    {
+      g_printerr ("stbsim: %s\n", error->message);
+      return 4; /* an invalid scenario is a usage error, never a verdict on the DUT */
     }
   return run_tests (o, cfg, tests, suite_name, orig_argc, orig_argv);
 }
@@ -495,6 +523,12 @@ main (int argc, char **argv)
   if (g_str_equal (cmd, "list-actions"))
     {
       g_autofree gchar *text = sr_action_types_describe_all ();
+      g_print ("%s", text);
+      return 0;
+    }
+  if (g_str_equal (cmd, "list-events"))
+    {
+      g_autofree gchar *text = sr_vocab_describe_all ();
       g_print ("%s", text);
       return 0;
     }

@@ -96,7 +96,7 @@ START_TEST (test_load_file)
                                    "start, component=server\n"
                                    "press-key, target=voip, \\\n"
                                    "           key=$(key)\n"
-                                   "inject, event=incoming-call, peer=\"sip:$(peer)@x\"\n"
+                                   "inject, event=call, peer=\"sip:$(peer)@x\"\n"
                                    "wait-event, name=voip.page, match=\"page=main\", timeout=1\n");
   g_autoptr (GError) error = NULL;
   g_autoptr (SrScenario) sc = sr_scenario_load (path, NULL, TRUE, &error);
