@@ -16,7 +16,7 @@ if [ $# -eq 0 ]; then
 	set -- $(cd "$src/corpus" && ls)
 fi
 targets=""
-for t in "$@"; do targets="$targets fuzz-$t"; done
+for t in "$@"; do targets="$targets tests/fuzz/fuzz-$t:executable"; done
 # shellcheck disable=SC2086
 meson compile -C "$builddir" $targets >/dev/null || { echo "run-fuzz: build failed" >&2; exit 1; }
 
