@@ -101,6 +101,36 @@ take_medium (const sdp_media_t *m, StbMediaEndpoint *remote)
     g_strlcpy (remote->address, m->m_connections->c_address, sizeof remote->address);
 }
 
+/* RFC 4566 token characters (plus '/' between the parts of a transport protocol). */
+static gboolean
+is_token_char (gchar c)
+{
+  return g_ascii_isalnum (c) || (c != '\0' && strchr ("!#$%&'*+-.^_`{|}~/", c) != NULL);
+}
+
+/* sofia-sip 1.12.11's sdp_parse() never returns on an m= line whose transport protocol has two
+ * or more non-token characters after its '/' ("RTP/A\"\"VP", found by tests/fuzz): m= lines
+ * must be tokens separated by spaces before the text goes to sofia. */
+static gboolean
+media_lines_ok (const gchar *sdp, GError **error)
+{
+  for (const gchar *line = sdp; line != NULL && *line != '\0';)
+    {
+      const gchar *end = line + strcspn (line, "\r\n");
+      if (g_str_has_prefix (line, "m="))
+        for (const gchar *c = line + 2; c < end; c++)
+          if (*c != ' ' && !is_token_char (*c))
+            {
+              g_set_error (error, STB_SIP_ERROR, STB_SIP_ERROR_FAILED,
+                           "remote SDP: character 0x%02x in an m= line (only tokens allowed)",
+                           (guchar)*c);
+              return FALSE;
+            }
+      line = end + strspn (end, "\r\n");
+    }
+  return TRUE;
+}
+
 gboolean
 stb_sdp_parse_remote (const gchar *sdp, StbMediaEndpoint *remote, GError **error)
 {
@@ -111,6 +141,8 @@ stb_sdp_parse_remote (const gchar *sdp, StbMediaEndpoint *remote, GError **error
 
   g_return_val_if_fail (sdp != NULL && remote != NULL, FALSE);
   memset (remote, 0, sizeof *remote);
+  if (!media_lines_ok (sdp, error))
+    return FALSE;
   parser = sdp_parse (home, sdp, (issize_t)strlen (sdp), sdp_f_config);
   session = sdp_session (parser);
   if (session == NULL)
