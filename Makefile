@@ -8,12 +8,17 @@
 #   make bench      all benchmarks (bench-channel, bench-media, ...), non-sanitized build
 #   make coverage   tests with --coverage, gcovr summary + HTML in build/coverage/
 #   make ims        start a Kamailio IMS core in the foreground (IMS_ARGS=...)
+#   make fuzz       run every libFuzzer target FUZZ_SECONDS each (clang, build/fuzz)
 #   make clean      remove build/
 
 BUILD_ROOT   ?= build
 BUILDDIR     ?= $(BUILD_ROOT)/default
 CHECKDIR     ?= $(BUILD_ROOT)/check
 COVDIR       ?= $(BUILD_ROOT)/coverage
+FUZZDIR      ?= $(BUILD_ROOT)/fuzz
+# `make fuzz`: seconds per target, and which targets (default: all, see tests/fuzz/corpus/).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 MESON        ?= meson
 JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
 # Extra arguments for `meson test` in `make check`, e.g. TESTS="--suite qcop".
@@ -21,7 +26,7 @@ TESTS        ?=
 # Extra arguments for the main job, e.g. RUN_ARGS="--dut voip='/opt/vendor/voip --qcop %s'".
 RUN_ARGS     ?=
 
-.PHONY: all deps run check bench bench-channel bench-media bench-switch coverage clean format format-check ims
+.PHONY: all deps run check bench bench-channel bench-media bench-switch coverage clean format format-check ims fuzz
 
 all: deps $(BUILDDIR)/build.ninja
 	$(MESON) compile -C $(BUILDDIR)
@@ -65,6 +70,16 @@ BENCH_ARGS ?= --repeat 20 -l bidirectional -t '^(TC-TIME-01|TC-ZAP-01|TC-CALLER-
 bench-switch: all
 	$(BUILDDIR)/sim/runner/stbsim bench $(BENCH_ARGS) --profile ci \
 	    --baseline fixtures/baselines/reference.json
+
+# libFuzzer targets (tests/fuzz/, README "Fuzzing"): clang with ASan+UBSan, only the fuzz
+# targets and what they link are built.
+$(FUZZDIR)/build.ninja: | deps
+	CC="$$(command -v ccache >/dev/null && echo 'ccache ')clang-14" $(MESON) setup $(FUZZDIR) \
+	    --buildtype=debugoptimized -Dfuzz=true -Dtests=false -Dwerror=false \
+	    -Db_sanitize=address,undefined -Db_lundef=false
+
+fuzz: deps $(FUZZDIR)/build.ninja
+	sh tests/fuzz/run-fuzz.sh $(FUZZDIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 coverage: deps $(COVDIR)/build.ninja
 	$(MESON) compile -C $(COVDIR)

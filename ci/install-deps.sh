@@ -14,7 +14,8 @@ libsofia-sip-ua-glib-dev
 kamailio sip-tester
 python3 python3-pyqt5
 dbus libxml2-utils gcovr
-iproute2 nftables procps psmisc"
+iproute2 nftables procps psmisc
+clang-14 libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

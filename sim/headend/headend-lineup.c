@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "stb-headend"
 
 #include "headend-lineup.h"
+#include "stbsim-input.h"
 
 #include <gio/gio.h>
 
@@ -107,7 +108,7 @@ headend_lineup_load (const gchar *path, GError **error)
   self->keyfile = g_key_file_new ();
   self->channels = g_ptr_array_new_with_free_func (channel_free);
   self->assets = g_ptr_array_new_with_free_func (asset_free);
-  if (!g_key_file_load_from_file (self->keyfile, path, G_KEY_FILE_KEEP_COMMENTS, error))
+  if (!stbsim_input_load_keyfile (self->keyfile, path, G_KEY_FILE_KEEP_COMMENTS, error))
     {
       g_prefix_error (error, "lineup %s: ", path);
       return NULL;

@@ -41,7 +41,7 @@ lane_x (gint lane)
 static void
 esc_append (GString *out, const gchar *text)
 {
-  g_autofree gchar *e = g_markup_escape_text (text ? text : "", -1);
+  g_autofree gchar *e = sr_report_markup_escape (text);
   g_string_append (out, e);
 }
 
@@ -50,13 +50,15 @@ esc_append (GString *out, const gchar *text)
 static gchar *
 event_label (const SrEvent *e)
 {
-  g_autofree gchar *full = NULL;
+  g_autofree gchar *raw = NULL;
   if (e->details && *e->details && e->kind != SR_EVENT_QCOP)
-    full = g_strdup_printf ("%s %s", e->name, e->details);
+    raw = g_strdup_printf ("%s %s", e->name, e->details);
   else if (e->kind == SR_EVENT_QCOP && e->msg_type)
-    full = g_strdup_printf ("%s (type %d)", e->name, e->msg_type);
+    raw = g_strdup_printf ("%s (type %d)", e->name, e->msg_type);
   else
-    full = g_strdup (e->name);
+    raw = g_strdup (e->name);
+  /* valid UTF-8 before it is measured and cut by characters */
+  g_autofree gchar *full = sr_report_clean_text (raw);
   if (g_utf8_strlen (full, -1) <= MSC_LABEL_MAX)
     return g_steal_pointer (&full);
   /* the chart stays readable; trace.jsonl has the whole event */

@@ -63,12 +63,51 @@ duration_s (const SrTestResult *t)
   return (gdouble)(t->end_ns - t->start_ns) / 1e9;
 }
 
+/* ---- text fit for every report ------------------------------------------------------------ */
+
+/* Characters XML 1.0 does not allow (C0 controls but tab, LF, CR; U+FFFE, U+FFFF), and the
+ * C1 controls and DEL, which HTML calls parse errors: none of them may reach a report. */
+static gboolean
+report_char_ok (gunichar c)
+{
+  if (c < 0x20)
+    return c == '\t' || c == '\n' || c == '\r';
+  if (c >= 0x7f && c <= 0x9f)
+    return FALSE;
+  return c != 0xfffe && c != 0xffff;
+}
+
+gchar *
+sr_report_clean_text (const gchar *text)
+{
+  if (text == NULL)
+    return NULL;
+  g_autofree gchar *valid = g_utf8_make_valid (text, -1);
+  GString *out = g_string_sized_new (strlen (valid));
+  for (const gchar *p = valid; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (report_char_ok (c))
+        g_string_append_unichar (out, c);
+      else
+        g_string_append (out, "\xef\xbf\xbd"); /* U+FFFD */
+    }
+  return g_string_free (out, FALSE);
+}
+
+gchar *
+sr_report_markup_escape (const gchar *text)
+{
+  g_autofree gchar *clean = sr_report_clean_text (text ? text : "");
+  return g_markup_escape_text (clean, -1);
+}
+
 /* ---- JUnit ------------------------------------------------------------------------------ */
 
 static void
 xml_attr (GString *out, const gchar *name, const gchar *value)
 {
-  g_autofree gchar *esc = g_markup_escape_text (value ? value : "", -1);
+  g_autofree gchar *esc = sr_report_markup_escape (value);
   g_string_append_printf (out, " %s=\"%s\"", name, esc);
 }
 
@@ -124,7 +163,7 @@ junit_outcome (GString *out, const SrTestResult *t)
       if (issue->level < SR_VERDICT_INCONC)
         continue;
       g_autofree gchar *line = issue_line (issue);
-      g_autofree gchar *esc = g_markup_escape_text (line, -1);
+      g_autofree gchar *esc = sr_report_markup_escape (line);
       g_string_append_printf (out, "%s\n", esc);
     }
   g_string_append_printf (out, "</%s>\n", elem);
@@ -177,7 +216,7 @@ junit_testcase (GString *out, const SrTestResult *t)
       g_string_append_printf (text, "latency %s: %.3f ms\n", l->name,
                               l->value_ns < 0 ? -1.0 : (gdouble)l->value_ns / 1e6);
     }
-  g_autofree gchar *esc = g_markup_escape_text (text->str, -1);
+  g_autofree gchar *esc = sr_report_markup_escape (text->str);
   g_string_append (out, esc);
   g_string_append (out, "</system-out>\n    </testcase>\n");
 }
@@ -231,9 +270,10 @@ sr_report_junit (const SrReport *r)
 static void
 json_str (JsonBuilder *b, const gchar *key, const gchar *value)
 {
-  json_builder_set_member_name (b, key);
-  if (value)
-    json_builder_add_string_value (b, value);
+  g_autofree gchar *k = sr_report_clean_text (key), *v = sr_report_clean_text (value);
+  json_builder_set_member_name (b, k);
+  if (v)
+    json_builder_add_string_value (b, v);
   else
     json_builder_add_null_value (b);
 }
@@ -244,7 +284,10 @@ json_strv (JsonBuilder *b, const gchar *key, gchar **v)
   json_builder_set_member_name (b, key);
   json_builder_begin_array (b);
   for (guint i = 0; v && v[i]; i++)
-    json_builder_add_string_value (b, v[i]);
+    {
+      g_autofree gchar *c = sr_report_clean_text (v[i]);
+      json_builder_add_string_value (b, c);
+    }
   json_builder_end_array (b);
 }
 
@@ -362,7 +405,8 @@ json_ics (JsonBuilder *b, GKeyFile *ics)
   g_auto (GStrv) groups = g_key_file_get_groups (ics, NULL);
   for (guint g = 0; groups[g]; g++)
     {
-      json_builder_set_member_name (b, groups[g]);
+      g_autofree gchar *group = sr_report_clean_text (groups[g]);
+      json_builder_set_member_name (b, group);
       json_builder_begin_object (b);
       g_auto (GStrv) keys = g_key_file_get_keys (ics, groups[g], NULL, NULL);
       for (guint k = 0; keys && keys[k]; k++)

@@ -50,6 +50,13 @@ gchar *sr_report_trace_jsonl (const SrTimeline *timeline);
 /* A plain-text summary table for the console. */
 gchar *sr_report_summary (const SrReport *report);
 
+/* @text made fit for every report (transfer full, NULL for NULL): invalid UTF-8, characters
+ * XML 1.0 forbids (C0 controls but tab/LF/CR, U+FFFE, U+FFFF), DEL and C1 controls become
+ * U+FFFD. Every string from a scenario, the DUT, the ICS or the network goes through it. */
+gchar *sr_report_clean_text (const gchar *text);
+/* sr_report_clean_text() then g_markup_escape_text() (NULL is ""). */
+gchar *sr_report_markup_escape (const gchar *text);
+
 /* Write @contents to @path atomically (temp file in the same dir + rename, mode 0644). */
 gboolean sr_report_write_file (const gchar *path, const gchar *contents, GError **error);
 /* All four files. */

@@ -200,6 +200,8 @@ sr_run_lane_of_pid (SrRun *run, gint pid)
   pid_t pgid = getpgid (pid);
   GHashTableIter iter;
   gpointer value;
+  if (run->components == NULL)
+    return NULL;
   g_hash_table_iter_init (&iter, run->components);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {

@@ -5,6 +5,7 @@
 
 #include "sr-actions.h"
 #include "sr-vocab.h"
+#include "stbsim-input.h"
 
 #include <errno.h>
 #include <math.h>
@@ -530,7 +531,26 @@ typedef struct
   gboolean validate;
 } LoadCtx;
 
-static gboolean load_text (LoadCtx *ctx, const gchar *data, const gchar *path, GError **error);
+static gboolean load_text (LoadCtx *ctx, const gchar *data, gsize len, const gchar *path,
+                           GError **error);
+
+/* A duration in seconds (@key of @action, if given and numeric) must lie in
+ * (0, SR_SCENARIO_MAX_TIMEOUT_S]: the runner turns it into ns and ms without overflow. */
+static gboolean
+check_duration (const SrAction *action, const gchar *key, gboolean zero_ok, GError **error)
+{
+  const SrParam *p = sr_action_find (action, key);
+  if (p == NULL || (p->type != SR_VALUE_INT && p->type != SR_VALUE_DOUBLE))
+    return TRUE;
+  gdouble v = sr_action_get_double (action, key, 0);
+  if ((v > 0 || (zero_ok && v == 0)) && v <= SR_SCENARIO_MAX_TIMEOUT_S)
+    return TRUE;
+  g_set_error (error, SR_SCENARIO_ERROR, SR_SCENARIO_ERROR_BAD_PARAMETER,
+               "%s:%u:%u: %s=%s of '%s' is out of range: durations are > 0 and at most %d s",
+               action->file, p->line, p->column, key, p->text, action->name,
+               SR_SCENARIO_MAX_TIMEOUT_S);
+  return FALSE;
+}
 
 /* Takes ownership of @action. */
 static gboolean
@@ -545,8 +565,15 @@ handle_meta (LoadCtx *ctx, SrAction *action, GError **error)
       sr_action_free (action);
       return FALSE;
     }
+  if (!check_duration (action, "timeout", FALSE, error))
+    {
+      sr_action_free (action);
+      return FALSE;
+    }
+  /* the default name (from the file name) stays until the new one is copied */
+  gchar *name = g_strdup (sr_action_get_string (action, "name", s->name));
   g_free (s->name);
-  s->name = g_strdup (sr_action_get_string (action, "name", s->name));
+  s->name = name;
   s->summary = g_strdup (sr_action_get_string (action, "summary", ""));
   s->layouts = sr_split_list (sr_action_get_string (
       action, "layouts", sr_action_get_string (action, "layout", "bidirectional,unidirectional")));
@@ -584,14 +611,15 @@ handle_include (LoadCtx *ctx, SrAction *action, GError **error)
         return FALSE;
       }
   g_autofree gchar *data = NULL;
+  gsize len = 0;
   g_autoptr (GError) local = NULL;
-  if (!g_file_get_contents (path, &data, NULL, &local))
+  if (!stbsim_input_read (path, &data, &len, &local))
     {
       g_set_error (error, SR_SCENARIO_ERROR, SR_SCENARIO_ERROR_IO, "%s:%u:%u: cannot include: %s",
                    action->file, action->line, action->column, local->message);
       return FALSE;
     }
-  return load_text (ctx, data, path, error);
+  return load_text (ctx, data, len, path, error);
 }
 
 static gboolean
@@ -606,6 +634,9 @@ handle_action (LoadCtx *ctx, SrAction *action, GError **error)
     return FALSE;
   if (g_str_equal (action->name, "meta"))
     return handle_meta (ctx, g_steal_pointer (&owned), error);
+  if (!check_duration (action, "timeout", FALSE, error)
+      || !check_duration (action, "window", TRUE, error))
+    return FALSE;
   if (s->meta == NULL && ctx->validate)
     {
       g_set_error (error, SR_SCENARIO_ERROR, SR_SCENARIO_ERROR_META,
@@ -656,9 +687,31 @@ next_logical (gchar **lines, guint n, guint *i, GString *buf, GArray *segs)
   return segs->len > 0;
 }
 
+/* Scenario files are text: a NUL byte would silently end the file. */
 static gboolean
-load_text (LoadCtx *ctx, const gchar *data, const gchar *path, GError **error)
+check_no_nul (const gchar *data, gsize len, const gchar *path, GError **error)
 {
+  const gchar *nul = memchr (data, '\0', len);
+  if (nul == NULL)
+    return TRUE;
+  guint line = 1;
+  const gchar *bol = data;
+  for (const gchar *q = data; q < nul; q++)
+    if (*q == '\n')
+      {
+        line++;
+        bol = q + 1;
+      }
+  g_set_error (error, SR_SCENARIO_ERROR, SR_SCENARIO_ERROR_SYNTAX,
+               "%s:%u:%u: NUL byte (a scenario file is text)", path, line, (guint)(nul - bol) + 1);
+  return FALSE;
+}
+
+static gboolean
+load_text (LoadCtx *ctx, const gchar *data, gsize len, const gchar *path, GError **error)
+{
+  if (!check_no_nul (data, len, path, error))
+    return FALSE;
   g_auto (GStrv) lines = g_strsplit (data, "\n", -1);
   guint n = g_strv_length (lines), i = 0;
   g_autoptr (GString) buf = g_string_new (NULL);
@@ -702,6 +755,14 @@ SrScenario *
 sr_scenario_load_from_data (const gchar *data, const gchar *path, GHashTable *builtins,
                             gboolean validate, GError **error)
 {
+  g_return_val_if_fail (data != NULL, NULL);
+  return sr_scenario_load_from_bytes (data, strlen (data), path, builtins, validate, error);
+}
+
+SrScenario *
+sr_scenario_load_from_bytes (const gchar *data, gsize len, const gchar *path, GHashTable *builtins,
+                             gboolean validate, GError **error)
+{
   g_return_val_if_fail (data != NULL && path != NULL, NULL);
   g_autoptr (SrScenario) s = g_new0 (SrScenario, 1);
   s->path = g_strdup (path);
@@ -724,7 +785,7 @@ sr_scenario_load_from_data (const gchar *data, const gchar *path, GHashTable *bu
 
   g_autoptr (GPtrArray) stack = g_ptr_array_new_with_free_func (g_free);
   LoadCtx ctx = { s, stack, validate };
-  if (!load_text (&ctx, data, path, error))
+  if (!load_text (&ctx, data, len, path, error))
     return NULL;
   if (s->meta == NULL && validate)
     {
@@ -744,14 +805,15 @@ SrScenario *
 sr_scenario_load (const gchar *path, GHashTable *builtins, gboolean validate, GError **error)
 {
   g_autofree gchar *data = NULL;
+  gsize len = 0;
   g_autoptr (GError) local = NULL;
   g_return_val_if_fail (path != NULL, NULL);
-  if (!g_file_get_contents (path, &data, NULL, &local))
+  if (!stbsim_input_read (path, &data, &len, &local))
     {
-      g_set_error (error, SR_SCENARIO_ERROR, SR_SCENARIO_ERROR_IO, "%s: %s", path, local->message);
+      g_set_error (error, SR_SCENARIO_ERROR, SR_SCENARIO_ERROR_IO, "%s", local->message);
       return NULL;
     }
-  return sr_scenario_load_from_data (data, path, builtins, validate, error);
+  return sr_scenario_load_from_bytes (data, len, path, builtins, validate, error);
 }
 
 void

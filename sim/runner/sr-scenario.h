@@ -27,6 +27,11 @@
 
 G_BEGIN_DECLS
 
+/* Bounds on input: a scenario file (and each include) is at most STBSIM_INPUT_MAX_BYTES
+ * (4 MiB, sim/common/stbsim-input.h) and has no NUL byte; every duration (meta and action
+ * `timeout`, `window`) is > 0 and at most SR_SCENARIO_MAX_TIMEOUT_S seconds. */
+#define SR_SCENARIO_MAX_TIMEOUT_S 3600
+
 #define SR_SCENARIO_ERROR (sr_scenario_error_quark ())
 GQuark sr_scenario_error_quark (void);
 
@@ -119,6 +124,10 @@ SrScenario *sr_scenario_load (const gchar *path, GHashTable *builtins, gboolean 
                               GError **error);
 SrScenario *sr_scenario_load_from_data (const gchar *data, const gchar *path, GHashTable *builtins,
                                         gboolean validate, GError **error);
+/* As sr_scenario_load_from_data() for @len bytes that may hold a NUL (an error naming
+ * file:line:column: scenario files are text). */
+SrScenario *sr_scenario_load_from_bytes (const gchar *data, gsize len, const gchar *path,
+                                         GHashTable *builtins, gboolean validate, GError **error);
 void sr_scenario_free (SrScenario *scenario);
 gboolean sr_scenario_applies_to_layout (const SrScenario *scenario, const gchar *layout);
 /* Print the meta and the actions, one per line, normalised (for `stbsim inspect`). */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sr-judge.h"
+#include "stbsim-proc.h"
 
 /* ---- parsing ------------------------------------------------------------------------------ */
 
@@ -27,95 +28,218 @@ sr_sip_obs_clear (SrSipObs *obs)
   g_clear_pointer (&obs->reason, g_free);
 }
 
-/* Kamailio prints "<null>" for an absent value. */
-static gchar *
-value_or_empty (const gchar *v)
+/*
+ * Line format v=2 (sim/ims/kamailio.cfg.in), after Kamailio's "<script>: " log tag:
+ *   SIPOBS v=2 dir=rx|tx kind=req|rep t=SEC.USEC peer=IP:PORT m=H st=N cseq=H ci=H fu=H tu=H
+ *          ru=H rr=H
+ * Every value taken from a SIP message (H) is hex ($(x{s.encode.hexa})), empty, or "<null>"
+ * (Kamailio's absent value), so no SIP field can add a key, a space or a second marker. The
+ * parser takes exactly these 13 keys in this order, each once, and rejects anything else.
+ */
+static const gchar *const obs_keys[]
+    = { "v", "dir", "kind", "t", "peer", "m", "st", "cseq", "ci", "fu", "tu", "ru", "rr" };
+enum
 {
-  return g_strdup (v == NULL || g_str_equal (v, "<null>") ? "" : v);
+  K_V,
+  K_DIR,
+  K_KIND,
+  K_T,
+  K_PEER,
+  K_M,
+  K_ST,
+  K_CSEQ,
+  K_CI,
+  K_FU,
+  K_TU,
+  K_RU,
+  K_RR,
+  N_KEYS
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (obs_keys) == N_KEYS);
+
+#define OBS_TAG "<script>: "
+#define OBS_MARKER "SIPOBS "
+/* $TV(Sn) seconds: the largest value whose nanoseconds fit a gint64 */
+#define MAX_TV_SEC G_GINT64_CONSTANT (9223372035)
+
+static gboolean bad (gchar **why, const gchar *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+bad (gchar **why, const gchar *fmt, ...)
+{
+  if (why != NULL)
+    {
+      va_list ap;
+      va_start (ap, fmt);
+      g_free (*why);
+      *why = g_strdup_vprintf (fmt, ap);
+      va_end (ap);
+    }
+  return FALSE;
 }
 
-/* "SEC.USEC" -> ns */
+static gboolean
+all_digits (const gchar *s, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!g_ascii_isdigit (s[i]))
+      return FALSE;
+  return n > 0;
+}
+
+/* "SEC.USEC" (exactly 6 fraction digits, as $TV(Sn) prints) -> ns, without overflow */
 static gboolean
 parse_tv (const gchar *s, gint64 *out)
 {
-  gchar *end = NULL;
-  guint64 sec = g_ascii_strtoull (s, &end, 10);
-  if (end == s || *end != '.')
+  const gchar *dot = strchr (s, '.');
+  if (dot == NULL || !all_digits (s, (gsize)(dot - s)) || dot - s > 10
+      || !all_digits (dot + 1, strlen (dot + 1)) || strlen (dot + 1) != 6)
     return FALSE;
-  const gchar *frac = end + 1;
-  guint64 usec = g_ascii_strtoull (frac, &end, 10);
-  if (end == frac || *end != '\0' || end - frac > 6)
+  gint64 sec = g_ascii_strtoll (s, NULL, 10), usec = g_ascii_strtoll (dot + 1, NULL, 10);
+  if (sec > MAX_TV_SEC)
     return FALSE;
-  for (gssize digits = end - frac; digits < 6; digits++)
-    usec *= 10; /* "1.5" = 1.500000 */
-  *out = (gint64)sec * G_GINT64_CONSTANT (1000000000) + (gint64)usec * 1000;
+  *out = sec * G_GINT64_CONSTANT (1000000000) + usec * 1000;
   return TRUE;
+}
+
+/* A hex value ("" and "<null>" are empty) -> text (transfer full, valid UTF-8: a byte
+ * sequence that is not, NUL included, becomes U+FFFD). NULL if it is not hex. */
+static gchar *
+decode_hex (const gchar *v)
+{
+  if (g_str_equal (v, "<null>"))
+    return g_strdup ("");
+  gsize n = strlen (v);
+  if (n % 2 != 0)
+    return NULL;
+  g_autofree gchar *raw = g_malloc (n / 2 + 1);
+  for (gsize i = 0; i < n; i += 2)
+    {
+      gint hi = g_ascii_xdigit_value (v[i]), lo = g_ascii_xdigit_value (v[i + 1]);
+      if (hi < 0 || lo < 0)
+        return NULL;
+      raw[i / 2] = (gchar)(hi << 4 | lo);
+    }
+  raw[n / 2] = '\0';
+  return g_utf8_make_valid (raw, (gssize)(n / 2));
+}
+
+static gboolean
+peer_ok (const gchar *p)
+{
+  if (*p == '\0')
+    return FALSE;
+  for (; *p; p++)
+    if (!g_ascii_isalnum (*p) && !strchr (".:[]-_", *p))
+      return FALSE;
+  return TRUE;
+}
+
+/* Split "k=v k=v ..." into the 13 values, in order. */
+static gboolean
+split_fields (const gchar *rest, gchar **values, gchar **why)
+{
+  g_auto (GStrv) fields = g_strsplit (rest, " ", -1);
+  guint n = g_strv_length (fields);
+  if (n != N_KEYS)
+    return bad (why, "%u fields, want %d", n, N_KEYS);
+  for (guint i = 0; i < N_KEYS; i++)
+    {
+      gsize klen = strlen (obs_keys[i]);
+      if (strncmp (fields[i], obs_keys[i], klen) != 0 || fields[i][klen] != '=')
+        return bad (why, "field %u is not %s=", i + 1, obs_keys[i]);
+      values[i] = g_strdup (fields[i] + klen + 1);
+    }
+  return TRUE;
+}
+
+static gboolean
+fill_obs (gchar **val, SrSipObs *o, gchar **why)
+{
+  if (!g_str_equal (val[K_V], "2"))
+    return bad (why, "version v=%s, want v=2 (sim/ims/kamailio.cfg.in)", val[K_V]);
+  if (!g_str_equal (val[K_DIR], "rx") && !g_str_equal (val[K_DIR], "tx"))
+    return bad (why, "dir=%s", val[K_DIR]);
+  o->dir = g_str_equal (val[K_DIR], "rx") ? SR_SIP_RX : SR_SIP_TX;
+  if (!g_str_equal (val[K_KIND], "req") && !g_str_equal (val[K_KIND], "rep"))
+    return bad (why, "kind=%s", val[K_KIND]);
+  o->is_reply = g_str_equal (val[K_KIND], "rep");
+  if (!parse_tv (val[K_T], &o->t_real_ns))
+    return bad (why, "t=%s is not SEC.USEC", val[K_T]);
+  if (!peer_ok (val[K_PEER]))
+    return bad (why, "peer=%s", val[K_PEER]);
+  guint64 v = 0;
+  if (!all_digits (val[K_ST], strlen (val[K_ST]))
+      || !g_ascii_string_to_unsigned (val[K_ST], 10, 0, 699, &v, NULL)
+      || (o->is_reply ? v < 100 : v != 0))
+    return bad (why, "st=%s for kind=%s", val[K_ST], val[K_KIND]);
+  o->status = (gint)v;
+  g_autofree gchar *cseq = NULL;
+  gchar **text[] = { &o->method,    NULL,        &cseq,         &o->call_id,
+                     &o->from_user, &o->to_user, &o->ruri_user, &o->reason };
+  for (guint i = K_M; i <= K_RR; i++)
+    {
+      if (i == K_ST)
+        continue;
+      gchar *d = decode_hex (val[i]);
+      if (d == NULL)
+        return bad (why, "%s= is not hex", obs_keys[i]);
+      *text[i - K_M] = d;
+    }
+  if (*o->method == '\0')
+    return bad (why, "no method");
+  v = 0;
+  if (!all_digits (cseq, strlen (cseq))
+      || !g_ascii_string_to_unsigned (cseq, 10, 0, G_MAXUINT32, &v, NULL))
+    return bad (why, "CSeq number is not a 32-bit number");
+  o->cseq = (guint)v;
+  o->peer = g_strdup (val[K_PEER]);
+  if (!o->is_reply && *o->reason != '\0')
+    return bad (why, "a reason phrase on a request");
+  return TRUE;
+}
+
+static SrSipObsParse parse_fields (const gchar *fields, SrSipObs *obs, gchar **why);
+
+SrSipObsParse
+sr_sip_obs_parse_line (const gchar *line, SrSipObs *obs, gchar **why)
+{
+  const gchar *marker = line ? strstr (line, OBS_MARKER) : NULL;
+  if (marker == NULL)
+    return SR_SIP_OBS_NONE;
+  gsize tag = strlen (OBS_TAG);
+  if (strstr (marker + 1, "SIPOBS") != NULL)
+    bad (why, "more than one SIPOBS marker");
+  else if ((gsize)(marker - line) < tag || strncmp (marker - tag, OBS_TAG, tag) != 0)
+    bad (why, "the marker does not follow Kamailio's \"" OBS_TAG "\"");
+  else
+    return parse_fields (marker + strlen (OBS_MARKER), obs, why);
+  return SR_SIP_OBS_BAD;
+}
+
+static SrSipObsParse
+parse_fields (const gchar *fields, SrSipObs *obs, gchar **why)
+{
+  g_autofree gchar *rest = g_strdup (fields);
+  gsize len = strlen (rest);
+  while (len > 0 && (rest[len - 1] == '\n' || rest[len - 1] == '\r'))
+    rest[--len] = '\0';
+  gchar *val[N_KEYS] = { NULL };
+  g_auto (SrSipObs) o = { 0 };
+  gboolean ok = split_fields (rest, val, why) && fill_obs (val, &o, why);
+  for (guint i = 0; i < N_KEYS; i++)
+    g_free (val[i]);
+  if (!ok)
+    return SR_SIP_OBS_BAD;
+  *obs = o;
+  memset (&o, 0, sizeof o);
+  return SR_SIP_OBS_OK;
 }
 
 gboolean
 sr_sip_obs_parse (const gchar *line, SrSipObs *obs)
 {
-  const gchar *p = line ? strstr (line, "SIPOBS v=1 ") : NULL;
-  if (p == NULL)
-    return FALSE;
-  p += strlen ("SIPOBS ");
-  g_autoptr (GString) rest = g_string_new (p);
-  while (rest->len > 0 && (rest->str[rest->len - 1] == '\n' || rest->str[rest->len - 1] == '\r'))
-    g_string_truncate (rest, rest->len - 1);
-  /* rr= is last and may hold spaces */
-  g_autofree gchar *reason = NULL;
-  gchar *rr = strstr (rest->str, " rr=");
-  if (rr != NULL)
-    {
-      reason = g_strdup (rr + 4);
-      g_string_truncate (rest, rr - rest->str);
-    }
-  g_autoptr (GHashTable) kv = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_auto (GStrv) fields = g_strsplit (rest->str, " ", -1);
-  for (gchar **f = fields; *f; f++)
-    {
-      gchar *eq = strchr (*f, '=');
-      if (eq == NULL)
-        continue;
-      g_hash_table_replace (kv, g_strndup (*f, eq - *f), g_strdup (eq + 1));
-    }
-  const gchar *dir = g_hash_table_lookup (kv, "dir"), *kind = g_hash_table_lookup (kv, "kind");
-  const gchar *t = g_hash_table_lookup (kv, "t"), *m = g_hash_table_lookup (kv, "m");
-  const gchar *st = g_hash_table_lookup (kv, "st"), *cseq = g_hash_table_lookup (kv, "cseq");
-  const gchar *ci = g_hash_table_lookup (kv, "ci"), *peer = g_hash_table_lookup (kv, "peer");
-  SrSipObs o = { 0 };
-  if (dir == NULL || kind == NULL || t == NULL || m == NULL || ci == NULL || peer == NULL)
-    return FALSE;
-  if (g_str_equal (dir, "rx"))
-    o.dir = SR_SIP_RX;
-  else if (g_str_equal (dir, "tx"))
-    o.dir = SR_SIP_TX;
-  else
-    return FALSE;
-  if (!g_str_equal (kind, "req") && !g_str_equal (kind, "rep"))
-    return FALSE;
-  o.is_reply = g_str_equal (kind, "rep");
-  if (!parse_tv (t, &o.t_real_ns))
-    return FALSE;
-  guint64 v = 0;
-  if (st != NULL && !g_ascii_string_to_unsigned (st, 10, 0, 699, &v, NULL))
-    return FALSE;
-  o.status = (gint)v;
-  if (o.is_reply && o.status < 100)
-    return FALSE;
-  v = 0;
-  if (cseq != NULL && !g_ascii_string_to_unsigned (cseq, 10, 0, G_MAXUINT32, &v, NULL))
-    return FALSE;
-  o.cseq = (guint)v;
-  o.peer = g_strdup (peer);
-  o.method = g_strdup (m);
-  o.call_id = g_strdup (ci);
-  o.from_user = value_or_empty (g_hash_table_lookup (kv, "fu"));
-  o.to_user = value_or_empty (g_hash_table_lookup (kv, "tu"));
-  o.ruri_user = value_or_empty (g_hash_table_lookup (kv, "ru"));
-  o.reason = value_or_empty (o.is_reply ? reason : NULL);
-  *obs = o;
-  return TRUE;
+  return sr_sip_obs_parse_line (line, obs, NULL) == SR_SIP_OBS_OK;
 }
 
 /* ---- clocks ------------------------------------------------------------------------------- */
@@ -191,11 +315,13 @@ sr_sip_obs_to_event (const SrSipObs *obs, const SrClockMap *map, const gchar *st
   g_autofree gchar *sip
       = obs->is_reply ? g_strdup_printf ("%d", obs->status) : g_strdup (obs->method);
   g_autofree gchar *ci = clean (obs->call_id), *reason = clean (obs->reason);
+  g_autofree gchar *method = clean (obs->method), *from = clean (obs->from_user),
+                   *to = clean (obs->to_user);
   /* the chart label is "name details" cut at 72 characters: the telling keys first */
   e->details = g_strdup_printf (
       "sip=%s;method=%s;cseq=%u;reason=%s;stb=%s;status=%d;from=%s;to=%s;callid=%s;peer=%s", sip,
-      obs->method, obs->cseq, reason, stb ? (rx ? "from" : "to") : "none", obs->status,
-      obs->from_user, obs->to_user, ci, obs->peer);
+      method, obs->cseq, reason, stb ? (rx ? "from" : "to") : "none", obs->status, from, to, ci,
+      obs->peer);
   return e;
 }
 
@@ -210,6 +336,9 @@ struct _SrSipObsTail
   GString *partial;
   SrClockMap clock;
   guint lines;
+  guint rejected;      /* lines with the marker that did not parse */
+  guint poll_rejected; /* ... in the current poll */
+  gchar *first_reject; /* evidence for this poll's issue */
 };
 
 SrSipObsTail *
@@ -238,6 +367,7 @@ sr_sip_obs_tail_free (SrSipObsTail *tail)
   g_free (tail->path);
   g_free (tail->stb_user);
   g_free (tail->stb_addr);
+  g_free (tail->first_reject);
   g_free (tail);
 }
 
@@ -251,7 +381,19 @@ static void
 handle_line (SrSipObsTail *tail, SrRun *run, const gchar *line)
 {
   g_auto (SrSipObs) obs = { 0 };
-  if (!sr_sip_obs_parse (line, &obs))
+  g_autofree gchar *why = NULL;
+  SrSipObsParse r = sr_sip_obs_parse_line (line, &obs, &why);
+  if (r == SR_SIP_OBS_BAD)
+    {
+      tail->rejected++;
+      if (tail->poll_rejected++ == 0)
+        {
+          g_autofree gchar *cut = g_utf8_make_valid (line, MIN (strlen (line), 240));
+          g_free (tail->first_reject);
+          tail->first_reject = g_strdup_printf ("%s: %s", why, cut);
+        }
+    }
+  if (r != SR_SIP_OBS_OK)
     return;
   tail->lines++;
   if (tail->stb_addr == NULL && obs.dir == SR_SIP_RX && !obs.is_reply
@@ -314,13 +456,29 @@ sr_sip_obs_tail_poll (SrSipObsTail *tail, SrRun *run)
       g_string_append_len (tail->partial, buf, n);
     }
   gchar *start = tail->partial->str, *nl;
-  while ((nl = strchr (start, '\n')) != NULL)
+  tail->poll_rejected = 0;
+  while ((nl = memchr (start, '\n', tail->partial->len - (gsize)(start - tail->partial->str)))
+         != NULL)
     {
       *nl = '\0';
       handle_line (tail, run, start);
       start = nl + 1;
     }
   g_string_erase (tail->partial, 0, start - tail->partial->str);
+  if (tail->poll_rejected > 0)
+    sr_run_raise (run, "sip::bad-observation", NULL, stbsim_now_ns (),
+                  "%u line(s) of Kamailio's log carry the SIPOBS marker but are not the v=2 "
+                  "form (%u so far), first: %s. The SIP observation at the IMS core is "
+                  "incomplete, so SW-SIP verdicts built on it cannot be trusted (a SIP field "
+                  "broke the log format, or Kamailio runs a config other than "
+                  "sim/ims/kamailio.cfg.in)",
+                  tail->poll_rejected, tail->rejected, tail->first_reject);
+}
+
+guint
+sr_sip_obs_tail_rejected (SrSipObsTail *tail)
+{
+  return tail->rejected;
 }
 
 /* ---- judgement ---------------------------------------------------------------------------- */

@@ -4,7 +4,7 @@
 /*
  * SIP observed at the IMS core (SPEC §13: the harness judges what it observes itself).
  *
- * Kamailio (sim/ims/kamailio.cfg.in) writes one "SIPOBS v=1 ..." line to its log for every
+ * Kamailio (sim/ims/kamailio.cfg.in) writes one "SIPOBS v=2 ..." line to its log for every
  * SIP message it receives (dir=rx) or sends (dir=tx), stamped with CLOCK_REALTIME ($TV(Sn),
  * microseconds). The runner maps those stamps onto CLOCK_MONOTONIC with an offset measured
  * once per test (SrClockMap: both clocks read back to back, the tightest of a few pairs), and
@@ -50,8 +50,18 @@ typedef struct
 void sr_sip_obs_clear (SrSipObs *obs);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SrSipObs, sr_sip_obs_clear)
 
-/* Parse one Kamailio log line. FALSE (and @obs untouched) if it is not a SIPOBS line or is
- * malformed. */
+typedef enum
+{
+  SR_SIP_OBS_NONE, /* not an observation line (other Kamailio logging) */
+  SR_SIP_OBS_OK,
+  SR_SIP_OBS_BAD, /* has the SIPOBS marker but is not exactly the v=2 form: rejected */
+} SrSipObsParse;
+
+/* Parse one Kamailio log line (format: sr-sipobs.c, "Line format v=2"). On OK @obs is filled
+ * (clear it with sr_sip_obs_clear); otherwise @obs is untouched and, for BAD, @why (nullable,
+ * transfer full) says what is wrong. */
+SrSipObsParse sr_sip_obs_parse_line (const gchar *line, SrSipObs *obs, gchar **why);
+/* sr_sip_obs_parse_line() == SR_SIP_OBS_OK. */
 gboolean sr_sip_obs_parse (const gchar *line, SrSipObs *obs);
 
 /* CLOCK_REALTIME -> CLOCK_MONOTONIC. */
@@ -77,8 +87,12 @@ typedef struct _SrSipObsTail SrSipObsTail;
 /* @log_path: Kamailio's log (stbsim-ims READY log=). */
 SrSipObsTail *sr_sip_obs_tail_new (const gchar *log_path, const gchar *stb_user);
 void sr_sip_obs_tail_free (SrSipObsTail *tail);
-/* Read new lines and add their events to @run's timeline. */
+/* Read new lines and add their events to @run's timeline. A line with the SIPOBS marker that
+ * does not parse is counted and raises sip::bad-observation (inconclusive: the observation the
+ * SW-SIP verdicts rest on is incomplete). */
 void sr_sip_obs_tail_poll (SrSipObsTail *tail, SrRun *run);
+/* Lines rejected so far. */
+guint sr_sip_obs_tail_rejected (SrSipObsTail *tail);
 const SrClockMap *sr_sip_obs_tail_clock (SrSipObsTail *tail);
 /* Judge the SW-SIP requirements over the events of @run seen so far. Only when the IMS core
  * observed anything. */

@@ -9,6 +9,7 @@
 
 #include "sr-issues.h"
 #include "sr-judge.h"
+#include "stbsim-input.h"
 #include "stbsim-proc.h"
 
 static const gchar *const all_layouts[] = { "bidirectional", "unidirectional", NULL };
@@ -67,7 +68,7 @@ GPtrArray *
 sr_catalogue_load (const gchar *path, GError **error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+  if (!stbsim_input_load_keyfile (kf, path, G_KEY_FILE_NONE, error))
     {
       g_prefix_error (error, "catalogue %s: ", path);
       return NULL;

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "sr-report.h"
 #include "stbsim-test.h"
@@ -212,6 +213,90 @@ START_TEST (test_summary_and_verdict)
 }
 END_TEST
 
+/* ---- hostile text (issue 11) -------------------------------------------------------------- */
+
+static void
+spawn_ok (const gchar *const *argv, const gchar *what)
+{
+  gint status = -1;
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  ck_assert_msg (g_spawn_sync (NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+                               &err, &status, &error),
+                 "%s: %s", what, error ? error->message : "");
+  ck_assert_msg (g_spawn_check_wait_status (status, NULL), "%s:\n%s%s", what, out, err);
+}
+
+/* Names, summary, requirements and evidence full of control characters and invalid UTF-8:
+ * junit.xml validates against the schema, report.html and results.json parse strictly. */
+static const gchar hostile[]
+    = "meta, name=\"bad\001name\377\376\", summary=\"sum\002mary \303\050 \177 \302\205 "
+      "end\", requirements=\"SW-X\003\", timeout=10\n"
+      "checkpoint, name=\"cp\004\377\"\n"
+      "wait-event, name=voip.call, match=\"peer=ev\005\300\257\033[31m\357\277\276\", "
+      "timeout=0.2\n";
+
+START_TEST (test_hostile_text_e2e)
+{
+  g_autofree gchar *path = g_build_filename (tmpdir, "hostile.scenario", NULL);
+  ck_assert (g_file_set_contents (path, hostile, -1, NULL));
+  g_autofree gchar *exe = stbsim_test_build_path ("sim/runner/stbsim");
+  g_autofree gchar *reports = g_build_filename (tmpdir, "reports", NULL);
+  const gchar *argv[]
+      = { exe, "run", path, "--layout", "bidirectional", "--quiet", "--report-dir", reports, NULL };
+  gint status = -1;
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  ck_assert (g_spawn_sync (NULL, (gchar **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                           &status, &error));
+  /* the wait-event times out: inconclusive, with the hostile name in the evidence */
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 2, "status %d: %s%s", status, out,
+                 err);
+  g_autoptr (GDir) dir = g_dir_open (reports, 0, NULL);
+  ck_assert_ptr_nonnull (dir);
+  g_autofree gchar *run_dir = g_build_filename (reports, g_dir_read_name (dir), NULL);
+  g_autofree gchar *xsd = stbsim_test_source_path ("ci/junit.xsd");
+  g_autofree gchar *xml = g_build_filename (run_dir, "junit.xml", NULL);
+  const gchar *xmllint[] = { "xmllint", "--noout", "--schema", xsd, xml, NULL };
+  spawn_ok (xmllint, "xmllint --schema ci/junit.xsd junit.xml");
+  g_autofree gchar *script = stbsim_test_source_path ("tests/runner/check-report-wellformed.py");
+  const gchar *py[] = { "/usr/bin/python3", script, run_dir, NULL };
+  spawn_ok (py, "check-report-wellformed.py (report.html, results.json)");
+  g_autofree gchar *json = g_build_filename (run_dir, "results.json", NULL);
+  g_autofree gchar *text = stbsim_test_read_file (json, 1 << 20);
+  /* replaced, not dropped: the reader still sees where the bad bytes were */
+  ck_assert_msg (strstr (text, "bad\357\277\275name") != NULL, "%s", text);
+  ck_assert_msg (strstr (text, "ev\357\277\275") != NULL, "%s", text);
+}
+END_TEST
+
+/* The cleaning itself, byte by byte. */
+START_TEST (test_clean_text)
+{
+  static const struct
+  {
+    const gchar *in, *out;
+  } rows[] = {
+    { "plain <&> text", "plain <&> text" },
+    { "tab\tlf\ncr\r", "tab\tlf\ncr\r" },
+    { "a\001b", "a\357\277\275b" },
+    { "\177\302\205", "\357\277\275\357\277\275" },             /* DEL, U+0085 */
+    { "x\377y", "x\357\277\275y" },                             /* invalid byte */
+    { "\355\240\200", "\357\277\275\357\277\275\357\277\275" }, /* a surrogate */
+    { "\357\277\276", "\357\277\275" },                         /* U+FFFE */
+    { "\360\237\230\200 ok", "\360\237\230\200 ok" },           /* U+1F600 stays */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autofree gchar *c = sr_report_clean_text (rows[i].in);
+      ck_assert_msg (g_str_equal (c, rows[i].out), "row %u", i);
+    }
+  ck_assert_ptr_null (sr_report_clean_text (NULL));
+  g_autofree gchar *m = sr_report_markup_escape ("<\002>");
+  ck_assert_str_eq (m, "&lt;\357\277\275&gt;");
+}
+END_TEST
+
 static Suite *
 report_suite (void)
 {
@@ -225,6 +310,12 @@ report_suite (void)
   tcase_add_test (core, test_atomic_write);
   tcase_add_test (core, test_summary_and_verdict);
   suite_add_tcase (s, core);
+  TCase *hostile_tc = tcase_create ("hostile");
+  tcase_add_checked_fixture (hostile_tc, setup, teardown);
+  tcase_set_timeout (hostile_tc, 40);
+  tcase_add_test (hostile_tc, test_clean_text);
+  tcase_add_test (hostile_tc, test_hostile_text_e2e);
+  suite_add_tcase (s, hostile_tc);
   return s;
 }
 

@@ -3,7 +3,9 @@
  * naming file:line:column (and, for a bad action, the action's parameter spec). */
 
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sr-actions.h"
 #include "sr-scenario.h"
@@ -298,6 +300,89 @@ START_TEST (test_limits)
 }
 END_TEST
 
+/* ---- hardening (issue 11) ----------------------------------------------------------------- */
+
+/* A meta without name= keeps the name from the file name (was: freed, then read). */
+START_TEST (test_meta_without_name)
+{
+  g_autofree gchar *path = write_file (
+      "unnamed.scenario", "meta, summary=\"no name\", timeout=5\ncheckpoint, name=x\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SrScenario) sc = sr_scenario_load (path, NULL, TRUE, &error);
+  ck_assert_msg (sc != NULL, "%s", error ? error->message : "");
+  ck_assert_str_eq (sc->name, "unnamed");
+  g_autoptr (SrScenario) named = sr_scenario_load_from_data ("meta, name=given, timeout=5\n",
+                                                             "/tmp/x.scenario", NULL, TRUE, &error);
+  ck_assert_str_eq (named->name, "given");
+}
+END_TEST
+
+/* A NUL byte is an error naming file:line:column (was: the rest of the file was ignored). */
+START_TEST (test_nul_byte)
+{
+  static const gchar text[] = META "checkpoint, name=a\ncheck\0point, name=b\n";
+  g_autofree gchar *path = g_build_filename (tmpdir, "nul.scenario", NULL);
+  ck_assert (g_file_set_contents (path, text, sizeof text - 1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SrScenario) sc = sr_scenario_load (path, NULL, TRUE, &error);
+  ck_assert_ptr_null (sc);
+  ck_assert_msg (g_error_matches (error, SR_SCENARIO_ERROR, SR_SCENARIO_ERROR_SYNTAX), "%s",
+                 error->message);
+  ck_assert_msg (strstr (error->message, "nul.scenario:3:6: NUL byte") != NULL, "%s",
+                 error->message);
+  /* the same through an include */
+  g_autofree gchar *inc = g_build_filename (tmpdir, "nul-inc.scenario", NULL);
+  ck_assert (g_file_set_contents (inc, "\0", 1, NULL));
+  const gchar *needles[] = { "nul-inc.scenario:1:1: NUL byte", NULL };
+  expect_error ("nul-outer.scenario", META "include, file=nul-inc.scenario\n",
+                SR_SCENARIO_ERROR_SYNTAX, needles);
+}
+END_TEST
+
+/* Durations are bounded (was: any value > 0; x1e9 overflowed). */
+START_TEST (test_timeout_bounds)
+{
+  const gchar *meta[] = { "m.scenario:1:", "timeout=3601", "at most 3600 s", NULL };
+  expect_error ("m.scenario", "meta, name=m, timeout=3601\n", SR_SCENARIO_ERROR_BAD_PARAMETER,
+                meta);
+  const gchar *huge[] = { "h.scenario:1:", "at most 3600 s", NULL };
+  expect_error ("h.scenario", "meta, name=h, timeout=1e300\n", SR_SCENARIO_ERROR_BAD_PARAMETER,
+                huge);
+  const gchar *action[] = { "a.scenario:2:", "timeout=3000000", "'wait-event'", NULL };
+  expect_error ("a.scenario", META "wait-event, name=iptv.ready, timeout=3000000\n",
+                SR_SCENARIO_ERROR_BAD_PARAMETER, action);
+  const gchar *window[] = { "w.scenario:2:", "window=9e18", NULL };
+  expect_error ("w.scenario", META "expect-no-event, name=iptv.ready, window=9e18\n",
+                SR_SCENARIO_ERROR_BAD_PARAMETER, window);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SrScenario) ok = sr_scenario_load_from_data (
+      "meta, name=ok, timeout=3600\nwait-event, name=iptv.ready, timeout=3600\n",
+      "/tmp/ok.scenario", NULL, TRUE, &error);
+  ck_assert_msg (ok != NULL, "%s", error ? error->message : "");
+  ck_assert (ok->timeout_s == 3600.0);
+}
+END_TEST
+
+/* An include of /dev/zero or of a file over the input limit fails at once. */
+START_TEST (test_include_size_limit)
+{
+  const gchar *zero[]
+      = { "z.scenario:2:1: cannot include", "/dev/zero", "not a regular file", NULL };
+  expect_error ("z.scenario", META "include, file=/dev/zero\n", SR_SCENARIO_ERROR_IO, zero);
+  g_autofree gchar *big = g_build_filename (tmpdir, "big-inc.scenario", NULL);
+  FILE *f = fopen (big, "w");
+  ck_assert_ptr_nonnull (f);
+  ck_assert_int_eq (ftruncate (fileno (f), 5 * 1024 * 1024), 0);
+  fclose (f);
+  const gchar *large[] = { "b.scenario:2:1: cannot include", "larger than 4194304 bytes", NULL };
+  expect_error ("b.scenario", META "include, file=big-inc.scenario\n", SR_SCENARIO_ERROR_IO, large);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SrScenario) sc = sr_scenario_load ("/dev/zero", NULL, TRUE, &error);
+  ck_assert_ptr_null (sc);
+  ck_assert (g_error_matches (error, SR_SCENARIO_ERROR, SR_SCENARIO_ERROR_IO));
+}
+END_TEST
+
 static Suite *
 scenario_suite (void)
 {
@@ -325,6 +410,14 @@ scenario_suite (void)
   tcase_set_timeout (limits, 10);
   tcase_add_test (limits, test_limits);
   suite_add_tcase (s, limits);
+  TCase *hardening = tcase_create ("hardening");
+  tcase_add_checked_fixture (hardening, setup, teardown);
+  tcase_set_timeout (hardening, 10);
+  tcase_add_test (hardening, test_meta_without_name);
+  tcase_add_test (hardening, test_nul_byte);
+  tcase_add_test (hardening, test_timeout_bounds);
+  tcase_add_test (hardening, test_include_size_limit);
+  suite_add_tcase (s, hardening);
   return s;
 }
 

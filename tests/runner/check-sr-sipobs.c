@@ -18,7 +18,9 @@
 #include "stbsim-test.h"
 
 /* Captured from a run of scenarios/sip-callee-accept.scenario (Kamailio 5.6.3). */
-#define PFX " 1(6854) NOTICE: {1 2 INVITE 1-6890@127.0.0.1} <script>: "
+#define PFX " 1(6854) NOTICE: {1 2 312d36383930403132372e302e302e31} <script>: "
+/* The lines below are written readable (the v=1 form: values in clear, rr last with spaces);
+ * v2() turns them into what sim/ims/kamailio.cfg.in logs now (v=2, SIP values hex-encoded). */
 static const gchar *const rx_register
     = PFX "SIPOBS v=1 dir=rx kind=req t=1795468349.342000 peer=127.0.0.1:37850 m=REGISTER st=0 "
           "cseq=1001114288 ci=6e8d9a8a-6225-1240-d1bc-52df2df203e9 fu=stb1 tu=stb1 ru=<null> rr=";
@@ -37,12 +39,67 @@ static const gchar *const rx_200_invite
     = PFX "SIPOBS v=1 dir=rx kind=rep t=1795468349.625000 peer=127.0.0.1:37850 m=INVITE st=200 "
           "cseq=2 ci=1-6890@127.0.0.1 fu=1002 tu=stb1 ru=<null> rr=OK";
 
+static void
+append_hex (GString *out, const gchar *v)
+{
+  if (g_str_equal (v, "<null>"))
+    {
+      g_string_append (out, v);
+      return;
+    }
+  for (const guchar *p = (const guchar *)v; *p; p++)
+    g_string_append_printf (out, "%02x", *p);
+}
+
+/* Readable (v=1) line -> v=2 line (transfer full); anything else is copied. */
+static gchar *
+v2 (const gchar *readable)
+{
+  const gchar *m = strstr (readable, "SIPOBS v=1 ");
+  if (m == NULL)
+    return g_strdup (readable);
+  g_autoptr (GString) out = g_string_new_len (readable, m - readable);
+  g_string_append (out, "SIPOBS v=2");
+  g_autofree gchar *rest = g_strdup (m + strlen ("SIPOBS v=1 "));
+  gboolean nl = g_str_has_suffix (rest, "\n");
+  if (nl)
+    rest[strlen (rest) - 1] = '\0';
+  gchar *rr = strstr (rest, " rr=");
+  ck_assert_ptr_nonnull (rr);
+  *rr = '\0';
+  g_auto (GStrv) fields = g_strsplit (rest, " ", -1);
+  static const gchar *const hex_keys[] = { "m", "cseq", "ci", "fu", "tu", "ru", NULL };
+  for (guint i = 0; fields[i]; i++)
+    {
+      gchar *eq = strchr (fields[i], '=');
+      ck_assert_ptr_nonnull (eq);
+      *eq = '\0';
+      g_string_append_printf (out, " %s=", fields[i]);
+      if (g_strv_contains (hex_keys, fields[i]))
+        append_hex (out, eq + 1);
+      else
+        g_string_append (out, eq + 1);
+    }
+  g_string_append (out, " rr=");
+  append_hex (out, rr + 4);
+  if (nl)
+    g_string_append_c (out, '\n');
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static gboolean
+parse (const gchar *readable, SrSipObs *obs)
+{
+  g_autofree gchar *line = v2 (readable);
+  return sr_sip_obs_parse (line, obs);
+}
+
 /* ---- parser ----------------------------------------------------------------------------- */
 
 START_TEST (test_parse_request)
 {
   g_auto (SrSipObs) o = { 0 };
-  ck_assert (sr_sip_obs_parse (tx_invite, &o));
+  ck_assert (parse (tx_invite, &o));
   ck_assert_int_eq (o.dir, SR_SIP_TX);
   ck_assert (!o.is_reply);
   ck_assert_int_eq (o.t_real_ns, G_GINT64_CONSTANT (1795468349617500000));
@@ -61,47 +118,127 @@ END_TEST
 START_TEST (test_parse_reply)
 {
   g_auto (SrSipObs) o = { 0 };
-  ck_assert (sr_sip_obs_parse (tx_100, &o));
+  ck_assert (parse (tx_100, &o));
   ck_assert (o.is_reply);
   ck_assert_int_eq (o.status, 100);
   ck_assert_str_eq (o.method, "INVITE");
   ck_assert_str_eq (o.ruri_user, ""); /* <null> */
   ck_assert_str_eq (o.reason, "trying -- your call is important to us");
   g_auto (SrSipObs) r = { 0 };
-  ck_assert (sr_sip_obs_parse (rx_register, &r));
+  ck_assert (parse (rx_register, &r));
   ck_assert_int_eq (r.dir, SR_SIP_RX);
   ck_assert_uint_eq (r.cseq, 1001114288);
   /* a line read with its newline */
   g_autofree gchar *nl = g_strconcat (rx_200_invite, "\n", NULL);
   g_auto (SrSipObs) n = { 0 };
-  ck_assert (sr_sip_obs_parse (nl, &n));
+  ck_assert (parse (nl, &n));
   ck_assert_str_eq (n.reason, "OK");
 }
 END_TEST
 
 START_TEST (test_parse_rejects)
 {
-  static const gchar *const bad[] = {
+  static const gchar *const other[] = {
     "",
     " 0(12) INFO: <core> [main.c:2960]: main(): processes (at least): 7",
     " 0(12) NOTICE: <script>: dialog ended by sip:1002@ims.test",
-    /* wrong version, missing fields, bad values */
-    "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=BYE st=0 cseq=1 ci=x fu=a tu=b ru=b rr=",
-    "SIPOBS v=1 dir=rx kind=req peer=a:1 m=BYE st=0 cseq=1 ci=x fu=a tu=b ru=b rr=",
-    "SIPOBS v=1 dir=up kind=req t=1.000001 peer=a:1 m=BYE st=0 cseq=1 ci=x fu=a tu=b ru=b rr=",
-    "SIPOBS v=1 dir=rx kind=req t=1 peer=a:1 m=BYE st=0 cseq=1 ci=x fu=a tu=b ru=b rr=",
-    "SIPOBS v=1 dir=rx kind=req t=1.1234567 peer=a:1 m=BYE st=0 cseq=1 ci=x fu=a tu=b rr=",
-    "SIPOBS v=1 dir=rx kind=rep t=1.000001 peer=a:1 m=BYE st=<null> cseq=1 ci=x fu=a tu=b rr=",
-    "SIPOBS v=1 dir=rx kind=rep t=1.000001 peer=a:1 m=BYE st=0 cseq=1 ci=x fu=a tu=b rr=",
-    "SIPOBS v=1 dir=rx kind=rep t=1.000001 peer=a:1 m=BYE st=200 cseq=x ci=x fu=a tu=b rr=OK",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (other); i++)
+    ck_assert_int_eq (sr_sip_obs_parse_line (other[i], &(SrSipObs){ 0 }, NULL), SR_SIP_OBS_NONE);
+#define OK_TAIL "cseq=31 ci=78 fu=61 tu=62 ru=62 rr="
+  static const gchar *const bad[] = {
+    /* the v=1 form, wrong version, missing, extra, duplicated, unknown or reordered keys */
+    PFX "SIPOBS v=1 dir=rx kind=req t=1.000001 peer=a:1 m=BYE st=0 cseq=1 ci=x fu=a tu=b ru=b rr=",
+    PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL " x=1",
+    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL " rr=",
+    PFX "SIPOBS v=2 kind=req dir=rx t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL " ",
+    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0  " OK_TAIL,
+    /* two markers, or one not where Kamailio's script log puts it */
+    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL "SIPOBS",
+    " 1(2) NOTICE: {SIPOBS v=2} <script>: SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 "
+    "m=425945 st=0 " OK_TAIL,
+    "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
+    /* bad values */
+    PFX "SIPOBS v=2 dir=up kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req t=1 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req t=1.1234567 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req t=-1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req t=99999999999.000000 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req t=9223372036.000000 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer= m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1;x m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=BYE st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=42594 st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m= st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=200 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=<null> " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=+200 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=700 " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=200 cseq=78 ci=78 fu=61 "
+        "tu=62 ru=62 rr=4f4b",
+    PFX
+    "SIPOBS v=2 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=200 cseq=3130303030303030303030 "
+    "ci=78 fu=61 tu=62 ru=62 rr=4f4b",
+    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 cseq=31 ci=78 fu=61 tu=62 "
+        "ru=62 rr=4f4b",
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       SrSipObs o = { 0 };
-      ck_assert_msg (!sr_sip_obs_parse (bad[i], &o), "accepted: %s", bad[i]);
+      g_autofree gchar *why = NULL;
+      ck_assert_msg (sr_sip_obs_parse_line (bad[i], &o, &why) == SR_SIP_OBS_BAD, "accepted: %s",
+                     bad[i]);
+      ck_assert_ptr_nonnull (why);
       ck_assert_ptr_null (o.method);
     }
+  g_auto (SrSipObs) good = { 0 };
+  static const gchar good_line[]
+      = PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL;
+  ck_assert_int_eq (sr_sip_obs_parse_line (good_line, &good, NULL), SR_SIP_OBS_OK);
+  ck_assert_str_eq (good.method, "BYE");
   ck_assert (!sr_sip_obs_parse (NULL, &(SrSipObs){ 0 }));
+}
+END_TEST
+
+/* Header values that would have rewritten fields of the v=1 line are just values now. */
+START_TEST (test_parse_hostile_values)
+{
+  g_auto (SrSipObs) o = { 0 };
+  g_autofree gchar *line = v2 (
+      PFX "SIPOBS v=1 dir=rx kind=rep t=1795468349.625000 peer=127.0.0.1:37850 m=INVITE st=200 "
+          "cseq=2 ci=1-6890@127.0.0.1 fu=1002 tu=stb1 ru=<null> rr=OK st=180 ci=forged");
+  ck_assert (sr_sip_obs_parse (line, &o));
+  ck_assert_int_eq (o.status, 200);
+  ck_assert_str_eq (o.reason, "OK st=180 ci=forged");
+  ck_assert_str_eq (o.call_id, "1-6890@127.0.0.1");
+  g_auto (SrSipObs) p = { 0 };
+  ck_assert (parse (PFX "SIPOBS v=1 dir=rx kind=rep t=1795468349.625000 peer=127.0.0.1:37850 "
+                        "m=INVITE st=200 cseq=2 ci=x_st=180_SIPOBS_v=2_dir=tx fu=1002 tu=stb1 "
+                        "ru=<null> rr=OK",
+                    &p));
+  ck_assert_str_eq (p.call_id, "x_st=180_SIPOBS_v=2_dir=tx");
+  ck_assert_int_eq (p.status, 200);
+  ck_assert_int_eq (p.dir, SR_SIP_RX);
+  /* invalid UTF-8 and a NUL in a value come out as U+FFFD, never as a cut string */
+  g_auto (SrSipObs) q = { 0 };
+  ck_assert_int_eq (
+      sr_sip_obs_parse_line (PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 "
+                                 "cseq=31 ci=6100ff62 fu=61 tu=62 ru=62 rr=",
+                             &q, NULL),
+      SR_SIP_OBS_OK);
+  ck_assert_str_eq (q.call_id, "a\357\277\275\357\277\275b");
+  /* the largest stamp that fits */
+  g_auto (SrSipObs) t = { 0 };
+  ck_assert_int_eq (
+      sr_sip_obs_parse_line (PFX "SIPOBS v=2 dir=rx kind=req t=9223372035.999999 peer=a:1 m=425945 "
+                                 "st=0 " OK_TAIL,
+                             &t, NULL),
+      SR_SIP_OBS_OK);
+  ck_assert_int_eq (t.t_real_ns, G_GINT64_CONSTANT (9223372035999999000));
 }
 END_TEST
 
@@ -145,9 +282,9 @@ START_TEST (test_events)
 {
   SrClockMap map = { .offset_ns = G_GINT64_CONSTANT (1795468000000000000), .error_ns = 100 };
   g_auto (SrSipObs) inv = { 0 }, ok = { 0 }, trying = { 0 };
-  ck_assert (sr_sip_obs_parse (tx_invite, &inv));
-  ck_assert (sr_sip_obs_parse (rx_200_invite, &ok));
-  ck_assert (sr_sip_obs_parse (tx_100, &trying));
+  ck_assert (parse (tx_invite, &inv));
+  ck_assert (parse (rx_200_invite, &ok));
+  ck_assert (parse (tx_100, &trying));
   g_autoptr (SrEvent) e1 = sr_sip_obs_to_event (&inv, &map, "stb1", "127.0.0.1:37850");
   ck_assert_int_eq (e1->t_ns, G_GINT64_CONSTANT (349617500000));
   ck_assert_str_eq (e1->name, "ims.tx");
@@ -218,7 +355,10 @@ judge_feed (Judge *j, const gchar *const *lines, gint64 page_real)
 {
   g_autoptr (GString) text = g_string_new (NULL);
   for (guint i = 0; lines[i]; i++)
-    g_string_append_printf (text, "%s\n", lines[i]);
+    {
+      g_autofree gchar *line = v2 (lines[i]);
+      g_string_append_printf (text, "%s\n", line);
+    }
   gsize half = text->len / 2;
   g_autofree gchar *first = g_strndup (text->str, half);
   ck_assert (g_file_set_contents (j->log, first, -1, NULL));
@@ -364,12 +504,12 @@ END_TEST
 START_TEST (test_tail_follows_new_log)
 {
   g_autoptr (Judge) j = judge_new ();
-  g_autofree gchar *first = g_strdup_printf ("%s\n%s\n", rx_register, tx_register_200);
+  g_autofree gchar *l1 = v2 (rx_register), *l2 = v2 (tx_register_200), *l3 = v2 (tx_invite);
+  g_autofree gchar *first = g_strdup_printf ("%s\n%s\n", l1, l2);
   ck_assert (g_file_set_contents (j->log, first, -1, NULL));
   sr_sip_obs_tail_poll (j->tail, &j->run);
   ck_assert_uint_eq (j->timeline->events->len, 2);
-  g_autofree gchar *second
-      = g_strdup_printf (" 0(1) INFO: <core> [main.c:1]: starting\n%s\n", tx_invite);
+  g_autofree gchar *second = g_strdup_printf (" 0(1) INFO: <core> [main.c:1]: starting\n%s\n", l3);
   ck_assert (g_file_set_contents (j->log, second, -1, NULL));
   sr_sip_obs_tail_poll (j->tail, &j->run);
   ck_assert_uint_eq (j->timeline->events->len, 3);
@@ -377,6 +517,27 @@ START_TEST (test_tail_follows_new_log)
   ck_assert_str_eq (e->name, "ims.tx");
   /* the STB's address is learned again from its next REGISTER: by user until then */
   ck_assert (sr_event_matches (e, "sip=INVITE;stb=to"));
+}
+END_TEST
+
+/* A line with the marker that is not the v=2 form is counted and raises sip::bad-observation
+ * (inconclusive); the good lines around it still count. */
+START_TEST (test_tail_counts_bad_lines)
+{
+  g_autoptr (Judge) j = judge_new ();
+  const gchar *lines[] = { rx_register,
+                           PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=BYE st=0 cseq=1 "
+                               "ci=x fu=a tu=b ru=b rr=",
+                           tx_register_200, PFX "SIPOBS v=2 forged", NULL };
+  judge_feed (j, lines, 0);
+  ck_assert_uint_eq (sr_sip_obs_tail_rejected (j->tail), 2);
+  ck_assert_uint_eq (j->timeline->events->len, 2);
+  const SrIssue *is = g_ptr_array_index (j->result->issues, 0);
+  ck_assert_str_eq (is->id, "sip::bad-observation");
+  ck_assert_int_eq (is->level, SR_VERDICT_INCONC);
+  ck_assert_ptr_null (is->requirement);
+  ck_assert_msg (strstr (is->evidence, "m= is not hex") != NULL, "%s", is->evidence);
+  ck_assert_int_eq (j->result->verdict, SR_VERDICT_INCONC);
 }
 END_TEST
 
@@ -411,11 +572,37 @@ only_run_dir (const gchar *reports)
   return g_build_filename (reports, name, NULL);
 }
 
-START_TEST (test_e2e_early_answer_judged_at_ims)
+typedef struct
+{
+  gint exit_code;
+  gchar *verdict;
+  gchar *sip02;     /* evidence of the SW-SIP-02 issue (nullable) */
+  gboolean bad_obs; /* a sip::bad-observation issue */
+  gchar *issues;    /* all issues, for messages */
+  gchar *trace;     /* trace.jsonl */
+} E2e;
+
+static void
+e2e_clear (E2e *r)
+{
+  g_free (r->verdict);
+  g_free (r->sip02);
+  g_free (r->issues);
+  g_free (r->trace);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (E2e, e2e_clear)
+
+/* Run e2e_scenario with @uac_xml (NULL: sim/ims/sipp/uac-call.xml; may carry more sipp
+ * arguments) as the far end's call. */
+static void
+run_e2e (const gchar *uac_xml, E2e *r)
 {
   g_autofree gchar *tmp = stbsim_test_mkdtemp ("check-sr-sipobs-e2e");
   g_autofree gchar *path = g_build_filename (tmp, "sipobs-early-answer.scenario", NULL);
-  ck_assert (g_file_set_contents (path, e2e_scenario, -1, NULL));
+  g_auto (GStrv) parts = g_strsplit (e2e_scenario, "{sipp}/uac-call.xml", -1);
+  g_autofree gchar *text = g_strjoinv (uac_xml ? uac_xml : "{sipp}/uac-call.xml", parts);
+  ck_assert (g_file_set_contents (path, text, -1, NULL));
   g_autofree gchar *exe = stbsim_test_build_path ("sim/runner/stbsim");
   g_autofree gchar *reports = g_build_filename (tmp, "reports", NULL);
   const gchar *argv[]
@@ -428,41 +615,82 @@ START_TEST (test_e2e_early_answer_judged_at_ims)
                                &status, &error),
                  "%s", error ? error->message : "");
   ck_assert_msg (WIFEXITED (status), "stbsim died: %s", err);
+  r->exit_code = WEXITSTATUS (status);
   g_autofree gchar *dir = only_run_dir (reports);
   g_autofree gchar *json = g_build_filename (dir, "results.json", NULL);
   g_autoptr (JsonParser) p = json_parser_new ();
   ck_assert_msg (json_parser_load_from_file (p, json, &error), "%s\n%s", out, err);
   JsonObject *root = json_node_get_object (json_parser_get_root (p));
   JsonObject *t = json_array_get_object_element (json_object_get_array_member (root, "tests"), 0);
+  r->verdict = g_strdup (json_object_get_string_member (t, "verdict"));
   JsonArray *issues = json_object_get_array_member (t, "issues");
-  const gchar *evidence = NULL;
   g_autoptr (GString) all = g_string_new (NULL);
   for (guint k = 0; k < json_array_get_length (issues); k++)
     {
       JsonObject *is = json_array_get_object_element (issues, k);
       const gchar *req = json_object_get_string_member_with_default (is, "requirement", "");
-      g_string_append_printf (all, "\n  %s %s %s", json_object_get_string_member (is, "level"), req,
-                              json_object_get_string_member (is, "evidence"));
-      if (g_str_equal (req, "SW-SIP-02"))
-        evidence = json_object_get_string_member (is, "evidence");
+      const gchar *id = json_object_get_string_member (is, "id");
+      g_string_append_printf (all, "\n  %s %s %s %s", json_object_get_string_member (is, "level"),
+                              id, req ? req : "", json_object_get_string_member (is, "evidence"));
+      if (g_strcmp0 (req, "SW-SIP-02") == 0 && r->sip02 == NULL)
+        r->sip02 = g_strdup (json_object_get_string_member (is, "evidence"));
+      if (g_str_equal (id, "sip::bad-observation"))
+        r->bad_obs = TRUE;
     }
-  ck_assert_msg (WEXITSTATUS (status) == 1, "exit %d:%s", WEXITSTATUS (status), all->str);
-  ck_assert_str_eq (json_object_get_string_member (t, "verdict"), "fail");
-  ck_assert_msg (evidence != NULL, "no SW-SIP-02 issue:%s", all->str);
-  ck_assert_msg (g_str_has_prefix (evidence, "ims.rx 200 (INVITE"), "%s", evidence);
-  ck_assert_msg (strstr (evidence, "it never came"), "%s", evidence);
-  /* the observation is in the merged timeline, with the STB's lane */
+  r->issues = g_string_free (g_steal_pointer (&all), FALSE);
   g_autofree gchar *trace_path = g_build_filename (dir, "trace.jsonl", NULL);
-  g_autofree gchar *trace = stbsim_test_read_file (trace_path, 4 << 20);
-  ck_assert_ptr_nonnull (trace);
-  ck_assert_msg (strstr (trace, "\"source\":\"ims\",\"target\":\"voip\",\"name\":\"ims.tx\","
-                                "\"details\":\"sip=INVITE;")
+  r->trace = stbsim_test_read_file (trace_path, 4 << 20);
+  ck_assert_ptr_nonnull (r->trace);
+  stbsim_test_rmtree (tmp);
+}
+
+START_TEST (test_e2e_early_answer_judged_at_ims)
+{
+  g_auto (E2e) r = { 0 };
+  run_e2e (NULL, &r);
+  ck_assert_msg (r.exit_code == 1, "exit %d:%s", r.exit_code, r.issues);
+  ck_assert_str_eq (r.verdict, "fail");
+  ck_assert_msg (r.sip02 != NULL, "no SW-SIP-02 issue:%s", r.issues);
+  ck_assert_msg (g_str_has_prefix (r.sip02, "ims.rx 200 (INVITE"), "%s", r.sip02);
+  ck_assert_msg (strstr (r.sip02, "it never came"), "%s", r.sip02);
+  ck_assert_msg (!r.bad_obs, "%s", r.issues);
+  /* the observation is in the merged timeline, with the STB's lane */
+  ck_assert_msg (strstr (r.trace, "\"source\":\"ims\",\"target\":\"voip\",\"name\":\"ims.tx\","
+                                  "\"details\":\"sip=INVITE;")
                      != NULL,
                  "no ims.tx INVITE to the STB in trace.jsonl");
-  ck_assert (strstr (trace, "\"source\":\"voip\",\"target\":\"ims\",\"name\":\"ims.rx\","
-                            "\"details\":\"sip=200;method=INVITE;")
+  ck_assert (strstr (r.trace, "\"source\":\"voip\",\"target\":\"ims\",\"name\":\"ims.rx\","
+                              "\"details\":\"sip=200;method=INVITE;")
              != NULL);
-  stbsim_test_rmtree (tmp);
+}
+END_TEST
+
+/* The same call with a hostile Call-ID (spaces, key=value text, SIPOBS markers), From display
+ * name and User-Agent (tests/runner/uac-hostile.xml) through the real Kamailio: the same
+ * observations and the same verdict; the Call-ID is reported as sent, no line is rejected. */
+START_TEST (test_e2e_hostile_headers)
+{
+  g_auto (E2e) r = { 0 };
+  g_autofree gchar *xml = stbsim_test_source_path ("tests/runner/uac-hostile.xml");
+  /* sipp matches replies by the whole Call-ID: it must make the hostile one itself */
+  g_autofree gchar *uac = g_strdup_printf (
+      "%s -cid_str '%%u-%%p@%%s st=180 rr=forged SIPOBS v=1 dir=tx kind=rep st=180 SIPOBS v=2 "
+      "dir=rx kind=rep st=180 ci=x'",
+      xml);
+  run_e2e (uac, &r);
+  ck_assert_msg (r.exit_code == 1, "exit %d:%s", r.exit_code, r.issues);
+  ck_assert_str_eq (r.verdict, "fail");
+  ck_assert_msg (r.sip02 != NULL, "no SW-SIP-02 issue:%s", r.issues);
+  ck_assert_msg (g_str_has_prefix (r.sip02, "ims.rx 200 (INVITE, Call-ID "), "%s", r.sip02);
+  ck_assert_msg (strstr (r.sip02, " st=180 rr=forged SIPOBS v=1 dir=tx kind=rep st=180 SIPOBS "
+                                  "v=2 dir=rx kind=rep st=180 ci=x) from the STB")
+                     != NULL,
+                 "%s", r.sip02);
+  ck_assert_msg (strstr (r.sip02, "it never came"), "%s", r.sip02);
+  ck_assert_msg (!r.bad_obs, "%s", r.issues);
+  ck_assert (strstr (r.trace, "\"source\":\"voip\",\"target\":\"ims\",\"name\":\"ims.rx\","
+                              "\"details\":\"sip=200;method=INVITE;")
+             != NULL);
 }
 END_TEST
 
@@ -475,6 +703,7 @@ sipobs_suite (void)
   tcase_add_test (parse, test_parse_request);
   tcase_add_test (parse, test_parse_reply);
   tcase_add_test (parse, test_parse_rejects);
+  tcase_add_test (parse, test_parse_hostile_values);
   suite_add_tcase (s, parse);
   TCase *clock = tcase_create ("clock");
   tcase_set_timeout (clock, 5);
@@ -488,10 +717,12 @@ sipobs_suite (void)
   tcase_add_test (judge, test_judge_reject_codes);
   tcase_add_test (judge, test_judge_not_registered);
   tcase_add_test (judge, test_tail_follows_new_log);
+  tcase_add_test (judge, test_tail_counts_bad_lines);
   suite_add_tcase (s, judge);
   TCase *e2e = tcase_create ("e2e");
   tcase_set_timeout (e2e, 60);
   tcase_add_test (e2e, test_e2e_early_answer_judged_at_ims);
+  tcase_add_test (e2e, test_e2e_hostile_headers);
   suite_add_tcase (s, e2e);
   return s;
 }

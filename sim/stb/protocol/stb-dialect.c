@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "stb-protocol"
 
 #include "stb-dialect.h"
+#include "stbsim-input.h"
 
 #include <string.h>
 
@@ -269,7 +270,7 @@ stb_dialect_load (const gchar *path, GError **error)
   StbDialect *self;
 
   g_return_val_if_fail (path != NULL, NULL);
-  if (!g_file_get_contents (path, &data, &len, &local))
+  if (!stbsim_input_read (path, &data, &len, &local))
     {
       g_set_error (error, STB_PROTOCOL_ERROR, STB_PROTOCOL_ERROR_DIALECT,
                    "%s: cannot read dialect: %s", path, local->message);

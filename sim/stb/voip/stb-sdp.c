@@ -101,6 +101,66 @@ take_medium (const sdp_media_t *m, StbMediaEndpoint *remote)
     g_strlcpy (remote->address, m->m_connections->c_address, sizeof remote->address);
 }
 
+/* RFC 4566 token characters. */
+static gboolean
+is_token (const gchar *s, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (s[i]) && (s[i] == '\0' || strchr ("!#$%&'*+-.^_`{|}~", s[i]) == NULL))
+      return FALSE;
+  return len > 0;
+}
+
+/* RFC 4566 5.14: m=<media> <port>[/<number>] <proto> <fmt> ... with proto = token *("/" token)
+ * and every other field a token. */
+static gboolean
+media_line_ok (const gchar *line, gsize len)
+{
+  g_autofree gchar *text = g_strndup (line, len);
+  g_auto (GStrv) f = g_strsplit (text, " ", -1);
+  if (g_strv_length (f) < 4 || !is_token (f[0], strlen (f[0])))
+    return FALSE;
+  g_auto (GStrv) port = g_strsplit (f[1], "/", 3);
+  for (guint i = 0; port[i]; i++)
+    if (i > 1 || *port[i] == '\0' || strspn (port[i], "0123456789") != strlen (port[i]))
+      return FALSE;
+  g_auto (GStrv) proto = g_strsplit (f[2], "/", -1);
+  for (guint i = 0; proto[i]; i++)
+    if (!is_token (proto[i], strlen (proto[i])))
+      return FALSE;
+  for (guint i = 3; f[i]; i++)
+    if (!is_token (f[i], strlen (f[i])))
+      return FALSE;
+  return TRUE;
+}
+
+/* sofia-sip 1.12.11's sdp_parse() never returns on some m= lines that are not RFC 4566 (an
+ * unknown protocol with a non-token character after it: "m=audio 0 X /", "RTP/A\"\"VP"; found
+ * by tests/fuzz): check every m= line before the text goes to sofia. */
+static gboolean
+media_lines_ok (const gchar *sdp, GError **error)
+{
+  guint n = 0;
+  for (const gchar *line = sdp; *line != '\0';)
+    {
+      gsize len = strcspn (line, "\r\n");
+      n++;
+      if (g_str_has_prefix (line, "m=") && !media_line_ok (line + 2, len - 2))
+        {
+          g_autofree gchar *shown = g_strndup (line, MIN (len, 80));
+          g_set_error (error, STB_SIP_ERROR, STB_SIP_ERROR_FAILED,
+                       "remote SDP line %u is not an RFC 4566 m= line: %s", n, shown);
+          return FALSE;
+        }
+      line += len;
+      if (line[0] == '\r' && line[1] == '\n')
+        line += 2;
+      else if (*line != '\0')
+        line++;
+    }
+  return TRUE;
+}
+
 gboolean
 stb_sdp_parse_remote (const gchar *sdp, StbMediaEndpoint *remote, GError **error)
 {
@@ -111,6 +171,8 @@ stb_sdp_parse_remote (const gchar *sdp, StbMediaEndpoint *remote, GError **error
 
   g_return_val_if_fail (sdp != NULL && remote != NULL, FALSE);
   memset (remote, 0, sizeof *remote);
+  if (!media_lines_ok (sdp, error))
+    return FALSE;
   parser = sdp_parse (home, sdp, (issize_t)strlen (sdp), sdp_f_config);
   session = sdp_session (parser);
   if (session == NULL)
