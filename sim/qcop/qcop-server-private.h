@@ -40,8 +40,8 @@ struct _Client
   GPtrArray *channels; /* QcopRegistryChannel* this client registered on */
   gboolean dirty;
   gboolean dead;
-  gboolean peer_gone; /* writes fail (EPIPE): only its remaining input still counts */
-  gsize undelivered;  /* bytes of events it went away without */
+  gboolean peer_gone;   /* writes fail (EPIPE): only its remaining input still counts */
+  gsize undelivered;    /* bytes of events it went away without */
   GSource *idle_source; /* drops it if no complete command arrives in time (limits) */
 };
 
@@ -57,17 +57,17 @@ struct _QcopServer
   guint32 uid;
   GArray *allow_uids;
   gsize max_queue;
-  guint max_channels;       /* per client */
-  guint64 max_objects;      /* object ids per client (Create counts) */
-  guint idle_timeout_ms;    /* before the first complete command; 0 = none */
-  QcopIdSpace *ids;         /* client ids and object ids (one space, as in Qt) */
-  GSource *accept_resume;   /* while accepting is paused (EMFILE): the timer that resumes it */
-  gint64 accept_log_us;     /* monotonic time of the last "not accepting" log line */
+  guint max_channels;     /* per client */
+  guint64 max_objects;    /* object ids per client (Create counts) */
+  guint idle_timeout_ms;  /* before the first complete command; 0 = none */
+  QcopIdSpace *ids;       /* client ids and object ids (one space, as in Qt) */
+  GSource *accept_resume; /* while accepting is paused (EMFILE): the timer that resumes it */
+  gint64 accept_log_us;   /* monotonic time of the last "not accepting" log line */
   guint64 accept_failed_since_log; /* failed accepts not yet logged */
-  GHashTable *clients;    /* id -> Client* (owned) */
-  QcopRegistry *registry; /* channel name -> Client* members */
-  GPtrArray *dirty;       /* Client* with output queued in this dispatch */
-  GPtrArray *dead;        /* Client* closed, to be freed */
+  GHashTable *clients;             /* id -> Client* (owned) */
+  QcopRegistry *registry;          /* channel name -> Client* members */
+  GPtrArray *dirty;                /* Client* with output queued in this dispatch */
+  GPtrArray *dead;                 /* Client* closed, to be freed */
   QcopTrace *trace;
   GSource *trace_idle;
   QcopServerStats stats;

@@ -357,9 +357,9 @@ send_creation (Client *c, gint32 count)
 
   if (held + (guint64)count > self->max_objects + 1) /* + 1: its client id */
     {
-      g_autofree gchar *reason = g_strdup_printf (
-          "Create %d would exceed %" G_GUINT64_FORMAT " object ids per client (--max-objects)",
-          count, self->max_objects);
+      g_autofree gchar *reason = g_strdup_printf ("Create %d would exceed %" G_GUINT64_FORMAT
+                                                  " object ids per client (--max-objects)",
+                                                  count, self->max_objects);
       drop_client_limit (c, "objects", self->max_objects, reason);
       return;
     }
@@ -633,9 +633,8 @@ on_client_idle_timeout (gpointer data)
 {
   Client *c = data;
   QcopServer *self = c->server;
-  g_autofree gchar *reason
-      = g_strdup_printf ("no complete command within %u ms of connecting (--idle-timeout)",
-                         self->idle_timeout_ms);
+  g_autofree gchar *reason = g_strdup_printf (
+      "no complete command within %u ms of connecting (--idle-timeout)", self->idle_timeout_ms);
 
   g_clear_pointer (&c->idle_source, g_source_unref); /* returning REMOVE destroys it */
   drop_client_limit (c, "idle", self->idle_timeout_ms, reason);
@@ -834,7 +833,7 @@ qcop_server_new (const QcopServerOptions *options, GMainContext *context, GError
   self->max_channels
       = options->max_channels ? options->max_channels : QCOP_SERVER_DEFAULT_MAX_CHANNELS;
   self->max_objects = options->max_objects ? options->max_objects : QCOP_SERVER_DEFAULT_MAX_OBJECTS;
-  self->idle_timeout_ms = options->idle_timeout_ms == 0 ? QCOP_SERVER_DEFAULT_IDLE_TIMEOUT_MS
+  self->idle_timeout_ms = options->idle_timeout_ms == 0  ? QCOP_SERVER_DEFAULT_IDLE_TIMEOUT_MS
                           : options->idle_timeout_ms < 0 ? 0
                                                          : (guint)options->idle_timeout_ms;
   self->ids = qcop_id_space_new (QCOP_ID_SPACE_FIRST, QCOP_ID_SPACE_LAST); /* Qt: from 1000 */

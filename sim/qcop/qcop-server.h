@@ -52,11 +52,11 @@
 G_BEGIN_DECLS
 
 #define QCOP_SERVER_DEFAULT_MAX_QUEUE ((gsize)4 * 1024 * 1024)
-#define QCOP_SERVER_DEFAULT_MAX_CHANNELS 4096       /* channel registrations per client */
-#define QCOP_SERVER_DEFAULT_MAX_OBJECTS (1u << 20)  /* object ids per client (Create) */
-#define QCOP_SERVER_DEFAULT_IDLE_TIMEOUT_MS 30000   /* connect -> first complete command */
-#define QCOP_SERVER_ACCEPT_PAUSE_MS 100 /* accept() at the fd limit: pause this long */
-#define QCOP_SERVER_ACCEPT_LOG_INTERVAL_S 10 /* at most one such log line per interval */
+#define QCOP_SERVER_DEFAULT_MAX_CHANNELS 4096      /* channel registrations per client */
+#define QCOP_SERVER_DEFAULT_MAX_OBJECTS (1u << 20) /* object ids per client (Create) */
+#define QCOP_SERVER_DEFAULT_IDLE_TIMEOUT_MS 30000  /* connect -> first complete command */
+#define QCOP_SERVER_ACCEPT_PAUSE_MS 100            /* accept() at the fd limit: pause this long */
+#define QCOP_SERVER_ACCEPT_LOG_INTERVAL_S 10       /* at most one such log line per interval */
 #define QCOP_SERVER_DEFAULT_DISPLAY_SPEC ":0"
 
 typedef struct _QcopServer QcopServer;
@@ -71,7 +71,7 @@ typedef struct
   const gchar *display_spec; /* nullable: QCOP_SERVER_DEFAULT_DISPLAY_SPEC */
   guint max_channels;        /* per client; 0 = QCOP_SERVER_DEFAULT_MAX_CHANNELS */
   guint64 max_objects;       /* object ids per client; 0 = QCOP_SERVER_DEFAULT_MAX_OBJECTS */
-  gint idle_timeout_ms; /* connect -> first command; 0 = default, < 0 = no limit */
+  gint idle_timeout_ms;      /* connect -> first command; 0 = default, < 0 = no limit */
 } QcopServerOptions;
 
 typedef struct

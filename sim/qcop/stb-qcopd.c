@@ -62,8 +62,7 @@ parse_args (Options *o, int *argc, char ***argv, GError **error)
       "reading (default 4194304)",
       "BYTES" },
     { "max-channels", 0, 0, G_OPTION_ARG_INT64, &o->max_channels,
-      "Channel registrations one client may hold; one more and it is dropped (default 4096)",
-      "N" },
+      "Channel registrations one client may hold; one more and it is dropped (default 4096)", "N" },
     { "max-objects", 0, 0, G_OPTION_ARG_INT64, &o->max_objects,
       "Object ids one client may obtain with Create; more and it is dropped (default 1048576)",
       "N" },
@@ -159,7 +158,9 @@ run (Options *o, GArray *uids)
   so.max_queue = (gsize)o->max_queue;
   so.max_channels = (guint)o->max_channels;
   so.max_objects = (guint64)o->max_objects;
-  so.idle_timeout_ms = o->idle_timeout_s < 0 ? 0 : o->idle_timeout_s == 0 ? -1 : o->idle_timeout_s * 1000;
+  so.idle_timeout_ms = o->idle_timeout_s < 0    ? 0
+                       : o->idle_timeout_s == 0 ? -1
+                                                : o->idle_timeout_s * 1000;
   loop = g_main_loop_new (NULL, FALSE);
   server = qcop_server_new (&so, NULL, &error);
   if (server == NULL)
