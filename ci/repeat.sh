@@ -9,7 +9,8 @@
 #   --builddir DIR  the configured build to test (default build/check)
 #   N               how many runs (1..1000)
 # Example: sh ci/repeat.sh --load 20 --suite ims --num-processes 1
-# Each run's log: DIR/meson-logs/repeat-<i>.json (meson --logbase). Exit 0 when every run
+# Each run's log: DIR/meson-logs/repeat-<pid>-<i>.json (meson --logbase; several repeats may
+# share one build directory). Exit 0 when every run
 # passed, 1 when some run failed, 4 on bad usage.
 set -u
 load=0
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--load) load=1; shift ;;
 	--builddir) [ $# -ge 2 ] || usage; builddir=$2; shift 2 ;;
-	--help | -h) sed -n '3,13p' "$0"; exit 0 ;;
+	--help | -h) sed -n '3,14p' "$0"; exit 0 ;;
 	*) break ;;
 	esac
 done
@@ -63,11 +64,11 @@ i=1
 while [ "$i" -le "$n" ]; do
 	start=$(date +%s)
 	# one run's bound, as in ci/run-tests.sh
-	timeout --kill-after=30 1500 meson test -C "$builddir" --no-rebuild --logbase "repeat-$i" "$@" \
-		>"$builddir/meson-logs/repeat-$i.out" 2>&1
+	timeout --kill-after=30 1500 meson test -C "$builddir" --no-rebuild --logbase "repeat-$$-$i" "$@" \
+		>"$builddir/meson-logs/repeat-$$-$i.out" 2>&1
 	rc=$?
 	echo "repeat: run $i/$n exit $rc ($(($(date +%s) - start)) s)"
-	logs="$logs $builddir/meson-logs/repeat-$i.json"
+	logs="$logs $builddir/meson-logs/repeat-$$-$i.json"
 	i=$((i + 1))
 done
 stop_burners

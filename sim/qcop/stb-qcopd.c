@@ -100,13 +100,16 @@ parse_args (Options *o, int *argc, char ***argv, GError **error)
       return FALSE;
     }
   if (o->max_channels < 0 || o->max_channels > G_MAXINT32 || o->max_objects < 0
-      || o->max_objects > G_MAXINT32 || o->idle_timeout_s < -1
-      || o->idle_timeout_s > G_MAXINT32 / 1000)
+      || o->max_objects > G_MAXINT32)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--max-channels, --max-objects and --idle-timeout take a number from 1 "
-                   "(idle-timeout: 0) to %d",
-                   G_MAXINT32 / 1000);
+                   "--max-channels and --max-objects take 1..%d (0: the default)", G_MAXINT32);
+      return FALSE;
+    }
+  if (o->idle_timeout_s < -1 || o->idle_timeout_s > G_MAXINT32 / 1000)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--idle-timeout takes 0 (no limit) to %d seconds", G_MAXINT32 / 1000);
       return FALSE;
     }
   return TRUE;
