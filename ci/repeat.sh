@@ -35,14 +35,18 @@ case $n in '' | *[!0-9]*) usage ;; esac
 [ -f "$builddir/build.ninja" ] || { echo "repeat: $builddir is not a configured build (make check configures build/check)" >&2; exit 4; }
 
 burners=""
+run_pid=""
 stop_burners() {
+	# the current run too (by PID: timeout forwards the signal to meson test)
+	[ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null
 	for pid in $burners; do
 		kill "$pid" 2>/dev/null
 	done
-	for pid in $burners; do
+	for pid in $burners $run_pid; do
 		wait "$pid" 2>/dev/null
 	done
 	burners=""
+	run_pid=""
 }
 trap 'stop_burners' EXIT
 trap 'stop_burners; exit 130' INT
@@ -64,9 +68,13 @@ i=1
 while [ "$i" -le "$n" ]; do
 	start=$(date +%s)
 	# one run's bound, as in ci/run-tests.sh
+	# in the background + wait: a signal interrupts `wait` at once (not a foreground child)
 	timeout --kill-after=30 1500 meson test -C "$builddir" --no-rebuild --logbase "repeat-$$-$i" "$@" \
-		>"$builddir/meson-logs/repeat-$$-$i.out" 2>&1
+		>"$builddir/meson-logs/repeat-$$-$i.out" 2>&1 </dev/null &
+	run_pid=$!
+	wait "$run_pid"
 	rc=$?
+	run_pid=""
 	echo "repeat: run $i/$n exit $rc ($(($(date +%s) - start)) s)"
 	logs="$logs $builddir/meson-logs/repeat-$$-$i.json"
 	i=$((i + 1))
