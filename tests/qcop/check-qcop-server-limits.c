@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #define WAIT_MS 10000
+#define BULK_MS 90000 /* 100,000 commands through an ASan build on a loaded machine */
 
 typedef struct
 {
@@ -117,7 +118,7 @@ static void
 send_all (gint fd, const GByteArray *bytes)
 {
   gsize off = 0;
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64)BULK_MS * 1000;
 
   while (off < bytes->len)
     {
@@ -132,7 +133,7 @@ send_all (gint fd, const GByteArray *bytes)
                          n == 0 ? "0" : g_strerror (errno));
           ck_assert_msg (g_get_monotonic_time () < deadline,
                          "server did not take %u bytes within %d ms (%" G_GSIZE_FORMAT " sent)",
-                         bytes->len, WAIT_MS, off);
+                         bytes->len, BULK_MS, off);
           g_main_context_iteration (fx.ctx, TRUE);
         }
     }
@@ -159,14 +160,14 @@ wait_stats (guint64 accepted, guint64 dropped, guint64 limits, guint64 n_clients
   Want w = { accepted, limits, n_clients, dropped };
   QcopServerStats s;
 
-  if (stbsim_test_wait_until (fx.ctx, stats_reached, &w, WAIT_MS))
+  if (stbsim_test_wait_until (fx.ctx, stats_reached, &w, 3 * WAIT_MS))
     return;
   s = stats ();
   ck_abort_msg ("server stats not reached within %d ms: accepted %" G_GUINT64_FORMAT
                 " (want >= %" G_GUINT64_FORMAT "), dropped %" G_GUINT64_FORMAT
                 " (want >= %" G_GUINT64_FORMAT "), limits %" G_GUINT64_FORMAT
                 " (want >= %" G_GUINT64_FORMAT "), clients %u (want %" G_GUINT64_FORMAT ")",
-                WAIT_MS, s.clients_accepted, accepted, s.clients_dropped, dropped, s.limits_hit,
+                3 * WAIT_MS, s.clients_accepted, accepted, s.clients_dropped, dropped, s.limits_hit,
                 limits, s.n_clients, n_clients);
 }
 
@@ -322,7 +323,7 @@ commands_reached (gpointer data)
 
 START_TEST (test_detach_linear)
 {
-  QcopServerOptions o = { .max_channels = MANY_CHANNELS };
+  QcopServerOptions o = { .max_channels = MANY_CHANNELS, .idle_timeout_ms = -1 };
   g_autoptr (GByteArray) out = g_byte_array_new ();
   Greeting other = { -1 };
   gint fd;
@@ -399,7 +400,8 @@ holds (const Greeting *g, gint64 n_ids, gint64 id)
 
 START_TEST (test_ids_never_collide)
 {
-  QcopServerOptions o = { .max_objects = G_MAXINT32, .max_queue = 64 * 1024 * 1024 };
+  QcopServerOptions o
+      = { .max_objects = G_MAXINT32, .max_queue = 64 * 1024 * 1024, .idle_timeout_ms = -1 };
   g_autoptr (GByteArray) out = g_byte_array_new ();
   Greeting a = { -1 }, hog1 = { -1 }, hog2 = { -1 }, late = { -1 };
   const gint64 hog_ids = 1 + 30 + (gint64)32768 * 32768; /* client id + greeting + Creates */
@@ -410,7 +412,7 @@ START_TEST (test_ids_never_collide)
   for (guint i = 0; i < 32768; i++)
     qcop_wire_encode_create (out, 32768);
   send_all (hog1.fd, out);
-  ck_assert (stbsim_test_wait_until (fx.ctx, commands_reached, GUINT_TO_POINTER (32768), WAIT_MS));
+  ck_assert (stbsim_test_wait_until (fx.ctx, commands_reached, GUINT_TO_POINTER (32768), BULK_MS));
   connect_greeted (&hog2);
   send_all (hog2.fd, out);
   wait_stats (3, 1, 0, 2); /* hog2 is dropped when the space is used up */
@@ -553,23 +555,23 @@ limits_suite (void)
   TCase *limits = tcase_create ("limits");
 
   tcase_add_checked_fixture (accept, setup, teardown);
-  tcase_set_timeout (accept, 30);
+  tcase_set_timeout (accept, 90);
   tcase_add_test (accept, test_emfile_pauses_accepting);
   suite_add_tcase (s, accept);
 
   tcase_add_checked_fixture (detach, setup, teardown);
-  tcase_set_timeout (detach, 120);
+  tcase_set_timeout (detach, 300);
   tcase_add_test (detach, test_detach_linear);
   suite_add_tcase (s, detach);
 
   tcase_add_checked_fixture (ids, setup, teardown);
-  tcase_set_timeout (ids, 120);
+  tcase_set_timeout (ids, 300);
   tcase_add_test (ids, test_id_space_unit);
   tcase_add_test (ids, test_ids_never_collide);
   suite_add_tcase (s, ids);
 
   tcase_add_checked_fixture (limits, setup, teardown);
-  tcase_set_timeout (limits, 30);
+  tcase_set_timeout (limits, 90);
   tcase_add_test (limits, test_limit_channels);
   tcase_add_test (limits, test_limit_objects);
   tcase_add_test (limits, test_limit_queue);
