@@ -71,7 +71,16 @@ qcop_registry_remove (QcopRegistry *registry, QcopRegistryChannel *channel, gpoi
   if (channel->members->len > 0)
     return;
   if (channel->pattern != NULL)
-    g_ptr_array_remove (registry->patterns, channel);
+    {
+      /* from the end: a client detaching removes its newest registrations first, so this
+       * is O(1) per pattern there, not O(patterns) */
+      for (guint i = registry->patterns->len; i-- > 0;)
+        if (g_ptr_array_index (registry->patterns, i) == channel)
+          {
+            g_ptr_array_remove_index (registry->patterns, i);
+            break;
+          }
+    }
   g_hash_table_remove (registry->channels, channel->name); /* frees channel */
 }
 

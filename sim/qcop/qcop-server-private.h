@@ -3,6 +3,7 @@
 
 /* Declarations shared by qcop-server*.c only. */
 
+#include "qcop-id-space.h"
 #include "qcop-registry.h"
 #include "qcop-server.h"
 #include "qcop-trace.h"
@@ -39,8 +40,9 @@ struct _Client
   GPtrArray *channels; /* QcopRegistryChannel* this client registered on */
   gboolean dirty;
   gboolean dead;
-  gboolean peer_gone; /* writes fail (EPIPE): only its remaining input still counts */
-  gsize undelivered;  /* bytes of events it went away without */
+  gboolean peer_gone;   /* writes fail (EPIPE): only its remaining input still counts */
+  gsize undelivered;    /* bytes of events it went away without */
+  GSource *idle_source; /* drops it if no complete command arrives in time (limits) */
 };
 
 struct _QcopServer
@@ -55,11 +57,17 @@ struct _QcopServer
   guint32 uid;
   GArray *allow_uids;
   gsize max_queue;
-  gint32 next_object_id;
-  GHashTable *clients;    /* id -> Client* (owned) */
-  QcopRegistry *registry; /* channel name -> Client* members */
-  GPtrArray *dirty;       /* Client* with output queued in this dispatch */
-  GPtrArray *dead;        /* Client* closed, to be freed */
+  guint max_channels;     /* per client */
+  guint64 max_objects;    /* object ids per client (Create counts) */
+  guint idle_timeout_ms;  /* before the first complete command; 0 = none */
+  QcopIdSpace *ids;       /* client ids and object ids (one space, as in Qt) */
+  GSource *accept_resume; /* while accepting is paused (EMFILE): the timer that resumes it */
+  gint64 accept_log_us;   /* monotonic time of the last "not accepting" log line */
+  guint64 accept_failed_since_log; /* failed accepts not yet logged */
+  GHashTable *clients;             /* id -> Client* (owned) */
+  QcopRegistry *registry;          /* channel name -> Client* members */
+  GPtrArray *dirty;                /* Client* with output queued in this dispatch */
+  GPtrArray *dead;                 /* Client* closed, to be freed */
   QcopTrace *trace;
   GSource *trace_idle;
   QcopServerStats stats;
@@ -81,6 +89,10 @@ void qcop_server_trace_lifecycle (Client *c, const gchar *type, const gchar *rea
 void qcop_server_trace_command (Client *c, const QcopWireItem *item);
 void qcop_server_trace_event (Client *c, const EventInfo *ev);
 void qcop_server_trace_refuse (QcopServer *self, gint64 pid, guint32 uid, const gchar *reason);
+/* A "client" "limit" record: @c hit per-client limit @limit (its configured @value). */
+void qcop_server_trace_limit (Client *c, const gchar *limit, guint64 value, const gchar *reason);
+/* A "server" "accept-paused" record: accept() failed with @err; accepting pauses. */
+void qcop_server_trace_accept_paused (QcopServer *self, gint err, guint pause_ms);
 /* A "server" record of @type (start: with socket and pid). */
 void qcop_server_trace_server (QcopServer *self, const gchar *type);
 /* Flush the trace once the loop has nothing better to do (the 64 KiB threshold covers a

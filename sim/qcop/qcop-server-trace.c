@@ -122,3 +122,32 @@ qcop_server_trace_server (QcopServer *self, const gchar *type)
     }
   qcop_trace_end (t);
 }
+
+void
+qcop_server_trace_limit (Client *c, const gchar *limit, guint64 value, const gchar *reason)
+{
+  QcopTrace *t = c->server->trace;
+
+  if (!qcop_trace_is_active (t))
+    return;
+  qcop_trace_begin (t, "client", "limit");
+  trace_client_fields (t, c, NULL);
+  qcop_trace_add_str (t, "limit", limit);
+  qcop_trace_add_int (t, "value", (gint64)MIN (value, (guint64)G_MAXINT64));
+  qcop_trace_add_str (t, "reason", reason);
+  qcop_trace_end (t);
+}
+
+void
+qcop_server_trace_accept_paused (QcopServer *self, gint err, guint pause_ms)
+{
+  QcopTrace *t = self->trace;
+
+  if (!qcop_trace_is_active (t))
+    return;
+  qcop_trace_begin (t, "server", "accept-paused");
+  qcop_trace_add_str (t, "reason", g_strerror (err));
+  qcop_trace_add_int (t, "pause_ms", pause_ms);
+  qcop_trace_add_int (t, "failures", (gint64)self->stats.accept_failures);
+  qcop_trace_end (t);
+}

@@ -37,18 +37,31 @@
 #define FORWARDED_MESSAGE "forwardedMessage(QString,QString,QByteArray)"
 
 static void drop_client (Client *c, const gchar *reason);
+static void drop_client_limit (Client *c, const gchar *limit, guint64 value, const gchar *reason);
 static void close_client (Client *c, const gchar *type, const gchar *reason);
+static void resume_accepting (QcopServer *self, const gchar *why);
 
 /* ---- channels (the registry holds the members; each client its own channels) ----------- */
 
 static void
 register_channel (Client *c, const gchar *name)
 {
+  guint max = c->server->max_channels;
   gboolean added;
   QcopRegistryChannel *ch = qcop_registry_add (c->server->registry, name, c, &added);
 
   if (!added)
     return; /* once per (client, name) */
+  if (c->channels->len >= max)
+    {
+      g_autofree gchar *reason = g_strdup_printf (
+          "registering channel \"%s\" would exceed %u channels per client (--max-channels)", name,
+          max);
+
+      qcop_registry_remove (c->server->registry, ch, c); /* may free ch */
+      drop_client_limit (c, "channels", max, reason);
+      return;
+    }
   g_ptr_array_add (c->channels, ch);
   g_debug ("client %d registered on \"%s\" (%u listeners)", c->id, name, ch->members->len);
 }
@@ -60,11 +73,17 @@ unregister_channel (Client *c, QcopRegistryChannel *ch)
   qcop_registry_remove (c->server->registry, ch, c); /* may free ch */
 }
 
+/* O(channels of @c): each registry removal is O(members of that channel), and the client's
+ * own list is emptied from its end (g_ptr_array_remove would scan it from the start). */
 static void
 detach_all (Client *c)
 {
   while (c->channels->len > 0)
-    unregister_channel (c, g_ptr_array_index (c->channels, c->channels->len - 1));
+    {
+      QcopRegistryChannel *ch = g_ptr_array_steal_index (c->channels, c->channels->len - 1);
+
+      qcop_registry_remove (c->server->registry, ch, c); /* may free ch */
+    }
 }
 
 /* ---- output ----------------------------------------------------------------------------- */
@@ -186,7 +205,7 @@ deliver (Client *c, const guint8 *bytes, gsize len, const EventInfo *ev)
           = g_strdup_printf ("send queue would exceed %" G_GSIZE_FORMAT " bytes (%" G_GSIZE_FORMAT
                              " pending): the client stopped reading",
                              self->max_queue, pending_out (c));
-      drop_client (c, reason);
+      drop_client_limit (c, "queue", self->max_queue, reason);
       return;
     }
   g_byte_array_append (c->out, bytes, (guint)len);
@@ -325,14 +344,35 @@ handle_send (Client *c, const QcopWireItem *item)
     forward_to_patterns (self, item->channel, item->message, data, len);
 }
 
+/* Hand @c @count object ids (Creation event). The client is dropped when it would hold more
+ * than max_objects, or when the id space has no free range left. */
 static void
 send_creation (Client *c, gint32 count)
 {
+  QcopServer *self = c->server;
   g_autoptr (GByteArray) out = g_byte_array_new ();
   EventInfo ev = { QCOP_EVENT_CREATION };
+  guint64 held = qcop_id_space_count (self->ids, c);
+  gint32 first;
 
-  qcop_wire_encode_creation (out, c->server->next_object_id, count);
-  c->server->next_object_id += count;
+  if (held + (guint64)count > self->max_objects + 1) /* + 1: its client id */
+    {
+      g_autofree gchar *reason = g_strdup_printf ("Create %d would exceed %" G_GUINT64_FORMAT
+                                                  " object ids per client (--max-objects)",
+                                                  count, self->max_objects);
+      drop_client_limit (c, "objects", self->max_objects, reason);
+      return;
+    }
+  first = qcop_id_space_alloc (self->ids, count, c);
+  if (first < 0)
+    {
+      g_autofree gchar *reason
+          = g_strdup_printf ("no free range of %d object ids left (every id up to %d is live)",
+                             count, QCOP_ID_SPACE_LAST);
+      drop_client (c, reason);
+      return;
+    }
+  qcop_wire_encode_creation (out, first, count);
   deliver (c, out->data, out->len, &ev);
 }
 
@@ -340,6 +380,12 @@ send_creation (Client *c, gint32 count)
 static gboolean
 handle_command (Client *c, const QcopWireItem *item)
 {
+  if (c->idle_source != NULL)
+    {
+      /* it spoke: the idle limit is only for connections that never send a command */
+      g_source_destroy (c->idle_source);
+      g_clear_pointer (&c->idle_source, g_source_unref);
+    }
   c->server->stats.commands++;
   qcop_server_trace_command (c, item);
   switch (item->type)
@@ -377,6 +423,10 @@ client_free (Client *c)
 {
   detach_all (c);
   g_ptr_array_unref (c->channels);
+  qcop_id_space_release (c->server->ids, c);
+  if (c->idle_source)
+    g_source_destroy (c->idle_source);
+  g_clear_pointer (&c->idle_source, g_source_unref);
   if (c->in_source)
     g_source_destroy (c->in_source);
   g_clear_pointer (&c->in_source, g_source_unref);
@@ -401,11 +451,14 @@ close_client (Client *c, const gchar *type, const gchar *reason)
   qcop_server_trace_lifecycle (c, type, reason);
   if (c->in_source)
     g_source_destroy (c->in_source);
+  if (c->idle_source)
+    g_source_destroy (c->idle_source);
   watch_writable (c, FALSE);
   close (c->fd);
   c->fd = -1;
   g_hash_table_steal (self->clients, GINT_TO_POINTER (c->id));
   g_ptr_array_add (self->dead, c);
+  resume_accepting (self, "a client left"); /* its fd is free again */
 }
 
 static void
@@ -415,6 +468,15 @@ drop_client (Client *c, const gchar *reason)
              c->app ? c->app : "unidentified", c->pid, reason);
   c->server->stats.clients_dropped++;
   close_client (c, "drop", reason);
+}
+
+/* A per-client limit: logged and traced as such, then the client is dropped. */
+static void
+drop_client_limit (Client *c, const gchar *limit, guint64 value, const gchar *reason)
+{
+  c->server->stats.limits_hit++;
+  qcop_server_trace_limit (c, limit, value, reason);
+  drop_client (c, reason);
 }
 
 static void
@@ -566,12 +628,38 @@ refuse_peer (QcopServer *self, gint fd, const struct ucred *cred, const gchar *r
   close (fd);
 }
 
+static gboolean
+on_client_idle_timeout (gpointer data)
+{
+  Client *c = data;
+  QcopServer *self = c->server;
+  g_autofree gchar *reason = g_strdup_printf (
+      "no complete command within %u ms of connecting (--idle-timeout)", self->idle_timeout_ms);
+
+  g_clear_pointer (&c->idle_source, g_source_unref); /* returning REMOVE destroys it */
+  drop_client_limit (c, "idle", self->idle_timeout_ms, reason);
+  finish_dispatch (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+watch_idle (Client *c)
+{
+  if (c->server->idle_timeout_ms == 0)
+    return;
+  c->idle_source = g_timeout_source_new (c->server->idle_timeout_ms);
+  g_source_set_callback (c->idle_source, on_client_idle_timeout, c, NULL);
+  g_source_set_static_name (c->idle_source, "qcop-server client idle");
+  g_source_attach (c->idle_source, c->server->context);
+}
+
 static void
 accept_one (QcopServer *self, gint fd)
 {
   struct ucred cred = { 0 };
   socklen_t cred_len = sizeof cred;
   Client *c;
+  gint32 id;
 
   if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0)
     {
@@ -590,9 +678,16 @@ accept_one (QcopServer *self, gint fd)
       return;
     }
   c = g_new0 (Client, 1);
+  id = qcop_id_space_alloc (self->ids, 1, c);
+  if (id < 0)
+    {
+      g_free (c);
+      refuse_peer (self, fd, &cred, "no free client id (every id is live)");
+      return;
+    }
   c->server = self;
   c->fd = fd;
-  c->id = self->next_object_id++;
+  c->id = id;
   c->pid = cred.pid;
   c->uid = cred.uid;
   c->in = g_byte_array_new ();
@@ -606,7 +701,68 @@ accept_one (QcopServer *self, gint fd)
   self->stats.clients_accepted++;
   g_message ("client %d connected (pid %d, uid %u)", c->id, (int)cred.pid, cred.uid);
   qcop_server_trace_lifecycle (c, "connect", NULL);
+  watch_idle (c);
   greet_client (c);
+}
+
+static gboolean on_listen_readable (gint fd, GIOCondition cond, gpointer data);
+
+static void
+watch_listen (QcopServer *self)
+{
+  self->listen_source = g_unix_fd_source_new (self->listen_fd, G_IO_IN);
+  g_source_set_callback (self->listen_source, G_SOURCE_FUNC (on_listen_readable), self, NULL);
+  g_source_set_static_name (self->listen_source, "qcop-server listen");
+  g_source_attach (self->listen_source, self->context);
+}
+
+static gboolean
+on_accept_resume (gpointer data)
+{
+  resume_accepting (data, "pause over");
+  return G_SOURCE_REMOVE;
+}
+
+/* Accepting is paused while accept_resume is set: the listen source is gone. */
+static void
+resume_accepting (QcopServer *self, const gchar *why)
+{
+  if (self->accept_resume == NULL)
+    return;
+  g_source_destroy (self->accept_resume);
+  g_clear_pointer (&self->accept_resume, g_source_unref);
+  g_debug ("accepting again (%s)", why);
+  watch_listen (self);
+}
+
+/* accept() failed with @err (EMFILE, ENFILE, ENOBUFS, ENOMEM): the pending connection stays
+ * in the backlog and the level-triggered listen source would fire again at once. Stop
+ * watching for a while (or until a client leaves); log at most once per interval. */
+static void
+pause_accepting (QcopServer *self, gint err)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  self->stats.accept_failures++;
+  self->accept_failed_since_log++;
+  if (self->accept_log_us == 0
+      || now - self->accept_log_us >= QCOP_SERVER_ACCEPT_LOG_INTERVAL_S * G_USEC_PER_SEC)
+    {
+      g_message ("accept on %s: %s: not accepting for %d ms at a time until a client leaves "
+                 "(%" G_GUINT64_FORMAT " failed accepts since the last such message; next one "
+                 "in %d s at the earliest)",
+                 self->socket_path, g_strerror (err), QCOP_SERVER_ACCEPT_PAUSE_MS,
+                 self->accept_failed_since_log, QCOP_SERVER_ACCEPT_LOG_INTERVAL_S);
+      self->accept_log_us = now;
+      self->accept_failed_since_log = 0;
+    }
+  qcop_server_trace_accept_paused (self, err, QCOP_SERVER_ACCEPT_PAUSE_MS);
+  g_source_destroy (self->listen_source);
+  g_clear_pointer (&self->listen_source, g_source_unref);
+  self->accept_resume = g_timeout_source_new (QCOP_SERVER_ACCEPT_PAUSE_MS);
+  g_source_set_callback (self->accept_resume, on_accept_resume, self, NULL);
+  g_source_set_static_name (self->accept_resume, "qcop-server accept resume");
+  g_source_attach (self->accept_resume, self->context);
 }
 
 static gboolean
@@ -614,20 +770,23 @@ on_listen_readable (gint fd, GIOCondition cond, gpointer data)
 {
   QcopServer *self = data;
 
-  for (guint i = 0; i < MAX_ACCEPTS_PER_DISPATCH; i++)
+  for (guint i = 0; i < MAX_ACCEPTS_PER_DISPATCH && self->accept_resume == NULL; i++)
     {
       gint cfd = accept4 (self->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
       if (cfd < 0)
         {
-          if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+          if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            pause_accepting (self, errno);
+          else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR
+                   && errno != ECONNABORTED)
             g_message ("accept on %s: %s", self->socket_path, g_strerror (errno));
           break;
         }
       accept_one (self, cfd);
     }
   finish_dispatch (self);
-  return G_SOURCE_CONTINUE;
+  return G_SOURCE_CONTINUE; /* after a pause the source is already destroyed */
 }
 
 /* ---- socket setup ----------------------------------------------------------------------- */
@@ -638,10 +797,7 @@ open_listener (QcopServer *self, GError **error)
   self->listen_fd = qcop_server_socket_listen (self->socket_path, self->uid, &self->bound, error);
   if (self->listen_fd < 0)
     return FALSE;
-  self->listen_source = g_unix_fd_source_new (self->listen_fd, G_IO_IN);
-  g_source_set_callback (self->listen_source, G_SOURCE_FUNC (on_listen_readable), self, NULL);
-  g_source_set_static_name (self->listen_source, "qcop-server listen");
-  g_source_attach (self->listen_source, self->context);
+  watch_listen (self);
   return TRUE;
 }
 
@@ -674,7 +830,13 @@ qcop_server_new (const QcopServerOptions *options, GMainContext *context, GError
   self->allow_uids = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_array_append_vals (self->allow_uids, options->allow_uids, (guint)options->n_allow_uids);
   self->max_queue = options->max_queue ? options->max_queue : QCOP_SERVER_DEFAULT_MAX_QUEUE;
-  self->next_object_id = 1000; /* Qt's get_object_id() */
+  self->max_channels
+      = options->max_channels ? options->max_channels : QCOP_SERVER_DEFAULT_MAX_CHANNELS;
+  self->max_objects = options->max_objects ? options->max_objects : QCOP_SERVER_DEFAULT_MAX_OBJECTS;
+  self->idle_timeout_ms = options->idle_timeout_ms == 0  ? QCOP_SERVER_DEFAULT_IDLE_TIMEOUT_MS
+                          : options->idle_timeout_ms < 0 ? 0
+                                                         : (guint)options->idle_timeout_ms;
+  self->ids = qcop_id_space_new (QCOP_ID_SPACE_FIRST, QCOP_ID_SPACE_LAST); /* Qt: from 1000 */
   self->clients = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->registry = qcop_registry_new ();
   self->dirty = g_ptr_array_new ();
@@ -719,6 +881,11 @@ qcop_server_free (QcopServer *self)
       g_source_destroy (self->listen_source);
       g_source_unref (self->listen_source);
     }
+  if (self->accept_resume)
+    {
+      g_source_destroy (self->accept_resume);
+      g_source_unref (self->accept_resume);
+    }
   if (self->listen_fd >= 0)
     close (self->listen_fd);
   if (self->bound)
@@ -732,6 +899,7 @@ qcop_server_free (QcopServer *self)
   g_clear_pointer (&self->trace, qcop_trace_free);
   g_clear_pointer (&self->clients, g_hash_table_unref);
   g_clear_pointer (&self->registry, qcop_registry_free);
+  g_clear_pointer (&self->ids, qcop_id_space_free);
   g_clear_pointer (&self->dirty, g_ptr_array_unref);
   g_clear_pointer (&self->dead, g_ptr_array_unref);
   g_clear_pointer (&self->allow_uids, g_array_unref);

@@ -20,7 +20,8 @@
  * every concrete channel sent to ('*' spans any characters including '/', '?' is one
  * character; GPatternSpec). Qt's QRegExp::Wildcard would also honour [...] sets: they are
  * literal here. Sends to a name holding '*' are not forwarded (as in Qt).
- * Client ids and object ids come from one counter starting at 1000, as in Qt.
+ * Client ids and object ids come from one space starting at 1000, as in Qt, but no live id
+ * is ever handed out twice (qcop-id-space.h: Qt's counter overflows and collides).
  *
  * Socket: the parent directory is created (0700) if missing and must be a directory owned by
  * the server's uid without group/other permissions; the socket is made 0600. A stale socket
@@ -28,7 +29,14 @@
  * SO_PEERCRED: uid must equal the server's, or be in the allow-list.
  *
  * Per-client output is queued and written with one send() per client per processed read
- * batch; a client whose queue grows past max_queue bytes (it stopped reading) is dropped.
+ * batch. Per-client limits, each logged, traced ("client" "limit") and followed by a drop:
+ * queued output past max_queue bytes (it stopped reading), more than max_channels channel
+ * registrations, more than max_objects object ids, no complete command within
+ * idle_timeout_ms of connecting. When accept() fails (EMFILE/ENFILE: the fd limit) the
+ * server stops accepting for QCOP_SERVER_ACCEPT_PAUSE_MS or until a client leaves, logs at
+ * most once per QCOP_SERVER_ACCEPT_LOG_INTERVAL_S and traces every pause ("server"
+ * "accept-paused", with the failure count); waiting peers stay in the listen backlog.
+ * Detaching a client costs O(its channels).
  * A client announcing a raw part over 16384 bytes, or sending a malformed item, is dropped;
  * the others are unaffected. Every drop and refusal is logged (g_message) and traced.
  *
@@ -44,6 +52,11 @@
 G_BEGIN_DECLS
 
 #define QCOP_SERVER_DEFAULT_MAX_QUEUE ((gsize)4 * 1024 * 1024)
+#define QCOP_SERVER_DEFAULT_MAX_CHANNELS 4096      /* channel registrations per client */
+#define QCOP_SERVER_DEFAULT_MAX_OBJECTS (1u << 20) /* object ids per client (Create) */
+#define QCOP_SERVER_DEFAULT_IDLE_TIMEOUT_MS 30000  /* connect -> first complete command */
+#define QCOP_SERVER_ACCEPT_PAUSE_MS 100            /* accept() at the fd limit: pause this long */
+#define QCOP_SERVER_ACCEPT_LOG_INTERVAL_S 10       /* at most one such log line per interval */
 #define QCOP_SERVER_DEFAULT_DISPLAY_SPEC ":0"
 
 typedef struct _QcopServer QcopServer;
@@ -56,13 +69,18 @@ typedef struct
   gsize n_allow_uids;
   gsize max_queue;           /* bytes queued per client before it is dropped; 0 = default */
   const gchar *display_spec; /* nullable: QCOP_SERVER_DEFAULT_DISPLAY_SPEC */
+  guint max_channels;        /* per client; 0 = QCOP_SERVER_DEFAULT_MAX_CHANNELS */
+  guint64 max_objects;       /* object ids per client; 0 = QCOP_SERVER_DEFAULT_MAX_OBJECTS */
+  gint idle_timeout_ms;      /* connect -> first command; 0 = default, < 0 = no limit */
 } QcopServerOptions;
 
 typedef struct
 {
   guint64 clients_accepted;
   guint64 clients_refused;    /* SO_PEERCRED check failed */
-  guint64 clients_dropped;    /* protocol violation, queue overflow, write error */
+  guint64 clients_dropped;    /* protocol violation, limit, write error */
+  guint64 limits_hit;         /* of those: per-client limits (queue, channels, objects, idle) */
+  guint64 accept_failures;    /* accept() failed (EMFILE, ENFILE, ...): accepting paused */
   guint64 commands;           /* commands received */
   guint64 messages_delivered; /* QCopMessage events queued */
   guint n_clients;            /* connected now */

@@ -22,6 +22,9 @@ typedef struct
   gchar *trace_path;
   gchar **allow_uids;
   gint64 max_queue;
+  gint64 max_channels;
+  gint64 max_objects;
+  gint idle_timeout_s; /* -1: not given */
   gint ready_fd;
   gboolean verbose;
   gboolean version;
@@ -58,6 +61,15 @@ parse_args (Options *o, int *argc, char ***argv, GError **error)
       "Bytes of undelivered events a client may have queued before it is dropped as not "
       "reading (default 4194304)",
       "BYTES" },
+    { "max-channels", 0, 0, G_OPTION_ARG_INT64, &o->max_channels,
+      "Channel registrations one client may hold; one more and it is dropped (default 4096)", "N" },
+    { "max-objects", 0, 0, G_OPTION_ARG_INT64, &o->max_objects,
+      "Object ids one client may obtain with Create; more and it is dropped (default 1048576)",
+      "N" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &o->idle_timeout_s,
+      "Drop a client that sends no complete command within S seconds of connecting "
+      "(default 30; 0: never)",
+      "S" },
     { "ready-fd", 0, 0, G_OPTION_ARG_INT, &o->ready_fd,
       "Once serving, write \"READY socket=PATH pid=PID\" and a newline to file descriptor N, "
       "then close it",
@@ -85,6 +97,19 @@ parse_args (Options *o, int *argc, char ***argv, GError **error)
   if (o->max_queue < 0)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--max-queue must be positive");
+      return FALSE;
+    }
+  if (o->max_channels < 0 || o->max_channels > G_MAXINT32 || o->max_objects < 0
+      || o->max_objects > G_MAXINT32)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--max-channels and --max-objects take 1..%d (0: the default)", G_MAXINT32);
+      return FALSE;
+    }
+  if (o->idle_timeout_s < -1 || o->idle_timeout_s > G_MAXINT32 / 1000)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--idle-timeout takes 0 (no limit) to %d seconds", G_MAXINT32 / 1000);
       return FALSE;
     }
   return TRUE;
@@ -134,6 +159,11 @@ run (Options *o, GArray *uids)
   so.allow_uids = (const guint32 *)uids->data;
   so.n_allow_uids = uids->len;
   so.max_queue = (gsize)o->max_queue;
+  so.max_channels = (guint)o->max_channels;
+  so.max_objects = (guint64)o->max_objects;
+  so.idle_timeout_ms = o->idle_timeout_s < 0    ? 0
+                       : o->idle_timeout_s == 0 ? -1
+                                                : o->idle_timeout_s * 1000;
   loop = g_main_loop_new (NULL, FALSE);
   server = qcop_server_new (&so, NULL, &error);
   if (server == NULL)
@@ -153,7 +183,7 @@ run (Options *o, GArray *uids)
 int
 main (int argc, char **argv)
 {
-  Options o = { .ready_fd = -1 };
+  Options o = { .ready_fd = -1, .idle_timeout_s = -1 };
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) uids = g_array_new (FALSE, FALSE, sizeof (guint32));
   int status;

@@ -27,10 +27,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "qcop-client.h"
+#include "qcop-datastream.h"
 #include "qcop-wire.h"
 #include "stbsim-proc.h"
 
@@ -1018,6 +1022,279 @@ report (const Result *raw, const Result *qcop, const Result *qcop_trace, const R
   fflush (stdout);
 }
 
+/* ---- scale: many clients, many channels (blocking raw clients against a real stb-qcopd) ----- */
+
+static gint opt_scale_clients = 1000;
+static gint opt_scale_channels = 100000;
+
+typedef struct
+{
+  gint fd;
+  GByteArray *in;
+} ScaleConn;
+
+static gint
+scale_connect (const gchar *sock)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  gint fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct timeval tv = { WAIT_MS / 1000, 0 };
+
+  g_strlcpy (addr.sun_path, sock, sizeof addr.sun_path);
+  if (fd < 0 || connect (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+    {
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv); /* every read is bounded */
+  setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+static gboolean
+scale_send (gint fd, const GByteArray *b)
+{
+  for (gsize off = 0; off < b->len;)
+    {
+      gssize n = send (fd, b->data + off, b->len - off, MSG_NOSIGNAL);
+
+      if (n <= 0)
+        return FALSE;
+      off += (gsize)n;
+    }
+  return TRUE;
+}
+
+/* Read (bounded by SO_RCVTIMEO) until a QCopMessage with @message arrives. */
+static gboolean
+scale_wait_message (ScaleConn *c, const gchar *message)
+{
+  for (;;)
+    {
+      guint8 buf[65536];
+      gssize n;
+
+      for (;;)
+        {
+          QcopWireItem item = { 0 };
+          gssize r = qcop_wire_decode_event (c->in->data, c->in->len, &item, NULL);
+          gboolean hit;
+
+          if (r < 0)
+            return FALSE;
+          if (r == 0)
+            break;
+          hit = item.type == QCOP_EVENT_QCOP_MESSAGE && g_str_equal (item.message, message);
+          g_byte_array_remove_range (c->in, 0, (guint)r);
+          qcop_wire_item_clear (&item);
+          if (hit)
+            return TRUE;
+        }
+      n = recv (c->fd, buf, sizeof buf, 0);
+      if (n <= 0)
+        return FALSE;
+      g_byte_array_append (c->in, buf, (guint)n);
+    }
+}
+
+/* isRegistered(@channel) round trip on @c: TRUE with *@known when the answer came. Commands
+ * of one client are handled in order, so the answer also says all before it were. */
+static gboolean
+scale_is_registered (ScaleConn *c, const gchar *channel, gboolean *known)
+{
+  g_autoptr (GByteArray) arg = g_byte_array_new ();
+  g_autoptr (GByteArray) cmd = g_byte_array_new ();
+
+  qcop_ds_write_string (arg, channel);
+  qcop_wire_encode_send (cmd, "", "isRegistered()", arg->data, arg->len, NULL);
+  if (!scale_send (c->fd, cmd))
+    return FALSE;
+  for (;;)
+    {
+      guint8 buf[65536];
+      gssize n;
+
+      for (;;)
+        {
+          QcopWireItem item = { 0 };
+          gssize r = qcop_wire_decode_event (c->in->data, c->in->len, &item, NULL);
+          gboolean answer;
+
+          if (r <= 0)
+            {
+              if (r < 0)
+                return FALSE;
+              break;
+            }
+          answer = item.type == QCOP_EVENT_QCOP_MESSAGE && item.channel[0] == '\0';
+          if (answer)
+            *known = g_str_equal (item.message, "known");
+          g_byte_array_remove_range (c->in, 0, (guint)r);
+          qcop_wire_item_clear (&item);
+          if (answer)
+            return TRUE;
+        }
+      n = recv (c->fd, buf, sizeof buf, 0);
+      if (n <= 0)
+        return FALSE;
+      g_byte_array_append (c->in, buf, (guint)n);
+    }
+}
+
+/* Poll (bounded) until @channel is (un)registered as @want. */
+static gboolean
+scale_wait_registered (ScaleConn *probe, const gchar *channel, gboolean want)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  gboolean known = !want;
+
+  while (g_get_monotonic_time () < deadline)
+    if (!scale_is_registered (probe, channel, &known) || known == want)
+      break;
+  return known == want;
+}
+
+static gint64
+rss_kib (GPid pid)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/%d/status", (int)pid);
+  g_autofree gchar *text = NULL;
+  const gchar *p;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || !(p = strstr (text, "VmRSS:")))
+    return -1;
+  return g_ascii_strtoll (p + 6, NULL, 10);
+}
+
+static gdouble
+ms_since (gint64 t0)
+{
+  return (g_get_monotonic_time () - t0) / 1000.0;
+}
+
+static void
+scale_conn_close (ScaleConn *c)
+{
+  if (c->fd >= 0)
+    close (c->fd);
+  c->fd = -1;
+  g_clear_pointer (&c->in, g_byte_array_unref);
+}
+
+/* @n clients connect and each registers "scale/<i>" and "scale/all"; one message on
+ * "scale/all" fans out to all; then all close. */
+static gboolean
+bench_scale_clients (const gchar *sock, GPid server_pid, ScaleConn *probe, gint n)
+{
+  g_autofree ScaleConn *c = g_new0 (ScaleConn, n);
+  g_autoptr (GByteArray) cmd = g_byte_array_new ();
+  gint64 rss0 = rss_kib (server_pid), t0 = g_get_monotonic_time ();
+  gdouble t_reg, t_fan, t_down;
+  gboolean ok = TRUE, known = FALSE;
+  gint i;
+
+  for (i = 0; i < n && ok; i++)
+    {
+      g_autofree gchar *name = g_strdup_printf ("scale/%d", i);
+
+      g_byte_array_set_size (cmd, 0);
+      qcop_wire_encode_identify (cmd, "bench-scale", -1, NULL);
+      qcop_wire_encode_register_channel (cmd, name, NULL);
+      qcop_wire_encode_register_channel (cmd, "scale/all", NULL);
+      c[i].in = g_byte_array_new ();
+      c[i].fd = scale_connect (sock);
+      ok = c[i].fd >= 0 && scale_send (c[i].fd, cmd);
+    }
+  /* the last client's round trip: every client is accepted and registered */
+  ok = ok && scale_is_registered (&c[n - 1], "scale/0", &known) && known;
+  t_reg = ms_since (t0);
+  printf ("  %d clients: connect + Identify + 2 registrations each: %.1f ms; server RSS "
+          "%" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT " KiB\n",
+          n, t_reg, rss0, rss_kib (server_pid));
+  g_byte_array_set_size (cmd, 0);
+  qcop_wire_encode_send (cmd, "scale/all", "ping()", NULL, 0, NULL);
+  t0 = g_get_monotonic_time ();
+  ok = ok && scale_send (probe->fd, cmd);
+  for (i = 0; i < n && ok; i++)
+    ok = scale_wait_message (&c[i], "ping()");
+  t_fan = ms_since (t0);
+  printf ("  one message to %d listeners: all received in %.1f ms\n", n, t_fan);
+  t0 = g_get_monotonic_time ();
+  for (i = 0; i < n; i++)
+    scale_conn_close (&c[i]);
+  ok = ok && scale_wait_registered (probe, "scale/all", FALSE);
+  t_down = ms_since (t0);
+  printf ("  %d clients close: all detached in %.1f ms; server RSS %" G_GINT64_FORMAT " KiB\n", n,
+          t_down, rss_kib (server_pid));
+  return ok;
+}
+
+/* One client registers @n channels (10 % of them wildcards), then closes. */
+static gboolean
+bench_scale_channels (const gchar *sock, GPid server_pid, ScaleConn *probe, gint n)
+{
+  g_autoptr (GByteArray) cmd = g_byte_array_new ();
+  ScaleConn c = { scale_connect (sock), g_byte_array_new () };
+  g_autofree gchar *last = g_strdup_printf ("many/%d", n - 1);
+  gint64 rss0 = rss_kib (server_pid), t0;
+  gboolean ok = c.fd >= 0, known = FALSE;
+  gdouble t_reg, t_down;
+
+  for (gint i = 0; i < n; i++)
+    {
+      g_autofree gchar *name = g_strdup_printf (i % 10 == 5 ? "wild/%d/*" : "many/%d", i);
+      qcop_wire_encode_register_channel (cmd, name, NULL);
+    }
+  t0 = g_get_monotonic_time ();
+  ok = ok && scale_send (c.fd, cmd) && scale_is_registered (&c, last, &known) && known;
+  t_reg = ms_since (t0);
+  printf ("  %d channels on one client: registered in %.1f ms; server RSS %" G_GINT64_FORMAT
+          " -> %" G_GINT64_FORMAT " KiB\n",
+          n, t_reg, rss0, rss_kib (server_pid));
+  t0 = g_get_monotonic_time ();
+  scale_conn_close (&c);
+  ok = ok && scale_wait_registered (probe, last, FALSE);
+  t_down = ms_since (t0);
+  printf ("  that client closes: %d channels detached in %.1f ms; server RSS %" G_GINT64_FORMAT
+          " KiB\n",
+          n, t_down, rss_kib (server_pid));
+  return ok;
+}
+
+static void
+bench_scale (void)
+{
+  g_autofree gchar *sock = g_build_filename (work_dir, "scale.sock", NULL);
+  g_autofree gchar *server_exe
+      = g_build_filename (g_getenv ("STBSIM_BUILD_ROOT"), "sim/qcop/stb-qcopd", NULL);
+  g_autofree gchar *log = g_build_filename (work_dir, "stb-qcopd-scale.log", NULL);
+  g_autofree gchar *max = g_strdup_printf ("%d", MAX (opt_scale_channels, 4096));
+  const gchar *argv[] = { server_exe, "--socket", sock, "--max-channels", max, NULL };
+  StbsimProcOptions opts = { .name = "stb-qcopd", .log_path = log, .ready_fd = TRUE };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (StbsimProc) server = stbsim_proc_spawn (argv, &opts, &error);
+  g_autofree gchar *ready = server ? stbsim_proc_wait_ready (server, WAIT_MS, &error) : NULL;
+  ScaleConn probe = { -1, NULL };
+  gboolean ok;
+
+  printf ("\nscale: stb-qcopd with --max-channels %s (default limits otherwise)\n", max);
+  if (!ready)
+    {
+      printf ("  cannot start stb-qcopd: %s\n", error ? error->message : "?");
+      return;
+    }
+  probe.fd = scale_connect (sock);
+  probe.in = g_byte_array_new ();
+  ok = probe.fd >= 0
+       && bench_scale_clients (sock, stbsim_proc_get_pid (server), &probe, opt_scale_clients)
+       && bench_scale_channels (sock, stbsim_proc_get_pid (server), &probe, opt_scale_channels);
+  if (!ok)
+    printf ("  scale run failed (see %s)\n", log);
+  scale_conn_close (&probe);
+  stbsim_proc_stop (server, 5000);
+}
+
 static void
 compute_frame_sizes (void)
 {
@@ -1036,6 +1313,7 @@ main (int argc, char **argv)
 {
   g_autofree gchar *role = NULL, *arg = NULL;
   gint ready_fd = -1;
+  gboolean scale_only = FALSE;
   GOptionEntry entries[]
       = { { "role", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &role, "far end role", "ROLE" },
           { "arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &arg, "role argument", "ARG" },
@@ -1044,6 +1322,11 @@ main (int argc, char **argv)
           { "stream", 's', 0, G_OPTION_ARG_INT, &opt_stream, "Streamed messages (500000)", "N" },
           { "dbus-stream", 0, 0, G_OPTION_ARG_INT, &opt_dbus_stream, "dbus streamed (50000)", "N" },
           { "warmup", 'w', 0, G_OPTION_ARG_INT, &opt_warmup, "Warm-up round trips (1000)", "N" },
+          { "scale-clients", 0, 0, G_OPTION_ARG_INT, &opt_scale_clients,
+            "Simultaneous clients in the scale run (1000)", "N" },
+          { "scale-channels", 0, 0, G_OPTION_ARG_INT, &opt_scale_channels,
+            "Channels of one client in the scale run (100000)", "N" },
+          { "scale-only", 0, 0, G_OPTION_ARG_NONE, &scale_only, "Only the scale run", NULL },
           { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- QCOP channel latency/throughput");
   g_autoptr (GError) error = NULL;
@@ -1077,11 +1360,16 @@ main (int argc, char **argv)
     }
   printf ("bench-channel: frames %zu B (QCopSend) / %zu B (QCopMessage); window %d, ack every %d\n",
           raw_cmd_size, raw_event_size, WINDOW, ACK_EVERY);
-  bench_raw (&raw);
-  bench_qcopd (&qcop, FALSE);
-  bench_qcopd (&qcop_trace, TRUE);
-  bench_dbus (&dbus);
-  report (&raw, &qcop, &qcop_trace, &dbus);
+  if (!scale_only)
+    {
+      bench_raw (&raw);
+      bench_qcopd (&qcop, FALSE);
+      bench_qcopd (&qcop_trace, TRUE);
+      bench_dbus (&dbus);
+      report (&raw, &qcop, &qcop_trace, &dbus);
+    }
+  if (opt_scale_clients >= 1 && opt_scale_channels >= 1)
+    bench_scale ();
   {
     g_autoptr (GDir) dir = g_dir_open (work_dir, 0, NULL);
     const gchar *name;

@@ -5,6 +5,7 @@
  */
 #include "stb-sdp.h"
 #include "stb-sip-wire.h"
+#include "ims-test-util.h"
 #include "stb-sip.h"
 #include "stbsim-test.h"
 
@@ -218,24 +219,16 @@ sipp_trace_has (const gchar *needle)
   return g_file_get_contents (fx.sipp_trace, &text, NULL, NULL) && strstr (text, needle);
 }
 
-static gboolean
-udp_port_taken (gpointer data)
-{
-  g_autoptr (GSocket) sock
-      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (lo, GPOINTER_TO_UINT (data));
-
-  return !g_socket_bind (sock, sa, FALSE, NULL);
-}
-
 /* A sipp UAS is ready once it has bound its SIP port (else the INVITE races its start-up
- * and Kamailio retransmits into the void). */
+ * and Kamailio retransmits into the void). Observed in /proc, never by binding the port: a
+ * probing bind that holds the port when sipp starts makes sipp exit ("Unable to bind main
+ * socket"). */
 static void
 sipp_wait_listening (guint port)
 {
-  ck_assert_msg (stbsim_test_wait_until (NULL, udp_port_taken, GUINT_TO_POINTER (port), WAIT_MS),
-                 "sipp did not bind 127.0.0.1:%u", port);
+  g_autofree gchar *log = g_build_filename (fx.dir, "sipp.log", NULL);
+
+  ims_test_proc_wait_bound (fx.sipp, log, (guint16)port, WAIT_MS);
 }
 
 /* Register a sipp far end (register.xml) so that calls to @user reach @port. */
@@ -456,12 +449,12 @@ sipp_call_stb (guint hold_ms, guint media_port)
           STB_USER, "-au",  "1002",     "-ap",  "far1002-secret", "-set", "hold_ms", hold,
           "-mp",    mp,     "-timeout", "20s",  "-timeout_error", NULL };
 
-  sipp_start (xml, stbsim_test_free_port (SOCK_DGRAM), extra);
+  sipp_start (xml, ims_test_reserve_udp_ports (1), extra);
 }
 
 START_TEST (test_incoming_accept)
 {
-  guint mp = stbsim_test_free_port (SOCK_DGRAM);
+  guint mp = ims_test_reserve_udp_ports (4); /* sipp -mp binds mp and mp + 2 */
   gint inv, ringing, ack;
 
   ims_start ();
@@ -495,7 +488,7 @@ START_TEST (test_incoming_reject)
   ims_start ();
   register_stb ();
   fx.auto_reject = 486;
-  sipp_call_stb (500, stbsim_test_free_port (SOCK_DGRAM));
+  sipp_call_stb (500, ims_test_reserve_udp_ports (4));
   wait_state (STB_SIP_CALL_ENDED_LOCAL, WAIT_MS);
   ck_assert_uint_eq (fx.last_status, 486);
   ck_assert (sipp_wait (WAIT_MS) != 0); /* the scenario wants a 200 */
@@ -515,7 +508,7 @@ START_TEST (test_incoming_cancel)
 
   ims_start ();
   register_stb ();
-  sipp_start (xml, stbsim_test_free_port (SOCK_DGRAM), extra);
+  sipp_start (xml, ims_test_reserve_udp_ports (1), extra);
   wait_state (STB_SIP_CALL_CANCELLED, WAIT_MS);
   ck_assert_uint_eq (fx.states->len, 1);
   rc = sipp_wait (WAIT_MS);
@@ -554,10 +547,10 @@ call_far_end (const gchar *scenario, guint ring_ms, guint hold_ms, guint *media_
   g_autofree gchar *xml = stbsim_test_source_path (rel);
   g_autofree gchar *ring = g_strdup_printf ("%u", ring_ms);
   g_autofree gchar *hold = g_strdup_printf ("%u", hold_ms);
-  guint port = stbsim_test_free_port (SOCK_DGRAM);
+  guint port = ims_test_reserve_udp_ports (1);
   g_autofree gchar *mp = NULL;
 
-  *media_port = stbsim_test_free_port (SOCK_DGRAM);
+  *media_port = ims_test_reserve_udp_ports (4); /* sipp -mp binds it and + 2 */
   mp = g_strdup_printf ("%u", *media_port);
   const gchar *extra[]
       = { "-key", "user",    "1001", "-key", "domain", DOMAIN,     "-set", "ring_ms",        ring,
@@ -641,7 +634,7 @@ START_TEST (test_outgoing_cancel)
   g_autoptr (GError) error = NULL;
   g_autofree gchar *xml = g_build_filename (fx.dir, "uas-ring.xml", NULL);
   const gchar *extra[] = { "-s", "1001", "-timeout", "20s", "-timeout_error", NULL };
-  guint port = stbsim_test_free_port (SOCK_DGRAM);
+  guint port = ims_test_reserve_udp_ports (1);
   guint id;
 
   ck_assert (g_file_set_contents (xml, uas_ring_xml, -1, NULL));
@@ -722,7 +715,7 @@ START_TEST (test_ua_program)
   ims_start ();
   ua = stbsim_test_spawn_ready (argv, "stb-sip-ua", out, WAIT_MS, &ready);
   ck_assert_str_eq (ready, "READY aor=sip:" STB_USER "@" DOMAIN);
-  sipp_call_stb (200, stbsim_test_free_port (SOCK_DGRAM));
+  sipp_call_stb (200, ims_test_reserve_udp_ports (4));
   ck_assert_msg (stbsim_test_wait_until (NULL, file_has, (gpointer)ended, WAIT_MS),
                  "stb-sip-ua did not report the remote BYE; see %s", out);
   ck_assert (file_has ((gpointer)media));

@@ -37,4 +37,24 @@ gint ims_test_sipp_run (const gchar *dir, const gchar *tag, const gchar *scenari
                         const gchar *netns, const gchar *remote, const gchar *local_addr,
                         guint16 local_port, const gchar *const *extra, ImsTestSipp **out);
 
+/* Has process @pid a UDP socket bound to @port (any address)? Read passively from
+ * /proc/PID/net/udp (the process's own network namespace) and /proc/PID/fd: never binds the
+ * port itself, so it cannot make the process's own bind fail. */
+gboolean ims_test_udp_bound_by (GPid pid, guint16 port);
+
+/* Wait (bounded) until @sipp has bound UDP @port; fails the test, naming the port and
+ * quoting sipp's output, if it exits or does not within @timeout_ms. */
+void ims_test_sipp_wait_bound (ImsTestSipp *sipp, guint16 port, gint timeout_ms);
+/* The same for a bare process (@log: its output, quoted on failure; may be NULL). */
+void ims_test_proc_wait_bound (StbsimProc *proc, const gchar *log, guint16 port, gint timeout_ms);
+
+/* A block of @n (1..8) consecutive UDP ports on 127.0.0.1, the first one a multiple of 8,
+ * for sipp's SIP port or its media ports (-mp P binds P and P+2). The block lies below the
+ * kernel's ephemeral range (ip_local_port_range), so no port-0 bind of any process can take
+ * it, every port was free when checked, and it stays reserved against other users of this
+ * helper (other tests running in parallel) until the process exits: a TCP listener holds
+ * the first number (TCP and UDP ports are separate spaces, so sipp's UDP binds succeed).
+ * Fails the test if no block is found. */
+guint16 ims_test_reserve_udp_ports (guint n);
+
 G_END_DECLS

@@ -116,7 +116,7 @@ far_call (const Far *far, const gchar *tag, const gchar *xml, const gchar *user,
     }
   g_ptr_array_add (extra, NULL);
   return ims_test_sipp_start (far->stack->dir, tag, xml, far->netns, far->addr, far->local,
-                              free_udp_port (), (const gchar *const *)extra->pdata);
+                              ims_test_reserve_udp_ports (1), (const gchar *const *)extra->pdata);
 }
 
 /* Wait for @sipp to exit with @want; the failure shows the SIP exchange of both sides. */
@@ -155,29 +155,12 @@ far_register (const Far *far, const gchar *user)
   const gchar *extra[] = { "-key",    "user", user,  "-key", "domain", DOMAIN, "-key",
                            "expires", "60",   "-au", user,   "-ap",    pw,     "-default_behaviors",
                            "-bye",    NULL };
-  guint16 port = free_udp_port ();
+  guint16 port = ims_test_reserve_udp_ports (1);
   g_autoptr (ImsTestSipp) reg = ims_test_sipp_start (
       far->stack->dir, "register", "register.xml", far->netns, far->addr, far->local, port, extra);
 
   far_expect_exit (far, reg, 0);
   return port;
-}
-
-static gboolean
-udp_port_taken (gpointer data)
-{
-  g_autoptr (GSocket) sock
-      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (lo, GPOINTER_TO_UINT (data));
-
-  return !g_socket_bind (sock, sa, FALSE, NULL);
-}
-
-static gboolean
-on_tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
 }
 
 /* A sipp UAS (registered as @user on @port by far_register) that is listening. */
@@ -187,8 +170,6 @@ far_answer (const Far *far, const gchar *xml, const gchar *user, guint16 port,
 {
   g_autoptr (GPtrArray) extra = g_ptr_array_new ();
   ImsTestSipp *uas;
-  guint tick = g_timeout_add (5, on_tick, NULL);
-  gboolean up;
 
   g_ptr_array_add (extra, "-key");
   g_ptr_array_add (extra, "user");
@@ -205,10 +186,9 @@ far_answer (const Far *far, const gchar *xml, const gchar *user, guint16 port,
   g_ptr_array_add (extra, NULL);
   uas = ims_test_sipp_start (far->stack->dir, "uas", xml, far->netns, NULL, far->local, port,
                              (const gchar *const *)extra->pdata);
-  /* the INVITE must not race sipp's start-up (loopback only) */
-  up = stbsim_test_wait_until (NULL, udp_port_taken, GUINT_TO_POINTER (port), STB_STACK_WAIT_MS);
-  g_source_remove (tick);
-  ck_assert_msg (up, "sipp UAS did not bind 127.0.0.1:%u", port);
+  /* the INVITE must not race sipp's start-up: wait until /proc shows sipp's socket (never
+   * probe by binding the port: sipp exits if the probe holds it when it starts) */
+  ims_test_sipp_wait_bound (uas, port, STB_STACK_WAIT_MS);
   return uas;
 }
 

@@ -148,7 +148,7 @@ stb_stack_stop_proc (StbsimProc **proc)
   gint status = 0;
 
   if (*proc)
-    status = stbsim_proc_stop (*proc, 5000);
+    status = stbsim_proc_stop (*proc, 15000); /* SIGTERM -> exit; slow under load */
   g_clear_pointer (proc, stbsim_proc_free);
   return status;
 }

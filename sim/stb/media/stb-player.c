@@ -186,16 +186,68 @@ live_description (StbPlayer *self, const LiveSource *src)
       udp, video_sink (self));
 }
 
+/* rtspsrc's pads are linked by on_rtsp_pad_added (by their "media"), not by gst-parse's
+ * delayed links: those link "some compatible pad" and, when a stream ends up unlinked,
+ * rtspsrc swallows that stream's not-linked error (it only fails when every stream does),
+ * so the video never decoded, or the audio sink never prerolled and the pipeline never
+ * reached PLAYING, where a VOD start position is applied: "no first frame", no error. */
 static gchar *
 vod_description (StbPlayer *self, const gchar *uri)
 {
-  return g_strdup_printf (
-      "rtspsrc name=src location=\"%s\" latency=100"
-      " ! application/x-rtp,media=video ! rtph264depay ! h264parse"
-      " ! avdec_h264 name=vdec max-threads=1 ! videoconvert ! %s"
-      " src. ! application/x-rtp,media=audio ! rtpmp4gdepay ! aacparse ! avdec_aac"
-      " ! audioconvert ! fakesink sync=true",
-      uri, video_sink (self));
+  return g_strdup_printf ("rtspsrc name=src location=\"%s\" latency=100"
+                          " rtph264depay name=vdepay ! h264parse"
+                          " ! avdec_h264 name=vdec max-threads=1 ! videoconvert ! %s"
+                          " rtpmp4gdepay name=adepay ! aacparse ! avdec_aac"
+                          " ! audioconvert ! fakesink sync=true",
+                          uri, video_sink (self));
+}
+
+/* Streaming thread: link a new rtspsrc pad to the depayloader of its media; anything else
+ * becomes an error message on the bus (reported on the main loop). */
+static void
+on_rtsp_pad_added (GstElement *src, GstPad *pad, gpointer data)
+{
+  GstElement *pipeline = data;
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  const gchar *media = NULL;
+  g_autoptr (GstElement) depay = NULL;
+  g_autoptr (GstPad) sinkpad = NULL;
+  g_autofree gchar *pad_name = gst_pad_get_name (pad);
+  GstPadLinkReturn ret = GST_PAD_LINK_REFUSED;
+
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  if (caps != NULL && !gst_caps_is_empty (caps))
+    media = gst_structure_get_string (gst_caps_get_structure (caps, 0), "media");
+  if (g_strcmp0 (media, "video") == 0 || g_strcmp0 (media, "audio") == 0)
+    depay = gst_bin_get_by_name (GST_BIN (pipeline), media[0] == 'v' ? "vdepay" : "adepay");
+  if (depay != NULL)
+    sinkpad = gst_element_get_static_pad (depay, "sink");
+  if (sinkpad != NULL && gst_pad_is_linked (sinkpad))
+    {
+      /* a new SSRC for the same stream: the newest one plays (the old one's jitterbuffer
+       * pauses on not-linked; the stream's udpsrc is unaffected) */
+      g_autoptr (GstPad) old = gst_pad_get_peer (sinkpad);
+
+      g_debug ("rtspsrc pad %s (%s): replaces %s on %s", pad_name, media,
+               old ? GST_OBJECT_NAME (old) : "?", GST_OBJECT_NAME (depay));
+      if (old != NULL)
+        gst_pad_unlink (old, sinkpad);
+    }
+  if (sinkpad != NULL)
+    ret = gst_pad_link (pad, sinkpad);
+  if (ret != GST_PAD_LINK_OK)
+    {
+      g_autofree gchar *caps_str = caps ? gst_caps_to_string (caps) : g_strdup ("none");
+      g_autoptr (GError) err = g_error_new (
+          STB_PLAYER_ERROR, STB_PLAYER_ERROR_FAILED, "RTSP stream pad %s (caps %s) not linked: %s",
+          pad_name, caps_str, sinkpad ? gst_pad_link_get_name (ret) : "no media video/audio");
+
+      gst_element_post_message (pipeline,
+                                gst_message_new_error (GST_OBJECT (src), err, "on_rtsp_pad_added"));
+      return;
+    }
+  g_debug ("rtspsrc pad %s (%s) -> %s", pad_name, media, GST_OBJECT_NAME (depay));
 }
 
 static void report_error (StbPlayer *self, const gchar *fmt, ...) G_GNUC_PRINTF (2, 3);
@@ -327,6 +379,14 @@ start_pipeline (StbPlayer *self, const gchar *desc, GError **error)
       return FALSE;
     }
   gst_object_ref_sink (self->pipeline);
+  {
+    g_autoptr (GstElement) rtsp = gst_bin_get_by_name (GST_BIN (self->pipeline), "src");
+    g_autoptr (GstElement) vdepay = gst_bin_get_by_name (GST_BIN (self->pipeline), "vdepay");
+
+    if (rtsp != NULL && vdepay != NULL) /* VOD: rtspsrc pads linked by media */
+      g_signal_connect_object (rtsp, "pad-added", G_CALLBACK (on_rtsp_pad_added), self->pipeline,
+                               0);
+  }
   vdec = gst_bin_get_by_name (GST_BIN (self->pipeline), "vdec");
   pad = gst_element_get_static_pad (vdec, "src");
   self->probe = stb_media_probe_new (pad, self->context, on_first_frame, self);
