@@ -14,7 +14,8 @@ libsofia-sip-ua-glib-dev
 kamailio sip-tester
 python3 python3-pyqt5
 dbus libxml2-utils gcovr
-iproute2 nftables procps psmisc"
+iproute2 nftables procps psmisc
+libpng-dev g++ xz-utils util-linux"
 
 missing=""
 for p in $PKGS; do

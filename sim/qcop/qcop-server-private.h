@@ -48,6 +48,7 @@ struct _QcopServer
   GMainContext *context;
   gchar *socket_path;
   gchar *display_spec;
+  gint32 servershmid; /* Connected's servershmid: -1, or the QWS display's main segment */
   gint32 screen[4];
   gint listen_fd;
   gboolean bound; /* the socket file is ours to unlink */

@@ -365,7 +365,9 @@ handle_command (Client *c, const QcopWireItem *item)
         handle_send (c, item);
         break;
       default:
-        g_assert_not_reached ();
+        /* window-system commands (DefineCursor at exit, ...): skipped, never fatal */
+        g_debug ("client %d: %s ignored", c->id, qcop_command_type_to_string (item->type));
+        break;
     }
   return TRUE;
 }
@@ -538,7 +540,7 @@ greet_client (Client *c)
   EventInfo maxrect = { QCOP_EVENT_MAX_WINDOW_RECT };
 
   /* display spec length was checked when the server was created */
-  qcop_wire_encode_connected (out, c->id, self->display_spec, NULL);
+  qcop_wire_encode_connected_shm (out, c->id, self->servershmid, self->display_spec, NULL);
   deliver (c, out->data, out->len, &connected);
   g_byte_array_set_size (out, 0);
   qcop_wire_encode_max_window_rect (out, 0, self->screen);
@@ -675,6 +677,7 @@ qcop_server_new (const QcopServerOptions *options, GMainContext *context, GError
   g_array_append_vals (self->allow_uids, options->allow_uids, (guint)options->n_allow_uids);
   self->max_queue = options->max_queue ? options->max_queue : QCOP_SERVER_DEFAULT_MAX_QUEUE;
   self->next_object_id = 1000; /* Qt's get_object_id() */
+  self->servershmid = -1;
   self->clients = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->registry = qcop_registry_new ();
   self->dirty = g_ptr_array_new ();
@@ -739,6 +742,23 @@ qcop_server_free (QcopServer *self)
   g_free (self->socket_path);
   g_free (self->display_spec);
   g_free (self);
+}
+
+gboolean
+qcop_server_set_qws_display (QcopServer *self, const gchar *display_spec, gint32 servershmid,
+                             GError **error)
+{
+  g_return_val_if_fail (self != NULL && display_spec != NULL, FALSE);
+
+  if (strlen (display_spec) + 1 > QCOP_WIRE_MAX_RAW)
+    {
+      g_set_error (error, QCOP_ERROR, QCOP_ERROR_INVALID, "display spec is too long");
+      return FALSE;
+    }
+  g_free (self->display_spec);
+  self->display_spec = g_strdup (display_spec);
+  self->servershmid = servershmid;
+  return TRUE;
 }
 
 const gchar *

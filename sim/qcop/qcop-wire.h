@@ -16,6 +16,8 @@
  *   QCopSend            21             int clen, mlen (QChars) channel UTF-16, message UTF-16,
  *                                      int dlen (bytes)        data
  *   Identify            23             int idLen, int idLock   app name UTF-16 host order
+ *   every other QWSCommand::Type (3..31, qwscommand_qws_p.h) is framed with its SimpleData size
+ *   (table in qcop-wire.c) and decoded as type + wire_size only; its raw part is skipped.
  * Events (server -> client)
  *   Connected           1              int window, len,        display spec, NUL-terminated
  *                                      clientId, servershmid
@@ -41,6 +43,7 @@ typedef enum
 {
   QCOP_CMD_CREATE = 1,
   QCOP_CMD_SHUTDOWN = 2,
+  QCOP_CMD_DEFINE_CURSOR = 15, /* sent by every Qt client at exit (qcursor_qws.cpp) */
   QCOP_CMD_QCOP_REGISTER_CHANNEL = 20,
   QCOP_CMD_QCOP_SEND = 21,
   QCOP_CMD_IDENTIFY = 23,
@@ -86,6 +89,9 @@ void qcop_wire_item_clear (QcopWireItem *item);
 gchar *qcop_wire_latin1_lossy (const gchar *utf8);
 const gchar *qcop_command_type_to_string (gint32 type);
 const gchar *qcop_event_type_to_string (gint32 type);
+/* Is @type one the QCOP server acts on (Create, Shutdown, Identify, QCop*)? The other
+ * window-system commands decode (framing only) and are ignored by the server. */
+gboolean qcop_wire_command_is_qcop (gint32 type);
 
 /* ---- encoding: append one item to @out. Fail (nothing appended) with QCOP_ERROR_TOO_LARGE
  * when the raw part would exceed QCOP_WIRE_MAX_RAW, QCOP_ERROR_INVALID on bad arguments
@@ -101,6 +107,10 @@ gboolean qcop_wire_encode_identify (GByteArray *out, const gchar *name, gint32 i
 
 gboolean qcop_wire_encode_connected (GByteArray *out, gint32 client_id, const gchar *display_spec,
                                      GError **error);
+/* Connected with the id of the server's main shared-memory segment (QWSConnectedEvent
+ * servershmid; a Qt 4.8 client attaches it, QWSDisplay::Data::init in qapplication_qws.cpp). */
+gboolean qcop_wire_encode_connected_shm (GByteArray *out, gint32 client_id, gint32 servershmid,
+                                         const gchar *display_spec, GError **error);
 void qcop_wire_encode_creation (GByteArray *out, gint32 objectid, gint32 count);
 void qcop_wire_encode_max_window_rect (GByteArray *out, gint32 window, const gint32 rect[4]);
 gboolean qcop_wire_encode_qcop_message (GByteArray *out, gboolean is_response, const gchar *channel,
