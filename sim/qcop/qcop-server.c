@@ -531,6 +531,14 @@ on_client_writable (gint fd, GIOCondition cond, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/*
+ * Connected, then Creation (30 pre-provided ids), then MaxWindowRect: the events of Qt 4.8's
+ * QWSServerPrivate::_q_newConnection (qwindowsystem_qws.cpp), with Creation first. A Qt client
+ * reads Connected alone, then waitForCreation() runs one fillQueue() (qapplication_qws.cpp),
+ * which stops once it has consumed as many bytes as were buffered after its first item: with
+ * MaxWindowRect first, the Creation already in its buffer stays unread and the client sleeps
+ * in waitForReadyRead(1000) for a full second. In this order both are taken at once.
+ */
 static void
 greet_client (Client *c)
 {
@@ -539,13 +547,13 @@ greet_client (Client *c)
   EventInfo connected = { QCOP_EVENT_CONNECTED };
   EventInfo maxrect = { QCOP_EVENT_MAX_WINDOW_RECT };
 
-  /* display spec length was checked when the server was created */
+  /* display spec length was checked when it was set */
   qcop_wire_encode_connected_shm (out, c->id, self->servershmid, self->display_spec, NULL);
   deliver (c, out->data, out->len, &connected);
+  send_creation (c, PREALLOCATED_OBJECT_IDS);
   g_byte_array_set_size (out, 0);
   qcop_wire_encode_max_window_rect (out, 0, self->screen);
   deliver (c, out->data, out->len, &maxrect);
-  send_creation (c, PREALLOCATED_OBJECT_IDS);
 }
 
 static gboolean

@@ -11,8 +11,9 @@
  * What a client sees (mimics Qt 4.8's QWSServer for the QCOP-relevant part):
  *   on accept:  Connected (window 0, clientId, servershmid -1 and display spec ":0" by default,
  *               or the QWS display's, qcop_server_set_qws_display),
- *               MaxWindowRect (window 0, the screen rectangle, 0,0 719,575 by default),
- *               Creation (30 pre-provided object ids), all unprompted;
+ *               Creation (30 pre-provided object ids),
+ *               MaxWindowRect (window 0, the screen rectangle, 0,0 719,575), all unprompted
+ *               (this order spares a Qt 4.8 client a 1 s stall: greet_client);
  *   Create n    -> Creation (objectid, n);
  *   Identify    -> nothing (records the application name for the trace);
  *   Shutdown    -> nothing (the client announces a clean exit);
