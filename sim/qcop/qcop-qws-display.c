@@ -39,7 +39,7 @@ typedef struct
   gint32 linestep;
   gint32 dataoffset;
   gint32 update[4]; /* QRect x1, y1, x2, y2 */
-  guint8 dirty; /* bool */
+  guint8 dirty;     /* bool */
   gint32 numcols;
   guint32 clut[256];
   gint32 viewer_version;
@@ -77,8 +77,7 @@ ipc_error (GError **error, const gchar *what, const gchar *path)
 {
   int e = errno;
 
-  g_set_error (error, QCOP_ERROR, QCOP_ERROR_CONNECTION, "%s (%s): %s", what, path,
-               g_strerror (e));
+  g_set_error (error, QCOP_ERROR, QCOP_ERROR_CONNECTION, "%s (%s): %s", what, path, g_strerror (e));
   return FALSE;
 }
 
@@ -289,8 +288,7 @@ write_png (const guint8 *base, gsize size, const gchar *path, GError **error)
   image.format = PNG_FORMAT_RGB;
   if (!png_image_write_to_file (&image, path, 0, rgb, 0, NULL))
     {
-      g_set_error (error, QCOP_ERROR, QCOP_ERROR_INVALID, "writing %s: %s", path,
-                   image.message);
+      g_set_error (error, QCOP_ERROR, QCOP_ERROR_INVALID, "writing %s: %s", path, image.message);
       png_image_free (&image);
       return FALSE;
     }

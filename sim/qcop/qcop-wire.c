@@ -34,37 +34,37 @@ typedef struct
  * clients with windows send Region, RegionName, RequestFocus, ... (qwidget_qws.cpp).
  */
 static const TypeInfo command_types[] = {
-  { QCOP_CMD_CREATE, 4, "Create" },                 /* int count */
-  { QCOP_CMD_SHUTDOWN, 0, "Shutdown" },             /* QWSCommand(type, 0, 0) */
-  { 3, 16, "Region" },                              /* windowid, surfacekeylength, ... 4 ints */
-  { 4, 12, "RegionMove" },                          /* windowid, dx, dy */
-  { 5, 4, "RegionDestroy" },                        /* windowid */
-  { 6, 12, "SetProperty" },                         /* windowid, property, mode */
-  { 7, 8, "AddProperty" },                          /* windowid, property */
-  { 8, 8, "RemoveProperty" },                       /* windowid, property */
-  { 9, 8, "GetProperty" },                          /* windowid, property */
-  { 10, 20, "SetSelectionOwner" },                  /* windowid, hour, minute, sec, ms */
-  { 11, 12, "ConvertSelection" },                   /* requestor, selection, mimeTypes */
-  { 12, 8, "RequestFocus" },                        /* windowid, flag */
-  { 13, 12, "ChangeAltitude" },                     /* windowid, enum altitude, bool fixed */
-  { 14, 8, "SetOpacity" },                          /* windowid, uchar opacity */
-  { QCOP_CMD_DEFINE_CURSOR, 20, "DefineCursor" },   /* width, height, hotX, hotY, id */
-  { 16, 8, "SelectCursor" },                        /* windowid, id */
-  { 17, 8, "PositionCursor" },                      /* newX, newY */
-  { 18, 8, "GrabMouse" },                           /* windowid, bool grab */
-  { 19, 4, "PlaySound" },                           /* windowid */
+  { QCOP_CMD_CREATE, 4, "Create" },               /* int count */
+  { QCOP_CMD_SHUTDOWN, 0, "Shutdown" },           /* QWSCommand(type, 0, 0) */
+  { 3, 16, "Region" },                            /* windowid, surfacekeylength, ... 4 ints */
+  { 4, 12, "RegionMove" },                        /* windowid, dx, dy */
+  { 5, 4, "RegionDestroy" },                      /* windowid */
+  { 6, 12, "SetProperty" },                       /* windowid, property, mode */
+  { 7, 8, "AddProperty" },                        /* windowid, property */
+  { 8, 8, "RemoveProperty" },                     /* windowid, property */
+  { 9, 8, "GetProperty" },                        /* windowid, property */
+  { 10, 20, "SetSelectionOwner" },                /* windowid, hour, minute, sec, ms */
+  { 11, 12, "ConvertSelection" },                 /* requestor, selection, mimeTypes */
+  { 12, 8, "RequestFocus" },                      /* windowid, flag */
+  { 13, 12, "ChangeAltitude" },                   /* windowid, enum altitude, bool fixed */
+  { 14, 8, "SetOpacity" },                        /* windowid, uchar opacity */
+  { QCOP_CMD_DEFINE_CURSOR, 20, "DefineCursor" }, /* width, height, hotX, hotY, id */
+  { 16, 8, "SelectCursor" },                      /* windowid, id */
+  { 17, 8, "PositionCursor" },                    /* newX, newY */
+  { 18, 8, "GrabMouse" },                         /* windowid, bool grab */
+  { 19, 4, "PlaySound" },                         /* windowid */
   { QCOP_CMD_QCOP_REGISTER_CHANNEL, 4, "QCopRegisterChannel" }, /* chLen */
-  { QCOP_CMD_QCOP_SEND, 12, "QCopSend" },           /* clen, mlen, dlen */
-  { 22, 12, "RegionName" },                         /* windowid, nameLen, captionLen */
-  { QCOP_CMD_IDENTIFY, 8, "Identify" },             /* idLen, idLock */
-  { 24, 8, "GrabKeyboard" },                        /* windowid, bool grab */
-  { 25, 16, "RepaintRegion" },                      /* windowid, windowFlags, bool, nrectangles */
-  { 26, 12, "IMMouse" },                            /* windowid, state, index */
-  { 27, 12, "IMUpdate" },                           /* windowid, type, widgetid */
-  { 28, 8, "IMResponse" },                          /* windowid, property */
-  { 29, 24, "Embed" },                              /* WId embedder, WId embedded, type, rects */
-  { 30, 4, "Font" },                                /* type */
-  { 31, 8, "ScreenTransform" },                     /* screen, transformation */
+  { QCOP_CMD_QCOP_SEND, 12, "QCopSend" },                       /* clen, mlen, dlen */
+  { 22, 12, "RegionName" },                                     /* windowid, nameLen, captionLen */
+  { QCOP_CMD_IDENTIFY, 8, "Identify" },                         /* idLen, idLock */
+  { 24, 8, "GrabKeyboard" },                                    /* windowid, bool grab */
+  { 25, 16, "RepaintRegion" },  /* windowid, windowFlags, bool, nrectangles */
+  { 26, 12, "IMMouse" },        /* windowid, state, index */
+  { 27, 12, "IMUpdate" },       /* windowid, type, widgetid */
+  { 28, 8, "IMResponse" },      /* windowid, property */
+  { 29, 24, "Embed" },          /* WId embedder, WId embedded, type, rects */
+  { 30, 4, "Font" },            /* type */
+  { 31, 8, "ScreenTransform" }, /* screen, transformation */
 };
 
 static const TypeInfo event_types[] = {

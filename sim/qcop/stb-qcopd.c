@@ -100,8 +100,8 @@ parse_args (Options *o, int *argc, char ***argv, GError **error)
     }
   if (o->display < -1 || o->display > QCOP_QWS_DISPLAY_MAX)
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--display must be 0..%d", QCOP_QWS_DISPLAY_MAX);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--display must be 0..%d",
+                   QCOP_QWS_DISPLAY_MAX);
       return FALSE;
     }
   if (o->max_queue < 0)

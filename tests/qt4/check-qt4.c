@@ -81,8 +81,8 @@ on_line (GObject *source, GAsyncResult *res, gpointer data)
 {
   QtPeer *peer = data;
   g_autoptr (GError) error = NULL;
-  gchar *line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), res, NULL,
-                                                      &error);
+  gchar *line
+      = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), res, NULL, &error);
 
   if (line == NULL)
     {
@@ -97,8 +97,7 @@ on_line (GObject *source, GAsyncResult *res, gpointer data)
 static void
 read_next (QtPeer *peer)
 {
-  g_data_input_stream_read_line_async (peer->out, G_PRIORITY_DEFAULT, peer->cancel, on_line,
-                                       peer);
+  g_data_input_stream_read_line_async (peer->out, G_PRIORITY_DEFAULT, peer->cancel, on_line, peer);
 }
 
 static QtPeer *
@@ -178,8 +177,7 @@ peer_expect (QtPeer *peer, const gchar *want)
   peer->cursor = (guint)w.found + 1;
 }
 
-static void
-peer_cmd (QtPeer *peer, const gchar *fmt, ...) G_GNUC_PRINTF (2, 3);
+static void peer_cmd (QtPeer *peer, const gchar *fmt, ...) G_GNUC_PRINTF (2, 3);
 
 static void
 peer_cmd (QtPeer *peer, const gchar *fmt, ...)
@@ -263,7 +261,8 @@ peer_free (QtPeer *peer)
   g_free (peer);
 }
 
-/* ---- client direction: stb-qcopd --display N --------------------------------------------------- */
+/* ---- client direction: stb-qcopd --display N ---------------------------------------------------
+ */
 
 static void
 assert_mode (const gchar *path, guint mode)
@@ -271,8 +270,8 @@ assert_mode (const gchar *path, guint mode)
   struct stat st;
 
   ck_assert_msg (stat (path, &st) == 0, "stat %s: %s", path, g_strerror (errno));
-  ck_assert_msg ((st.st_mode & 0777) == mode, "%s has mode %o, want %o", path,
-                 st.st_mode & 0777, mode);
+  ck_assert_msg ((st.st_mode & 0777) == mode, "%s has mode %o, want %o", path, st.st_mode & 0777,
+                 mode);
 }
 
 /* The IPC objects a running stb-qcopd --display N exposes, found as a Qt client finds them. */
@@ -319,8 +318,8 @@ assert_display_ipc_gone (gint display, const DisplayIpc *ipc)
   ck_assert_msg (!g_file_test (dir, G_FILE_TEST_EXISTS), "%s left behind", dir);
   ck_assert_msg (!g_file_test (pipe, G_FILE_TEST_EXISTS), "%s left behind", pipe);
   /* and as ipcs(1) lists them: no line whose id column is one of ours */
-  ck_assert (g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                           NULL, NULL, &out, NULL, NULL, NULL));
+  ck_assert (g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                           NULL, &out, NULL, NULL, NULL));
   lines = g_strsplit (out, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
@@ -441,8 +440,8 @@ START_TEST (test_qt_iptv_with_stb_voip)
   stb_stack_key (&rig, "voip", "ok");
   stb_stack_expect (&rig, "voip", "switch.tx", "param=STOP_IPTV", "type=voip_to_iptv");
   {
-    g_autofree gchar *want = g_strdup_printf ("RECV %s switchService(int,int) 2 2",
-                                              listen_channel (layout, "iptv"));
+    g_autofree gchar *want
+        = g_strdup_printf ("RECV %s switchService(int,int) 2 2", listen_channel (layout, "iptv"));
     peer_expect (peer, want);
   }
   peer_cmd (peer, "send %s switchService(int,int) 1 2", listen_channel (layout, "voip"));
@@ -452,8 +451,8 @@ START_TEST (test_qt_iptv_with_stb_voip)
   stb_stack_send_raw (&rig, STB_AGENT_VOIP_CHANNEL, "injectHangup()", NULL);
   stb_stack_expect (&rig, "voip", "switch.tx", "param=RESUME_IPTV");
   {
-    g_autofree gchar *want = g_strdup_printf ("RECV %s switchService(int,int) 2 4",
-                                              listen_channel (layout, "iptv"));
+    g_autofree gchar *want
+        = g_strdup_printf ("RECV %s switchService(int,int) 2 4", listen_channel (layout, "iptv"));
     peer_expect (peer, want);
   }
   ck_assert_int_eq (peer_quit (peer), 0);
@@ -463,7 +462,8 @@ START_TEST (test_qt_iptv_with_stb_voip)
 }
 END_TEST
 
-/* ---- headend for the IPTV flows (unchecked fixture, as in check-stb-modules) ------------------ */
+/* ---- headend for the IPTV flows (unchecked fixture, as in check-stb-modules) ------------------
+ */
 
 static StbsimProc *headend;
 static gchar *headend_dir;
@@ -534,8 +534,8 @@ START_TEST (test_qt_voip_with_stb_iptv)
   stb_stack_key (&rig, "iptv", "ok");
   stb_stack_expect (&rig, "iptv", "switch.tx", "param=CALLER_SHOW_VIDEO_PAGE", "type=iptv_to_voip");
   {
-    g_autofree gchar *want = g_strdup_printf ("RECV %s switchService(int,int) 1 1",
-                                              listen_channel (layout, "voip"));
+    g_autofree gchar *want
+        = g_strdup_printf ("RECV %s switchService(int,int) 1 1", listen_channel (layout, "voip"));
     peer_expect (peer, want);
   }
   stb_stack_expect (&rig, "iptv", "iptv.state", "from=NAV", "to=HIDDEN_CALLER", "reason=I-01");
@@ -549,7 +549,8 @@ START_TEST (test_qt_voip_with_stb_iptv)
 }
 END_TEST
 
-/* ---- server direction: stbsim's modules on a real Qt QWS server --------------------------------- */
+/* ---- server direction: stbsim's modules on a real Qt QWS server ---------------------------------
+ */
 
 static void
 rig_on_qt_server (StbStack *rig, const gchar *layout, gint n)
@@ -566,8 +567,9 @@ rig_on_qt_server (StbStack *rig, const gchar *layout, gint n)
                                "2000",     "--t-alert-ms",  "10000", NULL };
   /* the VNC driver listens on TCP 5900+N on every interface: a network namespace of its own */
   const gchar *server[] = { "unshare", "-rn", exe, NULL };
-  const gchar *env[] = { qws,      lib_env, font_env, "QWS_KEYBOARD=None", "QWS_MOUSE_PROTO=None",
-                         "LD_PRELOAD=", NULL };
+  const gchar *env[] = {
+    qws, lib_env, font_env, "QWS_KEYBOARD=None", "QWS_MOUSE_PROTO=None", "LD_PRELOAD=", NULL
+  };
   const StbStackOptions options = { .layout = layout,
                                     .dialect = "default",
                                     .name = "check-qt4",

@@ -131,8 +131,8 @@ start_server (StbStack *stack, const StbStackOptions *o, const gchar *qcopd, con
     {
       const gchar *argv[] = { qcopd, "--display", display, "--trace", stack->trace, NULL };
 
-      stack->socket = g_strdup_printf ("/tmp/qtembedded-%d/QtEmbedded-%d", o->qws_display,
-                                       o->qws_display);
+      stack->socket
+          = g_strdup_printf ("/tmp/qtembedded-%d/QtEmbedded-%d", o->qws_display, o->qws_display);
       stack->qcopd = stbsim_test_spawn_ready (argv, "stb-qcopd", log, 10000, NULL);
       return;
     }
