@@ -41,6 +41,7 @@ struct _Client
   gboolean dead;
   gboolean peer_gone; /* writes fail (EPIPE): only its remaining input still counts */
   gsize undelivered;  /* bytes of events it went away without */
+  gint32 qws_lock;    /* Identify's idLock + 1 (its QWSLock semaphore set); 0: none */
 };
 
 struct _QcopServer

@@ -5,6 +5,7 @@
 #include "qcop-server.h"
 
 #include "qcop-datastream.h"
+#include "qcop-qws-window.h"
 #include "qcop-server-private.h"
 #include "qcop-wire.h"
 
@@ -336,6 +337,20 @@ send_creation (Client *c, gint32 count)
   deliver (c, out->data, out->len, &ev);
 }
 
+/* A window-system command (qcop-qws-window.h): DefineCursor at exit, Region, ... */
+static void
+window_command (Client *c, const QcopWireItem *item)
+{
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  EventInfo ev = { QCOP_EVENT_REGION };
+
+  qcop_qws_window_command (c->qws_lock - 1, item, c->server->screen, out);
+  if (out->len > 0)
+    deliver (c, out->data, out->len, &ev);
+  else
+    g_debug ("client %d: %s ignored", c->id, qcop_command_type_to_string (item->type));
+}
+
 /* Returns FALSE when the command is a protocol violation (the caller drops the client). */
 static gboolean
 handle_command (Client *c, const QcopWireItem *item)
@@ -355,6 +370,7 @@ handle_command (Client *c, const QcopWireItem *item)
       case QCOP_CMD_IDENTIFY:
         g_free (c->app);
         c->app = g_strdup (item->name);
+        c->qws_lock = item->id_lock >= 0 ? item->id_lock + 1 : 0;
         g_message ("client %d is \"%s\" (pid %" G_GINT64_FORMAT ")", c->id, c->app, c->pid);
         qcop_server_trace_lifecycle (c, "identify", NULL);
         break;
@@ -365,8 +381,8 @@ handle_command (Client *c, const QcopWireItem *item)
         handle_send (c, item);
         break;
       default:
-        /* window-system commands (DefineCursor at exit, ...): skipped, never fatal */
-        g_debug ("client %d: %s ignored", c->id, qcop_command_type_to_string (item->type));
+        /* window-system commands: the few a client waits for answered, the rest skipped */
+        window_command (c, item);
         break;
     }
   return TRUE;

@@ -69,6 +69,7 @@ static const TypeInfo command_types[] = {
 
 static const TypeInfo event_types[] = {
   { QCOP_EVENT_CONNECTED, 16, "Connected" },
+  { QCOP_EVENT_REGION, 12, "Region" },
   { QCOP_EVENT_CREATION, 8, "Creation" },
   { QCOP_EVENT_MAX_WINDOW_RECT, 20, "MaxWindowRect" },
   { QCOP_EVENT_QCOP_MESSAGE, 16, "QCopMessage" },
@@ -380,6 +381,21 @@ qcop_wire_encode_max_window_rect (GByteArray *out, gint32 window, const gint32 r
     put_i32 (out, rect[i]);
 }
 
+void
+qcop_wire_encode_region_event (GByteArray *out, gint32 window, const gint32 *rects, gsize n_rects)
+{
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (rects != NULL || n_rects == 0);
+  g_return_if_fail (n_rects <= QCOP_WIRE_MAX_RAW / 16);
+
+  put_header (out, QCOP_EVENT_REGION, n_rects * 16);
+  put_i32 (out, window);
+  put_i32 (out, (gint32)n_rects);
+  put_i32 (out, 0); /* type Allocation, in the low byte of a 4-byte bit field */
+  if (n_rects > 0)
+    g_byte_array_append (out, (const guint8 *)rects, (guint)(n_rects * 16));
+}
+
 gboolean
 qcop_wire_encode_qcop_message (GByteArray *out, gboolean is_response, const gchar *channel,
                                const gchar *message, const guint8 *data, gsize len, GError **error)
@@ -535,7 +551,10 @@ parse_command (QcopWireItem *item, const guint8 *f, const guint8 *raw, gsize raw
         item->name = utf16_to_utf8 ("application name", raw, raw_len / 2, error);
         return item->name != NULL;
       default:
-        /* a window-system command the QCOP server does not act on: framing only */
+        /* a window-system command: kept as bytes for whoever acts on it */
+        item->fixed_len = item->wire_size - QCOP_WIRE_HEADER_SIZE - raw_len;
+        memcpy (item->fixed, f, item->fixed_len);
+        item->data = g_bytes_new (raw, raw_len);
         return TRUE;
     }
   return FALSE;
@@ -557,6 +576,14 @@ parse_event (QcopWireItem *item, const guint8 *f, const guint8 *raw, gsize raw_l
           return FALSE;
         /* display spec up to the first NUL (Qt reads it as a C string) */
         item->display_spec = g_strndup ((const gchar *)raw, raw_len);
+        return TRUE;
+      case QCOP_EVENT_REGION:
+        item->window = get_i32 (f);
+        item->count = get_i32 (f + 4);
+        if (!check_count ("Region rectangles", item->count, 16, &expected, error)
+            || !check_raw_matches (item->type, expected, raw_len, error))
+          return FALSE;
+        item->data = g_bytes_new (raw, raw_len);
         return TRUE;
       case QCOP_EVENT_CREATION:
         item->objectid = get_i32 (f);

@@ -22,6 +22,8 @@
  *   Connected           1              int window, len,        display spec, NUL-terminated
  *                                      clientId, servershmid
  *   Creation            6              int objectid, count     -
+ *   Region              5              int window, nrectangles, rects (QRect, 16 bytes each)
+ *                                      uint type:8 (Allocation)
  *   MaxWindowRect       12             int window, QRect       -
  *                                      (x1,y1,x2,y2 ints)
  *   QCopMessage         13             bool is_response, 3 pad channel Latin-1, message
@@ -38,6 +40,8 @@ G_BEGIN_DECLS
 #define QCOP_WIRE_MAX_RAW 16384
 /* 8-byte header + largest fixed struct (QCopMessage, Connected: 16) + raw. */
 #define QCOP_WIRE_HEADER_SIZE 8
+/* the largest SimpleData of any QWS command (Embed: two WIds, two ints) */
+#define QCOP_WIRE_MAX_FIXED 24
 
 typedef enum
 {
@@ -52,6 +56,7 @@ typedef enum
 typedef enum
 {
   QCOP_EVENT_CONNECTED = 1,
+  QCOP_EVENT_REGION = 5,
   QCOP_EVENT_CREATION = 6,
   QCOP_EVENT_MAX_WINDOW_RECT = 12,
   QCOP_EVENT_QCOP_MESSAGE = 13,
@@ -80,6 +85,10 @@ typedef struct
   gchar *channel;
   gchar *message;
   GBytes *data;
+  /* Any other command (window system): its SimpleData bytes in @fixed (@fixed_len of them)
+   * and its raw part in @data. */
+  guint8 fixed[QCOP_WIRE_MAX_FIXED];
+  gsize fixed_len;
 } QcopWireItem;
 
 void qcop_wire_item_clear (QcopWireItem *item);
@@ -113,6 +122,10 @@ gboolean qcop_wire_encode_connected_shm (GByteArray *out, gint32 client_id, gint
                                          const gchar *display_spec, GError **error);
 void qcop_wire_encode_creation (GByteArray *out, gint32 objectid, gint32 count);
 void qcop_wire_encode_max_window_rect (GByteArray *out, gint32 window, const gint32 rect[4]);
+/* QWSRegionEvent (qwsevent_qws.h; QT_QWS_CLIENTBLIT is not set in Qt 4.8 builds): int window,
+ * int nrectangles, uint type:8 (0 Allocation); raw = the rectangles as QRect x1,y1,x2,y2. */
+void qcop_wire_encode_region_event (GByteArray *out, gint32 window, const gint32 *rects,
+                                    gsize n_rects);
 gboolean qcop_wire_encode_qcop_message (GByteArray *out, gboolean is_response, const gchar *channel,
                                         const gchar *message, const guint8 *data, gsize len,
                                         GError **error);

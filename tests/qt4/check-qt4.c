@@ -17,6 +17,7 @@
 #include "stb-test-stack.h"
 
 #include <gio/gio.h>
+#include <png.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -392,6 +393,75 @@ START_TEST (test_qt_client_on_qcopd)
 }
 END_TEST
 
+/* RGB of pixel (@x, @y) of an RGB PNG. */
+static void
+png_pixel (const gchar *path, guint x, guint y, guint8 rgb[3])
+{
+  png_image image;
+  g_autofree guint8 *pixels = NULL;
+
+  memset (&image, 0, sizeof image);
+  image.version = PNG_IMAGE_VERSION;
+  ck_assert_msg (png_image_begin_read_from_file (&image, path), "%s: %s", path, image.message);
+  image.format = PNG_FORMAT_RGB;
+  pixels = g_malloc (PNG_IMAGE_SIZE (image));
+  ck_assert_msg (png_image_finish_read (&image, NULL, pixels, 0, NULL), "%s: %s", path,
+                 image.message);
+  ck_assert (x < image.width && y < image.height);
+  memcpy (rgb, pixels + ((gsize)y * image.width + x) * 3, 3);
+}
+
+static void
+assert_pixel (const gchar *png, guint x, guint y, guint32 want)
+{
+  guint8 rgb[3];
+  guint32 got;
+
+  png_pixel (png, x, y, rgb);
+  got = ((guint32)rgb[0] << 16) | ((guint32)rgb[1] << 8) | rgb[2];
+  ck_assert_msg (got == want, "%s: pixel (%u,%u) is #%06x, want #%06x", png, x, y, got, want);
+}
+
+/* A real Qt client's window (WA_PaintOnScreen) painted into the QVFb screen appears in the
+ * snapshot (qcop snapshot, the CLI the runner can use at checkpoints). */
+START_TEST (test_qt_window_snapshot)
+{
+  g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
+  g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
+  g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
+  g_autofree gchar *exe = stbsim_test_build_path ("sim/qcop/stb-qcopd");
+  g_autofree gchar *cli = stbsim_test_build_path ("sim/qcop/qcop");
+  gint n = pick_display ();
+  g_autofree gchar *display = g_strdup_printf ("%d", n);
+  const gchar *argv[] = { exe, "--display", display, NULL };
+  StbsimProc *qcopd = stbsim_test_spawn_ready (argv, "stb-qcopd", log, 10000, NULL);
+  const gchar *snap[] = { cli, "snapshot", display, png, NULL };
+  g_autoptr (GError) error = NULL;
+  gint status = -1;
+  QtPeer *peer = peer_start (n, dir);
+
+  peer_expect (peer, "READY");
+  peer_cmd (peer, "window 100 120 200 80");
+  peer_expect (peer, "PAINTED 200x80");
+  ck_assert_msg (g_spawn_sync (NULL, (gchar **)snap, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                               &status, &error),
+                 "%s", error ? error->message : "");
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "qcop snapshot status %d",
+                 status);
+  assert_pixel (png, 100, 120, 0xff0000); /* the window's corners */
+  assert_pixel (png, 299, 199, 0xff0000);
+  assert_pixel (png, 99, 120, 0x000000); /* and just outside */
+  assert_pixel (png, 300, 199, 0x000000);
+  assert_pixel (png, 150, 200, 0x000000);
+  ck_assert_int_eq (peer_quit (peer), 0);
+  peer_free (peer);
+  status = stbsim_proc_stop (qcopd, 5000);
+  stbsim_proc_free (qcopd);
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "stb-qcopd status %d", status);
+  stbsim_test_rmtree (dir);
+}
+END_TEST
+
 static void
 stack_on_display (StbStack *rig, const gchar *layout, gint n, gboolean without_iptv)
 {
@@ -634,6 +704,7 @@ qt4_suite (void)
 
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_qt_client_on_qcopd);
+  tcase_add_test (tc, test_qt_window_snapshot);
   tcase_add_loop_test (tc, test_qt_iptv_with_stb_voip, 0, 2);
   suite_add_tcase (s, tc);
 

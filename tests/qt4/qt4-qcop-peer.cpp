@@ -6,8 +6,9 @@
 //                                qint32 PARAM                            -> "SENT"
 //   sendstr CH MSG TEXT          data = QDataStream (Qt_4_6) QString TEXT -> "SENT"
 //   isreg CH                     QCopChannel::isRegistered(CH)          -> "ISREG CH 0|1"
-//   window                       show a full-screen widget painted solid red (0xff0000) with
-//                                WA_PaintOnScreen (QWSOnScreenSurface draws into the screen)
+//   window X Y W H               show a frameless widget at X,Y of W x H painted solid red
+//                                (0xff0000) with WA_PaintOnScreen (QWSOnScreenSurface draws
+//                                straight into the screen)            -> "PAINTED WxH"
 //   quit                         leave the event loop (exit 0)
 // and printing every message received: "RECV CH MSG TYPE PARAM" (the first 8 data bytes read
 // with QDataStream at Qt_4_6; -1 -1 when shorter). "READY" once the QApplication is up.
@@ -64,9 +65,10 @@ protected:
   void
   paintEvent (QPaintEvent *)
   {
-    QPainter p (this);
-
-    p.fillRect (rect (), QColor (0xff, 0, 0));
+    {
+      QPainter p (this);
+      p.fillRect (rect (), QColor (0xff, 0, 0));
+    }
     say (QString ("PAINTED %1x%2").arg (width ()).arg (height ()));
   }
 };
@@ -145,10 +147,12 @@ private:
       }
     else if (w.size () == 2 && w[0] == "isreg")
       say (QString ("ISREG %1 %2").arg (w[1]).arg (QCopChannel::isRegistered (w[1]) ? 1 : 0));
-    else if (w.size () == 1 && w[0] == "window")
+    else if (w.size () == 5 && w[0] == "window")
       {
         window = new RedScreen;
-        window->showFullScreen ();
+        window->setWindowFlags (Qt::FramelessWindowHint);
+        window->setGeometry (w[1].toInt (), w[2].toInt (), w[3].toInt (), w[4].toInt ());
+        window->show ();
       }
     else if (w.size () == 1 && w[0] == "quit")
       QApplication::quit ();
