@@ -18,7 +18,10 @@
  *   Identify    -> nothing (records the application name for the trace);
  *   Shutdown    -> nothing (the client announces a clean exit);
  *   QCopRegisterChannel / QCopSend -> QCOP semantics of DESIGN.md §2;
- *   any other QWS command (DefineCursor, Region, ...) -> skipped (traced, never fatal).
+ *   Region      -> Region event granting the area (and the client's QWSLock released);
+ *   RegionMove, ChangeAltitude, RepaintRegion -> the client's QWSLock released (they are
+ *               synchronous in Qt); qcop-qws-window.h;
+ *   any other QWS command (DefineCursor, RegionName, ...) -> skipped (traced, never fatal).
  * Wildcards: a registered name holding '*' is also a pattern matched against the whole name of
  * every concrete channel sent to ('*' spans any characters including '/', '?' is one
  * character; GPatternSpec). Qt's QRegExp::Wildcard would also honour [...] sets: they are
