@@ -73,6 +73,8 @@ typedef struct
   guint cursor;     /* lines before this were matched already */
   gchar *log;
   gboolean eof;
+  gboolean reading; /* a read_line_async is pending (it holds a pointer to us) */
+  gboolean exited;  /* peer_quit saw it go */
 } QtPeer;
 
 static void read_next (QtPeer *peer);
@@ -98,6 +100,7 @@ on_line (GObject *source, GAsyncResult *res, gpointer data)
 static void
 read_next (QtPeer *peer)
 {
+  peer->reading = TRUE;
   g_data_input_stream_read_line_async (peer->out, G_PRIORITY_DEFAULT, peer->cancel, on_line, peer);
 }
 
@@ -242,17 +245,24 @@ peer_quit (QtPeer *peer)
       g_subprocess_force_exit (peer->proc);
       stbsim_test_wait_until (NULL, proc_done, &w, PEER_WAIT_MS);
     }
+  peer->exited = TRUE;
   return status;
+}
+
+static gboolean
+peer_not_reading (gpointer data)
+{
+  return !((QtPeer *)data)->reading;
 }
 
 static void
 peer_free (QtPeer *peer)
 {
-  g_cancellable_cancel (peer->cancel);
-  if (!g_subprocess_get_if_exited (peer->proc) && !g_subprocess_get_if_signaled (peer->proc))
+  if (!peer->exited)
     peer_quit (peer);
-  /* let the cancelled read report before its data goes */
-  g_main_context_iteration (NULL, FALSE);
+  g_cancellable_cancel (peer->cancel);
+  /* the pending read reports (cancelled or end of output) before @peer goes */
+  ck_assert (stbsim_test_wait_until (NULL, peer_not_reading, peer, PEER_WAIT_MS));
   g_object_unref (peer->proc);
   g_object_unref (peer->in);
   g_object_unref (peer->out);
