@@ -87,14 +87,15 @@ on_line (GObject *source, GAsyncResult *res, gpointer data)
   gchar *line
       = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), res, NULL, &error);
 
+  peer->reading = FALSE;
   if (line == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        peer->eof = TRUE;
+      peer->eof = TRUE; /* end of output, or cancelled by peer_free */
       return;
     }
   g_ptr_array_add (peer->lines, line);
-  read_next (peer);
+  if (!g_cancellable_is_cancelled (peer->cancel))
+    read_next (peer);
 }
 
 static void
@@ -310,25 +311,14 @@ find_display_ipc (gint display, const gchar *socket, gint servershmid, DisplayIp
   ck_assert_msg (ipc->screen_shmid >= 0, "no QVFb screen for %s: %s", pipe, g_strerror (errno));
 }
 
+/* `ipcs -m` or `ipcs -s` (@what) lists neither id @a nor @b (shm and sem ids are apart). */
 static void
-assert_display_ipc_gone (gint display, const DisplayIpc *ipc)
+assert_ipcs_lacks (const gchar *what, gint a, gint b)
 {
-  g_autofree gchar *dir = g_strdup_printf ("/tmp/qtembedded-%d", display);
-  g_autofree gchar *pipe = qcop_qws_display_mouse_pipe (display);
   g_autofree gchar *out = NULL;
   g_auto (GStrv) lines = NULL;
-  struct shmid_ds ds;
-  gchar *argv[] = { "ipcs", "-m", "-s", NULL };
+  gchar *argv[] = { "ipcs", (gchar *)what, NULL };
 
-  ck_assert_msg (semctl (ipc->lock_semid, 0, GETVAL) == -1, "display lock %d left behind",
-                 ipc->lock_semid);
-  ck_assert_msg (shmctl (ipc->ram_shmid, IPC_STAT, &ds) == -1, "main ram %d left behind",
-                 ipc->ram_shmid);
-  ck_assert_msg (shmctl (ipc->screen_shmid, IPC_STAT, &ds) == -1, "QVFb screen %d left behind",
-                 ipc->screen_shmid);
-  ck_assert_msg (!g_file_test (dir, G_FILE_TEST_EXISTS), "%s left behind", dir);
-  ck_assert_msg (!g_file_test (pipe, G_FILE_TEST_EXISTS), "%s left behind", pipe);
-  /* and as ipcs(1) lists them: no line whose id column is one of ours */
   ck_assert (g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
                            NULL, &out, NULL, NULL, NULL));
   lines = g_strsplit (out, "\n", -1);
@@ -338,9 +328,28 @@ assert_display_ipc_gone (gint display, const DisplayIpc *ipc)
       gint id;
 
       if (sscanf (lines[i], "%31s %d", key, &id) == 2 && g_str_has_prefix (key, "0x"))
-        ck_assert_msg (id != ipc->screen_shmid && id != ipc->ram_shmid && id != ipc->lock_semid,
-                       "ipcs still lists id %d: %s", id, lines[i]);
+        ck_assert_msg (id != a && id != b, "ipcs %s still lists id %d: %s", what, id, lines[i]);
     }
+}
+
+static void
+assert_display_ipc_gone (gint display, const DisplayIpc *ipc)
+{
+  g_autofree gchar *dir = g_strdup_printf ("/tmp/qtembedded-%d", display);
+  g_autofree gchar *pipe = qcop_qws_display_mouse_pipe (display);
+  struct shmid_ds ds;
+
+  ck_assert_msg (semctl (ipc->lock_semid, 0, GETVAL) == -1, "display lock %d left behind",
+                 ipc->lock_semid);
+  ck_assert_msg (shmctl (ipc->ram_shmid, IPC_STAT, &ds) == -1, "main ram %d left behind",
+                 ipc->ram_shmid);
+  ck_assert_msg (shmctl (ipc->screen_shmid, IPC_STAT, &ds) == -1, "QVFb screen %d left behind",
+                 ipc->screen_shmid);
+  ck_assert_msg (!g_file_test (dir, G_FILE_TEST_EXISTS), "%s left behind", dir);
+  ck_assert_msg (!g_file_test (pipe, G_FILE_TEST_EXISTS), "%s left behind", pipe);
+  /* and as ipcs(1) lists them */
+  assert_ipcs_lacks ("-m", ipc->ram_shmid, ipc->screen_shmid);
+  assert_ipcs_lacks ("-s", ipc->lock_semid, ipc->lock_semid);
 }
 
 /* A real Qt client's start-up, QCopChannel, isRegistered and exit on stb-qcopd --display. */
