@@ -654,8 +654,9 @@ rig_on_qt_server (StbStack *rig, const gchar *layout, gint n)
   const gchar *iptv_args[] = { "--lineup", headend_lineup, NULL };
   const gchar *voip_args[] = { "--inject", "--t-dialog-ms", "3000",  "--t-show-ms",
                                "2000",     "--t-alert-ms",  "10000", NULL };
-  /* the VNC driver listens on TCP 5900+N on every interface: a network namespace of its own */
-  const gchar *server[] = { "unshare", "-rn", exe, NULL };
+  /* the VNC driver listens on TCP 5900+N on every interface: a network namespace of its own
+   * (a user namespace too when not root) */
+  const gchar *server[] = { "unshare", stbsim_test_is_root () ? "-n" : "-rn", exe, NULL };
   const gchar *env[] = {
     qws, lib_env, font_env, "QWS_KEYBOARD=None", "QWS_MOUSE_PROTO=None", "LD_PRELOAD=", NULL
   };
