@@ -551,52 +551,21 @@ START_TEST (test_qt_iptv_with_stb_voip)
 }
 END_TEST
 
-/* ---- headend for the IPTV flows (unchecked fixture, as in check-stb-modules) ------------------
- */
+/* ---- IPTV flows: stb-iptv starts on the navigation page, the video-call item focused; no
+ * channel is played (no head-end: the flows are about the channel, not media) ---------------- */
 
-static StbsimProc *headend;
-static gchar *headend_dir;
-static gchar *headend_lineup;
-
-static void
-headend_setup (void)
+static gchar *
+lineup_path (void)
 {
-  g_autofree gchar *exe = stbsim_test_build_path ("sim/headend/stb-headend");
-  g_autofree gchar *lineup = stbsim_test_source_path ("fixtures/lineup.ini");
-  g_autofree gchar *run = NULL, *log = NULL, *ready = NULL;
-
-  headend_dir = stbsim_test_mkdtemp ("check-qt4-headend");
-  run = g_build_filename (headend_dir, "run", NULL);
-  log = g_build_filename (headend_dir, "headend.log", NULL);
-  {
-    const gchar *argv[]
-        = { exe,         "--lineup",         lineup, "--run-dir", run, "--rtsp-port", "0",
-            "--unicast", "--live-port-base", "0",    NULL };
-    headend = stbsim_test_spawn_ready (argv, "stb-headend", log, 60000, &ready);
-  }
-  headend_lineup = stb_stack_ready_value (ready, "lineup");
-  ck_assert_msg (headend_lineup != NULL, "headend READY line: %s", ready);
+  return stbsim_test_source_path ("fixtures/lineup.ini");
 }
 
+/* stb-iptv up, on the navigation page with the video-call item focused (SPEC §6 start). */
 static void
-headend_teardown (void)
+iptv_at_nav (StbStack *rig)
 {
-  g_clear_pointer (&headend, stbsim_proc_free);
-  stbsim_test_rmtree (headend_dir);
-  g_clear_pointer (&headend_dir, g_free);
-  g_clear_pointer (&headend_lineup, g_free);
-}
-
-/* stb-iptv from PLAYING_LIVE to the navigation page with the video-call item focused. */
-static void
-iptv_to_nav (StbStack *rig)
-{
-  stb_stack_expect (rig, "iptv", "iptv.ready", NULL);
-  stb_stack_send_string (rig, STB_AGENT_IPTV_CHANNEL, "select(QString)", "live:1");
-  stb_stack_expect (rig, "iptv", "iptv.state", "from=NAV", "to=PLAYING_LIVE", "reason=I-03");
-  stb_stack_key (rig, "iptv", "menu");
   stb_stack_expect (rig, "iptv", "iptv.focus", "item=videocall");
-  stb_stack_expect (rig, "iptv", "iptv.state", "from=PLAYING_LIVE", "to=NAV", "reason=I-10");
+  stb_stack_expect (rig, "iptv", "iptv.ready", NULL);
 }
 
 /* A Qt VoIP module (the peer) and stb-iptv: the caller flow, SPEC §8.1 (CALLER_SHOW_VIDEO_PAGE
@@ -604,7 +573,8 @@ iptv_to_nav (StbStack *rig)
 START_TEST (test_qt_voip_with_stb_iptv)
 {
   const gchar *layout = layouts[_i];
-  const gchar *iptv_args[] = { "--lineup", headend_lineup, NULL };
+  g_autofree gchar *lineup = lineup_path ();
+  const gchar *iptv_args[] = { "--lineup", lineup, NULL };
   gint n = pick_display ();
   const StbStackOptions options = { .layout = layout,
                                     .dialect = "default",
@@ -619,7 +589,7 @@ START_TEST (test_qt_voip_with_stb_iptv)
   peer = peer_start (n, rig.dir);
   peer_expect (peer, "READY");
   peer_register (peer, listen_channel (layout, "voip"));
-  iptv_to_nav (&rig);
+  iptv_at_nav (&rig);
   stb_stack_key (&rig, "iptv", "ok");
   stb_stack_expect (&rig, "iptv", "switch.tx", "param=CALLER_SHOW_VIDEO_PAGE", "type=iptv_to_voip");
   {
@@ -651,7 +621,8 @@ rig_on_qt_server (StbStack *rig, const gchar *layout, gint n)
   g_autofree gchar *lib_env = g_strdup_printf ("LD_LIBRARY_PATH=%s", lib);
   g_autofree gchar *font_env = g_strdup_printf ("QT_QWS_FONTDIR=%s", fonts);
   g_autofree gchar *socket = qcop_qws_display_socket_path (n);
-  const gchar *iptv_args[] = { "--lineup", headend_lineup, NULL };
+  g_autofree gchar *lineup = lineup_path ();
+  const gchar *iptv_args[] = { "--lineup", lineup, NULL };
   const gchar *voip_args[] = { "--inject", "--t-dialog-ms", "3000",  "--t-show-ms",
                                "2000",     "--t-alert-ms",  "10000", NULL };
   /* the VNC driver listens on TCP 5900+N on every interface: a network namespace of its own
@@ -688,7 +659,7 @@ START_TEST (test_modules_on_qt_server)
 
   rig_on_qt_server (&rig, layout, n);
   /* caller, SPEC §8.1 */
-  iptv_to_nav (&rig);
+  iptv_at_nav (&rig);
   stb_stack_key (&rig, "iptv", "ok");
   stb_stack_expect (&rig, "iptv", "switch.tx", "param=CALLER_SHOW_VIDEO_PAGE", "type=iptv_to_voip");
   stb_stack_expect (&rig, "voip", "switch.rx", "param=CALLER_SHOW_VIDEO_PAGE", "row=V-02");
@@ -697,19 +668,19 @@ START_TEST (test_modules_on_qt_server)
   stb_stack_expect (&rig, "voip", "switch.tx", "param=BACK_TO_NAV");
   stb_stack_expect (&rig, "iptv", "switch.rx", "param=BACK_TO_NAV", "row=I-40");
   stb_stack_expect (&rig, "iptv", "iptv.state", "from=HIDDEN_CALLER", "to=NAV", "reason=I-40");
-  /* callee accept, SPEC §8.2 */
-  stb_stack_send_string (&rig, STB_AGENT_IPTV_CHANNEL, "select(QString)", "live:1");
-  stb_stack_expect (&rig, "iptv", "iptv.state", "from=NAV", "to=PLAYING_LIVE", "reason=I-03");
+  /* callee accept from the navigation page, SPEC §8.2 */
   stb_stack_send_string (&rig, STB_AGENT_VOIP_CHANNEL, "injectCall(QString)", "sip:2001@ims.test");
   stb_stack_expect (&rig, "voip", "voip.state", "from=IDLE", "to=DIALOG", "reason=V-01");
   stb_stack_key (&rig, "voip", "ok");
   stb_stack_expect (&rig, "voip", "switch.tx", "param=STOP_IPTV", "type=voip_to_iptv");
-  stb_stack_expect (&rig, "iptv", "switch.rx", "param=STOP_IPTV", "row=I-14");
+  stb_stack_expect (&rig, "iptv", "switch.rx", "param=STOP_IPTV", "row=I-30");
   stb_stack_expect (&rig, "iptv", "switch.tx", "param=CALLEE_SHOW_VIDEO_PAGE");
+  stb_stack_expect (&rig, "iptv", "iptv.state", "from=NAV", "to=HIDDEN_CALLEE", "reason=I-30");
   stb_stack_expect (&rig, "voip", "switch.rx", "param=CALLEE_SHOW_VIDEO_PAGE", "row=V-20");
   stb_stack_expect (&rig, "voip", "voip.state", "from=AWAIT_SHOW", "to=IN_CALL", "reason=V-20");
   stb_stack_send_raw (&rig, STB_AGENT_VOIP_CHANNEL, "injectHangup()", NULL);
-  stb_stack_expect (&rig, "iptv", "iptv.state", "from=HIDDEN_CALLEE", "to=PLAYING_LIVE");
+  stb_stack_expect (&rig, "voip", "switch.tx", "param=RESUME_IPTV");
+  stb_stack_expect (&rig, "iptv", "iptv.state", "from=HIDDEN_CALLEE");
   stb_stack_stop (&rig, TRUE);
   stb_stack_free (&rig);
   qt_server_cleanup (n);
@@ -729,7 +700,6 @@ qt4_suite (void)
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("flows");
-  tcase_add_unchecked_fixture (tc, headend_setup, headend_teardown);
   tcase_set_timeout (tc, 120);
   tcase_add_loop_test (tc, test_qt_voip_with_stb_iptv, 0, 2);
   tcase_add_loop_test (tc, test_modules_on_qt_server, 0, 2);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // A genuine Qt/Embedded 4.8 QWS GUI client (QApplication::GuiClient) playing one end of the
 // service-switching protocol with QCopChannel, driven line by line on stdin:
-//   register CH                  QCopChannel(CH) (receives on CH)       -> "REGISTERED CH"
+//   register CH                  QCopChannel(CH) (receives on CH), confirmed with
+//                                QCopChannel::isRegistered(CH)          -> "REGISTERED CH"
 //   send CH MSG TYPE PARAM       QCopChannel::send, data = QDataStream (Qt_4_6) qint32 TYPE,
 //                                qint32 PARAM                            -> "SENT"
 //   sendstr CH MSG TEXT          data = QDataStream (Qt_4_6) QString TEXT -> "SENT"
@@ -127,7 +128,12 @@ private:
     if (w.size () == 2 && w[0] == "register")
       {
         channels.append (new Channel (w[1]));
-        say ("REGISTERED " + w[1]);
+        // a round trip: the server handles a client's commands in order, so once it answers
+        // the registration is in place (QCopChannel's constructor only queues it)
+        if (QCopChannel::isRegistered (w[1]))
+          say ("REGISTERED " + w[1]);
+        else
+          say ("ERROR the server does not know " + w[1]);
       }
     else if (w.size () == 5 && w[0] == "send")
       {
