@@ -15,7 +15,7 @@ kamailio sip-tester
 python3 python3-pyqt5
 dbus libxml2-utils gcovr
 iproute2 nftables procps psmisc
-clang-14 libclang-rt-14-dev"
+clang-14 libclang-rt-14-dev libpng-dev g++ xz-utils util-linux"
 
 missing=""
 for p in $PKGS; do

@@ -12,6 +12,7 @@
 
 #include "qcop-client.h"
 #include "qcop-datastream.h"
+#include "qcop-qws-display.h"
 #include "stbsim-proc.h"
 
 #define EXIT_ERROR 2
@@ -164,6 +165,9 @@ static const gchar description[]
       "  is-registered CHANNEL [--timeout MS]\n"
       "      QCopChannel::isRegistered(CHANNEL): exit 0 if some client listens on it, 1 if not,\n"
       "      2 on error or no answer.\n"
+      "  snapshot DISPLAY FILE.png\n"
+      "      Write the QVFb virtual screen of Qt display DISPLAY (stb-qcopd --display DISPLAY,\n"
+      "      or a qvfb) as an RGB PNG: what the Qt clients painted. Exit 0, or 2 on error.\n"
       "\n"
       "Environment:\n"
       "  STBSIM_QCOP_SOCKET   default for --socket\n";
@@ -348,6 +352,27 @@ cmd_is_registered (gchar **args)
   return known ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+static int
+cmd_snapshot (gchar **args)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 display = 0;
+
+  if (g_strv_length (args) != 2
+      || !g_ascii_string_to_signed (args[0], 10, 0, QCOP_QWS_DISPLAY_MAX, &display, NULL))
+    {
+      g_printerr ("qcop snapshot: needs DISPLAY (0..%d) and FILE.png (see qcop --help)\n",
+                  QCOP_QWS_DISPLAY_MAX);
+      return EXIT_ERROR;
+    }
+  if (!qcop_qws_screen_snapshot ((gint)display, args[1], &error))
+    {
+      g_printerr ("qcop snapshot: display %s: %s\n", args[0], error->message);
+      return EXIT_ERROR;
+    }
+  return EXIT_SUCCESS;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -370,7 +395,7 @@ main (int argc, char **argv)
     }
   if (argc < 2)
     {
-      g_printerr ("qcop: no command (send, listen, is-registered; see qcop --help)\n");
+      g_printerr ("qcop: no command (send, listen, is-registered, snapshot; see qcop --help)\n");
       return EXIT_ERROR;
     }
   if (!opts.socket_path)
@@ -385,9 +410,11 @@ main (int argc, char **argv)
     status = cmd_listen (argv + 2);
   else if (g_str_equal (command, "is-registered"))
     status = cmd_is_registered (argv + 2);
+  else if (g_str_equal (command, "snapshot"))
+    status = cmd_snapshot (argv + 2);
   else
     {
-      g_printerr ("qcop: unknown command %s (send, listen, is-registered)\n", command);
+      g_printerr ("qcop: unknown command %s (send, listen, is-registered, snapshot)\n", command);
       status = EXIT_ERROR;
     }
   g_byte_array_unref (opts.data);

@@ -43,6 +43,7 @@ struct _Client
   gboolean peer_gone;   /* writes fail (EPIPE): only its remaining input still counts */
   gsize undelivered;    /* bytes of events it went away without */
   GSource *idle_source; /* drops it if no complete command arrives in time (limits) */
+  gint32 qws_lock;      /* Identify's idLock + 1 (its QWSLock semaphore set); 0: none */
 };
 
 struct _QcopServer
@@ -50,6 +51,7 @@ struct _QcopServer
   GMainContext *context;
   gchar *socket_path;
   gchar *display_spec;
+  gint32 servershmid; /* Connected's servershmid: -1, or the QWS display's main segment */
   gint32 screen[4];
   gint listen_fd;
   gboolean bound; /* the socket file is ours to unlink */

@@ -5,6 +5,7 @@
 #include "qcop-server.h"
 
 #include "qcop-datastream.h"
+#include "qcop-qws-window.h"
 #include "qcop-server-private.h"
 #include "qcop-wire.h"
 
@@ -376,6 +377,20 @@ send_creation (Client *c, gint32 count)
   deliver (c, out->data, out->len, &ev);
 }
 
+/* A window-system command (qcop-qws-window.h): DefineCursor at exit, Region, ... */
+static void
+window_command (Client *c, const QcopWireItem *item)
+{
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  EventInfo ev = { QCOP_EVENT_REGION };
+
+  qcop_qws_window_command (c->qws_lock - 1, item, c->server->screen, out);
+  if (out->len > 0)
+    deliver (c, out->data, out->len, &ev);
+  else
+    g_debug ("client %d: %s ignored", c->id, qcop_command_type_to_string (item->type));
+}
+
 /* Returns FALSE when the command is a protocol violation (the caller drops the client). */
 static gboolean
 handle_command (Client *c, const QcopWireItem *item)
@@ -401,6 +416,7 @@ handle_command (Client *c, const QcopWireItem *item)
       case QCOP_CMD_IDENTIFY:
         g_free (c->app);
         c->app = g_strdup (item->name);
+        c->qws_lock = item->id_lock >= 0 ? item->id_lock + 1 : 0;
         g_message ("client %d is \"%s\" (pid %" G_GINT64_FORMAT ")", c->id, c->app, c->pid);
         qcop_server_trace_lifecycle (c, "identify", NULL);
         break;
@@ -411,7 +427,9 @@ handle_command (Client *c, const QcopWireItem *item)
         handle_send (c, item);
         break;
       default:
-        g_assert_not_reached ();
+        /* window-system commands: the few a client waits for answered, the rest skipped */
+        window_command (c, item);
+        break;
     }
   return TRUE;
 }
@@ -591,6 +609,14 @@ on_client_writable (gint fd, GIOCondition cond, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/*
+ * Connected, then Creation (30 pre-provided ids), then MaxWindowRect: the events of Qt 4.8's
+ * QWSServerPrivate::_q_newConnection (qwindowsystem_qws.cpp), with Creation first. A Qt client
+ * reads Connected alone, then waitForCreation() runs one fillQueue() (qapplication_qws.cpp),
+ * which stops once it has consumed as many bytes as were buffered after its first item: with
+ * MaxWindowRect first, the Creation already in its buffer stays unread and the client sleeps
+ * in waitForReadyRead(1000) for a full second. In this order both are taken at once.
+ */
 static void
 greet_client (Client *c)
 {
@@ -599,13 +625,13 @@ greet_client (Client *c)
   EventInfo connected = { QCOP_EVENT_CONNECTED };
   EventInfo maxrect = { QCOP_EVENT_MAX_WINDOW_RECT };
 
-  /* display spec length was checked when the server was created */
-  qcop_wire_encode_connected (out, c->id, self->display_spec, NULL);
+  /* display spec length was checked when it was set */
+  qcop_wire_encode_connected_shm (out, c->id, self->servershmid, self->display_spec, NULL);
   deliver (c, out->data, out->len, &connected);
+  send_creation (c, PREALLOCATED_OBJECT_IDS);
   g_byte_array_set_size (out, 0);
   qcop_wire_encode_max_window_rect (out, 0, self->screen);
   deliver (c, out->data, out->len, &maxrect);
-  send_creation (c, PREALLOCATED_OBJECT_IDS);
 }
 
 static gboolean
@@ -837,6 +863,7 @@ qcop_server_new (const QcopServerOptions *options, GMainContext *context, GError
                           : options->idle_timeout_ms < 0 ? 0
                                                          : (guint)options->idle_timeout_ms;
   self->ids = qcop_id_space_new (QCOP_ID_SPACE_FIRST, QCOP_ID_SPACE_LAST); /* Qt: from 1000 */
+  self->servershmid = -1;
   self->clients = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->registry = qcop_registry_new ();
   self->dirty = g_ptr_array_new ();
@@ -907,6 +934,23 @@ qcop_server_free (QcopServer *self)
   g_free (self->socket_path);
   g_free (self->display_spec);
   g_free (self);
+}
+
+gboolean
+qcop_server_set_qws_display (QcopServer *self, const gchar *display_spec, gint32 servershmid,
+                             GError **error)
+{
+  g_return_val_if_fail (self != NULL && display_spec != NULL, FALSE);
+
+  if (strlen (display_spec) + 1 > QCOP_WIRE_MAX_RAW)
+    {
+      g_set_error (error, QCOP_ERROR, QCOP_ERROR_INVALID, "display spec is too long");
+      return FALSE;
+    }
+  g_free (self->display_spec);
+  self->display_spec = g_strdup (display_spec);
+  self->servershmid = servershmid;
+  return TRUE;
 }
 
 const gchar *

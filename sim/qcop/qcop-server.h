@@ -9,13 +9,19 @@
  * main() around it; tests and the runner may embed it the same way.
  *
  * What a client sees (mimics Qt 4.8's QWSServer for the QCOP-relevant part):
- *   on accept:  Connected (window 0, clientId, servershmid -1, display spec, ":0" by default),
- *               MaxWindowRect (window 0, the screen rectangle, 0,0 719,575 by default),
- *               Creation (30 pre-provided object ids), all unprompted;
+ *   on accept:  Connected (window 0, clientId, servershmid -1 and display spec ":0" by default,
+ *               or the QWS display's, qcop_server_set_qws_display),
+ *               Creation (30 pre-provided object ids),
+ *               MaxWindowRect (window 0, the screen rectangle, 0,0 719,575), all unprompted
+ *               (this order spares a Qt 4.8 client a 1 s stall: greet_client);
  *   Create n    -> Creation (objectid, n);
  *   Identify    -> nothing (records the application name for the trace);
  *   Shutdown    -> nothing (the client announces a clean exit);
- *   QCopRegisterChannel / QCopSend -> QCOP semantics of DESIGN.md §2.
+ *   QCopRegisterChannel / QCopSend -> QCOP semantics of DESIGN.md §2;
+ *   Region      -> Region event granting the area (and the client's QWSLock released);
+ *   RegionMove, ChangeAltitude, RepaintRegion -> the client's QWSLock released (they are
+ *               synchronous in Qt); qcop-qws-window.h;
+ *   any other QWS command (DefineCursor, RegionName, ...) -> skipped (traced, never fatal).
  * Wildcards: a registered name holding '*' is also a pattern matched against the whole name of
  * every concrete channel sent to ('*' spans any characters including '/', '?' is one
  * character; GPatternSpec). Qt's QRegExp::Wildcard would also honour [...] sets: they are
@@ -100,6 +106,10 @@ QcopServer *qcop_server_new (const QcopServerOptions *options, GMainContext *con
 /* Close every client, flush and close the trace, unlink the socket, free. NULL-safe. */
 void qcop_server_free (QcopServer *self);
 
+/* What every later Connected event names: the display spec (e.g. "QVFb:1") and the id of the
+ * main shared-memory segment (qcop-qws-display.h). Before this, ":0" and -1. */
+gboolean qcop_server_set_qws_display (QcopServer *self, const gchar *display_spec,
+                                      gint32 servershmid, GError **error);
 const gchar *qcop_server_get_socket_path (QcopServer *self);
 void qcop_server_get_stats (QcopServer *self, QcopServerStats *stats);
 /* Write the buffered trace records to the trace file now. */

@@ -23,19 +23,66 @@ typedef struct
 {
   gint32 type;
   gsize struct_size;
+  const gchar *name;
 } TypeInfo;
 
+/*
+ * Every QWSCommand::Type of Qt 4.8 (qwscommand_qws_p.h, enum Type; factory() in
+ * qwscommand_qws.cpp) with sizeof its SimpleData on x86_64 (int 4, bool/uchar 1, enum 4,
+ * WId 8, padded as the compiler pads the struct). A server must skip the ones it does not act
+ * on, never drop the client: every Qt client sends DefineCursor at exit (qcursor_qws.cpp),
+ * clients with windows send Region, RegionName, RequestFocus, ... (qwidget_qws.cpp).
+ */
 static const TypeInfo command_types[] = {
-  { QCOP_CMD_CREATE, 4 },     { QCOP_CMD_SHUTDOWN, 0 }, { QCOP_CMD_QCOP_REGISTER_CHANNEL, 4 },
-  { QCOP_CMD_QCOP_SEND, 12 }, { QCOP_CMD_IDENTIFY, 8 },
+  { QCOP_CMD_CREATE, 4, "Create" },               /* int count */
+  { QCOP_CMD_SHUTDOWN, 0, "Shutdown" },           /* QWSCommand(type, 0, 0) */
+  { 3, 16, "Region" },                            /* windowid, surfacekeylength, ... 4 ints */
+  { 4, 12, "RegionMove" },                        /* windowid, dx, dy */
+  { 5, 4, "RegionDestroy" },                      /* windowid */
+  { 6, 12, "SetProperty" },                       /* windowid, property, mode */
+  { 7, 8, "AddProperty" },                        /* windowid, property */
+  { 8, 8, "RemoveProperty" },                     /* windowid, property */
+  { 9, 8, "GetProperty" },                        /* windowid, property */
+  { 10, 20, "SetSelectionOwner" },                /* windowid, hour, minute, sec, ms */
+  { 11, 12, "ConvertSelection" },                 /* requestor, selection, mimeTypes */
+  { 12, 8, "RequestFocus" },                      /* windowid, flag */
+  { 13, 12, "ChangeAltitude" },                   /* windowid, enum altitude, bool fixed */
+  { 14, 8, "SetOpacity" },                        /* windowid, uchar opacity */
+  { QCOP_CMD_DEFINE_CURSOR, 20, "DefineCursor" }, /* width, height, hotX, hotY, id */
+  { 16, 8, "SelectCursor" },                      /* windowid, id */
+  { 17, 8, "PositionCursor" },                    /* newX, newY */
+  { 18, 8, "GrabMouse" },                         /* windowid, bool grab */
+  { 19, 4, "PlaySound" },                         /* windowid */
+  { QCOP_CMD_QCOP_REGISTER_CHANNEL, 4, "QCopRegisterChannel" }, /* chLen */
+  { QCOP_CMD_QCOP_SEND, 12, "QCopSend" },                       /* clen, mlen, dlen */
+  { 22, 12, "RegionName" },                                     /* windowid, nameLen, captionLen */
+  { QCOP_CMD_IDENTIFY, 8, "Identify" },                         /* idLen, idLock */
+  { 24, 8, "GrabKeyboard" },                                    /* windowid, bool grab */
+  { 25, 16, "RepaintRegion" },  /* windowid, windowFlags, bool, nrectangles */
+  { 26, 12, "IMMouse" },        /* windowid, state, index */
+  { 27, 12, "IMUpdate" },       /* windowid, type, widgetid */
+  { 28, 8, "IMResponse" },      /* windowid, property */
+  { 29, 24, "Embed" },          /* WId embedder, WId embedded, type, rects */
+  { 30, 4, "Font" },            /* type */
+  { 31, 8, "ScreenTransform" }, /* screen, transformation */
 };
 
 static const TypeInfo event_types[] = {
-  { QCOP_EVENT_CONNECTED, 16 },
-  { QCOP_EVENT_CREATION, 8 },
-  { QCOP_EVENT_MAX_WINDOW_RECT, 20 },
-  { QCOP_EVENT_QCOP_MESSAGE, 16 },
+  { QCOP_EVENT_CONNECTED, 16, "Connected" },
+  { QCOP_EVENT_REGION, 12, "Region" },
+  { QCOP_EVENT_CREATION, 8, "Creation" },
+  { QCOP_EVENT_MAX_WINDOW_RECT, 20, "MaxWindowRect" },
+  { QCOP_EVENT_QCOP_MESSAGE, 16, "QCopMessage" },
 };
+
+static const TypeInfo *
+lookup_type (const TypeInfo *types, gsize n_types, gint32 type)
+{
+  for (gsize i = 0; i < n_types; i++)
+    if (types[i].type == type)
+      return &types[i];
+  return NULL;
+}
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
@@ -141,39 +188,25 @@ qcop_wire_item_clear (QcopWireItem *item)
 const gchar *
 qcop_command_type_to_string (gint32 type)
 {
-  switch (type)
-    {
-      case QCOP_CMD_CREATE:
-        return "Create";
-      case QCOP_CMD_SHUTDOWN:
-        return "Shutdown";
-      case QCOP_CMD_QCOP_REGISTER_CHANNEL:
-        return "QCopRegisterChannel";
-      case QCOP_CMD_QCOP_SEND:
-        return "QCopSend";
-      case QCOP_CMD_IDENTIFY:
-        return "Identify";
-      default:
-        return "unknown";
-    }
+  const TypeInfo *info = lookup_type (command_types, G_N_ELEMENTS (command_types), type);
+
+  return info ? info->name : "unknown";
 }
 
 const gchar *
 qcop_event_type_to_string (gint32 type)
 {
-  switch (type)
-    {
-      case QCOP_EVENT_CONNECTED:
-        return "Connected";
-      case QCOP_EVENT_CREATION:
-        return "Creation";
-      case QCOP_EVENT_MAX_WINDOW_RECT:
-        return "MaxWindowRect";
-      case QCOP_EVENT_QCOP_MESSAGE:
-        return "QCopMessage";
-      default:
-        return "unknown";
-    }
+  const TypeInfo *info = lookup_type (event_types, G_N_ELEMENTS (event_types), type);
+
+  return info ? info->name : "unknown";
+}
+
+gboolean
+qcop_wire_command_is_qcop (gint32 type)
+{
+  return type == QCOP_CMD_CREATE || type == QCOP_CMD_SHUTDOWN
+         || type == QCOP_CMD_QCOP_REGISTER_CHANNEL || type == QCOP_CMD_QCOP_SEND
+         || type == QCOP_CMD_IDENTIFY;
 }
 
 gchar *
@@ -299,8 +332,8 @@ qcop_wire_encode_identify (GByteArray *out, const gchar *name, gint32 id_lock, G
 /* ---- public: encoding events ------------------------------------------------------------ */
 
 gboolean
-qcop_wire_encode_connected (GByteArray *out, gint32 client_id, const gchar *display_spec,
-                            GError **error)
+qcop_wire_encode_connected_shm (GByteArray *out, gint32 client_id, gint32 servershmid,
+                                const gchar *display_spec, GError **error)
 {
   gsize n;
 
@@ -314,9 +347,16 @@ qcop_wire_encode_connected (GByteArray *out, gint32 client_id, const gchar *disp
   put_i32 (out, 0); /* window */
   put_i32 (out, (gint32)n);
   put_i32 (out, client_id);
-  put_i32 (out, -1); /* servershmid: no shared memory */
+  put_i32 (out, servershmid); /* qwsevent_qws.h QWSConnectedEvent; -1: no shared memory */
   g_byte_array_append (out, (const guint8 *)display_spec, (guint)n);
   return TRUE;
+}
+
+gboolean
+qcop_wire_encode_connected (GByteArray *out, gint32 client_id, const gchar *display_spec,
+                            GError **error)
+{
+  return qcop_wire_encode_connected_shm (out, client_id, -1, display_spec, error);
 }
 
 void
@@ -339,6 +379,21 @@ qcop_wire_encode_max_window_rect (GByteArray *out, gint32 window, const gint32 r
   put_i32 (out, window);
   for (guint i = 0; i < 4; i++)
     put_i32 (out, rect[i]);
+}
+
+void
+qcop_wire_encode_region_event (GByteArray *out, gint32 window, const gint32 *rects, gsize n_rects)
+{
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (rects != NULL || n_rects == 0);
+  g_return_if_fail (n_rects <= QCOP_WIRE_MAX_RAW / 16);
+
+  put_header (out, QCOP_EVENT_REGION, n_rects * 16);
+  put_i32 (out, window);
+  put_i32 (out, (gint32)n_rects);
+  put_i32 (out, 0); /* type Allocation, in the low byte of a 4-byte bit field */
+  if (n_rects > 0)
+    g_byte_array_append (out, (const guint8 *)rects, (guint)(n_rects * 16));
 }
 
 gboolean
@@ -496,7 +551,11 @@ parse_command (QcopWireItem *item, const guint8 *f, const guint8 *raw, gsize raw
         item->name = utf16_to_utf8 ("application name", raw, raw_len / 2, error);
         return item->name != NULL;
       default:
-        g_assert_not_reached ();
+        /* a window-system command: kept as bytes for whoever acts on it */
+        item->fixed_len = item->wire_size - QCOP_WIRE_HEADER_SIZE - raw_len;
+        memcpy (item->fixed, f, item->fixed_len);
+        item->data = g_bytes_new (raw, raw_len);
+        return TRUE;
     }
   return FALSE;
 }
@@ -517,6 +576,14 @@ parse_event (QcopWireItem *item, const guint8 *f, const guint8 *raw, gsize raw_l
           return FALSE;
         /* display spec up to the first NUL (Qt reads it as a C string) */
         item->display_spec = g_strndup ((const gchar *)raw, raw_len);
+        return TRUE;
+      case QCOP_EVENT_REGION:
+        item->window = get_i32 (f);
+        item->count = get_i32 (f + 4);
+        if (!check_count ("Region rectangles", item->count, 16, &expected, error)
+            || !check_raw_matches (item->type, expected, raw_len, error))
+          return FALSE;
+        item->data = g_bytes_new (raw, raw_len);
         return TRUE;
       case QCOP_EVENT_CREATION:
         item->objectid = get_i32 (f);
@@ -570,9 +637,7 @@ decode (const TypeInfo *types, gsize n_types, const gchar *kind, ParseFunc parse
     return 0;
   type = get_i32 (buf);
   raw_len = get_i32 (buf + 4);
-  for (gsize i = 0; i < n_types; i++)
-    if (types[i].type == type)
-      info = &types[i];
+  info = lookup_type (types, n_types, type);
   if (info == NULL)
     {
       g_set_error (error, QCOP_ERROR, QCOP_ERROR_PROTOCOL, "unknown QWS %s type %d", kind, type);

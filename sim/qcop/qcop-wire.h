@@ -16,10 +16,14 @@
  *   QCopSend            21             int clen, mlen (QChars) channel UTF-16, message UTF-16,
  *                                      int dlen (bytes)        data
  *   Identify            23             int idLen, int idLock   app name UTF-16 host order
+ *   every other QWSCommand::Type (3..31, qwscommand_qws_p.h) is framed with its SimpleData size
+ *   (table in qcop-wire.c) and decoded as type + wire_size only; its raw part is skipped.
  * Events (server -> client)
  *   Connected           1              int window, len,        display spec, NUL-terminated
  *                                      clientId, servershmid
  *   Creation            6              int objectid, count     -
+ *   Region              5              int window, nrectangles, rects (QRect, 16 bytes each)
+ *                                      uint type:8 (Allocation)
  *   MaxWindowRect       12             int window, QRect       -
  *                                      (x1,y1,x2,y2 ints)
  *   QCopMessage         13             bool is_response, 3 pad channel Latin-1, message
@@ -36,11 +40,14 @@ G_BEGIN_DECLS
 #define QCOP_WIRE_MAX_RAW 16384
 /* 8-byte header + largest fixed struct (QCopMessage, Connected: 16) + raw. */
 #define QCOP_WIRE_HEADER_SIZE 8
+/* the largest SimpleData of any QWS command (Embed: two WIds, two ints) */
+#define QCOP_WIRE_MAX_FIXED 24
 
 typedef enum
 {
   QCOP_CMD_CREATE = 1,
   QCOP_CMD_SHUTDOWN = 2,
+  QCOP_CMD_DEFINE_CURSOR = 15, /* sent by every Qt client at exit (qcursor_qws.cpp) */
   QCOP_CMD_QCOP_REGISTER_CHANNEL = 20,
   QCOP_CMD_QCOP_SEND = 21,
   QCOP_CMD_IDENTIFY = 23,
@@ -49,6 +56,7 @@ typedef enum
 typedef enum
 {
   QCOP_EVENT_CONNECTED = 1,
+  QCOP_EVENT_REGION = 5,
   QCOP_EVENT_CREATION = 6,
   QCOP_EVENT_MAX_WINDOW_RECT = 12,
   QCOP_EVENT_QCOP_MESSAGE = 13,
@@ -77,6 +85,10 @@ typedef struct
   gchar *channel;
   gchar *message;
   GBytes *data;
+  /* Any other command (window system): its SimpleData bytes in @fixed (@fixed_len of them)
+   * and its raw part in @data. */
+  guint8 fixed[QCOP_WIRE_MAX_FIXED];
+  gsize fixed_len;
 } QcopWireItem;
 
 void qcop_wire_item_clear (QcopWireItem *item);
@@ -86,6 +98,9 @@ void qcop_wire_item_clear (QcopWireItem *item);
 gchar *qcop_wire_latin1_lossy (const gchar *utf8);
 const gchar *qcop_command_type_to_string (gint32 type);
 const gchar *qcop_event_type_to_string (gint32 type);
+/* Is @type one the QCOP server acts on (Create, Shutdown, Identify, QCop*)? The other
+ * window-system commands decode (framing only) and are ignored by the server. */
+gboolean qcop_wire_command_is_qcop (gint32 type);
 
 /* ---- encoding: append one item to @out. Fail (nothing appended) with QCOP_ERROR_TOO_LARGE
  * when the raw part would exceed QCOP_WIRE_MAX_RAW, QCOP_ERROR_INVALID on bad arguments
@@ -101,8 +116,16 @@ gboolean qcop_wire_encode_identify (GByteArray *out, const gchar *name, gint32 i
 
 gboolean qcop_wire_encode_connected (GByteArray *out, gint32 client_id, const gchar *display_spec,
                                      GError **error);
+/* Connected with the id of the server's main shared-memory segment (QWSConnectedEvent
+ * servershmid; a Qt 4.8 client attaches it, QWSDisplay::Data::init in qapplication_qws.cpp). */
+gboolean qcop_wire_encode_connected_shm (GByteArray *out, gint32 client_id, gint32 servershmid,
+                                         const gchar *display_spec, GError **error);
 void qcop_wire_encode_creation (GByteArray *out, gint32 objectid, gint32 count);
 void qcop_wire_encode_max_window_rect (GByteArray *out, gint32 window, const gint32 rect[4]);
+/* QWSRegionEvent (qwsevent_qws.h; QT_QWS_CLIENTBLIT is not set in Qt 4.8 builds): int window,
+ * int nrectangles, uint type:8 (0 Allocation); raw = the rectangles as QRect x1,y1,x2,y2. */
+void qcop_wire_encode_region_event (GByteArray *out, gint32 window, const gint32 *rects,
+                                    gsize n_rects);
 gboolean qcop_wire_encode_qcop_message (GByteArray *out, gboolean is_response, const gchar *channel,
                                         const gchar *message, const guint8 *data, gsize len,
                                         GError **error);

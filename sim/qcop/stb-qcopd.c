@@ -7,11 +7,13 @@
  * SIGINT (trace flushed, socket unlinked), 1 when it cannot start, 2 on bad usage.
  */
 
+#include "qcop-qws-display.h"
 #include "qcop-server.h"
 #include "stbsim-config.h"
 #include "stbsim-proc.h"
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -26,6 +28,7 @@ typedef struct
   gint64 max_objects;
   gint idle_timeout_s; /* -1: not given */
   gint ready_fd;
+  gint display;
   gboolean verbose;
   gboolean version;
 } Options;
@@ -50,6 +53,12 @@ parse_args (Options *o, int *argc, char ***argv, GError **error)
       "this user with no group/other permissions; the socket is made 0600. Default: Qt 4.8's "
       "socket for display 0, /tmp/qtembedded-0/QtEmbedded-0",
       "PATH" },
+    { "display", 'd', 0, G_OPTION_ARG_INT, &o->display,
+      "Be the QWS server of Qt/Embedded display N, as real Qt 4.8 GUI clients expect: the "
+      "socket /tmp/qtembedded-N/QtEmbedded-N, the display lock semaphore, the main shared "
+      "memory named in Connected, and a 720x576x32 QVFb virtual screen (display spec "
+      "QVFb:N) clients paint into. All removed at exit. Not with --socket",
+      "N" },
     { "trace", 't', 0, G_OPTION_ARG_FILENAME, &o->trace_path,
       "Write every command received, every event delivered and client lifecycle as JSON "
       "lines (sim/qcop/TRACE.md) to FILE (truncated)",
@@ -92,6 +101,19 @@ parse_args (Options *o, int *argc, char ***argv, GError **error)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "unexpected argument %s",
                    (*argv)[1]);
+      return FALSE;
+    }
+  if (o->display >= 0 && o->socket_path != NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--display N implies the socket /tmp/qtembedded-N/QtEmbedded-N: give "
+                   "--display or --socket, not both");
+      return FALSE;
+    }
+  if (o->display < -1 || o->display > QCOP_QWS_DISPLAY_MAX)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--display must be 0..%d",
+                   QCOP_QWS_DISPLAY_MAX);
       return FALSE;
     }
   if (o->max_queue < 0)
@@ -144,17 +166,37 @@ options_clear (Options *o)
   g_clear_pointer (&o->allow_uids, g_strfreev);
 }
 
+/* The Qt/Embedded resources of display @n, keyed by the (bound) server socket. */
+static gboolean
+start_display (gint n, QcopServer *server, QcopQwsDisplay **out, GError **error)
+{
+  g_autoptr (QcopQwsDisplay) display
+      = qcop_qws_display_new (n, qcop_server_get_socket_path (server), QCOP_QWS_SCREEN_WIDTH,
+                              QCOP_QWS_SCREEN_HEIGHT, error);
+
+  if (display == NULL
+      || !qcop_server_set_qws_display (server, qcop_qws_display_get_spec (display),
+                                       qcop_qws_display_get_servershmid (display), error))
+    return FALSE;
+  *out = g_steal_pointer (&display);
+  return TRUE;
+}
+
 static int
 run (Options *o, GArray *uids)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GMainLoop) loop = NULL;
   g_autoptr (QcopServer) server = NULL;
-  g_autofree gchar *default_socket = qcop_server_default_socket_path ();
+  g_autoptr (QcopQwsDisplay) display = NULL;
+  g_autofree gchar *default_socket = o->display >= 0 ? qcop_qws_display_socket_path (o->display)
+                                                     : qcop_server_default_socket_path ();
+  g_autofree gchar *socket_dir = NULL;
   g_autofree gchar *ready = NULL;
   QcopServerOptions so = { 0 };
 
   so.socket_path = o->socket_path ? o->socket_path : default_socket;
+  socket_dir = g_path_get_dirname (so.socket_path);
   so.trace_path = o->trace_path;
   so.allow_uids = (const guint32 *)uids->data;
   so.n_allow_uids = uids->len;
@@ -171,19 +213,38 @@ run (Options *o, GArray *uids)
       g_printerr ("stb-qcopd: %s\n", error->message);
       return 1;
     }
+  if (o->display >= 0 && !start_display (o->display, server, &display, &error))
+    {
+      g_printerr ("stb-qcopd: display %d: %s\n", o->display, error->message);
+      g_clear_pointer (&server, qcop_server_free);
+      g_rmdir (socket_dir); /* only when empty: ours or a stale one */
+      return 1;
+    }
   g_unix_signal_add (SIGTERM, on_quit_signal, loop);
   g_unix_signal_add (SIGINT, on_quit_signal, loop);
 
-  ready = g_strdup_printf ("READY socket=%s pid=%d", so.socket_path, (int)getpid ());
+  if (display != NULL)
+    ready = g_strdup_printf ("READY socket=%s pid=%d display=%d spec=%s servershmid=%d",
+                             so.socket_path, (int)getpid (), o->display,
+                             qcop_qws_display_get_spec (display),
+                             qcop_qws_display_get_servershmid (display));
+  else
+    ready = g_strdup_printf ("READY socket=%s pid=%d", so.socket_path, (int)getpid ());
   stbsim_ready_notify (o->ready_fd, ready);
   g_main_loop_run (loop);
+  g_clear_pointer (&server, qcop_server_free);
+  if (display != NULL)
+    {
+      g_clear_pointer (&display, qcop_qws_display_free);
+      g_rmdir (socket_dir); /* Qt's data dir, when nothing else is left in it */
+    }
   return 0;
 }
 
 int
 main (int argc, char **argv)
 {
-  Options o = { .ready_fd = -1, .idle_timeout_s = -1 };
+  Options o = { .ready_fd = -1, .idle_timeout_s = -1, .display = -1 };
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) uids = g_array_new (FALSE, FALSE, sizeof (guint32));
   int status;

@@ -576,6 +576,35 @@ START_TEST (test_partial_reads)
 }
 END_TEST
 
+/* SPEC [SW-RX-06], as Qt 4.8 (qapplication_qws.cpp QWSDisplay::Data::fillQueue): a QCopMessage
+ * flagged is_response is the answer to a pending request, never a channel message. */
+START_TEST (test_response_not_delivered)
+{
+  FakeServer fake = { 0 };
+  g_autoptr (QcopClient) client = NULL;
+  g_autoptr (GPtrArray) got = g_ptr_array_new_with_free_func (received_free);
+  g_autoptr (GByteArray) ev = g_byte_array_new ();
+  const guint8 data[] = { 0, 0, 0, 2, 0, 0, 0, 2 };
+
+  fake_start (&fake);
+  client = connected_client ("check-response");
+  qcop_client_register (client, "QPE/ServiceSwitch", on_receive, got, NULL);
+  ck_assert (qcop_wire_encode_qcop_message (ev, TRUE, "QPE/ServiceSwitch", "switchService(int,int)",
+                                            data, 8, NULL));
+  ck_assert (
+      qcop_wire_encode_qcop_message (ev, FALSE, "QPE/ServiceSwitch", "after()", NULL, 0, NULL));
+  fake_send (&fake, ev->data, ev->len);
+  wait_received (got, 1);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  ck_assert_uint_eq (got->len, 1); /* only the plain message reached the channel */
+  assert_received (got->pdata[0], "QPE/ServiceSwitch", "after()", "");
+  ck_assert (qcop_client_is_connected (client));
+  g_clear_object (&client);
+  fake_stop (&fake);
+}
+END_TEST
+
 static void
 garbled_case (const guint8 *junk, gsize len, gint expected_code)
 {
@@ -752,6 +781,7 @@ client_suite (void)
   tcase_set_timeout (errors, 30);
   tcase_add_test (errors, test_server_gone);
   tcase_add_test (errors, test_partial_reads);
+  tcase_add_test (errors, test_response_not_delivered);
   tcase_add_test (errors, test_garbled_events);
   tcase_add_test (errors, test_silent_server_timeouts);
   tcase_add_test (errors, test_backpressure_flush);

@@ -187,6 +187,42 @@ START_TEST (test_encode_unicode)
 }
 END_TEST
 
+/* Window-system commands a real Qt client sends are framed by their SimpleData size
+ * (qwscommand_qws_p.h) and skipped whole, raw part included. */
+START_TEST (test_decode_other_commands)
+{
+  struct
+  {
+    const gchar *vector;
+    gint32 type;
+    const gchar *name;
+  } cases[] = {
+    /* DefineCursor, every client at exit: width, height, hotX, hotY, id; no raw part */
+    { "i0f000000 i00000000 | i00000000 i00000000 i00000000 i00000000 i01000000", 15,
+      "DefineCursor" },
+    /* RegionName: windowid, nameLen, captionLen (bytes) + the UTF-16 name "w" */
+    { "i16000000 i02000000 | ie9030000 i02000000 i00000000 | 7700", 22, "RegionName" },
+    /* ChangeAltitude: int, enum, bool padded to 12 bytes */
+    { "i0d000000 i00000000 | ie9030000 i00000000 01000000", 13, "ChangeAltitude" },
+    /* Embed: two WIds (8 bytes each), type, rects */
+    { "i1d000000 i00000000 | 0000000000000000 0000000000000000 i00000000 i00000000", 29, "Embed" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GByteArray) bytes = hex (cases[i].vector);
+      QcopWireItem item = { 0 };
+
+      assert_decodes_whole (FALSE, bytes, &item);
+      ck_assert_int_eq (item.type, cases[i].type);
+      ck_assert_str_eq (qcop_command_type_to_string (item.type), cases[i].name);
+      ck_assert (!qcop_wire_command_is_qcop (item.type));
+      ck_assert_ptr_null (item.channel);
+      qcop_wire_item_clear (&item);
+    }
+}
+END_TEST
+
 START_TEST (test_decode_commands)
 {
   struct
@@ -464,9 +500,10 @@ END_TEST
 
 START_TEST (test_decode_malformed)
 {
-  /* unknown command type; an event type on the command decoder */
+  /* command types outside Qt 4.8's QWSCommand::Type (Unknown = 0, 32 and up) */
   assert_command_error ("i63000000 i00000000", QCOP_ERROR_PROTOCOL);
-  assert_command_error ("i0d000000 i00000000", QCOP_ERROR_PROTOCOL);
+  assert_command_error ("i00000000 i00000000", QCOP_ERROR_PROTOCOL);
+  assert_command_error ("i20000000 i00000000", QCOP_ERROR_PROTOCOL);
   /* negative rawLen */
   assert_command_error ("i15000000 iffffffff", QCOP_ERROR_PROTOCOL);
   /* rawLen over the limit: refused from the header alone (Qt closes the connection) */
@@ -549,6 +586,7 @@ wire_suite (void)
   tcase_add_test (tc, test_encode_commands);
   tcase_add_test (tc, test_encode_unicode);
   tcase_add_test (tc, test_decode_commands);
+  tcase_add_test (tc, test_decode_other_commands);
   tcase_add_test (tc, test_decode_unicode_and_empty);
   tcase_add_test (tc, test_encode_events);
   tcase_add_test (tc, test_decode_events);

@@ -105,6 +105,44 @@ spawn_module (StbStack *stack, const gchar *name, const StbStackOptions *o)
                       voip && o->voip_ready_ms > 0 ? o->voip_ready_ms : 10000);
 }
 
+/* stb-qcopd on a socket of the run dir or on a Qt display, or the options' own server. */
+static void
+start_server (StbStack *stack, const StbStackOptions *o, const gchar *qcopd, const gchar *log)
+{
+  g_autofree gchar *display = g_strdup_printf ("%d", o->qws_display);
+  g_autoptr (GError) error = NULL;
+
+  if (o->server_argv != NULL)
+    {
+      StbsimProcOptions opts
+          = { .name = "qws-server", .log_path = log, .ready_fd = TRUE, .env = o->server_env };
+      g_autofree gchar *line = NULL;
+
+      stack->socket = g_strdup (o->server_socket);
+      stack->qcopd = stbsim_proc_spawn (o->server_argv, &opts, &error);
+      ck_assert_msg (stack->qcopd != NULL, "spawn %s: %s", o->server_argv[0],
+                     error ? error->message : "?");
+      line = stbsim_proc_wait_ready (stack->qcopd, 20000, &error);
+      ck_assert_msg (line != NULL, "%s not ready: %s (log %s)", o->server_argv[0],
+                     error ? error->message : "?", log);
+      return;
+    }
+  if (o->qws_display > 0)
+    {
+      const gchar *argv[] = { qcopd, "--display", display, "--trace", stack->trace, NULL };
+
+      stack->socket
+          = g_strdup_printf ("/tmp/qtembedded-%d/QtEmbedded-%d", o->qws_display, o->qws_display);
+      stack->qcopd = stbsim_test_spawn_ready (argv, "stb-qcopd", log, 10000, NULL);
+      return;
+    }
+  stack->socket = stb_stack_path (stack, "qcop.sock");
+  {
+    const gchar *argv[] = { qcopd, "--socket", stack->socket, "--trace", stack->trace, NULL };
+    stack->qcopd = stbsim_test_spawn_ready (argv, "stb-qcopd", log, 10000, NULL);
+  }
+}
+
 void
 stb_stack_start (StbStack *stack, const StbStackOptions *o)
 {
@@ -123,23 +161,21 @@ stb_stack_start (StbStack *stack, const StbStackOptions *o)
   ck_assert_msg (stack->dialect != NULL, "%s", error ? error->message : "");
   ck_assert (stb_layout_from_string (o->layout, &stack->dialect->layout));
   stack->dir = stbsim_test_mkdtemp (name);
-  stack->socket = stb_stack_path (stack, "qcop.sock");
   stack->trace = stb_stack_path (stack, "trace.jsonl");
   stack->events = g_ptr_array_new_with_free_func (event_free);
   stack->cursor = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   log = stb_stack_path (stack, "qcopd.log");
-  {
-    const gchar *argv[] = { exe, "--socket", stack->socket, "--trace", stack->trace, NULL };
-    stack->qcopd = stbsim_test_spawn_ready (argv, "stb-qcopd", log, 10000, NULL);
-  }
+  start_server (stack, o, exe, log);
   stack->client = qcop_client_new (stack->socket, name);
   qcop_client_register (stack->client, STB_AGENT_EVENTS_CHANNEL, on_event, stack, NULL);
   ck_assert_msg (qcop_client_connect_sync (stack->client, 5000, &error), "%s", error->message);
   ck_assert (qcop_client_is_registered_sync (stack->client, STB_AGENT_EVENTS_CHANNEL, 5000,
                                              &registered, &error));
   ck_assert (registered);
-  stack->voip = spawn_module (stack, "voip", o);
-  stack->iptv = spawn_module (stack, "iptv", o);
+  if (!o->without_voip)
+    stack->voip = spawn_module (stack, "voip", o);
+  if (!o->without_iptv)
+    stack->iptv = spawn_module (stack, "iptv", o);
 }
 
 gint

@@ -1,0 +1,720 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Real Qt/Embedded 4.8 against stbsim, both directions (argv[1]: the Qt prefix, found by
+ * ci/find-qt4.sh):
+ *   client: genuine Qt QWS GUI clients (tests/qt4/qt4-qcop-peer: QApplication GuiClient,
+ *           QCopChannel, QDataStream Qt_4_6) on stb-qcopd --display N: start-up, register,
+ *           isRegistered, send/receive, exit (DefineCursor) and no IPC object left behind;
+ *           a Qt peer plays the IPTV module against stb-voip and the VoIP module against
+ *           stb-iptv;
+ *   server: stb-iptv and stb-voip on a genuine Qt QWS server (tests/qt4/qt4-qws-server,
+ *           QApplication GuiServer with the VNC driver in a network namespace of its own):
+ *           the caller and callee-accept flows.
+ */
+#define G_LOG_DOMAIN "check-qt4"
+
+#include "qcop-qws-display.h"
+#include "stb-test-stack.h"
+
+#include <gio/gio.h>
+#include <png.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PEER_WAIT_MS 15000
+
+static const gchar *const layouts[] = { "bidirectional", "unidirectional" };
+static const gchar *qt4_dir;
+
+/* ---- a display number nobody uses ----------------------------------------------------------- */
+
+static gint
+pick_display (void)
+{
+  for (gint i = 0; i < 200; i++)
+    {
+      gint n = 20000 + (gint)((getpid () * 13 + i * 101) % 30000);
+      g_autofree gchar *dir = g_strdup_printf ("/tmp/qtembedded-%d", n);
+      g_autofree gchar *pipe = qcop_qws_display_mouse_pipe (n);
+
+      if (!g_file_test (dir, G_FILE_TEST_EXISTS) && !g_file_test (pipe, G_FILE_TEST_EXISTS))
+        return n;
+    }
+  ck_abort_msg ("no free Qt display number in 20000..49999");
+  return -1;
+}
+
+static gchar *
+qt_env (const gchar *name)
+{
+  if (g_str_equal (name, "LD_LIBRARY_PATH"))
+    return g_build_filename (qt4_dir, "lib", NULL);
+  return g_build_filename (qt4_dir, "lib", "fonts", NULL);
+}
+
+/* ---- a Qt peer: qt4-qcop-peer driven on stdin, its stdout lines collected -------------------- */
+
+typedef struct
+{
+  GSubprocess *proc;
+  GDataInputStream *out;
+  GOutputStream *in;
+  GCancellable *cancel;
+  GPtrArray *lines; /* every line printed */
+  guint cursor;     /* lines before this were matched already */
+  gchar *log;
+  gboolean eof;
+  gboolean reading; /* a read_line_async is pending (it holds a pointer to us) */
+  gboolean exited;  /* peer_quit saw it go */
+} QtPeer;
+
+static void read_next (QtPeer *peer);
+
+static void
+on_line (GObject *source, GAsyncResult *res, gpointer data)
+{
+  QtPeer *peer = data;
+  g_autoptr (GError) error = NULL;
+  gchar *line
+      = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), res, NULL, &error);
+
+  peer->reading = FALSE;
+  if (line == NULL)
+    {
+      peer->eof = TRUE; /* end of output, or cancelled by peer_free */
+      return;
+    }
+  g_ptr_array_add (peer->lines, line);
+  if (!g_cancellable_is_cancelled (peer->cancel))
+    read_next (peer);
+}
+
+static void
+read_next (QtPeer *peer)
+{
+  peer->reading = TRUE;
+  g_data_input_stream_read_line_async (peer->out, G_PRIORITY_DEFAULT, peer->cancel, on_line, peer);
+}
+
+static QtPeer *
+peer_start (gint display, const gchar *dir)
+{
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autofree gchar *exe = stbsim_test_build_path ("tests/qt4/qt4-qcop-peer");
+  g_autofree gchar *qws = g_strdup_printf (":%d", display);
+  g_autofree gchar *lib = qt_env ("LD_LIBRARY_PATH");
+  g_autofree gchar *fonts = qt_env ("QT_QWS_FONTDIR");
+  g_autoptr (GError) error = NULL;
+  QtPeer *peer = g_new0 (QtPeer, 1);
+
+  peer->log = g_build_filename (dir, "qt4-qcop-peer.log", NULL);
+  g_subprocess_launcher_set_stderr_file_path (launcher, peer->log);
+  g_subprocess_launcher_setenv (launcher, "QWS_DISPLAY", qws, TRUE);
+  g_subprocess_launcher_setenv (launcher, "LD_LIBRARY_PATH", lib, TRUE);
+  g_subprocess_launcher_setenv (launcher, "QT_QWS_FONTDIR", fonts, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "LD_PRELOAD");
+  peer->proc = g_subprocess_launcher_spawn (launcher, &error, exe, NULL);
+  ck_assert_msg (peer->proc != NULL, "spawn %s: %s", exe, error ? error->message : "?");
+  peer->in = g_object_ref (g_subprocess_get_stdin_pipe (peer->proc));
+  peer->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (peer->proc));
+  peer->cancel = g_cancellable_new ();
+  peer->lines = g_ptr_array_new_with_free_func (g_free);
+  read_next (peer);
+  return peer;
+}
+
+static gchar *
+peer_dump (QtPeer *peer)
+{
+  GString *s = g_string_new (NULL);
+  g_autofree gchar *log = stbsim_test_read_file (peer->log, 1500);
+
+  for (guint i = 0; i < peer->lines->len; i++)
+    g_string_append_printf (s, "%s\n", (const gchar *)g_ptr_array_index (peer->lines, i));
+  g_string_append_printf (s, "--- stderr (tail) ---\n%s", log);
+  return g_string_free (s, FALSE);
+}
+
+typedef struct
+{
+  QtPeer *peer;
+  const gchar *want;
+  gint found;
+} PeerWait;
+
+static gboolean
+peer_has_line (gpointer data)
+{
+  PeerWait *w = data;
+
+  for (guint i = w->peer->cursor; i < w->peer->lines->len; i++)
+    if (g_str_equal (g_ptr_array_index (w->peer->lines, i), w->want))
+      {
+        w->found = (gint)i;
+        return TRUE;
+      }
+  return w->peer->eof;
+}
+
+/* Wait (bounded) for the line @want after the previous match; fail with what the peer said. */
+static void
+peer_expect (QtPeer *peer, const gchar *want)
+{
+  PeerWait w = { peer, want, -1 };
+
+  stbsim_test_wait_until (NULL, peer_has_line, &w, PEER_WAIT_MS);
+  if (w.found < 0)
+    {
+      g_autofree gchar *dump = peer_dump (peer);
+      ck_abort_msg ("the Qt peer did not print \"%s\" within %d ms%s; it printed:\n%.2500s", want,
+                    PEER_WAIT_MS, peer->eof ? " (it exited)" : "", dump);
+    }
+  peer->cursor = (guint)w.found + 1;
+}
+
+static void peer_cmd (QtPeer *peer, const gchar *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+peer_cmd (QtPeer *peer, const gchar *fmt, ...)
+{
+  g_autofree gchar *line = NULL;
+  g_autoptr (GError) error = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  line = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  ck_assert_msg (g_output_stream_write_all (peer->in, line, strlen (line), NULL, NULL, &error)
+                     && g_output_stream_write_all (peer->in, "\n", 1, NULL, NULL, &error),
+                 "writing to the Qt peer: %s", error ? error->message : "?");
+}
+
+static void
+peer_register (QtPeer *peer, const gchar *channel)
+{
+  g_autofree gchar *want = g_strdup_printf ("REGISTERED %s", channel);
+
+  peer_cmd (peer, "register %s", channel);
+  peer_expect (peer, want);
+}
+
+typedef struct
+{
+  GSubprocess *proc;
+  gboolean done;
+} ProcWait;
+
+static void
+on_peer_exit (GObject *source, GAsyncResult *res, gpointer data)
+{
+  ProcWait *w = data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  w->done = TRUE;
+}
+
+static gboolean
+proc_done (gpointer data)
+{
+  return ((ProcWait *)data)->done;
+}
+
+/* "quit", then wait (bounded) for the exit; the wait status (-1 if it had to be killed). */
+static gint
+peer_quit (QtPeer *peer)
+{
+  ProcWait w = { peer->proc, FALSE };
+  gint status = -1;
+
+  g_output_stream_write_all (peer->in, "quit\n", 5, NULL, NULL, NULL);
+  g_output_stream_close (peer->in, NULL, NULL);
+  g_subprocess_wait_async (peer->proc, NULL, on_peer_exit, &w);
+  if (stbsim_test_wait_until (NULL, proc_done, &w, PEER_WAIT_MS))
+    status = g_subprocess_get_status (peer->proc);
+  else
+    {
+      g_subprocess_force_exit (peer->proc);
+      stbsim_test_wait_until (NULL, proc_done, &w, PEER_WAIT_MS);
+    }
+  peer->exited = TRUE;
+  return status;
+}
+
+static gboolean
+peer_not_reading (gpointer data)
+{
+  return !((QtPeer *)data)->reading;
+}
+
+static void
+peer_free (QtPeer *peer)
+{
+  if (!peer->exited)
+    peer_quit (peer);
+  g_cancellable_cancel (peer->cancel);
+  /* the pending read reports (cancelled or end of output) before @peer goes */
+  ck_assert (stbsim_test_wait_until (NULL, peer_not_reading, peer, PEER_WAIT_MS));
+  g_object_unref (peer->proc);
+  g_object_unref (peer->in);
+  g_object_unref (peer->out);
+  g_object_unref (peer->cancel);
+  g_ptr_array_unref (peer->lines);
+  g_free (peer->log);
+  g_free (peer);
+}
+
+/* ---- client direction: stb-qcopd --display N ---------------------------------------------------
+ */
+
+static void
+assert_mode (const gchar *path, guint mode)
+{
+  struct stat st;
+
+  ck_assert_msg (stat (path, &st) == 0, "stat %s: %s", path, g_strerror (errno));
+  ck_assert_msg ((st.st_mode & 0777) == mode, "%s has mode %o, want %o", path, st.st_mode & 0777,
+                 mode);
+}
+
+/* The IPC objects a running stb-qcopd --display N exposes, found as a Qt client finds them. */
+typedef struct
+{
+  gint lock_semid;
+  gint ram_shmid;
+  gint screen_shmid;
+} DisplayIpc;
+
+static void
+find_display_ipc (gint display, const gchar *socket, gint servershmid, DisplayIpc *ipc)
+{
+  g_autofree gchar *pipe = qcop_qws_display_mouse_pipe (display);
+  struct shmid_ds ds;
+
+  ipc->lock_semid = semget (ftok (socket, 'd'), 0, 0);
+  ck_assert_msg (ipc->lock_semid >= 0, "no display lock for %s: %s", socket, g_strerror (errno));
+  ck_assert_int_eq (semctl (ipc->lock_semid, 0, GETVAL), 200); /* qlock.cpp MAX_LOCKS */
+  ipc->ram_shmid = servershmid;
+  ck_assert_msg (shmctl (servershmid, IPC_STAT, &ds) == 0, "servershmid %d: %s", servershmid,
+                 g_strerror (errno));
+  ck_assert_uint_ge (ds.shm_segsz, 1024); /* qwsSharedRamSize */
+  ipc->screen_shmid = shmget (ftok (pipe, 'b'), 0, 0);
+  ck_assert_msg (ipc->screen_shmid >= 0, "no QVFb screen for %s: %s", pipe, g_strerror (errno));
+}
+
+/* `ipcs -m` or `ipcs -s` (@what) lists neither id @a nor @b (shm and sem ids are apart). */
+static void
+assert_ipcs_lacks (const gchar *what, gint a, gint b)
+{
+  g_autofree gchar *out = NULL;
+  g_auto (GStrv) lines = NULL;
+  gchar *argv[] = { "ipcs", (gchar *)what, NULL };
+
+  ck_assert (g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                           NULL, &out, NULL, NULL, NULL));
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      gchar key[32];
+      gint id;
+
+      if (sscanf (lines[i], "%31s %d", key, &id) == 2 && g_str_has_prefix (key, "0x"))
+        ck_assert_msg (id != a && id != b, "ipcs %s still lists id %d: %s", what, id, lines[i]);
+    }
+}
+
+static void
+assert_display_ipc_gone (gint display, const DisplayIpc *ipc)
+{
+  g_autofree gchar *dir = g_strdup_printf ("/tmp/qtembedded-%d", display);
+  g_autofree gchar *pipe = qcop_qws_display_mouse_pipe (display);
+  struct shmid_ds ds;
+
+  ck_assert_msg (semctl (ipc->lock_semid, 0, GETVAL) == -1, "display lock %d left behind",
+                 ipc->lock_semid);
+  ck_assert_msg (shmctl (ipc->ram_shmid, IPC_STAT, &ds) == -1, "main ram %d left behind",
+                 ipc->ram_shmid);
+  ck_assert_msg (shmctl (ipc->screen_shmid, IPC_STAT, &ds) == -1, "QVFb screen %d left behind",
+                 ipc->screen_shmid);
+  ck_assert_msg (!g_file_test (dir, G_FILE_TEST_EXISTS), "%s left behind", dir);
+  ck_assert_msg (!g_file_test (pipe, G_FILE_TEST_EXISTS), "%s left behind", pipe);
+  /* and as ipcs(1) lists them */
+  assert_ipcs_lacks ("-m", ipc->ram_shmid, ipc->screen_shmid);
+  assert_ipcs_lacks ("-s", ipc->lock_semid, ipc->lock_semid);
+}
+
+/* A real Qt client's start-up, QCopChannel, isRegistered and exit on stb-qcopd --display. */
+START_TEST (test_qt_client_on_qcopd)
+{
+  g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
+  g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
+  g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
+  g_autofree gchar *exe = stbsim_test_build_path ("sim/qcop/stb-qcopd");
+  gint n = pick_display ();
+  g_autofree gchar *display = g_strdup_printf ("%d", n);
+  g_autofree gchar *socket = qcop_qws_display_socket_path (n);
+  g_autofree gchar *sockdir = g_path_get_dirname (socket);
+  g_autofree gchar *ready = NULL, *spec = NULL, *shmid = NULL, *want_spec = NULL;
+  g_autofree gchar *qcopd_log = NULL, *png_bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  const gchar *argv[] = { exe, "--display", display, NULL };
+  StbsimProc *qcopd = stbsim_test_spawn_ready (argv, "stb-qcopd", log, 10000, &ready);
+  DisplayIpc ipc;
+  QtPeer *peer;
+  gsize png_len = 0;
+  gint status;
+
+  spec = stb_stack_ready_value (ready, "spec");
+  shmid = stb_stack_ready_value (ready, "servershmid");
+  want_spec = g_strdup_printf ("QVFb:%d", n);
+  ck_assert_str_eq (spec, want_spec);
+  ck_assert_ptr_nonnull (shmid);
+  assert_mode (sockdir, 0700);
+  assert_mode (socket, 0600);
+  find_display_ipc (n, socket, atoi (shmid), &ipc);
+
+  peer = peer_start (n, dir);
+  peer_expect (peer, "READY");
+  peer_cmd (peer, "register QPE/Test/Qt4");
+  peer_expect (peer, "REGISTERED QPE/Test/Qt4");
+  peer_cmd (peer, "isreg QPE/Test/Qt4");
+  peer_expect (peer, "ISREG QPE/Test/Qt4 1");
+  peer_cmd (peer, "isreg QPE/Test/Nobody");
+  peer_expect (peer, "ISREG QPE/Test/Nobody 0");
+  peer_cmd (peer, "send QPE/Test/Qt4 switchService(int,int) 1 2");
+  peer_expect (peer, "RECV QPE/Test/Qt4 switchService(int,int) 1 2");
+  /* the QVFb screen the client attached to (item 4: snapshots) */
+  ck_assert_msg (qcop_qws_screen_snapshot (n, png, &error), "%s", error ? error->message : "");
+  ck_assert (g_file_get_contents (png, &png_bytes, &png_len, NULL));
+  ck_assert (png_len > 8 && memcmp (png_bytes, "\x89PNG", 4) == 0);
+  status = peer_quit (peer);
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "Qt peer status %d", status);
+  peer_free (peer);
+
+  status = stbsim_proc_stop (qcopd, 5000);
+  stbsim_proc_free (qcopd);
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "stb-qcopd status %d", status);
+  qcopd_log = stbsim_test_read_file (log, 0);
+  /* DefineCursor at exit, like every command, is tolerated */
+  ck_assert_msg (strstr (qcopd_log, "dropping client") == NULL, "%s", qcopd_log);
+  ck_assert_msg (strstr (qcopd_log, "(qt4-qcop-peer) disconnected") != NULL, "%s", qcopd_log);
+  assert_display_ipc_gone (n, &ipc);
+  stbsim_test_rmtree (dir);
+}
+END_TEST
+
+/* RGB of pixel (@x, @y) of an RGB PNG. */
+static void
+png_pixel (const gchar *path, guint x, guint y, guint8 rgb[3])
+{
+  png_image image;
+  g_autofree guint8 *pixels = NULL;
+
+  memset (&image, 0, sizeof image);
+  image.version = PNG_IMAGE_VERSION;
+  ck_assert_msg (png_image_begin_read_from_file (&image, path), "%s: %s", path, image.message);
+  image.format = PNG_FORMAT_RGB;
+  pixels = g_malloc (PNG_IMAGE_SIZE (image));
+  ck_assert_msg (png_image_finish_read (&image, NULL, pixels, 0, NULL), "%s: %s", path,
+                 image.message);
+  ck_assert (x < image.width && y < image.height);
+  memcpy (rgb, pixels + ((gsize)y * image.width + x) * 3, 3);
+}
+
+static void
+assert_pixel (const gchar *png, guint x, guint y, guint32 want)
+{
+  guint8 rgb[3];
+  guint32 got;
+
+  png_pixel (png, x, y, rgb);
+  got = ((guint32)rgb[0] << 16) | ((guint32)rgb[1] << 8) | rgb[2];
+  ck_assert_msg (got == want, "%s: pixel (%u,%u) is #%06x, want #%06x", png, x, y, got, want);
+}
+
+/* A real Qt client's window (WA_PaintOnScreen) painted into the QVFb screen appears in the
+ * snapshot (qcop snapshot, the CLI the runner can use at checkpoints). */
+START_TEST (test_qt_window_snapshot)
+{
+  g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
+  g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
+  g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
+  g_autofree gchar *exe = stbsim_test_build_path ("sim/qcop/stb-qcopd");
+  g_autofree gchar *cli = stbsim_test_build_path ("sim/qcop/qcop");
+  gint n = pick_display ();
+  g_autofree gchar *display = g_strdup_printf ("%d", n);
+  const gchar *argv[] = { exe, "--display", display, NULL };
+  StbsimProc *qcopd = stbsim_test_spawn_ready (argv, "stb-qcopd", log, 10000, NULL);
+  const gchar *snap[] = { cli, "snapshot", display, png, NULL };
+  g_autoptr (GError) error = NULL;
+  gint status = -1;
+  QtPeer *peer = peer_start (n, dir);
+
+  peer_expect (peer, "READY");
+  peer_cmd (peer, "window 100 120 200 80");
+  peer_expect (peer, "PAINTED 200x80");
+  ck_assert_msg (g_spawn_sync (NULL, (gchar **)snap, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                               &status, &error),
+                 "%s", error ? error->message : "");
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "qcop snapshot status %d",
+                 status);
+  assert_pixel (png, 100, 120, 0xff0000); /* the window's corners */
+  assert_pixel (png, 299, 199, 0xff0000);
+  assert_pixel (png, 99, 120, 0x000000); /* and just outside */
+  assert_pixel (png, 300, 199, 0x000000);
+  assert_pixel (png, 150, 200, 0x000000);
+  ck_assert_int_eq (peer_quit (peer), 0);
+  peer_free (peer);
+  status = stbsim_proc_stop (qcopd, 5000);
+  stbsim_proc_free (qcopd);
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "stb-qcopd status %d", status);
+  stbsim_test_rmtree (dir);
+}
+END_TEST
+
+static void
+stack_on_display (StbStack *rig, const gchar *layout, gint n, gboolean without_iptv)
+{
+  const gchar *voip_args[] = { "--inject", "--t-dialog-ms", "3000",  "--t-show-ms",
+                               "2000",     "--t-alert-ms",  "10000", NULL };
+  const StbStackOptions options = { .layout = layout,
+                                    .dialect = "default",
+                                    .name = "check-qt4",
+                                    .voip_args = voip_args,
+                                    .qws_display = n,
+                                    .without_iptv = without_iptv,
+                                    .without_voip = !without_iptv };
+
+  stb_stack_start (rig, &options);
+}
+
+static const gchar *
+listen_channel (const gchar *layout, const gchar *module)
+{
+  if (g_str_equal (layout, "bidirectional"))
+    return "QPE/ServiceSwitch";
+  return g_str_equal (module, "iptv") ? "QPE/ServiceSwitch/ToIPTV" : "QPE/ServiceSwitch/ToVoIP";
+}
+
+/* A Qt IPTV module (the peer) and stb-voip: callee accept, SPEC §8.2 (types: 1 iptv_to_voip,
+ * 2 voip_to_iptv; STOP_IPTV 2, CALLEE_SHOW_VIDEO_PAGE 2, RESUME_IPTV 4). */
+START_TEST (test_qt_iptv_with_stb_voip)
+{
+  const gchar *layout = layouts[_i];
+  gint n = pick_display ();
+  StbStack rig;
+  QtPeer *peer;
+
+  stack_on_display (&rig, layout, n, TRUE);
+  peer = peer_start (n, rig.dir);
+  peer_expect (peer, "READY");
+  peer_register (peer, listen_channel (layout, "iptv"));
+  {
+    /* stb-voip listens (QCopChannel::isRegistered, through the server) */
+    g_autofree gchar *want = g_strdup_printf ("ISREG %s 1", listen_channel (layout, "voip"));
+    peer_cmd (peer, "isreg %s", listen_channel (layout, "voip"));
+    peer_expect (peer, want);
+  }
+  stb_stack_send_string (&rig, STB_AGENT_VOIP_CHANNEL, "injectCall(QString)", "sip:2001@ims.test");
+  stb_stack_expect (&rig, "voip", "voip.state", "from=IDLE", "to=DIALOG", "reason=V-01");
+  stb_stack_key (&rig, "voip", "ok");
+  stb_stack_expect (&rig, "voip", "switch.tx", "param=STOP_IPTV", "type=voip_to_iptv");
+  {
+    g_autofree gchar *want
+        = g_strdup_printf ("RECV %s switchService(int,int) 2 2", listen_channel (layout, "iptv"));
+    peer_expect (peer, want);
+  }
+  peer_cmd (peer, "send %s switchService(int,int) 1 2", listen_channel (layout, "voip"));
+  peer_expect (peer, "SENT");
+  stb_stack_expect (&rig, "voip", "switch.rx", "param=CALLEE_SHOW_VIDEO_PAGE", "row=V-20");
+  stb_stack_expect (&rig, "voip", "voip.state", "from=AWAIT_SHOW", "to=IN_CALL", "reason=V-20");
+  stb_stack_send_raw (&rig, STB_AGENT_VOIP_CHANNEL, "injectHangup()", NULL);
+  stb_stack_expect (&rig, "voip", "switch.tx", "param=RESUME_IPTV");
+  {
+    g_autofree gchar *want
+        = g_strdup_printf ("RECV %s switchService(int,int) 2 4", listen_channel (layout, "iptv"));
+    peer_expect (peer, want);
+  }
+  ck_assert_int_eq (peer_quit (peer), 0);
+  peer_free (peer);
+  stb_stack_stop (&rig, TRUE);
+  stb_stack_free (&rig);
+}
+END_TEST
+
+/* ---- IPTV flows: stb-iptv starts on the navigation page, the video-call item focused; no
+ * channel is played (no head-end: the flows are about the channel, not media) ---------------- */
+
+static gchar *
+lineup_path (void)
+{
+  return stbsim_test_source_path ("fixtures/lineup.ini");
+}
+
+/* stb-iptv up, on the navigation page with the video-call item focused (SPEC §6 start). */
+static void
+iptv_at_nav (StbStack *rig)
+{
+  stb_stack_expect (rig, "iptv", "iptv.focus", "item=videocall");
+  stb_stack_expect (rig, "iptv", "iptv.ready", NULL);
+}
+
+/* A Qt VoIP module (the peer) and stb-iptv: the caller flow, SPEC §8.1 (CALLER_SHOW_VIDEO_PAGE
+ * 1 of type 1; BACK_TO_NAV 1 of type 2). */
+START_TEST (test_qt_voip_with_stb_iptv)
+{
+  const gchar *layout = layouts[_i];
+  g_autofree gchar *lineup = lineup_path ();
+  const gchar *iptv_args[] = { "--lineup", lineup, NULL };
+  gint n = pick_display ();
+  const StbStackOptions options = { .layout = layout,
+                                    .dialect = "default",
+                                    .name = "check-qt4",
+                                    .iptv_args = iptv_args,
+                                    .qws_display = n,
+                                    .without_voip = TRUE };
+  StbStack rig;
+  QtPeer *peer;
+
+  stb_stack_start (&rig, &options);
+  peer = peer_start (n, rig.dir);
+  peer_expect (peer, "READY");
+  peer_register (peer, listen_channel (layout, "voip"));
+  iptv_at_nav (&rig);
+  stb_stack_key (&rig, "iptv", "ok");
+  stb_stack_expect (&rig, "iptv", "switch.tx", "param=CALLER_SHOW_VIDEO_PAGE", "type=iptv_to_voip");
+  {
+    g_autofree gchar *want
+        = g_strdup_printf ("RECV %s switchService(int,int) 1 1", listen_channel (layout, "voip"));
+    peer_expect (peer, want);
+  }
+  stb_stack_expect (&rig, "iptv", "iptv.state", "from=NAV", "to=HIDDEN_CALLER", "reason=I-01");
+  peer_cmd (peer, "send %s switchService(int,int) 2 1", listen_channel (layout, "iptv"));
+  stb_stack_expect (&rig, "iptv", "switch.rx", "param=BACK_TO_NAV", "row=I-40");
+  stb_stack_expect (&rig, "iptv", "iptv.state", "from=HIDDEN_CALLER", "to=NAV", "reason=I-40");
+  ck_assert_int_eq (peer_quit (peer), 0);
+  peer_free (peer);
+  stb_stack_stop (&rig, TRUE);
+  stb_stack_free (&rig);
+}
+END_TEST
+
+/* ---- server direction: stbsim's modules on a real Qt QWS server ---------------------------------
+ */
+
+static void
+rig_on_qt_server (StbStack *rig, const gchar *layout, gint n)
+{
+  g_autofree gchar *exe = stbsim_test_build_path ("tests/qt4/qt4-qws-server");
+  g_autofree gchar *lib = qt_env ("LD_LIBRARY_PATH");
+  g_autofree gchar *fonts = qt_env ("QT_QWS_FONTDIR");
+  g_autofree gchar *qws = g_strdup_printf ("QWS_DISPLAY=VNC:size=320x240:depth=32:%d", n);
+  g_autofree gchar *lib_env = g_strdup_printf ("LD_LIBRARY_PATH=%s", lib);
+  g_autofree gchar *font_env = g_strdup_printf ("QT_QWS_FONTDIR=%s", fonts);
+  g_autofree gchar *socket = qcop_qws_display_socket_path (n);
+  g_autofree gchar *lineup = lineup_path ();
+  const gchar *iptv_args[] = { "--lineup", lineup, NULL };
+  const gchar *voip_args[] = { "--inject", "--t-dialog-ms", "3000",  "--t-show-ms",
+                               "2000",     "--t-alert-ms",  "10000", NULL };
+  /* the VNC driver listens on TCP 5900+N on every interface: a network namespace of its own
+   * (a user namespace too when not root) */
+  const gchar *server[] = { "unshare", stbsim_test_is_root () ? "-n" : "-rn", exe, NULL };
+  const gchar *env[] = {
+    qws, lib_env, font_env, "QWS_KEYBOARD=None", "QWS_MOUSE_PROTO=None", "LD_PRELOAD=", NULL
+  };
+  const StbStackOptions options = { .layout = layout,
+                                    .dialect = "default",
+                                    .name = "check-qt4",
+                                    .iptv_args = iptv_args,
+                                    .voip_args = voip_args,
+                                    .server_argv = server,
+                                    .server_env = env,
+                                    .server_socket = socket };
+
+  stb_stack_start (rig, &options);
+}
+
+static void
+qt_server_cleanup (gint n)
+{
+  g_autofree gchar *dir = g_strdup_printf ("/tmp/qtembedded-%d", n);
+
+  stbsim_test_rmtree (dir); /* Qt leaves its socket and font cache there */
+}
+
+START_TEST (test_modules_on_qt_server)
+{
+  const gchar *layout = layouts[_i];
+  gint n = pick_display ();
+  StbStack rig;
+
+  rig_on_qt_server (&rig, layout, n);
+  /* caller, SPEC §8.1 */
+  iptv_at_nav (&rig);
+  stb_stack_key (&rig, "iptv", "ok");
+  stb_stack_expect (&rig, "iptv", "switch.tx", "param=CALLER_SHOW_VIDEO_PAGE", "type=iptv_to_voip");
+  stb_stack_expect (&rig, "voip", "switch.rx", "param=CALLER_SHOW_VIDEO_PAGE", "row=V-02");
+  stb_stack_expect (&rig, "voip", "voip.state", "from=IDLE", "to=MAIN_PAGE", "reason=V-02");
+  stb_stack_key (&rig, "voip", "back");
+  stb_stack_expect (&rig, "voip", "switch.tx", "param=BACK_TO_NAV");
+  stb_stack_expect (&rig, "iptv", "switch.rx", "param=BACK_TO_NAV", "row=I-40");
+  stb_stack_expect (&rig, "iptv", "iptv.state", "from=HIDDEN_CALLER", "to=NAV", "reason=I-40");
+  /* callee accept from the navigation page, SPEC §8.2 */
+  stb_stack_send_string (&rig, STB_AGENT_VOIP_CHANNEL, "injectCall(QString)", "sip:2001@ims.test");
+  stb_stack_expect (&rig, "voip", "voip.state", "from=IDLE", "to=DIALOG", "reason=V-01");
+  stb_stack_key (&rig, "voip", "ok");
+  stb_stack_expect (&rig, "voip", "switch.tx", "param=STOP_IPTV", "type=voip_to_iptv");
+  stb_stack_expect (&rig, "iptv", "switch.rx", "param=STOP_IPTV", "row=I-30");
+  stb_stack_expect (&rig, "iptv", "switch.tx", "param=CALLEE_SHOW_VIDEO_PAGE");
+  stb_stack_expect (&rig, "iptv", "iptv.state", "from=NAV", "to=HIDDEN_CALLEE", "reason=I-30");
+  stb_stack_expect (&rig, "voip", "switch.rx", "param=CALLEE_SHOW_VIDEO_PAGE", "row=V-20");
+  stb_stack_expect (&rig, "voip", "voip.state", "from=AWAIT_SHOW", "to=IN_CALL", "reason=V-20");
+  stb_stack_send_raw (&rig, STB_AGENT_VOIP_CHANNEL, "injectHangup()", NULL);
+  stb_stack_expect (&rig, "voip", "switch.tx", "param=RESUME_IPTV");
+  stb_stack_expect (&rig, "iptv", "iptv.state", "from=HIDDEN_CALLEE");
+  stb_stack_stop (&rig, TRUE);
+  stb_stack_free (&rig);
+  qt_server_cleanup (n);
+}
+END_TEST
+
+static Suite *
+qt4_suite (void)
+{
+  Suite *s = suite_create ("qt4");
+  TCase *tc = tcase_create ("client");
+
+  tcase_set_timeout (tc, 60);
+  tcase_add_test (tc, test_qt_client_on_qcopd);
+  tcase_add_test (tc, test_qt_window_snapshot);
+  tcase_add_loop_test (tc, test_qt_iptv_with_stb_voip, 0, 2);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("flows");
+  tcase_set_timeout (tc, 120);
+  tcase_add_loop_test (tc, test_qt_voip_with_stb_iptv, 0, 2);
+  tcase_add_loop_test (tc, test_modules_on_qt_server, 0, 2);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc != 2)
+    {
+      g_printerr ("usage: check-qt4 QT4_PREFIX (meson passes the one ci/find-qt4.sh found)\n");
+      return 2;
+    }
+  qt4_dir = argv[1];
+  return stbsim_test_run (qt4_suite ());
+}
