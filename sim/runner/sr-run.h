@@ -44,6 +44,8 @@ typedef struct
   gchar *dut_iptv;     /* (nullable) vendor command, %s = QCOP socket */
   gchar *dut_voip;
   gboolean injection;         /* no SIP: calls are injected into the VoIP agent */
+  gchar *ims_image;           /* (nullable) --ims container: the IMS core's image tag */
+  gboolean no_capture;        /* --no-capture: no tests/<id>/capture.pcapng */
   gdouble agent_grace_s;      /* how long to wait for a DUT's first agent event */
   volatile gint *interrupted; /* set by the signal handler */
 } SrConfig;
