@@ -18,8 +18,8 @@
 struct _SrCapture
 {
   gchar *test_dir;
-  gchar *raw;  /* capture-lo.pcap: everything UDP on lo during the test */
-  gchar *log;  /* tcpdump's stderr */
+  gchar *raw; /* capture-lo.pcap: everything UDP on lo during the test */
+  gchar *log; /* tcpdump's stderr */
   StbsimProc *proc;
   gchar *note; /* why there is no network part, if there is none */
 };
@@ -68,8 +68,9 @@ sr_capture_start (const gchar *test_dir, gboolean network)
       return self;
     }
   /* -Z root: tcpdump drops to user tcpdump otherwise, who cannot write the test directory */
-  const gchar *argv[] = { "tcpdump", "-i", "lo", "-n", "-U", "-s", "0", "-Z", "root",
-                          "--time-stamp-precision=nano", "-w", self->raw, "udp", NULL };
+  const gchar *argv[] = { "tcpdump", "-i",      "lo",  "-n",   "-U",
+                          "-s",      "0",       "-Z",  "root", "--time-stamp-precision=nano",
+                          "-w",      self->raw, "udp", NULL };
   StbsimProcOptions opts = { .name = "tcpdump", .log_path = self->log };
   self->proc = stbsim_proc_spawn (argv, &opts, &error);
   if (self->proc == NULL || !wait_listening (self))
@@ -112,8 +113,7 @@ run_tool (const gchar *const *args, gchar **why)
   g_strv_builder_add_many (b, "timeout", TOOL_TIMEOUT_S, NULL);
   g_strv_builder_addv (b, (const char **)args);
   argv = g_strv_builder_end (b);
-  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
-                     &error)
+  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error)
       || !g_spawn_check_wait_status (status, &error))
     {
       *why = g_strdup_printf ("%s: %s %s", args[0], error->message, err ? g_strstrip (err) : "");
@@ -144,8 +144,8 @@ run_filter (const gchar *raw, guint port, const gchar *decode, gchar **why)
 {
   g_autofree gchar *sel = g_strdup_printf ("udp.port==%u && sdp", port);
   const gchar *args[]
-      = { "tshark", "-n", "-r", raw, "-d", decode, "-Y", sel, "-T", "fields", "-e", "sdp.media.port",
-          NULL };
+      = { "tshark",         "-n", "-r", raw, "-d", decode, "-Y", sel, "-T", "fields", "-e",
+          "sdp.media.port", NULL };
   g_autofree gchar *out = run_tool (args, why);
   g_auto (GStrv) words = NULL;
   g_autoptr (GString) filter = g_string_new (NULL);
@@ -262,8 +262,8 @@ sr_capture_finish (SrCapture *self, const gchar *trace_path)
   else
     g_string_append_printf (s, "; %s", qcop_why);
   g_string_append_printf (s, "; %s",
-                          net       ? "SIP+RTP of the run"
-                          : net_why ? net_why
+                          net          ? "SIP+RTP of the run"
+                          : net_why    ? net_why
                           : self->note ? self->note
                                        : "no SIP/RTP (test without SIP)");
   if (merge_why)
