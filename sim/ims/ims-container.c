@@ -18,8 +18,8 @@
 #define REMOVE_TIMEOUT_S "30"
 
 /* Podman as DESIGN.md 6 says: runc (crun cannot use hybrid cgroups here), cgroupfs. */
-static const gchar *const podman_prefix[] = { "podman", "--runtime", "runc",
-                                              "--cgroup-manager=cgroupfs", NULL };
+static const gchar *const podman_prefix[]
+    = { "podman", "--runtime", "runc", "--cgroup-manager=cgroupfs", NULL };
 
 static gchar *
 script_path (void)
@@ -109,8 +109,7 @@ ims_container_ensure_image (GError **error)
 gchar *
 ims_container_make_name (guint16 port)
 {
-  return g_strdup_printf ("stbsim-ims-%d-%u-%04x", (int)getpid (), port,
-                          g_random_int () & 0xffff);
+  return g_strdup_printf ("stbsim-ims-%d-%u-%04x", (int)getpid (), port, g_random_int () & 0xffff);
 }
 
 GStrv
@@ -125,8 +124,8 @@ ims_container_run_argv (const gchar *name, const gchar *image, const gchar *run_
   g_strv_builder_addv (b, (const char **)podman_prefix);
   g_strv_builder_add_many (b, "run", "--rm", "--name", name, "--network=host", "--ulimit",
                            "nofile=20000:20000", "--ulimit", "nproc=32768:32768", "--env", env,
-                           "--volume", mount, "--label", "org.stbsim.ims=1", "--pull=never",
-                           image, "-f", config_path, NULL);
+                           "--volume", mount, "--label", "org.stbsim.ims=1", "--pull=never", image,
+                           "-f", config_path, NULL);
   return g_strv_builder_end (b);
 }
 
@@ -135,10 +134,8 @@ share_path (const gchar *path, GError **error)
 {
   GStatBuf st;
 
-  if (g_stat (path, &st) < 0 || g_chmod (path, (st.st_mode & 07777) | (S_ISDIR (st.st_mode)
-                                                                             ? 0755
-                                                                             : 0644))
-                                    < 0)
+  if (g_stat (path, &st) < 0
+      || g_chmod (path, (st.st_mode & 07777) | (S_ISDIR (st.st_mode) ? 0755 : 0644)) < 0)
     {
       int e = errno;
       g_set_error (error, IMS_ERROR, IMS_ERROR_RUN_DIR,
@@ -176,8 +173,8 @@ ims_container_remove (const gchar *name)
   g_strv_builder_addv (b, (const char **)podman_prefix);
   g_strv_builder_add_many (b, "rm", "--force", "--ignore", "--time", "1", name, NULL);
   argv = g_strv_builder_end (b);
-  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
-                     NULL, NULL, &err, &status, &error))
+  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                     NULL, &err, &status, &error))
     {
       g_message ("cannot run podman rm for container %s: %s", name, error->message);
       return FALSE;
