@@ -140,8 +140,7 @@ member_str (JsonObject *o, const gchar *key)
 /* The QWS item of a record whose fields the trace holds in full; FALSE: not one of those.
  * @error is set only for a record that claims to be one but is malformed. */
 static gboolean
-encode_wire (JsonObject *o, const gchar *kind, const gchar *type, GByteArray *wire,
-             GError **error)
+encode_wire (JsonObject *o, const gchar *kind, const gchar *type, GByteArray *wire, GError **error)
 {
   const gchar *channel = member_str (o, "channel"), *message = member_str (o, "message");
   const gchar *hex = member_str (o, "data");
@@ -152,7 +151,8 @@ encode_wire (JsonObject *o, const gchar *kind, const gchar *type, GByteArray *wi
 
   if (cmd && g_str_equal (type, "Create"))
     {
-      qcop_wire_encode_create (wire, (gint32)json_object_get_int_member_with_default (o, "count", 0));
+      qcop_wire_encode_create (wire,
+                               (gint32)json_object_get_int_member_with_default (o, "count", 0));
       return TRUE;
     }
   if (cmd && g_str_equal (type, "Shutdown"))
@@ -161,24 +161,26 @@ encode_wire (JsonObject *o, const gchar *kind, const gchar *type, GByteArray *wi
       return TRUE;
     }
   if (cmd && g_str_equal (type, "QCopRegisterChannel"))
-    return channel ? qcop_wire_encode_register_channel (wire, channel, error)
-                   : (g_set_error (error, QCOP_ERROR, QCOP_ERROR_INVALID, "%s without channel",
-                                   type),
-                      FALSE);
+    {
+      if (channel)
+        return qcop_wire_encode_register_channel (wire, channel, error);
+      g_set_error (error, QCOP_ERROR, QCOP_ERROR_INVALID, "%s without channel", type);
+      return FALSE;
+    }
   if (!(cmd && g_str_equal (type, "QCopSend")) && !(!cmd && g_str_equal (type, "QCopMessage")))
     return FALSE;
   if (!channel || !message || !hex || !(data = hex_decode (hex)))
     {
-      g_set_error (error, QCOP_ERROR, QCOP_ERROR_INVALID,
-                   "%s needs channel, message and hex data", type);
+      g_set_error (error, QCOP_ERROR, QCOP_ERROR_INVALID, "%s needs channel, message and hex data",
+                   type);
       return FALSE;
     }
   p = g_bytes_get_data (data, &len);
   if (cmd)
     return qcop_wire_encode_send (wire, channel, message, p, len, error);
   return qcop_wire_encode_qcop_message (
-      wire, json_object_get_boolean_member_with_default (o, "is_response", FALSE), channel,
-      message, p, len, error);
+      wire, json_object_get_boolean_member_with_default (o, "is_response", FALSE), channel, message,
+      p, len, error);
 }
 
 static GByteArray *
@@ -189,10 +191,10 @@ record_packet (JsonObject *o, const gchar *kind, const gchar *line, GError **err
   g_autoptr (GByteArray) wire = g_byte_array_new ();
   GByteArray *pkt = g_byte_array_new ();
   gsize app_len = app ? MIN (strlen (app), 255) : 0;
-  guint8 head[4] = { QCOP_TRACE_PCAP_VERSION,
-                     g_str_equal (kind, "cmd") ? QCOP_TRACE_PCAP_KIND_CMD
-                                               : QCOP_TRACE_PCAP_KIND_EVENT,
-                     QCOP_TRACE_PCAP_PAYLOAD_QWS, (guint8)app_len };
+  guint8 head[4]
+      = { QCOP_TRACE_PCAP_VERSION,
+          g_str_equal (kind, "cmd") ? QCOP_TRACE_PCAP_KIND_CMD : QCOP_TRACE_PCAP_KIND_EVENT,
+          QCOP_TRACE_PCAP_PAYLOAD_QWS, (guint8)app_len };
   guint32 ids[2] = {
     GUINT32_TO_BE ((guint32)json_object_get_int_member_with_default (o, "client", 0)),
     GUINT32_TO_BE ((guint32)json_object_get_int_member_with_default (o, "pid", 0)),

@@ -20,11 +20,10 @@ int
 main (int argc, char **argv)
 {
   gchar *offset = NULL;
-  GOptionEntry entries[] = {
-    { "offset-ns", 0, 0, G_OPTION_ARG_STRING, &offset,
-      "Add N ns to t_ns (default: CLOCK_REALTIME - CLOCK_MONOTONIC now)", "N" },
-    { NULL }
-  };
+  GOptionEntry entries[]
+      = { { "offset-ns", 0, 0, G_OPTION_ARG_STRING, &offset,
+            "Add N ns to t_ns (default: CLOCK_REALTIME - CLOCK_MONOTONIC now)", "N" },
+          { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("TRACE.jsonl OUT.pcapng");
   g_autoptr (GError) error = NULL;
   gint64 offset_ns;
@@ -33,8 +32,9 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error) || argc != 3)
     {
-      g_printerr ("qcop-trace2pcap: %s\n", error ? error->message : "usage: qcop-trace2pcap "
-                                                                    "[--offset-ns N] TRACE OUT");
+      g_printerr ("qcop-trace2pcap: %s\n", error ? error->message
+                                                 : "usage: qcop-trace2pcap "
+                                                   "[--offset-ns N] TRACE OUT");
       g_free (offset);
       return 2;
     }

@@ -27,8 +27,8 @@ container_exists (const gchar *name)
                           "container", "exists",    name,   NULL };
   gint status = -1;
 
-  ck_assert (g_spawn_sync (NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
-                           NULL, &status, NULL));
+  ck_assert (g_spawn_sync (NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                           &status, NULL));
   return WIFEXITED (status) && WEXITSTATUS (status) == 0;
 }
 
@@ -36,12 +36,14 @@ container_exists (const gchar *name)
 static gchar *
 healthcheck (const gchar *name, gint *status)
 {
-  const gchar *argv[] = { "timeout", "30",          "podman", "--runtime", "runc", "--cgroup-manager=cgroupfs",
-                          "healthcheck", "run", name, NULL };
+  const gchar *argv[]
+      = { "timeout",     "30",  "podman", "--runtime", "runc", "--cgroup-manager=cgroupfs",
+          "healthcheck", "run", name,     NULL };
   gchar *out = NULL;
 
-  ck_assert (g_spawn_sync (NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                           NULL, NULL, &out, NULL, status, NULL));
+  ck_assert (g_spawn_sync (NULL, (gchar **)argv, NULL,
+                           G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                           status, NULL));
   return out;
 }
 
@@ -54,14 +56,15 @@ START_TEST (test_container_call)
   g_autoptr (ImsTestSipp) reg = NULL, uas = NULL, uac = NULL;
   ImsOptions opts = { .run_dir = run_dir, .container = TRUE, .container_image = image };
   guint16 uas_port = stbsim_test_free_port (SOCK_DGRAM);
-  const gchar *reg_extra[] = { "-default_behaviors", "-bye", "-key", "user", "1001", "-key",
-                               "domain", "ims.test", "-key", "expires", "3600", "-au", "1001",
-                               "-ap", "far1001-secret", NULL };
-  const gchar *uas_extra[] = { "-key", "user", "1001", "-key", "domain", "ims.test", "-set",
-                               "ring_ms", "50", "-set", "hold_ms", "0", NULL };
-  const gchar *uac_extra[] = { "-key", "user", "1002", "-key", "domain", "ims.test", "-key",
-                               "callee", "1001", "-au", "1002", "-ap", "far1002-secret", "-set",
-                               "hold_ms", "200", NULL };
+  const gchar *reg_extra[]
+      = { "-default_behaviors", "-bye", "-key",    "user", "1001", "-key", "domain",
+          "ims.test",           "-key", "expires", "3600", "-au",  "1001", "-ap",
+          "far1001-secret",     NULL };
+  const gchar *uas_extra[] = { "-key",    "user", "1001", "-key",    "domain", "ims.test", "-set",
+                               "ring_ms", "50",   "-set", "hold_ms", "0",      NULL };
+  const gchar *uac_extra[]
+      = { "-key", "user", "1002", "-key",           "domain", "ims.test", "-key", "callee", "1001",
+          "-au",  "1002", "-ap",  "far1002-secret", "-set",   "hold_ms",  "200",  NULL };
   gint status = -1;
   ImsCore *core = ims_core_start (&opts, &error);
 

@@ -52,9 +52,9 @@ run_ok (const gchar *const *argv)
   g_strv_builder_add_many (b, "timeout", "60", NULL);
   g_strv_builder_addv (b, (const char **)argv);
   full = g_strv_builder_end (b);
-  ck_assert_msg (g_spawn_sync (NULL, full, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
-                               &status, &error),
-                 "%s: %s (install it: ci/install-deps.sh)", argv[0], error ? error->message : "");
+  ck_assert_msg (
+      g_spawn_sync (NULL, full, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error),
+      "%s: %s (install it: ci/install-deps.sh)", argv[0], error ? error->message : "");
   ck_assert_msg (g_spawn_check_wait_status (status, NULL), "%s failed: %s", argv[0], err);
   return out;
 }
@@ -71,13 +71,14 @@ make_real_trace (void)
   g_autofree gchar *log = in_tmp ("qcopd.log"), *llog = in_tmp ("listen.log");
   gchar *trace = in_tmp ("qcop-trace.jsonl");
   const gchar *server_argv[] = { qcopd, "--socket", sock, "--trace", trace, NULL };
-  const gchar *listen_argv[] = { qcop, "-s", sock, "--app-name", "stb-iptv", "listen",
-                                 CHANNEL, "--count", "2", "--timeout", "20000", NULL };
-  const gchar *send_voip[] = { qcop, "-s", sock, "--app-name", "stb-voip", "send", CHANNEL,
-                               MESSAGE, "--int", "2", "--int", "4", NULL };
-  const gchar *send_iptv[] = { qcop, "-s", sock, "--app-name", "stb-iptv", "send", CHANNEL,
-                               MESSAGE, "--int", "1", "--int", "1", NULL };
-  g_autoptr (StbsimProc) server = stbsim_test_spawn_ready (server_argv, "stb-qcopd", log, 5000, NULL);
+  const gchar *listen_argv[] = { qcop,    "-s",      sock, "--app-name", "stb-iptv", "listen",
+                                 CHANNEL, "--count", "2",  "--timeout",  "20000",    NULL };
+  const gchar *send_voip[] = { qcop,    "-s",    sock, "--app-name", "stb-voip", "send", CHANNEL,
+                               MESSAGE, "--int", "2",  "--int",      "4",        NULL };
+  const gchar *send_iptv[] = { qcop,    "-s",    sock, "--app-name", "stb-iptv", "send", CHANNEL,
+                               MESSAGE, "--int", "1",  "--int",      "1",        NULL };
+  g_autoptr (StbsimProc) server
+      = stbsim_test_spawn_ready (server_argv, "stb-qcopd", log, 5000, NULL);
   g_autoptr (StbsimProc) listener
       = stbsim_test_spawn_ready (listen_argv, "qcop listen", llog, 5000, NULL);
   gint status = -1;
@@ -113,9 +114,15 @@ START_TEST (test_real_trace_dissected)
   g_autofree gchar *trace = make_real_trace ();
   g_autofree gchar *pcap = in_tmp ("qcop.pcapng");
   g_autoptr (GError) error = NULL;
-  const gchar *fields[] = { "qcop.kind",  "qcop.qws.name",         "qcop.app",
-                            "qcop.channel", "qcop.message",        "qcop.switch.type_name",
-                            "qcop.switch.param_name", "qcop.switch.param", NULL };
+  const gchar *fields[] = { "qcop.kind",
+                            "qcop.qws.name",
+                            "qcop.app",
+                            "qcop.channel",
+                            "qcop.message",
+                            "qcop.switch.type_name",
+                            "qcop.switch.param_name",
+                            "qcop.switch.param",
+                            NULL };
   g_autofree gchar *out = NULL, *all = NULL;
   guint n = 0;
 
@@ -125,10 +132,12 @@ START_TEST (test_real_trace_dissected)
   out = dissect (pcap, "qcop.switch", fields);
   g_printerr ("tshark -Y qcop.switch:\n%s", out);
   /* the command from the VoIP side and its delivery to the IPTV listener, then the reverse */
-  ck_assert_msg (strstr (out, "1|QCopSend|stb-voip|" CHANNEL "|" MESSAGE "|VOIP_TO_IPTV|RESUME_IPTV|4\n"),
-                 "%s", out);
-  ck_assert_msg (strstr (out, "2|QCopMessage|stb-iptv|" CHANNEL "|" MESSAGE "|VOIP_TO_IPTV|RESUME_IPTV|4\n"),
-                 "%s", out);
+  ck_assert_msg (
+      strstr (out, "1|QCopSend|stb-voip|" CHANNEL "|" MESSAGE "|VOIP_TO_IPTV|RESUME_IPTV|4\n"),
+      "%s", out);
+  ck_assert_msg (
+      strstr (out, "2|QCopMessage|stb-iptv|" CHANNEL "|" MESSAGE "|VOIP_TO_IPTV|RESUME_IPTV|4\n"),
+      "%s", out);
   ck_assert_msg (strstr (out, "1|QCopSend|stb-iptv|" CHANNEL "|" MESSAGE
                               "|IPTV_TO_VOIP|CALLER_SHOW_VIDEO_PAGE|1\n"),
                  "%s", out);
@@ -145,11 +154,12 @@ END_TEST
 /* merged with another capture (mergecap), packets come in time order */
 START_TEST (test_merged_in_time_order)
 {
-  g_autofree gchar *trace = in_tmp ("t.jsonl"), *q = in_tmp ("q.pcapng"), *q2 = in_tmp ("q2.pcapng");
+  g_autofree gchar *trace = in_tmp ("t.jsonl"), *q = in_tmp ("q.pcapng"),
+                   *q2 = in_tmp ("q2.pcapng");
   g_autofree gchar *merged = in_tmp ("merged.pcapng"), *out = NULL;
   g_autoptr (GError) error = NULL;
 #define SEND(T, P)                                                                                 \
-  "{\"t_ns\":" T "000000,\"kind\":\"cmd\",\"type\":\"QCopSend\",\"client\":1000,"                     \
+  "{\"t_ns\":" T "000000,\"kind\":\"cmd\",\"type\":\"QCopSend\",\"client\":1000,"                  \
   "\"channel\":\"QPE/ServiceSwitch\",\"message\":\"switchService(int,int)\","                      \
   "\"data\":\"000000020000000" P "\"}\n"
   const gchar *t1 = SEND ("1", "1") SEND ("3", "3"), *c = SEND ("2", "2");
