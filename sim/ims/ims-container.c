@@ -114,15 +114,17 @@ ims_container_make_name (guint16 port)
 
 GStrv
 ims_container_run_argv (const gchar *name, const gchar *image, const gchar *run_dir,
-                        const gchar *config_path, guint16 port)
+                        const gchar *config_path, guint16 port, const gchar *netns)
 {
+  g_autofree gchar *network
+      = netns ? g_strdup_printf ("--network=ns:/run/netns/%s", netns) : g_strdup ("--network=host");
   g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
   g_autofree gchar *mount = g_strdup_printf ("%s:%s:ro", run_dir, run_dir);
   g_autofree gchar *env = g_strdup_printf ("STBSIM_SIP_PORT=%u", port);
 
   g_return_val_if_fail (name && image && run_dir && config_path, NULL);
   g_strv_builder_addv (b, (const char **)podman_prefix);
-  g_strv_builder_add_many (b, "run", "--rm", "--name", name, "--network=host", "--ulimit",
+  g_strv_builder_add_many (b, "run", "--rm", "--name", name, network, "--ulimit",
                            "nofile=20000:20000", "--ulimit", "nproc=32768:32768", "--env", env,
                            "--volume", mount, "--label", "org.stbsim.ims=1", "--pull=never", image,
                            "-f", config_path, NULL);

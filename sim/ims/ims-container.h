@@ -5,7 +5,9 @@
  * The IMS core in a podman container (sim/ims/Containerfile): the image, the `podman run`
  * command line the launcher spawns instead of Kamailio, and removal by name.
  *
- * Podman runs as DESIGN.md 6 says: rootful, runc, cgroupfs, lowered ulimits, host network.
+ * Podman runs as DESIGN.md 6 says: rootful, runc, cgroupfs, lowered ulimits, host network
+ * (with --netns: --network=ns:/run/netns/<IMS namespace>; `ip netns exec podman` cannot work,
+ * it remounts /sys and runc finds no cgroup mount).
  * The run directory (rendered config + db on the host) is mounted read-only at the same path,
  * so the config the local launcher renders works unchanged; Kamailio's stderr is the attached
  * container output, which the launcher appends to <run_dir>/kamailio.log as for a local one.
@@ -26,9 +28,10 @@ gboolean ims_container_available (GError **error);
 gchar *ims_container_make_name (guint16 port);
 
 /* The argv (NULL-terminated) running Kamailio with @config_path in container @name from
- * @image, on host network, SIP port @port, @run_dir mounted read-only. (transfer full) */
+ * @image, SIP port @port, @run_dir mounted read-only, on the host network or, with @netns
+ * (nullable), in that network namespace (/run/netns/@netns). (transfer full) */
 GStrv ims_container_run_argv (const gchar *name, const gchar *image, const gchar *run_dir,
-                              const gchar *config_path, guint16 port);
+                              const gchar *config_path, guint16 port, const gchar *netns);
 
 /* Make @run_dir and everything below readable by the container's non-root user. */
 gboolean ims_container_share_run_dir (const gchar *run_dir, GError **error);

@@ -186,7 +186,7 @@ spawn_kamailio (ImsCore *core, const gchar *kamailio, GError **error)
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autofree gchar *setpriv = g_find_program_in_path ("setpriv");
 
-  if (core->netns)
+  if (core->netns && !core->image) /* a container joins the namespace itself (--network=ns:) */
     {
       g_auto (GStrv) prefix = ims_netns_exec_prefix (ims_netns_get_ims_name (core->netns), error);
       if (!prefix)
@@ -204,8 +204,9 @@ spawn_kamailio (ImsCore *core, const gchar *kamailio, GError **error)
     }
   if (core->image)
     {
-      g_auto (GStrv) run = ims_container_run_argv (core->container, core->image, core->run_dir,
-                                                   core->config_path, core->port);
+      g_auto (GStrv) run = ims_container_run_argv (
+          core->container, core->image, core->run_dir, core->config_path, core->port,
+          core->netns ? ims_netns_get_ims_name (core->netns) : NULL);
       for (guint i = 0; run[i]; i++)
         g_ptr_array_add (argv, g_strdup (run[i]));
       g_ptr_array_add (argv, NULL);
@@ -352,13 +353,6 @@ ims_core_start (const ImsOptions *options, GError **error)
   if (!options)
     options = &defaults;
   core->domain = g_strdup (options->domain ? options->domain : IMS_DEFAULT_DOMAIN);
-  if (options->container && options->netns)
-    {
-      g_set_error (error, IMS_ERROR, IMS_ERROR_CONTAINER,
-                   "container mode and --netns cannot be combined (the container uses the "
-                   "host network)");
-      return NULL;
-    }
   if (options->container)
     core->image = options->container_image ? g_strdup (options->container_image)
                                            : ims_container_ensure_image (error);
