@@ -122,7 +122,8 @@ run_tool (const gchar *const *args, gchar **why)
   return g_steal_pointer (&out);
 }
 
-/* The IMS core's SIP port from tests/<id>/ims/kamailio.cfg ("#!define LISTEN udp:A:P"). */
+/* The IMS core's SIP port from tests/<id>/ims/kamailio.cfg ("#!define LISTEN udp:A:P"); 0 when
+ * it does not listen on 127.0.0.1 (--netns: its traffic never crosses the host's lo). */
 static guint
 ims_port (const gchar *test_dir)
 {
@@ -131,9 +132,9 @@ ims_port (const gchar *test_dir)
   const gchar *p, *colon;
 
   if (!g_file_get_contents (cfg, &text, NULL, NULL)
-      || (p = strstr (text, "#!define LISTEN udp:")) == NULL)
+      || (p = strstr (text, "#!define LISTEN udp:127.0.0.1:")) == NULL)
     return 0;
-  p += strlen ("#!define LISTEN udp:");
+  p += strlen ("#!define LISTEN udp:127.0.0.1");
   colon = strchr (p, ':');
   return colon ? (guint)strtoul (colon + 1, NULL, 10) : 0;
 }
@@ -179,7 +180,7 @@ filter_network (SrCapture *self, gchar **why)
 
   if (port == 0)
     {
-      *why = g_strdup ("no SIP/RTP: the test ran no IMS core (no ims/kamailio.cfg)");
+      *why = g_strdup ("no SIP/RTP: no IMS core on 127.0.0.1 (none, or in a namespace)");
       return NULL;
     }
   if ((filter = run_filter (self->raw, port, decode, why)) == NULL)
