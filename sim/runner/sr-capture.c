@@ -139,43 +139,42 @@ ims_port (const gchar *test_dir)
   return colon ? (guint)strtoul (colon + 1, NULL, 10) : 0;
 }
 
-/* The display filter for the run's traffic: SIP at @port and the RTP/RTCP its SDP names. */
+/* The capture filter for the run's traffic: SIP at @port and the RTP/RTCP ports its SDP names
+ * ("m=<media> <port> ..." lines in the SIP payloads, printed by tcpdump -A). */
 static gchar *
-run_filter (const gchar *raw, guint port, const gchar *decode, gchar **why)
+run_filter (const gchar *raw, guint port, gchar **why)
 {
-  g_autofree gchar *sel = g_strdup_printf ("udp.port==%u && sdp", port);
-  const gchar *args[]
-      = { "tshark",         "-n", "-r", raw, "-d", decode, "-Y", sel, "-T", "fields", "-e",
-          "sdp.media.port", NULL };
+  g_autofree gchar *sel = g_strdup_printf ("udp port %u", port);
+  const gchar *args[] = { "tcpdump", "-nn", "-A", "-r", raw, sel, NULL };
   g_autofree gchar *out = run_tool (args, why);
-  g_auto (GStrv) words = NULL;
+  g_autoptr (GRegex) media = g_regex_new ("^m=[a-z]+ ([0-9]+) ", G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
   g_autoptr (GString) filter = g_string_new (NULL);
   g_autoptr (GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
 
   if (out == NULL)
     return NULL;
-  g_string_printf (filter, "udp.port==%u", port);
-  g_strdelimit (out, ",\n\t", ' ');
-  words = g_strsplit (out, " ", -1);
-  for (guint i = 0; words[i]; i++)
+  g_string_printf (filter, "udp port %u", port);
+  g_regex_match (media, out, 0, &match);
+  for (; g_match_info_matches (match); g_match_info_next (match, NULL))
     {
-      guint media = (guint)strtoul (words[i], NULL, 10);
-      if (media == 0 || media > 65534 || g_hash_table_contains (seen, GUINT_TO_POINTER (media)))
+      g_autofree gchar *word = g_match_info_fetch (match, 1);
+      guint rtp = (guint)strtoul (word, NULL, 10);
+      if (rtp == 0 || rtp > 65534 || g_hash_table_contains (seen, GUINT_TO_POINTER (rtp)))
         continue;
-      g_hash_table_add (seen, GUINT_TO_POINTER (media));
+      g_hash_table_add (seen, GUINT_TO_POINTER (rtp));
       /* RTP and RTCP (port + 1) */
-      g_string_append_printf (filter, " || udp.port==%u || udp.port==%u", media, media + 1);
+      g_string_append_printf (filter, " or udp port %u or udp port %u", rtp, rtp + 1);
     }
   return g_string_free (g_steal_pointer (&filter), FALSE);
 }
 
-/* tests/<id>/capture-net.pcapng: the run's SIP + RTP out of capture-lo.pcap; NULL + @why. */
+/* tests/<id>/capture-net.pcap: the run's SIP + RTP out of capture-lo.pcap; NULL + @why. */
 static gchar *
 filter_network (SrCapture *self, gchar **why)
 {
   guint port = ims_port (self->test_dir);
-  g_autofree gchar *decode = g_strdup_printf ("udp.port==%u,sip", port);
-  g_autofree gchar *net = g_build_filename (self->test_dir, "capture-net.pcapng", NULL);
+  g_autofree gchar *net = g_build_filename (self->test_dir, "capture-net.pcap", NULL);
   g_autofree gchar *filter = NULL, *out = NULL;
 
   if (port == 0)
@@ -183,10 +182,11 @@ filter_network (SrCapture *self, gchar **why)
       *why = g_strdup ("no SIP/RTP: no IMS core on 127.0.0.1 (none, or in a namespace)");
       return NULL;
     }
-  if ((filter = run_filter (self->raw, port, decode, why)) == NULL)
+  if ((filter = run_filter (self->raw, port, why)) == NULL)
     return NULL;
   const gchar *args[]
-      = { "tshark", "-n", "-r", self->raw, "-d", decode, "-Y", filter, "-w", net, NULL };
+      = { "tcpdump", "-Z",   "root", "--time-stamp-precision=nano", "-r", self->raw, "-w",
+          net,       filter, NULL };
   if ((out = run_tool (args, why)) == NULL)
     return NULL;
   return g_steal_pointer (&net);
@@ -242,8 +242,14 @@ sr_capture_finish (SrCapture *self, const gchar *trace_path)
       g_autofree gchar *done = run_tool (args, &merge_why);
       written = done != NULL;
     }
-  else if (net || qcop)
-    written = g_rename (net ? net : qcop, out) == 0;
+  else if (qcop)
+    written = g_rename (qcop, out) == 0;
+  else if (net) /* pcap -> pcapng */
+    {
+      const gchar *args[] = { "mergecap", "-w", out, net, NULL };
+      g_autofree gchar *done = run_tool (args, &merge_why);
+      written = done != NULL;
+    }
   if (written)
     {
       remove_file (net);

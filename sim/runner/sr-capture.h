@@ -10,12 +10,12 @@
  * are stopped:
  *   1. keeps only the run's traffic: UDP to/from the IMS core's port (read from the test's
  *      tests/<id>/ims/kamailio.cfg) and the RTP/RTCP ports its SDP offers and answers name
- *      (tshark), dropping whatever else crossed lo meanwhile (other runs);
+ *      (tcpdump -r: cheap), dropping whatever else crossed lo meanwhile (other runs);
  *   2. exports the QCOP server's trace (qcop-trace.jsonl) as pcapng (sim/qcop/qcop-trace-pcap.h,
  *      LINKTYPE_USER0, dissected by tools/wireshark/qcop.lua);
  *   3. merges both with mergecap into capture.pcapng and removes the intermediate files.
- * Without root or tcpdump the capture holds QCOP only; without tshark/mergecap the network part
- * is left unfiltered in capture-lo.pcap and capture.pcapng holds QCOP only. What was done is
+ * Without root or tcpdump the capture holds QCOP only; without mergecap (wireshark-common) the
+ * network part stays in capture-net.pcap and capture.pcapng holds QCOP only. What was done is
  * logged (g_message) and returned as text; failures never change a test's verdict.
  */
 
