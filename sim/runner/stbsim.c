@@ -329,7 +329,10 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int 
     return usage (ctx, "--ims %s: local or container", o->ims);
   if (o->ims && g_str_equal (o->ims, "container")
       && (cfg->ims_image = ims_container_ensure_image (&error)) == NULL)
-    return usage (NULL, "--ims container: %s", error->message);
+    {
+      g_printerr ("stbsim: --ims container: %s\n", error->message);
+      return SR_EXIT_ERROR; /* infrastructure: no podman, not root, image build failed */
+    }
 
   if (g_str_equal (cmd, "list"))
     return cmd_list (o, cfg);
