@@ -9,6 +9,7 @@
 #   make coverage   tests with --coverage, gcovr summary + HTML in build/coverage/
 #   make ims        start a Kamailio IMS core in the foreground (IMS_ARGS=...)
 #   make fuzz       run every libFuzzer target FUZZ_SECONDS each (clang, build/fuzz)
+#   IMS=container   make ims / make run with the IMS core in a podman container (root)
 #   make clean      remove build/
 
 BUILD_ROOT   ?= build
@@ -25,6 +26,9 @@ JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
 TESTS        ?=
 # Extra arguments for the main job, e.g. RUN_ARGS="--dut voip='/opt/vendor/voip --qcop %s'".
 RUN_ARGS     ?=
+# Where the IMS core runs for `make ims` and `make run`: local (Kamailio on loopback) or
+# container (podman, sim/ims/container-image.sh; root).
+IMS          ?= local
 
 .PHONY: all deps run check bench bench-channel bench-media bench-switch coverage clean format format-check ims fuzz
 
@@ -44,7 +48,7 @@ $(COVDIR)/build.ninja: | deps
 	$(MESON) setup $(COVDIR) --buildtype=debug -Db_coverage=true
 
 run: all
-	sh ci/main-job.sh $(BUILDDIR) $(RUN_ARGS)
+	STBSIM_IMS=$(IMS) sh ci/main-job.sh $(BUILDDIR) $(RUN_ARGS)
 
 check: deps format-check $(CHECKDIR)/build.ninja
 	$(MESON) compile -C $(CHECKDIR)
@@ -61,7 +65,7 @@ bench-media: all
 # A Kamailio IMS core for people: `make ims IMS_ARGS="--run-dir /tmp/ims"` (Ctrl-C stops it).
 IMS_ARGS ?= --run-dir $(BUILD_ROOT)/ims-run
 ims: all
-	$(BUILDDIR)/sim/ims/stbsim-ims $(IMS_ARGS)
+	$(BUILDDIR)/sim/ims/stbsim-ims $(if $(filter container,$(IMS)),--container) $(IMS_ARGS)
 
 # Switch latency distributions (p50/p95/p99 per hop) against the stored baseline, with a
 # regression verdict (fixtures/baselines/README.md). The ci profile makes budget overshoots

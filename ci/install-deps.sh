@@ -15,7 +15,8 @@ kamailio sip-tester
 python3 python3-pyqt5
 dbus libxml2-utils gcovr
 iproute2 nftables procps psmisc
-clang-14 libclang-rt-14-dev libpng-dev g++ xz-utils util-linux"
+clang-14 libclang-rt-14-dev libpng-dev g++ xz-utils util-linux
+podman runc debootstrap uidmap iptables tcpdump tshark wireshark-common"
 
 missing=""
 for p in $PKGS; do
@@ -48,6 +49,8 @@ fi
 
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# wireshark-common asks whether non-root users may capture: answer it (no) non-interactively.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 # Update the lists only when they are missing or older than a day, or when install fails.
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -1)" ]; then
 	$SUDO apt-get update -qq

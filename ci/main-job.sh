@@ -10,6 +10,8 @@
 # launcher, kamailio and sipp are all available and the runner supports it; otherwise the
 # injection-based variant (calls injected into the VoIP module's agent, no SIP), and it says so.
 # STBSIM_MODE=injection|sip forces one.
+# STBSIM_IMS=container (make run IMS=container): the IMS core runs in a podman container
+# (stbsim --ims container; root, sim/ims/container-image.sh makes the image on first use).
 set -u
 builddir=${1:-build/default}
 [ $# -gt 0 ] && shift
@@ -35,14 +37,24 @@ if [ -z "$mode" ]; then
     fi
 fi
 
+ims=${STBSIM_IMS:-local}
+case $ims in
+    local) imsopt="" ;;
+    container)
+        imsopt="--ims container"
+        [ "$mode" = sip ] || { echo "main-job: IMS=container needs SIP mode, but: $mode" >&2; exit 3; }
+        echo "main-job: the IMS core runs in a podman container (sim/ims/Containerfile)" ;;
+    *) echo "main-job: IMS=$ims: local or container" >&2; exit 4 ;;
+esac
+
 reportdir=${STBSIM_REPORT_DIR:-reports}
 # CI machines are noisy: timing budgets warn (profile ci, SW-TIME-92) unless a profile is given
 profile="--profile ci"
 case " $* " in *" --profile"*|*" -p "*) profile="" ;; esac
-echo "main-job: $stbsim suite conformance --mode $mode --report-dir $reportdir $profile $*"
+echo "main-job: $stbsim suite conformance --mode $mode $imsopt --report-dir $reportdir $profile $*"
 # stbsim prints one progress line per test, then the summary table and the report path.
 # shellcheck disable=SC2086
-"$stbsim" suite conformance --mode "$mode" --report-dir "$reportdir" $profile "$@"
+"$stbsim" suite conformance --mode "$mode" $imsopt --report-dir "$reportdir" $profile "$@"
 rc=$?
 case $rc in
     0) verdict="pass" ;;

@@ -28,6 +28,9 @@ for line in lines:
     out = (t.get("stdout") or "") + (t.get("stderr") or "")
     found = pat.findall(out)
     ok = t.get("result") in ("OK", "EXPECTEDFAIL", "SKIP")
+    if t.get("result") == "SKIP":   # say why (tests print "SKIP: reason"), never silently
+        why = [l for l in out.splitlines() if l.startswith("SKIP")] or ["(no reason printed)"]
+        print(f"run-tests: SKIPPED {t.get('name')}: {why[0]}")
     if found:
         checks = sum(int(f[1]) for f in found)
         bad = sum(int(f[2]) + int(f[3]) for f in found)

@@ -27,6 +27,7 @@ typedef enum
   IMS_ERROR_PROTOCOL,      /* an answer that is not SIP, or from another instance */
   IMS_ERROR_NOT_ROOT,      /* --netns needs root */
   IMS_ERROR_NETNS,         /* ip netns / veth setup failed */
+  IMS_ERROR_CONTAINER,     /* podman cannot run, or the image cannot be made */
 } ImsError;
 
 G_END_DECLS

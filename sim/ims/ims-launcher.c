@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "ims"
 
 #include "ims-launcher.h"
+#include "ims-container.h"
 #include "ims-netns.h"
 #include "ims-probe.h"
 #include "stbsim-config.h"
@@ -14,6 +15,9 @@
 #include <sys/wait.h>
 
 #define STOP_TIMEOUT_MS 3000
+/* podman run forwards SIGTERM; Kamailio's exit_timeout is 2 s, then the container goes. */
+#define CONTAINER_STOP_TIMEOUT_MS 8000
+#define CONTAINER_READY_TIMEOUT_MS 30000
 #define PORT_ATTEMPTS 3
 
 struct _ImsCore
@@ -29,6 +33,8 @@ struct _ImsCore
   GPtrArray *subscribers;
   ImsNetns *netns;
   StbsimProc *proc;
+  gchar *image;     /* container mode: the image tag */
+  gchar *container; /* container mode: this attempt's container name */
   gint64 startup_ns;
   gboolean stopped;
   gint stop_status;
@@ -154,14 +160,33 @@ log_excerpt (const gchar *log_path, guint max)
 }
 
 static gboolean
+spawn_argv (ImsCore *core, GPtrArray *argv, GError **error)
+{
+  StbsimProcOptions popts = { .name = core->image ? "podman run" : "kamailio",
+                              .log_path = core->log_path,
+                              .cwd = core->run_dir };
+
+  core->proc = stbsim_proc_spawn ((const gchar *const *)argv->pdata, &popts, error);
+  if (!core->proc)
+    {
+      g_prefix_error (error, "starting Kamailio: ");
+      if (error && *error)
+        {
+          (*error)->domain = IMS_ERROR;
+          (*error)->code = IMS_ERROR_START;
+        }
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
 spawn_kamailio (ImsCore *core, const gchar *kamailio, GError **error)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  StbsimProcOptions popts
-      = { .name = "kamailio", .log_path = core->log_path, .cwd = core->run_dir };
   g_autofree gchar *setpriv = g_find_program_in_path ("setpriv");
 
-  if (core->netns)
+  if (core->netns && !core->image) /* a container joins the namespace itself (--network=ns:) */
     {
       g_auto (GStrv) prefix = ims_netns_exec_prefix (ims_netns_get_ims_name (core->netns), error);
       if (!prefix)
@@ -177,6 +202,16 @@ spawn_kamailio (ImsCore *core, const gchar *kamailio, GError **error)
       g_ptr_array_add (argv, g_strdup ("--pdeathsig"));
       g_ptr_array_add (argv, g_strdup ("TERM"));
     }
+  if (core->image)
+    {
+      g_auto (GStrv) run = ims_container_run_argv (
+          core->container, core->image, core->run_dir, core->config_path, core->port,
+          core->netns ? ims_netns_get_ims_name (core->netns) : NULL);
+      for (guint i = 0; run[i]; i++)
+        g_ptr_array_add (argv, g_strdup (run[i]));
+      g_ptr_array_add (argv, NULL);
+      return spawn_argv (core, argv, error);
+    }
   g_ptr_array_add (argv, g_strdup (kamailio));
   g_ptr_array_add (argv, g_strdup ("-f"));
   g_ptr_array_add (argv, g_strdup (core->config_path));
@@ -187,18 +222,7 @@ spawn_kamailio (ImsCore *core, const gchar *kamailio, GError **error)
   g_ptr_array_add (argv, g_strdup ("-Y"));
   g_ptr_array_add (argv, g_strdup (core->run_dir));
   g_ptr_array_add (argv, NULL);
-  core->proc = stbsim_proc_spawn ((const gchar *const *)argv->pdata, &popts, error);
-  if (!core->proc)
-    {
-      g_prefix_error (error, "starting Kamailio: ");
-      if (error && *error)
-        {
-          (*error)->domain = IMS_ERROR;
-          (*error)->code = IMS_ERROR_START;
-        }
-      return FALSE;
-    }
-  return TRUE;
+  return spawn_argv (core, argv, error);
 }
 
 static gboolean
@@ -247,6 +271,19 @@ wait_ready (ImsCore *core, gint timeout_ms, gint64 spawned_ns, GError **error)
   return TRUE;
 }
 
+/* SIGTERM (podman run forwards it into the container), bounded; then remove the container
+ * by name, whatever state podman run left it in. */
+static gint
+stop_kamailio (ImsCore *core)
+{
+  gint status
+      = stbsim_proc_stop (core->proc, core->image ? CONTAINER_STOP_TIMEOUT_MS : STOP_TIMEOUT_MS);
+
+  if (core->container)
+    ims_container_remove (core->container);
+  return status;
+}
+
 /* One attempt on one port: render, spawn, probe. Leaves nothing running on failure. */
 static gboolean
 start_once (ImsCore *core, const ImsOptions *options, const gchar *kamailio, GError **error)
@@ -257,13 +294,23 @@ start_once (ImsCore *core, const ImsOptions *options, const gchar *kamailio, GEr
   core->instance = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
   if (!render (core, options, error))
     return FALSE;
+  if (core->image)
+    {
+      g_free (core->container);
+      core->container = ims_container_make_name (core->port);
+      if (!ims_container_share_run_dir (core->run_dir, error))
+        return FALSE;
+    }
   spawned_ns = stbsim_now_ns ();
   if (!spawn_kamailio (core, kamailio, error))
     return FALSE;
-  if (wait_ready (core, options->ready_timeout_ms > 0 ? options->ready_timeout_ms : 5000,
+  if (wait_ready (core,
+                  options->ready_timeout_ms > 0 ? options->ready_timeout_ms
+                  : core->image                 ? CONTAINER_READY_TIMEOUT_MS
+                                                : 5000,
                   spawned_ns, error))
     return TRUE;
-  stbsim_proc_stop (core->proc, STOP_TIMEOUT_MS);
+  stop_kamailio (core);
   g_clear_pointer (&core->proc, stbsim_proc_free);
   return FALSE;
 }
@@ -306,8 +353,12 @@ ims_core_start (const ImsOptions *options, GError **error)
   if (!options)
     options = &defaults;
   core->domain = g_strdup (options->domain ? options->domain : IMS_DEFAULT_DOMAIN);
-  kamailio = find_kamailio (options->kamailio, error);
-  if (!kamailio)
+  if (options->container)
+    core->image = options->container_image ? g_strdup (options->container_image)
+                                           : ims_container_ensure_image (error);
+  else
+    kamailio = find_kamailio (options->kamailio, error);
+  if (!kamailio && !core->image)
     return NULL;
   csv = options->subscribers ? g_strdup (options->subscribers)
                              : source_path ("fixtures/subscribers.csv");
@@ -344,7 +395,7 @@ ims_core_stop (ImsCore *core)
   if (core->proc && !core->stopped)
     {
       core->stopped = TRUE;
-      core->stop_status = stbsim_proc_stop (core->proc, STOP_TIMEOUT_MS);
+      core->stop_status = stop_kamailio (core);
     }
   g_clear_pointer (&core->netns, ims_netns_destroy);
   return core->stop_status;
@@ -365,6 +416,8 @@ ims_core_free (ImsCore *core)
   g_free (core->address);
   g_free (core->stb_address);
   g_free (core->instance);
+  g_free (core->image);
+  g_free (core->container);
   g_free (core);
 }
 
@@ -411,6 +464,18 @@ ims_core_get_config_path (ImsCore *core)
 }
 
 const gchar *
+ims_core_get_container (ImsCore *core)
+{
+  return core->container;
+}
+
+const gchar *
+ims_core_get_image (ImsCore *core)
+{
+  return core->image;
+}
+
+const gchar *
 ims_core_get_netns (ImsCore *core)
 {
   return core->netns ? ims_netns_get_stb_name (core->netns) : NULL;
@@ -452,6 +517,8 @@ ims_core_describe (ImsCore *core)
     g_string_append_printf (out, " netns=%s stb_addr=%s ims_netns=%s",
                             ims_netns_get_stb_name (core->netns), core->stb_address,
                             ims_netns_get_ims_name (core->netns));
+  if (core->container)
+    g_string_append_printf (out, " container=%s image=%s", core->container, core->image);
   g_string_append_printf (out, " startup_ms=%.1f", core->startup_ns / 1e6);
   return g_string_free (out, FALSE);
 }

@@ -14,6 +14,10 @@
  * Each instance answers the probe with a random instance token, so a port shared with
  * another Kamailio (SO_REUSEADDR lets a second one bind without error) is detected: with an
  * automatically picked port the start is retried on a new one.
+ *
+ * With @container, the same rendered config runs in a podman container (host network, run
+ * directory mounted at the same path, `podman run` output appended to kamailio.log): the
+ * probe, the log and the READY line are the same; the container is removed by name on stop.
  */
 
 #include "ims-error.h"
@@ -35,6 +39,8 @@ typedef struct
   gint debug;                   /* Kamailio debug level; 0: 2 (info) */
   gint ready_timeout_ms;        /* 0: 5000 */
   gboolean netns;               /* run in a private network namespace pair (root) */
+  gboolean container;           /* run Kamailio in a podman container (root; ims-container.h) */
+  const gchar *container_image; /* NULL: made/updated by sim/ims/container-image.sh */
 } ImsOptions;
 
 typedef struct _ImsCore ImsCore;
@@ -56,6 +62,9 @@ GPid ims_core_get_pid (ImsCore *core);
 const gchar *ims_core_get_run_dir (ImsCore *core);
 const gchar *ims_core_get_log_path (ImsCore *core);
 const gchar *ims_core_get_config_path (ImsCore *core);
+/* The container's name and image, or NULL when Kamailio runs locally. */
+const gchar *ims_core_get_container (ImsCore *core);
+const gchar *ims_core_get_image (ImsCore *core);
 /* The STB-side namespace to start STB processes/sipp in, or NULL on loopback. */
 const gchar *ims_core_get_netns (ImsCore *core);
 /* The address STB-side processes bind to: "127.0.0.1" or 172.31.255.2 (netns). */
@@ -66,7 +75,8 @@ gint64 ims_core_get_startup_ns (ImsCore *core);
 GPtrArray *ims_core_get_subscribers (ImsCore *core);
 /* Has Kamailio exited (without ims_core_stop)? */
 gboolean ims_core_has_exited (ImsCore *core, gint *wait_status);
-/* "sip=ADDR:PORT domain=D pid=P run_dir=DIR log=LOG [netns=NS stb_addr=A]"; the READY line
+/* "sip=ADDR:PORT domain=D pid=P run_dir=DIR log=LOG [netns=NS stb_addr=A]
+ * [container=NAME image=TAG]"; the READY line
  * of stbsim-ims is "READY " + this. (transfer full) */
 gchar *ims_core_describe (ImsCore *core);
 

@@ -2,10 +2,12 @@
 /*
  * stbsim-ims: run the test IMS core (one Kamailio) in the foreground.
  *
- *   stbsim-ims [--run-dir DIR] [--port N] [--subscribers CSV] [--netns] [--ready-fd N]
+ *   stbsim-ims [--run-dir DIR] [--port N] [--subscribers CSV] [--netns] [--container [--image T]]
+ *              [--ready-fd N]
  *
  * Prints (and writes to --ready-fd) one line once Kamailio answers SIP:
  *   READY sip=127.0.0.1:PORT domain=ims.test pid=PID run_dir=DIR log=LOG [netns=NS ...]
+ *         [container=NAME image=TAG]
  * then stays until SIGTERM/SIGINT and stops Kamailio (and removes the namespaces).
  * Exit codes: 0 stopped on request, 1 could not start, 2 usage, 3 Kamailio died.
  */
@@ -35,7 +37,9 @@ on_signal_quit (gpointer data)
   App *app = data;
 
   if (app->core)
-    g_message ("stopping Kamailio (pid %d)", (int)ims_core_get_pid (app->core));
+    g_message ("stopping Kamailio (pid %d%s%s)", (int)ims_core_get_pid (app->core),
+               ims_core_get_container (app->core) ? ", container " : "",
+               ims_core_get_container (app->core) ? ims_core_get_container (app->core) : "");
   g_main_loop_quit (app->loop);
   return G_SOURCE_CONTINUE;
 }
@@ -59,9 +63,9 @@ on_watchdog_tick (gpointer data)
 
 typedef struct
 {
-  gchar *run_dir, *subscribers, *config, *kamailio, *domain;
+  gchar *run_dir, *subscribers, *config, *kamailio, *domain, *image;
   gint port, ready_fd, children, debug, timeout_ms;
-  gboolean netns, version;
+  gboolean netns, container, version;
 } Args;
 
 static void
@@ -72,6 +76,7 @@ args_clear (Args *args)
   g_free (args->config);
   g_free (args->kamailio);
   g_free (args->domain);
+  g_free (args->image);
 }
 
 /* 0 = go on, else the exit code. */
@@ -87,6 +92,10 @@ parse_args (Args *args, int *argc, char ***argv)
       "Subscribers CSV (default: fixtures/subscribers.csv)", "CSV" },
     { "netns", 0, 0, G_OPTION_ARG_NONE, &args->netns,
       "Run Kamailio in a private network namespace pair (root)", NULL },
+    { "container", 0, 0, G_OPTION_ARG_NONE, &args->container,
+      "Run Kamailio in a podman container (root; image from sim/ims/container-image.sh)", NULL },
+    { "image", 0, 0, G_OPTION_ARG_STRING, &args->image,
+      "Container image to run (default: made or updated by sim/ims/container-image.sh)", "TAG" },
     { "ready-fd", 0, 0, G_OPTION_ARG_INT, &args->ready_fd, "Write the READY line to this fd", "N" },
     { "config-template", 0, 0, G_OPTION_ARG_FILENAME, &args->config,
       "Config template (default: sim/ims/kamailio.cfg.in)", "FILE" },
@@ -98,7 +107,7 @@ parse_args (Args *args, int *argc, char ***argv)
       "N" },
     { "debug", 0, 0, G_OPTION_ARG_INT, &args->debug, "Kamailio debug level (default 2)", "L" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &args->timeout_ms,
-      "Readiness timeout in ms (default 5000)", "MS" },
+      "Readiness timeout in ms (default 5000; 30000 with --container)", "MS" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &args->version, "Print the version", NULL },
     { NULL }
   };
@@ -107,7 +116,6 @@ parse_args (Args *args, int *argc, char ***argv)
   g_autoptr (GError) error = NULL;
 
   args->ready_fd = -1;
-  args->timeout_ms = 5000;
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, argc, argv, &error))
     {
@@ -119,9 +127,14 @@ parse_args (Args *args, int *argc, char ***argv)
       g_print ("stbsim-ims %s\n", STBSIM_VERSION);
       return -1;
     }
-  if (args->port < 0 || args->port > 65535 || args->children < 0 || args->timeout_ms <= 0)
+  if (args->port < 0 || args->port > 65535 || args->children < 0 || args->timeout_ms < 0)
     {
       g_printerr ("stbsim-ims: --port must be 0..65535, --children >= 0, --timeout > 0\n");
+      return 2;
+    }
+  if (args->image && !args->container)
+    {
+      g_printerr ("stbsim-ims: --image needs --container\n");
       return 2;
     }
   return 0;
@@ -141,6 +154,8 @@ start_core (const Args *args, GError **error)
     .debug = args->debug,
     .ready_timeout_ms = args->timeout_ms,
     .netns = args->netns,
+    .container = args->container,
+    .container_image = args->image,
   };
 
   return ims_core_start (&options, error);

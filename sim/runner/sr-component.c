@@ -135,6 +135,12 @@ ims_args (SrRun *run, GPtrArray *argv)
 {
   add (argv, "--run-dir");
   g_ptr_array_add (argv, g_build_filename (run->test_dir, "ims", NULL));
+  if (run->config->ims_image != NULL) /* --ims container (stbsim.c) */
+    {
+      add (argv, "--container");
+      add (argv, "--image");
+      add (argv, run->config->ims_image);
+    }
 }
 
 static void

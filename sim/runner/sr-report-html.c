@@ -291,6 +291,8 @@ html_test (GString *out, const SrTestResult *t, guint index)
   g_string_append (out, "<br><span class=\"muted\">scenario ");
   esc_append (out, t->scenario);
   g_string_append (out, "</span></p>\n");
+  g_string_append_printf (out, "<p><a href=\"tests/%s/capture.pcapng\">capture.pcapng</a></p>\n",
+                          t->id);
   if (t->issues->len > 0)
     {
       g_string_append (out, "<table><tr><th>level</th><th>issue</th><th>requirement</th>"

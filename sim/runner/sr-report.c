@@ -200,6 +200,7 @@ junit_testcase (GString *out, const SrTestResult *t)
   g_autoptr (GString) text = g_string_new (NULL);
   g_string_append_printf (text, "scenario: %s\nverdict: %s\n", t->scenario ? t->scenario : "",
                           sr_verdict_to_string (t->verdict));
+  g_string_append_printf (text, "capture: tests/%s/capture.pcapng\n", t->id);
   if (t->requirements)
     {
       g_autofree gchar *reqs = g_strjoinv (", ", t->requirements);

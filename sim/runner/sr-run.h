@@ -47,6 +47,8 @@ typedef struct
   GKeyFile *dut_ics;          /* (nullable) the DUT's ICS: [ixit] timer values */
   gchar **dut_ics_roles;      /* (nullable) roles launched from the DUT's ICS templates */
   gboolean injection;         /* no SIP: calls are injected into the VoIP agent */
+  gchar *ims_image;           /* (nullable) --ims container: the IMS core's image tag */
+  gboolean no_capture;        /* --no-capture: no tests/<id>/capture.pcapng */
   gdouble agent_grace_s;      /* how long to wait for a DUT's first agent event */
   volatile gint *interrupted; /* set by the signal handler */
 } SrConfig;

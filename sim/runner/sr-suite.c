@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "sr-suite"
 
 #include "sr-suite.h"
+#include "sr-capture.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -375,7 +376,10 @@ run_one (const SrConfig *config, SrReport *report, const SrTestSpec *spec, SrTes
     }
   if (result->summary == NULL)
     result->summary = g_strdup (sc->summary);
+  g_autoptr (SrCapture) cap
+      = config->no_capture ? NULL : sr_capture_start (run->test_dir, !run->injection);
   sr_run_execute (run, sc);
+  g_free (cap ? sr_capture_finish (cap, run->trace_path) : NULL); /* tests/<id>/capture.pcapng */
 }
 
 SrVerdict

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ims-container.h"
 #include "sr-actions.h"
 #include "sr-bench.h"
 #include "sr-coverage.h"
@@ -48,6 +49,8 @@ typedef struct
   gchar *catalogue;
   gchar *dialect;
   gchar *mode;
+  gchar *ims; /* local (default) or container */
+  gboolean no_capture;
   gdouble agent_grace;
   gboolean quiet;
   gint repeat;           /* bench */
@@ -256,6 +259,12 @@ make_context (Options *o, const gchar *params)
       "injection (default: cases that need SIP are left out) or sip (they run against the "
       "run's own Kamailio with sipp far ends; the others still inject)",
       "MODE" },
+    { "ims", 0, 0, G_OPTION_ARG_STRING, &o->ims,
+      "sip mode: the IMS core runs as a local Kamailio (local, default) or in a podman "
+      "container (container; root, sim/ims/container-image.sh)",
+      "local|container" },
+    { "no-capture", 0, 0, G_OPTION_ARG_NONE, &o->no_capture,
+      "No packet capture per test (tests/<id>/capture.pcapng)", NULL },
     { "agent-grace", 0, 0, G_OPTION_ARG_DOUBLE, &o->agent_grace,
       "Seconds a DUT has to send its first agent event (default 3)", "S" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No per-test progress lines", NULL },
@@ -384,6 +393,8 @@ options_clear (Options *o, SrConfig *cfg)
   g_free (o->catalogue);
   g_free (o->dialect);
   g_free (o->mode);
+  g_free (o->ims);
+  g_free (cfg->ims_image);
   g_free (o->baseline);
   g_free (o->save_baseline);
   g_free (cfg->build_root);
@@ -412,6 +423,15 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int 
   if (o->mode && !g_str_equal (o->mode, "injection") && !g_str_equal (o->mode, "sip"))
     return usage (ctx, "--mode %s: injection or sip", o->mode);
   cfg->injection = o->mode == NULL || g_str_equal (o->mode, "injection");
+  cfg->no_capture = o->no_capture;
+  if (o->ims && !g_str_equal (o->ims, "local") && !g_str_equal (o->ims, "container"))
+    return usage (ctx, "--ims %s: local or container", o->ims);
+  if (o->ims && g_str_equal (o->ims, "container")
+      && (cfg->ims_image = ims_container_ensure_image (&error)) == NULL)
+    {
+      g_printerr ("stbsim: --ims container: %s\n", error->message);
+      return SR_EXIT_ERROR; /* infrastructure: no podman, not root, image build failed */
+    }
 
   if (g_str_equal (cmd, "list"))
     return cmd_list (o, cfg);

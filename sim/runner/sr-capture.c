@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "sr-capture"
+
+#include "sr-capture.h"
+#include "qcop-trace-pcap.h"
+#include "stbsim-proc.h"
+
+#include <glib/gstdio.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define READY_TIMEOUT_MS 5000
+#define STOP_TIMEOUT_MS 3000
+#define TOOL_TIMEOUT_S "60"
+
+struct _SrCapture
+{
+  gchar *test_dir;
+  gchar *raw; /* capture-lo.pcap: everything UDP on lo during the test */
+  gchar *log; /* tcpdump's stderr */
+  StbsimProc *proc;
+  gchar *note; /* why there is no network part, if there is none */
+};
+
+gboolean
+sr_capture_available (void)
+{
+  g_autofree gchar *tcpdump = g_find_program_in_path ("tcpdump");
+
+  return geteuid () == 0 && tcpdump != NULL;
+}
+
+/* tcpdump says "listening on lo, link-type ..." once the capture runs. */
+static gboolean
+wait_listening (SrCapture *self)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64)READY_TIMEOUT_MS * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autofree gchar *text = NULL;
+      if (g_file_get_contents (self->log, &text, NULL, NULL) && strstr (text, "listening on"))
+        return TRUE;
+      if (stbsim_proc_poll_exit (self->proc, NULL))
+        break;
+      g_usleep (5000);
+    }
+  return FALSE;
+}
+
+SrCapture *
+sr_capture_start (const gchar *test_dir, gboolean network)
+{
+  SrCapture *self = g_new0 (SrCapture, 1);
+  g_autoptr (GError) error = NULL;
+
+  g_return_val_if_fail (test_dir != NULL, self);
+  self->test_dir = g_strdup (test_dir);
+  self->raw = g_build_filename (test_dir, "capture-lo.pcap", NULL);
+  self->log = g_build_filename (test_dir, "capture-lo.log", NULL);
+  if (!network)
+    return self;
+  if (!sr_capture_available ())
+    {
+      self->note = g_strdup ("no SIP/RTP: tcpdump needs root and the tcpdump package");
+      return self;
+    }
+  /* -Z root: tcpdump drops to user tcpdump otherwise, who cannot write the test directory */
+  const gchar *argv[] = { "tcpdump", "-i",      "lo",  "-n",   "-U",
+                          "-s",      "0",       "-Z",  "root", "--time-stamp-precision=nano",
+                          "-w",      self->raw, "udp", NULL };
+  StbsimProcOptions opts = { .name = "tcpdump", .log_path = self->log };
+  self->proc = stbsim_proc_spawn (argv, &opts, &error);
+  if (self->proc == NULL || !wait_listening (self))
+    {
+      self->note = g_strdup_printf ("no SIP/RTP: tcpdump did not start listening within %d ms "
+                                    "(see %s)%s%s",
+                                    READY_TIMEOUT_MS, self->log, error ? ": " : "",
+                                    error ? error->message : "");
+      g_message ("%s", self->note);
+      g_clear_pointer (&self->proc, stbsim_proc_free);
+    }
+  return self;
+}
+
+void
+sr_capture_free (SrCapture *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->proc, stbsim_proc_free);
+  g_free (self->test_dir);
+  g_free (self->raw);
+  g_free (self->log);
+  g_free (self->note);
+  g_free (self);
+}
+
+/* ---- after the test ---- */
+
+/* Run a tool (bounded by timeout(1)); its stdout (transfer full) or NULL with a message. */
+static gchar *
+run_tool (const gchar *const *args, gchar **why)
+{
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_auto (GStrv) argv = NULL;
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  gint status = 0;
+
+  g_strv_builder_add_many (b, "timeout", TOOL_TIMEOUT_S, NULL);
+  g_strv_builder_addv (b, (const char **)args);
+  argv = g_strv_builder_end (b);
+  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error)
+      || !g_spawn_check_wait_status (status, &error))
+    {
+      *why = g_strdup_printf ("%s: %s %s", args[0], error->message, err ? g_strstrip (err) : "");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+/* The IMS core's SIP port from tests/<id>/ims/kamailio.cfg ("#!define LISTEN udp:A:P"); 0 when
+ * it does not listen on 127.0.0.1 (--netns: its traffic never crosses the host's lo). */
+static guint
+ims_port (const gchar *test_dir)
+{
+  g_autofree gchar *cfg = g_build_filename (test_dir, "ims", "kamailio.cfg", NULL);
+  g_autofree gchar *text = NULL;
+  const gchar *p, *colon;
+
+  if (!g_file_get_contents (cfg, &text, NULL, NULL)
+      || (p = strstr (text, "#!define LISTEN udp:127.0.0.1:")) == NULL)
+    return 0;
+  p += strlen ("#!define LISTEN udp:127.0.0.1");
+  colon = strchr (p, ':');
+  return colon ? (guint)strtoul (colon + 1, NULL, 10) : 0;
+}
+
+/* The capture filter for the run's traffic: SIP at @port and the RTP/RTCP ports its SDP names
+ * ("m=<media> <port> ..." lines in the SIP payloads, printed by tcpdump -A). */
+static gchar *
+run_filter (const gchar *raw, guint port, gchar **why)
+{
+  g_autofree gchar *sel = g_strdup_printf ("udp port %u", port);
+  const gchar *args[] = { "tcpdump", "-nn", "-A", "-r", raw, sel, NULL };
+  g_autofree gchar *out = run_tool (args, why);
+  g_autoptr (GRegex) media = g_regex_new ("^m=[a-z]+ ([0-9]+) ", G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
+  g_autoptr (GString) filter = g_string_new (NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+
+  if (out == NULL)
+    return NULL;
+  g_string_printf (filter, "udp port %u", port);
+  g_regex_match (media, out, 0, &match);
+  for (; g_match_info_matches (match); g_match_info_next (match, NULL))
+    {
+      g_autofree gchar *word = g_match_info_fetch (match, 1);
+      guint rtp = (guint)strtoul (word, NULL, 10);
+      if (rtp == 0 || rtp > 65534 || g_hash_table_contains (seen, GUINT_TO_POINTER (rtp)))
+        continue;
+      g_hash_table_add (seen, GUINT_TO_POINTER (rtp));
+      /* RTP and RTCP (port + 1) */
+      g_string_append_printf (filter, " or udp port %u or udp port %u", rtp, rtp + 1);
+    }
+  return g_string_free (g_steal_pointer (&filter), FALSE);
+}
+
+/* tests/<id>/capture-net.pcap: the run's SIP + RTP out of capture-lo.pcap; NULL + @why. */
+static gchar *
+filter_network (SrCapture *self, gchar **why)
+{
+  guint port = ims_port (self->test_dir);
+  g_autofree gchar *net = g_build_filename (self->test_dir, "capture-net.pcap", NULL);
+  g_autofree gchar *filter = NULL, *out = NULL;
+
+  if (port == 0)
+    {
+      *why = g_strdup ("no SIP/RTP: no IMS core on 127.0.0.1 (none, or in a namespace)");
+      return NULL;
+    }
+  if ((filter = run_filter (self->raw, port, why)) == NULL)
+    return NULL;
+  const gchar *args[]
+      = { "tcpdump", "-Z",   "root", "--time-stamp-precision=nano", "-r", self->raw, "-w",
+          net,       filter, NULL };
+  if ((out = run_tool (args, why)) == NULL)
+    return NULL;
+  return g_steal_pointer (&net);
+}
+
+static gchar *
+export_qcop (SrCapture *self, const gchar *trace_path, guint *n, gchar **why)
+{
+  g_autofree gchar *path = g_build_filename (self->test_dir, "capture-qcop.pcapng", NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (trace_path == NULL || !g_file_test (trace_path, G_FILE_TEST_EXISTS))
+    {
+      *why = g_strdup ("no QCOP trace");
+      return NULL;
+    }
+  if (!qcop_trace_pcap_export (trace_path, path, qcop_trace_pcap_clock_offset (), n, &error))
+    {
+      *why = g_strdup_printf ("QCOP trace export: %s", error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&path);
+}
+
+static void
+remove_file (const gchar *path)
+{
+  if (path)
+    g_unlink (path);
+}
+
+gchar *
+sr_capture_finish (SrCapture *self, const gchar *trace_path)
+{
+  g_autofree gchar *net = NULL, *qcop = NULL, *net_why = NULL, *qcop_why = NULL;
+  g_autofree gchar *out = g_build_filename (self->test_dir, "capture.pcapng", NULL);
+  g_autofree gchar *merge_why = NULL;
+  g_autoptr (GString) s = g_string_new (NULL);
+  gboolean written = FALSE;
+  guint n = 0;
+  GStatBuf st = { 0 };
+
+  if (self->proc != NULL)
+    {
+      stbsim_proc_stop (self->proc, STOP_TIMEOUT_MS);
+      g_clear_pointer (&self->proc, stbsim_proc_free);
+      net = filter_network (self, &net_why);
+    }
+  qcop = export_qcop (self, trace_path, &n, &qcop_why);
+  if (net && qcop)
+    {
+      const gchar *args[] = { "mergecap", "-w", out, net, qcop, NULL };
+      g_autofree gchar *done = run_tool (args, &merge_why);
+      written = done != NULL;
+    }
+  else if (qcop)
+    written = g_rename (qcop, out) == 0;
+  else if (net) /* pcap -> pcapng */
+    {
+      const gchar *args[] = { "mergecap", "-w", out, net, NULL };
+      g_autofree gchar *done = run_tool (args, &merge_why);
+      written = done != NULL;
+    }
+  if (written)
+    {
+      remove_file (net);
+      remove_file (qcop);
+      if (net) /* the raw capture holds other runs' traffic too: kept only when filtering failed */
+        {
+          remove_file (self->raw);
+          remove_file (self->log);
+        }
+    }
+  if (written && g_stat (out, &st) == 0)
+    g_string_printf (s, "%s: %" G_GINT64_FORMAT " bytes", out, (gint64)st.st_size);
+  else
+    g_string_printf (s, "%s: not written", out);
+  if (qcop)
+    g_string_append_printf (s, "; QCOP %u packets", n);
+  else
+    g_string_append_printf (s, "; %s", qcop_why);
+  g_string_append_printf (s, "; %s",
+                          net          ? "SIP+RTP of the run"
+                          : net_why    ? net_why
+                          : self->note ? self->note
+                                       : "no SIP/RTP (test without SIP)");
+  if (merge_why)
+    g_string_append_printf (s, "; mergecap: %s", merge_why);
+  g_debug ("%s", s->str);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
