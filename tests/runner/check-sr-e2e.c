@@ -2,9 +2,10 @@
 /*
  * End to end: the real stbsim binary runs scenarios through the real stack (stb-qcopd +
  * stb-iptv + stb-voip, injection mode), and a deliberately broken VoIP module (stb-voip
- * built with fault hooks, tests/runner/mutants.ini) put in place of ours with --dut makes the verdict fail with the right requirement id. Also: a DUT
- * without the agent interface is inconclusive, an interrupted run leaves a report with the
- * test marked unfinished, and junit.xml validates against ci/junit.xsd.
+ * built with fault hooks, tests/runner/mutants.ini) put in place of ours with --dut makes the
+ * verdict fail with the right requirement id. Also: a DUT without the agent interface is
+ * inconclusive, an interrupted run leaves a report with the test marked unfinished, and junit.xml
+ * validates against ci/junit.xsd.
  */
 
 #include <json-glib/json-glib.h>

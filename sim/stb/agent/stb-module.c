@@ -75,8 +75,8 @@ fault_encode (StbModule *self, StbSwitchParam param)
   GByteArray *out;
 
   if (STB_FAULT ("wrong-type"))
-    msg.type = self->role == STB_ROLE_IPTV ? STB_SWITCH_TYPE_VOIP_TO_IPTV
-                                           : STB_SWITCH_TYPE_IPTV_TO_VOIP;
+    msg.type
+        = self->role == STB_ROLE_IPTV ? STB_SWITCH_TYPE_VOIP_TO_IPTV : STB_SWITCH_TYPE_IPTV_TO_VOIP;
   if (STB_FAULT ("msg-seq-zero") || STB_FAULT ("msg-trailer-garbage"))
     {
       msg.has_sequence = TRUE;
@@ -522,10 +522,10 @@ stb_module_announce_ready (StbModule *self, const gchar *extra_details, GError *
   self->ready = TRUE;
   if (!STB_FAULT ("no-ready-event"))
     stb_module_emitf (self, "ready", "pid=%d;version=%s;layout=%s;dialect=%s;listen=%s;send=%s%s%s",
-                    (int)getpid (), STBSIM_VERSION, stb_layout_to_string (self->dialect->layout),
-                    self->dialect->name, listen,
-                    stb_dialect_send_channel (self->dialect, self->role), extra_details ? ";" : "",
-                    extra_details ? extra_details : "");
+                      (int)getpid (), STBSIM_VERSION, stb_layout_to_string (self->dialect->layout),
+                      self->dialect->name, listen,
+                      stb_dialect_send_channel (self->dialect, self->role),
+                      extra_details ? ";" : "", extra_details ? extra_details : "");
   if (!qcop_client_flush (self->client, self->options.connect_timeout_ms, error))
     return FALSE;
   g_message ("%s", line);

@@ -160,9 +160,9 @@ incoming (StbVoip *self, guint call_id, const gchar *peer)
   dialog (self, "shown", NULL);
   call_event (self, call_id, "incoming", 180, NULL);
   g_clear_handle_id (&self->t_dialog, g_source_remove);
-  if (self->t_dialog_ms > 0) /* the fault: a timer API in seconds fed half the value */
-    self->t_dialog = g_timeout_add ((guint)self->t_dialog_ms / (STB_FAULT ("t-dialog-early") ? 2 : 1),
-                                    on_t_dialog, self);
+  if (self->t_dialog_ms > 0) /* the fault: half the value */
+    self->t_dialog = g_timeout_add (
+        (guint)self->t_dialog_ms / (STB_FAULT ("t-dialog-early") ? 2 : 1), on_t_dialog, self);
   transit (self, STB_VOIP_STATE_DIALOG, "V-01", -1);
 }
 
@@ -419,7 +419,8 @@ dispatch_key (StbVoip *self, const gchar *key)
           call_over (self, TRUE, 0, "local-hangup");
         return back;
       case STB_VOIP_STATE_IDLE:
-        if (STB_FAULT ("keys-in-idle") && (g_str_equal (key, "ok") || g_str_equal (key, "videocall")))
+        if (STB_FAULT ("keys-in-idle")
+            && (g_str_equal (key, "ok") || g_str_equal (key, "videocall")))
           {
             page (self, "main", "V-02");
             transit (self, STB_VOIP_STATE_MAIN_PAGE, "V-02", -1);
