@@ -64,10 +64,12 @@ class Mutant:
         self.layouts = [x.strip() for x in sec["layouts"].split(",")]
         self.mode = sec.get("mode", "injection")
         self.profile = sec.get("profile", "ci")
+        self.budgets = [b.strip() for b in sec.get("budgets", "").split(",") if b.strip()]
         self.status = sec.get("status", "pass")
         self.reason = sec.get("reason", "")
         self.outcome = None  # caught | wrong-id | missed | pass
         self.detail = ""
+        self.unstable = None  # the first, disagreeing result when a re-run agreed
 
 
 def write_ics(args, m, path):
@@ -109,6 +111,18 @@ def dut_command(args, m, ics):
     return "%s=%s" % (m.role, cmd)
 
 
+def write_profile(args, m, path):
+    """m.profile with only the budgets of m.budgets: on a loaded machine another budget can
+    fail the test first, before the one the fault breaks is measured."""
+    prof = read_ini(os.path.join(args.source_root, "conformance", "profiles", m.profile + ".ini"))
+    for key in list(prof["budgets"].keys()):
+        if key not in m.budgets:
+            del prof["budgets"][key]
+    with open(path, "w", encoding="utf-8") as f:
+        prof.write(f, space_around_delimiters=False)
+    return path
+
+
 def stbsim_argv(args, m, ics_path, report_dir):
     argv = [os.path.join(args.build_root, "sim", "runner", "stbsim"), "suite", "conformance"]
     argv += ["--ics", ics_path]
@@ -119,7 +133,10 @@ def stbsim_argv(args, m, ics_path, report_dir):
         argv += ["-l", m.layouts[0]]
     if m.mode == "sip":
         argv += ["--mode", "sip"]
-    argv += ["--profile", m.profile, "--report-dir", report_dir, "--quiet"]
+    profile = m.profile
+    if m.budgets:
+        profile = write_profile(args, m, os.path.join(os.path.dirname(ics_path), "profile.ini"))
+    argv += ["--profile", profile, "--report-dir", report_dir, "--quiet"]
     return argv
 
 
@@ -160,11 +177,22 @@ def classify(m, results):
     m.detail = "; ".join(notes) if notes else "no test ran"
 
 
-def run_one(args, m, tmp):
+def run_env():
+    """The sanitizer build's environment, made cheaper: this test judges verdicts, not leaks
+    (every other suite runs the same modules with leak detection and slow unwinding), and on
+    a loaded 2-core machine those two options triple the run time."""
+    env = os.environ.copy()
+    if "ASAN_OPTIONS" in env:
+        opts = env["ASAN_OPTIONS"].replace("detect_leaks=1", "detect_leaks=0")
+        env["ASAN_OPTIONS"] = opts.replace("fast_unwind_on_malloc=0", "fast_unwind_on_malloc=1")
+    return env
+
+
+def run_one(args, m, tmp, attempt=1):
     if LAUNCH == "dut" and m.mode == "sip":
         m.outcome, m.detail = "missed", "not run: --dut cannot give a SIP DUT its registrar"
         return m
-    work = os.path.join(tmp, m.name)
+    work = os.path.join(tmp, "%s.%d" % (m.name, attempt))
     os.makedirs(work)
     ics_path = os.path.join(work, "ics.ini")
     write_ics(args, m, ics_path)
@@ -173,7 +201,7 @@ def run_one(args, m, tmp):
     start = time.monotonic()
     with open(os.path.join(work, "stbsim.log"), "w") as log:
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=work,
-                                start_new_session=True)
+                                env=run_env(), start_new_session=True)
         try:
             proc.wait(timeout=RUN_TIMEOUT_S)
         except subprocess.TimeoutExpired:
@@ -239,6 +267,30 @@ def report(mutants):
         sum(m.outcome == "caught" for m in faults), len(faults)))
 
 
+def agrees(m):
+    if m.fault == "none":
+        return m.outcome == "pass"
+    if m.status == "caught":
+        return m.outcome == "caught"
+    if m.status == "uncaught":
+        return m.outcome != "caught"
+    return True
+
+
+def run_checked(args, m, tmp):
+    """Run @m; a result that disagrees with its status is run once more (a loaded machine can
+    delay a module past a scenario's window), and both results are reported."""
+    run_one(args, m, tmp)
+    if agrees(m) or (LAUNCH == "dut" and m.mode == "sip"):
+        return m
+    first = "%s (%s)" % (m.outcome, m.detail[:160])
+    run_one(args, m, tmp, attempt=2)
+    m.detail += " | first run: " + first
+    if agrees(m):
+        m.unstable = first
+    return m
+
+
 def verdicts(mutants, measure):
     """The assertions: references pass, statuses hold."""
     problems = []
@@ -248,6 +300,8 @@ def verdicts(mutants, measure):
                 problems.append("reference %s (--fault none) does not pass: %s" % (m.role, m.detail))
         elif measure:
             continue
+        elif m.status == "flaky":
+            continue
         elif m.status == "caught" and m.outcome != "caught":
             problems.append("%s is marked caught but is %s (expected %s): %s" % (
                 m.name, m.outcome, ",".join(m.requirements), m.detail))
@@ -255,7 +309,7 @@ def verdicts(mutants, measure):
             problems.append("%s is marked uncaught but is now caught with the right id: set "
                             "status=caught in tests/runner/mutants.ini" % m.name)
         elif m.status not in ("caught", "uncaught"):
-            problems.append("%s: status=%s is not caught or uncaught" % (m.name, m.status))
+            problems.append("%s: status=%s is not caught, uncaught or flaky" % (m.name, m.status))
     return problems
 
 
@@ -282,7 +336,8 @@ def main():
     start = time.monotonic()
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            for m in pool.map(lambda m: run_one(args, m, tmp), mutants):
+            run = run_one if args.measure else run_checked
+            for m in pool.map(lambda m: run(args, m, tmp), mutants):
                 print("%-24s %-8s %s" % (m.name, m.outcome, m.detail[:200]), flush=True)
     finally:
         if args.keep:
@@ -291,6 +346,10 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
     print("\n%d runs in %.0f s (launch: %s)\n" % (len(mutants), time.monotonic() - start, LAUNCH))
     report(mutants)
+    for m in mutants:
+        if m.unstable:
+            print("UNSTABLE: %s agreed with status=%s only on its second run; first: %s"
+                  % (m.name, m.status, m.unstable))
     problems += verdicts(mutants, args.measure)
     for p in problems:
         print("FAIL: " + p)
