@@ -262,9 +262,9 @@ def report(mutants):
         for m in misses:
             print("%-24s %-8s %-22s %s" % (m.name, m.outcome, ",".join(m.requirements),
                                            m.detail[:300]))
-    print("\nmutation score: caught %d/%d, right id %d/%d" % (
+    return "mutation score: caught %d/%d, right id %d/%d" % (
         sum(m.outcome != "missed" for m in faults), len(faults),
-        sum(m.outcome == "caught" for m in faults), len(faults)))
+        sum(m.outcome == "caught" for m in faults), len(faults))
 
 
 def agrees(m):
@@ -345,14 +345,16 @@ def main():
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     print("\n%d runs in %.0f s (launch: %s)\n" % (len(mutants), time.monotonic() - start, LAUNCH))
-    report(mutants)
+    score = report(mutants)
     for m in mutants:
         if m.unstable:
             print("UNSTABLE: %s agreed with status=%s only on its second run; first: %s"
                   % (m.name, m.status, m.unstable))
     problems += verdicts(mutants, args.measure)
+    print()
     for p in problems:
         print("FAIL: " + p)
+    print(score)
     return 1 if problems else 0
 
 
