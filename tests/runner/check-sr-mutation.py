@@ -239,6 +239,13 @@ def check_catalogue(args, mutants):
                    and m.fault not in known]
         errors += ["broken-%s fault '%s' is not in mutants.ini" % (role, k)
                    for k in sorted(known - {m.fault for m in mutants})]
+        # the product binary is built without STB_WITH_FAULTS: no fault name, no --fault
+        product = os.path.join(args.build_root, "sim", "stb", role, "stb-" + role)
+        with open(product, "rb") as f:
+            blob = f.read()
+        errors += ["%s carries fault code: it contains the string '%s'" % (product, k)
+                   for k in sorted(known) + ["list-faults", "fault injected: %s (%s)"]
+                   if b"\0" + k.encode() + b"\0" in blob]
     return errors
 
 
