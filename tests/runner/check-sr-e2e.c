@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * End to end: the real stbsim binary runs scenarios through the real stack (stb-qcopd +
- * stb-iptv + stb-voip, injection mode), and a deliberately broken VoIP module put in place
- * of ours with --dut makes the verdict fail with the right requirement id. Also: a DUT
- * without the agent interface is inconclusive, an interrupted run leaves a report with the
- * test marked unfinished, and junit.xml validates against ci/junit.xsd.
+ * stb-iptv + stb-voip, injection mode), and a deliberately broken VoIP module (stb-voip
+ * built with fault hooks, tests/runner/mutants.ini) put in place of ours with --dut makes the
+ * verdict fail with the right requirement id. Also: a DUT without the agent interface is
+ * inconclusive, an interrupted run leaves a report with the test marked unfinished, and junit.xml
+ * validates against ci/junit.xsd.
  */
 
 #include <json-glib/json-glib.h>
@@ -60,7 +61,7 @@ broken (const gchar *fault)
 {
   g_autofree gchar *exe = stbsim_test_build_path ("tests/runner/broken-voip");
   return g_strdup_printf ("voip=%s --fault %s --qcop-socket %%s --layout {layout} "
-                          "--dialect {dialect}",
+                          "--dialect {dialect} --inject",
                           exe, fault);
 }
 

@@ -3,6 +3,8 @@
 
 #include "stb-agent.h"
 
+#include "stb-fault.h"
+
 #include "qcop-datastream.h"
 #include "stbsim-proc.h"
 
@@ -147,7 +149,8 @@ stb_agent_new (QcopClient *client, const gchar *source, const gchar *input_chann
   self->on_key = on_key;
   self->on_command = on_command;
   self->user_data = user_data;
-  self->input_id = qcop_client_register (client, input_channel, on_input_received, self, NULL);
+  if (!STB_FAULT ("no-agent"))
+    self->input_id = qcop_client_register (client, input_channel, on_input_received, self, NULL);
   return self;
 }
 
@@ -178,10 +181,17 @@ stb_agent_get_dropped (StbAgent *self)
 void
 stb_agent_emit_at (StbAgent *self, gint64 t_ns, const gchar *name, const gchar *details)
 {
-  g_autoptr (GBytes) data = stb_agent_encode_event (t_ns, self->source, name, details);
+  g_autoptr (GBytes) data = NULL;
   g_autoptr (GError) error = NULL;
   gsize len = 0;
-  const guint8 *p = g_bytes_get_data (data, &len);
+  const guint8 *p;
+
+  if (STB_FAULT ("no-agent") || STB_FAULT ("agent-silent"))
+    return;
+  if (STB_FAULT ("event-late-stamp")) /* stamped "when sent", plus a queueing delay */
+    t_ns = stbsim_now_ns () + 100 * G_GINT64_CONSTANT (1000000);
+  data = stb_agent_encode_event (t_ns, self->source, name, details);
+  p = g_bytes_get_data (data, &len);
 
   g_message ("event %s %s", name, details ? details : "");
   if (!qcop_client_send (self->client, STB_AGENT_EVENTS_CHANNEL, STB_AGENT_EVENT_MESSAGE, p, len,

@@ -3,12 +3,16 @@
 
 #include "stb-module.h"
 
+#include "stb-fault.h"
+
 #include "qcop-datastream.h"
 #include "stbsim-config.h"
 #include "stbsim-proc.h"
 
 #include <glib-unix.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;
@@ -51,6 +55,87 @@ set_log_level (const gchar *name, GError **error)
   return FALSE;
 }
 
+#ifdef STB_WITH_FAULTS
+static gboolean
+list_faults (const gchar *name, const gchar *value, gpointer data, GError **error)
+{
+  g_autofree gchar *list = stb_fault_list ();
+
+  fputs (list, stdout);
+  exit (0);
+}
+
+/* What a faulty sender puts on the wire instead of the plain 8 bytes. */
+static GBytes *
+fault_encode (StbModule *self, StbSwitchParam param)
+{
+  static guint32 next_sequence;
+  StbSwitchMessage msg = { .type = stb_switch_param_get_type (param), .param = param };
+  GBytes *plain;
+  GByteArray *out;
+
+  if (STB_FAULT ("wrong-type"))
+    msg.type
+        = self->role == STB_ROLE_IPTV ? STB_SWITCH_TYPE_VOIP_TO_IPTV : STB_SWITCH_TYPE_IPTV_TO_VOIP;
+  if (STB_FAULT ("msg-seq-zero") || STB_FAULT ("msg-trailer-garbage"))
+    {
+      msg.has_sequence = TRUE;
+      msg.sequence = STB_FAULT ("msg-seq-zero") ? next_sequence++ : ++next_sequence;
+      msg.context = (gchar *)"call";
+    }
+  plain = stb_protocol_encode (self->dialect, &msg);
+  out = g_bytes_unref_to_array (plain);
+  if (STB_FAULT ("msg-little-endian"))
+    for (guint i = 0; i + 4 <= 8; i += 4)
+      {
+        guint8 *w = out->data + i;
+        guint8 t0 = w[0], t1 = w[1];
+        w[0] = w[3];
+        w[1] = w[2];
+        w[2] = t1;
+        w[3] = t0;
+      }
+  if (STB_FAULT ("msg-trailer-garbage"))
+    g_byte_array_append (out, (const guint8 *)"\xde\xad\xbe\xef", 4);
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* The channel a faulty sender uses. */
+static const gchar *
+fault_send_channel (StbModule *self)
+{
+  if (STB_FAULT ("wrong-channel"))
+    return stb_dialect_listen_channel (self->dialect, self->role);
+  if (STB_FAULT ("msg-bidir-channel"))
+    return self->dialect->bidirectional;
+  return stb_dialect_send_channel (self->dialect, self->role);
+}
+
+/* Receive-side faults: TRUE when the faulty module drops @data silently. */
+static gboolean
+fault_drops (StbModule *self, const gchar *channel, gsize len, const StbSwitchMessage *msg)
+{
+  static gboolean have_sequence;
+  static guint32 last_sequence;
+
+  if (STB_FAULT ("chan-wildcard")
+      && g_strcmp0 (channel, stb_dialect_listen_channel (self->dialect, self->role)) != 0)
+    return TRUE; /* everything else under QPE/ arrives too */
+  if (STB_FAULT ("crash-short-data") && len < 8)
+    abort (); /* reads the two ints without a length check */
+  if (STB_FAULT ("trailer-ignored") && len > 8)
+    return TRUE;
+  if (STB_FAULT ("seq-dedupe") && msg && msg->has_sequence)
+    {
+      gboolean repeat = have_sequence && msg->sequence == last_sequence;
+      have_sequence = TRUE;
+      last_sequence = msg->sequence;
+      return repeat;
+    }
+  return FALSE;
+}
+#endif
+
 void
 stb_module_add_options (StbModule *self, GOptionContext *context)
 {
@@ -72,6 +157,16 @@ stb_module_add_options (StbModule *self, GOptionContext *context)
           { NULL } };
   GOptionGroup *group
       = g_option_group_new ("module", "Module options", "Common module options", NULL, NULL);
+#ifdef STB_WITH_FAULTS
+  const GOptionEntry fault_entries[]
+      = { { "fault", 0, 0, G_OPTION_ARG_STRING, &self->options.fault,
+            "Behave wrongly as fault NAME says (test double; --list-faults)", "NAME" },
+          { "list-faults", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer)list_faults,
+            "Print the faults (name role summary) and exit", NULL },
+          { NULL } };
+
+  g_option_group_add_entries (group, fault_entries);
+#endif
 
   self->options.ready_fd = -1;
   self->options.connect_timeout_ms = 5000;
@@ -147,6 +242,20 @@ on_switch_received (QcopClient *client, const gchar *channel, const gchar *messa
   gsize len = 0;
   const guint8 *p = g_bytes_get_data (data, &len);
 
+#ifdef STB_WITH_FAULTS
+  if (fault_drops (self, channel, len, NULL))
+    return;
+  if (STB_FAULT ("unknown-param-acts") && len >= 8
+      && !stb_protocol_decode (self->dialect, p, len, &msg, &error)
+      && error->code == STB_PROTOCOL_ERROR_UNKNOWN_PARAM && msg.type == mine)
+    {
+      msg.param = STB_SWITCH_PARAM_STOP_IPTV; /* the default: branch of a switch */
+      self->on_switch (self, &msg, channel, self->user_data);
+      return;
+    }
+  g_clear_error (&error);
+  stb_switch_message_clear (&msg);
+#endif
   if (g_strcmp0 (message, self->dialect->message) != 0)
     {
       g_autofree gchar *esc = stb_agent_escape (message);
@@ -164,6 +273,12 @@ on_switch_received (QcopClient *client, const gchar *channel, const gchar *messa
                           details);
       return;
     }
+#ifdef STB_WITH_FAULTS
+  if (fault_drops (self, channel, len, &msg))
+    return;
+  if (STB_FAULT ("no-type-filter"))
+    mine = msg.type;
+#endif
   if (msg.type != mine) /* SPEC §4 check 4, before the parameter check 5 */
     {
       details = g_strdup_printf ("channel=%s;message=%s;len=%" G_GSIZE_FORMAT ";type=%d;param=%d",
@@ -210,6 +325,11 @@ stb_module_send (StbModule *self, StbSwitchParam param, const gchar *row)
   g_autoptr (GBytes) data = stb_protocol_encode_param (self->dialect, param);
   g_autoptr (GError) error = NULL;
   const gchar *channel = stb_dialect_send_channel (self->dialect, self->role);
+#ifdef STB_WITH_FAULTS
+  g_bytes_unref (data);
+  data = fault_encode (self, param);
+  channel = fault_send_channel (self);
+#endif
   gsize len = 0;
   const guint8 *p = g_bytes_get_data (data, &len);
 
@@ -280,6 +400,15 @@ on_client_disconnected (QcopClient *client, const GError *error, gpointer user_d
   g_message ("QCOP connection lost: %s (reconnecting)", error ? error->message : "closed");
 }
 
+/* The name the module registers for its protocol channel. */
+static const gchar *
+listen_channel (StbModule *self)
+{
+  if (STB_FAULT ("chan-wildcard"))
+    return "QPE/*";
+  return stb_dialect_listen_channel (self->dialect, self->role);
+}
+
 gboolean
 stb_module_start (StbModule *self, StbModuleSwitchFunc on_switch, StbAgentKeyFunc on_key,
                   StbAgentCommandFunc on_command, gpointer user_data, GError **error)
@@ -298,6 +427,10 @@ stb_module_start (StbModule *self, StbModuleSwitchFunc on_switch, StbAgentKeyFun
     }
   if (!load_dialect (self, error))
     return FALSE;
+#ifdef STB_WITH_FAULTS
+  if (!stb_fault_select (self->options.fault, self->source, error))
+    return FALSE;
+#endif
   self->on_switch = on_switch;
   self->user_data = user_data;
   self->loop = g_main_loop_new (NULL, FALSE);
@@ -306,13 +439,21 @@ stb_module_start (StbModule *self, StbModuleSwitchFunc on_switch, StbAgentKeyFun
       = g_signal_connect (self->client, "connected", G_CALLBACK (on_client_connected), self);
   self->disconnected_id
       = g_signal_connect (self->client, "disconnected", G_CALLBACK (on_client_disconnected), self);
-  self->listen_id
-      = qcop_client_register (self->client, stb_dialect_listen_channel (self->dialect, self->role),
-                              on_switch_received, self, NULL);
+  if (!STB_FAULT ("chan-agent-first") && !STB_FAULT ("resume-before-register"))
+    self->listen_id = qcop_client_register (self->client, listen_channel (self), on_switch_received,
+                                            self, NULL);
+  if (STB_FAULT ("chan-register-send") && self->dialect->layout == STB_LAYOUT_UNIDIRECTIONAL)
+    qcop_client_register (self->client, stb_dialect_send_channel (self->dialect, self->role),
+                          on_switch_received, self, NULL);
   self->agent
       = stb_agent_new (self->client, self->source, agent_channel, on_key, on_command, user_data);
   if (!qcop_client_connect_sync (self->client, self->options.connect_timeout_ms, error))
     return FALSE;
+  if (STB_FAULT ("resume-before-register"))
+    stb_module_send (self, STB_SWITCH_PARAM_RESUME_IPTV, "SW-RST-01");
+  if (!self->listen_id) /* the faults above register it late, after the agent channel */
+    self->listen_id = qcop_client_register (self->client, listen_channel (self), on_switch_received,
+                                            self, NULL);
   qcop_client_set_auto_reconnect (self->client, TRUE, (guint)MAX (self->options.reconnect_ms, 10));
   return TRUE;
 }
@@ -320,6 +461,8 @@ stb_module_start (StbModule *self, StbModuleSwitchFunc on_switch, StbAgentKeyFun
 static gboolean
 confirm_registered (StbModule *self, const gchar *channel, GError **error)
 {
+  if (STB_FAULT ("no-agent") && g_str_has_prefix (channel, "STBSim/Agent/"))
+    return TRUE; /* it has none */
   gboolean registered = FALSE;
 
   if (!qcop_client_is_registered_sync (self->client, channel, self->options.connect_timeout_ms,
@@ -363,24 +506,37 @@ stb_module_announce_ready (StbModule *self, const gchar *extra_details, GError *
       = self->role == STB_ROLE_IPTV ? STB_AGENT_IPTV_CHANNEL : STB_AGENT_VOIP_CHANNEL;
   g_autofree gchar *line = NULL;
 
-  if (!confirm_registered (self, listen, error) || !confirm_registered (self, agent_channel, error))
+  if (STB_FAULT ("chan-register-twice")) /* a second init path subscribes again */
+    {
+      qcop_client_unregister (self->client, self->listen_id);
+      self->listen_id = qcop_client_register (self->client, listen_channel (self),
+                                              on_switch_received, self, NULL);
+    }
+  if (!confirm_registered (self, listen_channel (self), error)
+      || !confirm_registered (self, agent_channel, error))
     return FALSE;
   line = g_strdup_printf ("READY module=%s layout=%s dialect=%s listen=%s send=%s agent=%s",
                           self->source, stb_layout_to_string (self->dialect->layout),
                           self->dialect->name, listen,
                           stb_dialect_send_channel (self->dialect, self->role), agent_channel);
   self->ready = TRUE;
-  stb_module_emitf (self, "ready", "pid=%d;version=%s;layout=%s;dialect=%s;listen=%s;send=%s%s%s",
-                    (int)getpid (), STBSIM_VERSION, stb_layout_to_string (self->dialect->layout),
-                    self->dialect->name, listen,
-                    stb_dialect_send_channel (self->dialect, self->role), extra_details ? ";" : "",
-                    extra_details ? extra_details : "");
+  if (!STB_FAULT ("no-ready-event"))
+    stb_module_emitf (self, "ready", "pid=%d;version=%s;layout=%s;dialect=%s;listen=%s;send=%s%s%s",
+                      (int)getpid (), STBSIM_VERSION, stb_layout_to_string (self->dialect->layout),
+                      self->dialect->name, listen,
+                      stb_dialect_send_channel (self->dialect, self->role),
+                      extra_details ? ";" : "", extra_details ? extra_details : "");
   if (!qcop_client_flush (self->client, self->options.connect_timeout_ms, error))
     return FALSE;
   g_message ("%s", line);
   install_signal_handlers (self);
   stbsim_ready_notify (self->options.ready_fd, line);
   self->options.ready_fd = -1;
+  if (STB_FAULT ("chan-detach")) /* "listening is only needed during start-up" */
+    {
+      qcop_client_unregister (self->client, self->listen_id);
+      self->listen_id = 0;
+    }
   return TRUE;
 }
 
@@ -427,4 +583,5 @@ stb_module_clear (StbModule *self)
   g_clear_pointer (&self->options.dialect_path, g_free);
   g_clear_pointer (&self->options.layout, g_free);
   g_clear_pointer (&self->options.log_level, g_free);
+  g_clear_pointer (&self->options.fault, g_free);
 }

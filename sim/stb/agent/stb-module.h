@@ -24,6 +24,7 @@ typedef struct
   gchar *log_level;
   gint connect_timeout_ms;
   gint reconnect_ms;
+  gchar *fault; /* --fault, only in the test doubles built with STB_WITH_FAULTS (stb-fault.h) */
 } StbModuleOptions;
 
 /* Reasons a switch message is ignored, counted separately. */

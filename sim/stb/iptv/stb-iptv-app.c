@@ -4,6 +4,7 @@
 #include "stb-iptv-app.h"
 
 #include "qcop-datastream.h"
+#include "stb-fault.h"
 #include "stbsim-config.h"
 
 /* ---- programmes -------------------------------------------------------------------------- */
@@ -102,7 +103,8 @@ stop (StbIptv *self, const gchar *reason, const gchar *row, StbProgramme *was)
     return;
   if (self->current.kind == STB_PROGRAMME_VOD)
     self->current.position_ms = current_position (self);
-  stb_player_stop (self->player);
+  if (!STB_FAULT ("keep-decoder") || !g_str_equal (reason, "stop-iptv"))
+    stb_player_stop (self->player);
   details = programme_details (&self->current);
   stb_module_emitf (&self->module, "stop", "%s;reason=%s;row=%s", details, reason, row);
   if (was)
@@ -151,7 +153,8 @@ static void
 row_video_call (StbIptv *self, const gchar *row)
 {
   stb_module_send (&self->module, STB_SWITCH_PARAM_CALLER_SHOW_VIDEO_PAGE, row);
-  show_page (self, "hidden", row);
+  if (!STB_FAULT ("caller-no-hide"))
+    show_page (self, "hidden", row);
   transit (self, STB_IPTV_STATE_HIDDEN_CALLER, row, -1);
 }
 
@@ -195,13 +198,31 @@ row_vod (StbIptv *self, const gchar *asset, const gchar *row)
 }
 
 /* I-14, I-23, I-30: R := ...; stop(stop-iptv); hide; send CALLEE_SHOW_VIDEO_PAGE. */
+#ifdef STB_WITH_FAULTS
+static gboolean
+on_slow_callee_show (gpointer user_data)
+{
+  StbIptv *self = user_data;
+
+  stb_module_send (&self->module, STB_SWITCH_PARAM_CALLEE_SHOW_VIDEO_PAGE, "I-14");
+  return G_SOURCE_REMOVE;
+}
+#endif
+
 static void
 row_stop_iptv (StbIptv *self, const gchar *row)
 {
+  if (STB_FAULT ("show-before-hide")) /* "tell VoIP first, it is slower" */
+    stb_module_send (&self->module, STB_SWITCH_PARAM_CALLEE_SHOW_VIDEO_PAGE, row);
   stb_programme_clear (&self->resume); /* R := nav unless something plays */
   stop (self, "stop-iptv", row, &self->resume);
   show_page (self, "hidden", row);
-  stb_module_send (&self->module, STB_SWITCH_PARAM_CALLEE_SHOW_VIDEO_PAGE, row);
+#ifdef STB_WITH_FAULTS
+  if (STB_FAULT ("slow-callee-show")) /* waits for the decoder to drain */
+    g_timeout_add (800, on_slow_callee_show, self);
+#endif
+  if (!STB_FAULT ("show-before-hide") && !STB_FAULT ("slow-callee-show"))
+    stb_module_send (&self->module, STB_SWITCH_PARAM_CALLEE_SHOW_VIDEO_PAGE, row);
   transit (self, STB_IPTV_STATE_HIDDEN_CALLEE, row, STB_SWITCH_PARAM_STOP_IPTV);
 }
 
@@ -230,6 +251,10 @@ row_resume (StbIptv *self, StbSwitchParam trigger)
       transit (self, STB_IPTV_STATE_NAV, row, (gint)trigger);
       return;
     }
+  if (STB_FAULT ("resume-other-channel") && r.kind == STB_PROGRAMME_LIVE)
+    r.channel = stb_epg_zap (self->epg, r.channel, 1)->channel; /* off by one in the list */
+  if (STB_FAULT ("vod-resume-zero"))
+    r.position_ms = 0;
   if (trigger == STB_SWITCH_PARAM_RESUME_IPTV)
     row = r.kind == STB_PROGRAMME_LIVE ? "I-51" : "I-52";
   else
@@ -321,6 +346,7 @@ dispatch_key (StbIptv *self, const gchar *key)
 {
   StbIptvState state = self->fsm.state;
   gboolean handled = FALSE;
+  guint digit;
 
   switch (state)
     {
@@ -335,6 +361,12 @@ dispatch_key (StbIptv *self, const gchar *key)
         break;
       case STB_IPTV_STATE_HIDDEN_CALLER:
       case STB_IPTV_STATE_HIDDEN_CALLEE:
+        if (STB_FAULT ("hidden-digit-plays") && state == STB_IPTV_STATE_HIDDEN_CALLER
+            && key_digit (key, &digit) && stb_epg_find_channel (self->epg, digit))
+          {
+            play_live (self, digit, "I-44"); /* the zap handler does not check visibility */
+            return TRUE;
+          }
         if ((handled = g_str_equal (key, "menu")))
           row_show_nav (self, state == STB_IPTV_STATE_HIDDEN_CALLER ? "I-44" : "I-56", -1);
         break;
@@ -417,6 +449,13 @@ run_row (StbIptv *self, const MessageRow *r, const gchar *row)
   switch (r->action)
     {
       case ACT_NONE:
+        if (STB_FAULT ("reject-restarts") && r->param == STB_SWITCH_PARAM_REJECT_CONTINUE_IPTV
+            && self->current.kind != STB_PROGRAMME_NONE)
+          {
+            g_auto (StbProgramme) was = { 0 };
+            stop (self, "reject", row, &was);
+            play (self, &was, row);
+          }
         break;
       case ACT_STOP_IPTV:
         row_stop_iptv (self, row);
@@ -433,7 +472,8 @@ run_row (StbIptv *self, const MessageRow *r, const gchar *row)
         row_resume (self, r->param);
         break;
       case ACT_REPLY_SHOW:
-        stb_module_send (&self->module, STB_SWITCH_PARAM_CALLEE_SHOW_VIDEO_PAGE, row);
+        if (!STB_FAULT ("dup-stop-no-reply"))
+          stb_module_send (&self->module, STB_SWITCH_PARAM_CALLEE_SHOW_VIDEO_PAGE, row);
         break;
     }
 }
@@ -444,6 +484,8 @@ stb_iptv_handle_switch (StbIptv *self, const StbSwitchMessage *msg, const gchar 
   const MessageRow *r = find_row (self->fsm.state, msg->param);
   const gchar *row;
 
+  if (STB_FAULT ("ignore-stop") && msg->param == STB_SWITCH_PARAM_STOP_IPTV)
+    return;
   if (!r)
     {
       g_autofree gchar *details = g_strdup_printf (
@@ -668,7 +710,13 @@ stb_iptv_start (StbIptv *self, GError **error)
     return FALSE;
   /* [SW-IPTV-03]: start in NAV with the navigation page shown, send nothing */
   show_nav (self, "start");
-  return stb_module_announce_ready (&self->module, NULL, error);
+  if (STB_FAULT ("page-repeat")) /* the first paint and the EPG load both announce it */
+    stb_module_emitf (&self->module, "page", "page=nav;row=start");
+  if (!stb_module_announce_ready (&self->module, NULL, error))
+    return FALSE;
+  if (STB_FAULT ("start-sends")) /* "tell VoIP the screen is free" */
+    stb_module_send (&self->module, STB_SWITCH_PARAM_CALLEE_SHOW_VIDEO_PAGE, "start");
+  return TRUE;
 }
 
 void

@@ -4,6 +4,7 @@
 #include "stb-voip-app.h"
 
 #include "qcop-datastream.h"
+#include "stb-fault.h"
 
 #include <unistd.h>
 
@@ -140,7 +141,8 @@ incoming (StbVoip *self, guint call_id, const gchar *peer)
 {
   g_autofree gchar *esc = stb_agent_escape (peer);
 
-  if (self->fsm.state != STB_VOIP_STATE_IDLE || !self->registered)
+  if ((self->fsm.state != STB_VOIP_STATE_IDLE && !STB_FAULT ("busy-shows-dialog"))
+      || !self->registered)
     {
       guint code = self->fsm.state != STB_VOIP_STATE_IDLE ? 486 : 480; /* V-60 / V-61 */
       sip_reject (self, call_id, code, NULL);
@@ -157,10 +159,14 @@ incoming (StbVoip *self, guint call_id, const gchar *peer)
   self->role = "callee";
   dialog (self, "shown", NULL);
   call_event (self, call_id, "incoming", 180, NULL);
-  if (self->t_dialog_ms > 0)
-    self->t_dialog = g_timeout_add ((guint)self->t_dialog_ms, on_t_dialog, self);
+  g_clear_handle_id (&self->t_dialog, g_source_remove);
+  if (self->t_dialog_ms > 0) /* the fault: half the value */
+    self->t_dialog = g_timeout_add (
+        (guint)self->t_dialog_ms / (STB_FAULT ("t-dialog-early") ? 2 : 1), on_t_dialog, self);
   transit (self, STB_VOIP_STATE_DIALOG, "V-01", -1);
 }
+
+static void answer (StbVoip *self);
 
 /* V-10 */
 static void
@@ -169,9 +175,19 @@ accept (StbVoip *self)
   g_clear_handle_id (&self->t_dialog, g_source_remove);
   stb_module_send (&self->module, STB_SWITCH_PARAM_STOP_IPTV, "V-10");
   dialog (self, "closed", "accept");
-  if (self->t_show_ms > 0)
-    self->t_show = g_timeout_add ((guint)self->t_show_ms, on_t_show, self);
+  if (self->t_show_ms > 0 && !STB_FAULT ("t-show-never"))
+    self->t_show = g_timeout_add ((guint)self->t_show_ms / (STB_FAULT ("t-show-early") ? 2 : 1),
+                                  on_t_show, self);
   transit (self, STB_VOIP_STATE_AWAIT_SHOW, "V-10", -1);
+  if (STB_FAULT ("early-answer")) /* "the user already said yes" */
+    answer (self);
+  if (STB_FAULT ("sip-early-200") && self->sip)
+    {
+      g_autoptr (GError) error = NULL;
+      prepare_media (self);
+      if (!stb_sip_answer (self->sip, self->call_id, &error))
+        sip_failed (self, "answer", error);
+    }
 }
 
 /* V-11, V-12, V-13: the dialog closes without answering. */
@@ -183,7 +199,8 @@ dialog_closed (StbVoip *self, guint code, const gchar *dialog_reason, const gcha
   sip_reject (self, self->call_id, code, reason_text (code, row));
   call_event (self, self->call_id, "ended", code, call_reason);
   dialog (self, "closed", dialog_reason);
-  stb_module_send (&self->module, STB_SWITCH_PARAM_REJECT_CONTINUE_IPTV, row);
+  if (!STB_FAULT ("no-continue-on-cancel") || !g_str_equal (row, "V-12"))
+    stb_module_send (&self->module, STB_SWITCH_PARAM_REJECT_CONTINUE_IPTV, row);
   forget_call (self);
   transit (self, STB_VOIP_STATE_IDLE, row, -1);
 }
@@ -208,7 +225,7 @@ answer (StbVoip *self)
 
   g_clear_handle_id (&self->t_show, g_source_remove);
   page (self, "main", "V-20");
-  if (self->sip)
+  if (self->sip && !STB_FAULT ("sip-early-200"))
     {
       prepare_media (self);
       if (!stb_sip_answer (self->sip, self->call_id, &error))
@@ -301,12 +318,21 @@ call_over (StbVoip *self, gboolean local, guint code, const gchar *reason)
   forget_call (self);
   if (callee)
     {
+      if (STB_FAULT ("resume-before-hide"))
+        stb_module_send (&self->module, STB_SWITCH_PARAM_RESUME_IPTV, row);
       page (self, "hidden", row);
-      stb_module_send (&self->module, STB_SWITCH_PARAM_RESUME_IPTV, row);
+      if (!STB_FAULT ("no-resume") && !STB_FAULT ("resume-before-hide"))
+        stb_module_send (&self->module, STB_SWITCH_PARAM_RESUME_IPTV, row);
+      if (STB_FAULT ("double-resume")) /* once from the call, once from the page */
+        stb_module_send (&self->module, STB_SWITCH_PARAM_RESUME_IPTV, row);
       transit (self, STB_VOIP_STATE_IDLE, row, -1);
     }
   else
-    transit (self, STB_VOIP_STATE_MAIN_PAGE, row, -1);
+    {
+      if (STB_FAULT ("caller-end-back-to-nav")) /* same end-of-call path as the callee */
+        stb_module_send (&self->module, STB_SWITCH_PARAM_BACK_TO_NAV, row);
+      transit (self, STB_VOIP_STATE_MAIN_PAGE, row, -1);
+    }
 }
 
 /* ---- timers ------------------------------------------------------------------------------ */
@@ -380,7 +406,7 @@ dispatch_key (StbVoip *self, const gchar *key)
         if (g_str_equal (key, "ok"))
           accept (self);
         else if (back)
-          dialog_closed (self, 603, "reject", "rejected", "V-11");
+          dialog_closed (self, STB_FAULT ("reject-486") ? 486 : 603, "reject", "rejected", "V-11");
         return g_str_equal (key, "ok") || back;
       case STB_VOIP_STATE_MAIN_PAGE:
         return key_main_page (self, key);
@@ -392,6 +418,15 @@ dispatch_key (StbVoip *self, const gchar *key)
         if (back)
           call_over (self, TRUE, 0, "local-hangup");
         return back;
+      case STB_VOIP_STATE_IDLE:
+        if (STB_FAULT ("keys-in-idle")
+            && (g_str_equal (key, "ok") || g_str_equal (key, "videocall")))
+          {
+            page (self, "main", "V-02");
+            transit (self, STB_VOIP_STATE_MAIN_PAGE, "V-02", -1);
+            return TRUE;
+          }
+        return FALSE; /* [SW-VOIP-09]: IDLE and AWAIT_SHOW have no focus */
       default:
         return FALSE; /* [SW-VOIP-09]: IDLE and AWAIT_SHOW have no focus */
     }
@@ -422,7 +457,8 @@ stb_voip_handle_switch (StbVoip *self, const StbSwitchMessage *msg, const gchar 
       transit (self, STB_VOIP_STATE_MAIN_PAGE, "V-02", STB_SWITCH_PARAM_CALLER_SHOW_VIDEO_PAGE);
     }
   else if (msg->param == STB_SWITCH_PARAM_CALLEE_SHOW_VIDEO_PAGE
-           && state == STB_VOIP_STATE_AWAIT_SHOW)
+           && (state == STB_VOIP_STATE_AWAIT_SHOW
+               || (STB_FAULT ("dup-show-second-answer") && state == STB_VOIP_STATE_IN_CALL)))
     {
       stb_module_emit_rx (&self->module, msg, channel, "V-20", "transition");
       answer (self);
@@ -491,6 +527,8 @@ inject (StbVoip *self, const gchar *message, GBytes *data)
 static void
 emit_status (StbVoip *self)
 {
+  if (STB_FAULT ("status-changes-state") && self->fsm.state == STB_VOIP_STATE_DIALOG)
+    dialog_closed (self, 603, "reject", "rejected", "V-11"); /* refreshes the UI from scratch */
   g_autofree gchar *call
       = self->call_id ? g_strdup_printf ("%u", self->call_id) : g_strdup ("none");
   guint64 ignored = 0;
@@ -778,7 +816,8 @@ start_sip (StbVoip *self, GError **error)
                       self->sip_user);
       return FALSE;
     }
-  stb_sip_register (self->sip);
+  if (!STB_FAULT ("no-register"))
+    stb_sip_register (self->sip);
   return TRUE;
 }
 
@@ -809,7 +848,8 @@ stb_voip_start (StbVoip *self, GError **error)
   if (!stb_module_announce_ready (&self->module, extra, error))
     return FALSE;
   /* [SW-RST-01]: a (re)started VoIP module has no call; the screen belongs to the IPTV */
-  stb_module_send (&self->module, STB_SWITCH_PARAM_RESUME_IPTV, "SW-RST-01");
+  if (!STB_FAULT ("no-startup-resume") && !STB_FAULT ("resume-before-register"))
+    stb_module_send (&self->module, STB_SWITCH_PARAM_RESUME_IPTV, "SW-RST-01");
   return TRUE;
 }
 
