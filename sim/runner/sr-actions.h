@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include "sr-scenario.h"
+#include "sr-action.h"
 
 G_BEGIN_DECLS
 

@@ -25,58 +25,14 @@
 
 #include <glib.h>
 
+#include "sr-action.h"
+
 G_BEGIN_DECLS
 
 /* Bounds on input: a scenario file (and each include) is at most STBSIM_INPUT_MAX_BYTES
  * (4 MiB, sim/common/stbsim-input.h) and has no NUL byte; every duration (meta and action
  * `timeout`, `window`) is > 0 and at most SR_SCENARIO_MAX_TIMEOUT_S seconds. */
 #define SR_SCENARIO_MAX_TIMEOUT_S 3600
-
-#define SR_SCENARIO_ERROR (sr_scenario_error_quark ())
-GQuark sr_scenario_error_quark (void);
-
-typedef enum
-{
-  SR_SCENARIO_ERROR_IO,     /* cannot read the file */
-  SR_SCENARIO_ERROR_SYNTAX, /* malformed line */
-  SR_SCENARIO_ERROR_UNKNOWN_ACTION,
-  SR_SCENARIO_ERROR_BAD_PARAMETER, /* unknown, missing, duplicated or wrongly typed */
-  SR_SCENARIO_ERROR_VARIABLE,      /* $(x) not defined */
-  SR_SCENARIO_ERROR_INCLUDE,       /* include loop or too deep */
-  SR_SCENARIO_ERROR_META,          /* meta missing, misplaced or wrong */
-} SrScenarioError;
-
-typedef enum
-{
-  SR_VALUE_STRING,
-  SR_VALUE_INT,
-  SR_VALUE_DOUBLE,
-  SR_VALUE_BOOL,
-  SR_VALUE_LIST, /* {a, b}: text kept in `text` */
-} SrValueType;
-
-typedef struct
-{
-  gchar *key;
-  SrValueType type;
-  gboolean explicit_type; /* written as (type)value or "quoted" */
-  gchar *text;            /* the value as text (unquoted, unescaped, variables expanded) */
-  gint64 i;
-  gdouble d;
-  gboolean b;
-  guint line;   /* 1-based physical line of the key */
-  guint column; /* 1-based column of the key */
-} SrParam;
-
-typedef struct
-{
-  gchar *name;
-  GPtrArray *params; /* SrParam* in file order */
-  gchar *file;       /* path as opened */
-  guint line;        /* 1-based line of the action's first character */
-  guint column;
-  gchar *text; /* the logical line, for reports and `inspect` */
-} SrAction;
 
 typedef struct
 {
@@ -94,17 +50,6 @@ typedef struct
   GPtrArray *actions; /* SrAction*, without meta, set-vars and include */
   GHashTable *vars;   /* final variables (set-vars + built-ins) */
 } SrScenario;
-
-SrAction *sr_action_new (const gchar *name);
-void sr_action_free (SrAction *action);
-const SrParam *sr_action_find (const SrAction *action, const gchar *key);
-/* Typed access with a default when the parameter is absent. */
-const gchar *sr_action_get_string (const SrAction *action, const gchar *key, const gchar *def);
-gint64 sr_action_get_int (const SrAction *action, const gchar *key, gint64 def);
-gdouble sr_action_get_double (const SrAction *action, const gchar *key, gdouble def);
-gboolean sr_action_get_bool (const SrAction *action, const gchar *key, gboolean def);
-/* "file:line" (transfer full). */
-gchar *sr_action_location (const SrAction *action);
 
 /*
  * Parse one logical line (comments and continuations already handled) into an action.
@@ -133,10 +78,6 @@ gboolean sr_scenario_applies_to_layout (const SrScenario *scenario, const gchar 
 /* Print the meta and the actions, one per line, normalised (for `stbsim inspect`). */
 gchar *sr_scenario_describe (const SrScenario *scenario);
 
-/* Split "a,b, c" or "{a, b}" into a NULL-terminated vector of trimmed items. */
-gchar **sr_split_list (const gchar *text);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrAction, sr_action_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrScenario, sr_scenario_free)
 
 G_END_DECLS

@@ -17,7 +17,7 @@
 
 #include <glib.h>
 
-#include "sr-scenario.h"
+#include "sr-action.h"
 
 G_BEGIN_DECLS
 

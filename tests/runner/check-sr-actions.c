@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sr-actions.h"
+#include "sr-scenario.h"
 #include "stbsim-test.h"
 
 START_TEST (test_table_sane)
