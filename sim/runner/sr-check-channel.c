@@ -127,8 +127,8 @@ registrations_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e
     }
   else if (g_str_equal (e->name, "qcop.identify"))
     c->identified = TRUE;
-  else if (g_str_equal (e->name, "qcop.disconnect"))
-    c->disconnected = TRUE;
+  else if (g_str_equal (e->name, "qcop.disconnect") && e->t_ns < ctx->stop_ns)
+    c->disconnected = TRUE; /* by itself, not by the harness stopping the stations */
   else if (g_str_equal (e->name, "qcop.agent-event") && c->first_event_ns == 0)
     c->first_event_ns = e->t_ns;
   else if (g_str_equal (e->name, "qcop.register") && channel != NULL)

@@ -40,6 +40,10 @@ is_sent (const SrEvent *e)
 
 typedef struct
 {
+  gboolean media_on;     /* voip.media started since the last give-back */
+  gint64 media_off_ns;   /* voip.media released (0: not since the media started) */
+  gint64 hidden_ns;      /* voip.page page=hidden since the media started */
+  gchar *state;          /* the VoIP module's state as it reports it (voip.state to=) */
   gint client;           /* current VoIP connection */
   gboolean first_seen;   /* it sent its first switch message */
   gint64 registered_ns;  /* its listen registration */
@@ -55,6 +59,74 @@ give_back_start (const SrCheckContext *ctx)
 }
 
 static void
+give_back_free (gpointer data)
+{
+  GiveBack *g = data;
+  g_free (g->state);
+  g_free (g);
+}
+
+/* What the VoIP module reports: media and page around the give-back (SW-VOIP-07), and the
+ * state it acts on keys in (SW-VOIP-09). */
+static void
+give_back_agent (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e)
+{
+  if (g_str_equal (e->name, "voip.ready"))
+    {
+      g_free (g->state);
+      g->state = g_strdup ("IDLE");
+      g->media_on = FALSE;
+    }
+  else if (g_str_equal (e->name, "voip.state"))
+    {
+      g_free (g->state);
+      g->state = sr_event_detail (e, "to");
+    }
+  else if (g_str_equal (e->name, "voip.media") && sr_event_matches (e, "state=started"))
+    {
+      g->media_on = TRUE;
+      g->media_off_ns = g->hidden_ns = 0;
+    }
+  else if (g_str_equal (e->name, "voip.media") && sr_event_matches (e, "state=released"))
+    g->media_off_ns = e->t_ns;
+  else if (g_str_equal (e->name, "voip.page") && sr_event_matches (e, "page=hidden"))
+    g->hidden_ns = e->t_ns;
+  else if (g_str_equal (e->name, "voip.key") && sr_event_matches (e, "handled=yes") && g->state)
+    {
+      sr_check_evaluated (ctx, GIVE_BACK, "SW-VOIP-09");
+      if (g_str_equal (g->state, "IDLE") || g_str_equal (g->state, "AWAIT_SHOW"))
+        {
+          g_autofree gchar *key = sr_event_detail (e, "key");
+          sr_check_raise (ctx, GIVE_BACK, "voip::key-without-focus", NULL, e->t_ns,
+                          "the VoIP module handled key %s in %s, where it shows nothing",
+                          key ? key : "?", g->state);
+        }
+    }
+}
+
+/* The give-back of a callee call: media released and page hidden before RESUME_IPTV. */
+static void
+judge_give_back_order (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e)
+{
+  if (!g->media_on)
+    return;
+  sr_check_evaluated (ctx, GIVE_BACK, "SW-VOIP-07");
+  if (g->media_off_ns == 0 || g->hidden_ns == 0 || g->media_off_ns > e->t_ns
+      || g->hidden_ns > e->t_ns)
+    sr_check_raise (
+        ctx, GIVE_BACK, "voip::give-back-order", NULL, e->t_ns,
+        "RESUME_IPTV reached the server %s%s (media released: %s, page hidden: %s)",
+        g->media_off_ns == 0 || g->media_off_ns > e->t_ns ? "before the media was released" : "",
+        (g->media_off_ns == 0 || g->media_off_ns > e->t_ns)
+                && (g->hidden_ns == 0 || g->hidden_ns > e->t_ns)
+            ? " and "
+            : "",
+        g->media_off_ns ? "reported" : "never reported",
+        g->hidden_ns ? "reported" : "never reported");
+  g->media_on = FALSE;
+}
+
+static void
 give_back_conn (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e)
 {
   if (g_strcmp0 (e->source, "voip") != 0)
@@ -62,12 +134,15 @@ give_back_conn (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e)
   if (g_str_equal (e->name, "qcop.connect"))
     {
       /* a (re)started VoIP module: a new life, no call of the old one is resumed (SW-RST-04) */
-      *g = (GiveBack){ .client = e->client, .caller_open_ns = g->caller_open_ns };
+      g->client = e->client;
+      g->first_seen = g->disconnected = FALSE;
+      g->registered_ns = g->stop_open_ns = 0;
     }
   else if (g_str_equal (e->name, "qcop.register") && e->client == g->client
            && g->registered_ns == 0)
     g->registered_ns = e->t_ns;
-  else if (g_str_equal (e->name, "qcop.disconnect") && e->client == g->client)
+  else if (g_str_equal (e->name, "qcop.disconnect") && e->client == g->client
+           && e->t_ns < ctx->stop_ns)
     g->disconnected = TRUE;
 }
 
@@ -97,6 +172,7 @@ give_back_voip_sends (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e)
     }
   else if (is_param (e, STB_SWITCH_PARAM_RESUME_IPTV))
     {
+      judge_give_back_order (ctx, g, e);
       if (g->stop_open_ns == 0)
         sr_check_raise (ctx, GIVE_BACK, "voip::give-back", NULL, e->t_ns,
                         "the VoIP module sent RESUME_IPTV with no STOP_IPTV open: the screen was "
@@ -118,7 +194,9 @@ give_back_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
 {
   GiveBack *g = state;
   StbRole role;
-  if (e->kind == SR_EVENT_CHANNEL)
+  if (e->kind == SR_EVENT_AGENT && g_strcmp0 (e->source, "voip") == 0)
+    give_back_agent (ctx, g, e);
+  else if (e->kind == SR_EVENT_CHANNEL)
     give_back_conn (ctx, g, e);
   else if (sr_check_is_module_send (e, &role) && role == STB_ROLE_VOIP)
     give_back_voip_sends (ctx, g, e);
@@ -133,33 +211,74 @@ give_back_finish (const SrCheckContext *ctx, gpointer state)
   /* a VoIP module that registered and then said nothing for the rest of the test never sent
    * its start-up RESUME_IPTV (our module sends it within milliseconds of READY) */
   if (g->client != 0 && g->registered_ns != 0 && !g->first_seen && !g->disconnected
-      && ctx->end_ns - g->registered_ns > 1500000000)
+      && ctx->stop_ns - g->registered_ns > 1500000000)
     sr_check_raise (ctx, GIVE_BACK, "voip::startup-resume", NULL, g->registered_ns,
                     "the VoIP module registered its channel %.1f s before the end of the test "
                     "and never sent its start-up RESUME_IPTV",
-                    (gdouble)(ctx->end_ns - g->registered_ns) / 1e9);
+                    (gdouble)(ctx->stop_ns - g->registered_ns) / 1e9);
 }
 
 const SrCheckType sr_check_give_back = {
   GIVE_BACK,
-  (1u << SR_EVENT_QCOP) | (1u << SR_EVENT_CHANNEL),
-  REQ ("SW-VOIP-06", "SW-VOIP-02", "SW-RST-01"),
+  (1u << SR_EVENT_QCOP) | (1u << SR_EVENT_CHANNEL) | (1u << SR_EVENT_AGENT),
+  REQ ("SW-VOIP-06", "SW-VOIP-02", "SW-RST-01", "SW-VOIP-07", "SW-VOIP-09"),
   "the VoIP module's give-back invariants on the channel: one RESUME_IPTV per STOP_IPTV, one "
   "BACK_TO_NAV per CALLER_SHOW_VIDEO_PAGE, RESUME_IPTV first after every start",
   give_back_start,
   give_back_event,
   give_back_finish,
-  g_free,
+  give_back_free,
 };
 
 /* ---- the IPTV module sends only what a row prescribes (SW-IPTV-03) ------------------------ */
 
 typedef struct
 {
+  gint64 stop_delivered_ns;     /* the last STOP_IPTV delivered to the IPTV module */
+  gboolean playing;             /* it reported iptv.play without an iptv.stop since */
+  gboolean was_playing;         /* it was playing when that STOP_IPTV arrived */
+  gint64 stopped_ns, hidden_ns; /* iptv.stop / iptv.page page=hidden since that STOP_IPTV */
   guint keys_since_caller_show; /* key presses to the IPTV module since its last CALLER_SHOW */
   guint stops_delivered;        /* STOP_IPTV delivered to the IPTV module */
   guint callee_shows_sent;
 } IptvSends;
+
+static void
+iptv_sends_agent (IptvSends *s, const SrEvent *e)
+{
+  if (g_str_equal (e->name, "iptv.ready"))
+    s->playing = FALSE;
+  else if (g_str_equal (e->name, "iptv.play"))
+    s->playing = TRUE;
+  else if (g_str_equal (e->name, "iptv.stop"))
+    {
+      s->playing = FALSE;
+      if (s->stop_delivered_ns != 0 && s->stopped_ns == 0)
+        s->stopped_ns = e->t_ns;
+    }
+  else if (g_str_equal (e->name, "iptv.page") && sr_event_matches (e, "page=hidden")
+           && s->stop_delivered_ns != 0 && s->hidden_ns == 0)
+    s->hidden_ns = e->t_ns;
+}
+
+/* SW-IPTV-05: on STOP_IPTV, stop (if playing) and hide, and only then CALLEE_SHOW_VIDEO_PAGE.
+ * A reply to a duplicate STOP_IPTV (I-55, already hidden) has nothing to stop or hide. */
+static void
+judge_callee_order (const SrCheckContext *ctx, IptvSends *s, const SrEvent *e)
+{
+  if (s->stop_delivered_ns == 0 || s->callee_shows_sent >= s->stops_delivered)
+    return;
+  sr_check_evaluated (ctx, IPTV_SENDS, "SW-IPTV-05");
+  gboolean stop_late = s->was_playing && (s->stopped_ns == 0 || s->stopped_ns > e->t_ns);
+  gboolean hide_late = s->hidden_ns > e->t_ns;
+  if (stop_late || hide_late)
+    sr_check_raise (ctx, IPTV_SENDS, "iptv::callee-order", NULL, e->t_ns,
+                    "CALLEE_SHOW_VIDEO_PAGE reached the server before the IPTV module had %s%s%s",
+                    stop_late ? "stopped its playback (iptv.stop)" : "",
+                    stop_late && hide_late ? " and " : "",
+                    hide_late ? "hidden its page (iptv.page page=hidden)" : "");
+  s->stop_delivered_ns = 0;
+}
 
 static gpointer
 iptv_sends_start (const SrCheckContext *ctx)
@@ -177,9 +296,16 @@ iptv_sends_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
   else if (e->kind == SR_EVENT_RUNNER && g_str_has_prefix (e->name, "send.")
            && g_strcmp0 (e->target, "iptv") == 0)
     s->keys_since_caller_show++; /* select(ITEM) and other agent commands */
+  else if (e->kind == SR_EVENT_AGENT && g_strcmp0 (e->source, "iptv") == 0)
+    iptv_sends_agent (s, e);
   else if (sr_check_is_delivery (e, &role) && role == STB_ROLE_IPTV
            && is_param (e, STB_SWITCH_PARAM_STOP_IPTV))
-    s->stops_delivered++;
+    {
+      s->stops_delivered++;
+      s->stop_delivered_ns = e->t_ns;
+      s->was_playing = s->playing;
+      s->stopped_ns = s->hidden_ns = 0;
+    }
   else if (sr_check_is_module_send (e, &role) && role == STB_ROLE_IPTV)
     {
       sr_check_evaluated (ctx, IPTV_SENDS, "SW-IPTV-03");
@@ -193,6 +319,7 @@ iptv_sends_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
         }
       else if (is_param (e, STB_SWITCH_PARAM_CALLEE_SHOW_VIDEO_PAGE))
         {
+          judge_callee_order (ctx, s, e);
           if (s->callee_shows_sent >= s->stops_delivered)
             sr_check_raise (ctx, IPTV_SENDS, "iptv::unprompted-message", NULL, e->t_ns,
                             "the IPTV module sent CALLEE_SHOW_VIDEO_PAGE #%u but had received "
@@ -205,8 +332,8 @@ iptv_sends_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
 
 const SrCheckType sr_check_iptv_sends = {
   IPTV_SENDS,
-  (1u << SR_EVENT_QCOP) | (1u << SR_EVENT_RUNNER),
-  REQ ("SW-IPTV-03"),
+  (1u << SR_EVENT_QCOP) | (1u << SR_EVENT_RUNNER) | (1u << SR_EVENT_AGENT),
+  REQ ("SW-IPTV-03", "SW-IPTV-05"),
   "the IPTV module sends CALLER_SHOW_VIDEO_PAGE only after a user key and one "
   "CALLEE_SHOW_VIDEO_PAGE per STOP_IPTV it received; nothing at start-up",
   iptv_sends_start,

@@ -29,7 +29,8 @@ typedef struct
   gboolean dut[2];            /* [STB_ROLE_IPTV], [STB_ROLE_VOIP]: played by a DUT */
   gboolean agent_declared[2]; /* the DUT's ICS says agent=yes */
   gboolean injection;         /* calls are injected (no SIP) */
-  gint64 end_ns;              /* when the stations stopped */
+  gint64 stop_ns; /* when the stations began to stop: a later disconnect is the harness's doing */
+  gint64 end_ns;  /* when the stations stopped */
 } SrCheckContext;
 
 typedef struct _SrCheckType SrCheckType;

@@ -134,6 +134,17 @@ const SrIssueType sr_issue_types[] = {
     "the IPTV module sent a switch message no row of §6.2 prescribes",
     "CALLER_SHOW_VIDEO_PAGE only after a user key, CALLEE_SHOW_VIDEO_PAGE only after a "
     "STOP_IPTV delivered to it; nothing at start-up." },
+  { "iptv::callee-order", SR_VERDICT_FAIL, REQ ("SW-IPTV-05"), SR_ISSUE_FLAGS_NONE,
+    "the IPTV module replied CALLEE_SHOW_VIDEO_PAGE before it had stopped and hidden",
+    "On STOP_IPTV: stop playback and release the decoder (iptv.stop, if something played), hide "
+    "(iptv.page page=hidden), and only then send CALLEE_SHOW_VIDEO_PAGE (server time)." },
+  { "voip::give-back-order", SR_VERDICT_FAIL, REQ ("SW-VOIP-07"), SR_ISSUE_FLAGS_NONE,
+    "the VoIP module sent RESUME_IPTV before releasing its media and hiding",
+    "At the end of a callee call: voip.media state=released, voip.page page=hidden, then "
+    "RESUME_IPTV (server time)." },
+  { "voip::key-without-focus", SR_VERDICT_FAIL, REQ ("SW-VOIP-09"), SR_ISSUE_FLAGS_NONE,
+    "the VoIP module acted on a key while it showed nothing",
+    "In IDLE and AWAIT_SHOW keys are reported handled=no (the IPTV module has the focus)." },
   { "voip::give-back", SR_VERDICT_FAIL, REQ ("SW-VOIP-06"), SR_ISSUE_FLAGS_NONE,
     "the VoIP module did not give the screen back exactly once",
     "After STOP_IPTV exactly one RESUME_IPTV when that call ends; after "

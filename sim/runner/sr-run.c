@@ -596,10 +596,15 @@ sr_run_start_component (SrRun *run, const gchar *name, const gchar *args, gboole
       if (c->is_dut && wait_ready
           && !sr_run_wait (run, module_registered, GINT_TO_POINTER (role), timeout_s))
         {
-          g_set_error (error, SR_RUN_ERROR, SR_RUN_ERROR_COMPONENT,
-                       "DUT %s did not register on its channel '%s' within %.1f s; log: %s", name,
-                       stb_dialect_listen_channel (run->dialect, role), timeout_s, c->log_path);
-          return FALSE;
+          /* a DUT fault, not the harness's: a verdict naming the start-up requirement, the
+           * same in both layouts (the test ends here: fail is final) */
+          if (!sr_run_is_interrupted (run))
+            sr_run_raise (run, "dut::never-ready", NULL, stbsim_now_ns (),
+                          "the DUT %s did not register its listen channel '%s' within %.1f s; "
+                          "log: %s",
+                          name, stb_dialect_listen_channel (run->dialect, role), timeout_s,
+                          c->log_path);
+          return TRUE;
         }
     }
   return TRUE;
@@ -716,6 +721,7 @@ run_checks (SrRun *run)
                          .layout = run->layout,
                          .profile = run->profile,
                          .injection = run->injection,
+                         .stop_ns = run->stop_ns,
                          .end_ns = run->result->end_ns };
   ctx.dut[STB_ROLE_IPTV] = cfg->dut_iptv != NULL;
   ctx.dut[STB_ROLE_VOIP] = cfg->dut_voip != NULL || cfg->dut_voip_inject != NULL;
@@ -756,6 +762,7 @@ sr_run_execute (SrRun *run, const SrScenario *scenario)
         break;
     }
   gboolean interrupted = sr_run_is_interrupted (run);
+  run->stop_ns = stbsim_now_ns ();
   sr_run_stop_all (run);
   if (!interrupted)
     sr_sip_obs_judge (run); /* SW-SIP-01/02/04 from the IMS core's observation */

@@ -80,6 +80,7 @@ struct _SrRun
   gchar *last_stimulus;   /* name of the last stimulus note */
   guint far_port;         /* {far_port} of component arguments, 0 until used */
   gint64 deadline_ns;     /* whole-scenario bound */
+  gint64 stop_ns;         /* when the stations began to stop (end of the scenario) */
   gboolean agent_seen[2]; /* [STB_ROLE_IPTV], [STB_ROLE_VOIP] */
   gint64 agent_wait_from[2];
   /* server trace tail */
