@@ -20,6 +20,7 @@
 #include <png.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +277,24 @@ peer_free (QtPeer *peer)
 /* ---- client direction: stb-qcopd --display N ---------------------------------------------------
  */
 
+/* stb-qcopd --display @display; SIGTERM (it cleans up its IPC objects) if the test dies. */
+static StbsimProc *
+spawn_qcopd_display (const gchar *display, const gchar *log, gchar **ready)
+{
+  g_autofree gchar *exe = stbsim_test_build_path ("sim/qcop/stb-qcopd");
+  const gchar *argv[] = { exe, "--display", display, NULL };
+  StbsimProcOptions opts
+      = { .name = "stb-qcopd", .log_path = log, .ready_fd = TRUE, .death_signal = SIGTERM };
+  g_autoptr (GError) error = NULL;
+  StbsimProc *proc = stbsim_proc_spawn (argv, &opts, &error);
+
+  ck_assert_msg (proc != NULL, "spawn stb-qcopd: %s", error ? error->message : "?");
+  *ready = stbsim_proc_wait_ready (proc, 10000, &error);
+  ck_assert_msg (*ready != NULL, "stb-qcopd --display %s not ready: %s (log %s)", display,
+                 error ? error->message : "?", log);
+  return proc;
+}
+
 static void
 assert_mode (const gchar *path, guint mode)
 {
@@ -358,7 +377,6 @@ START_TEST (test_qt_client_on_qcopd)
   g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
   g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
   g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
-  g_autofree gchar *exe = stbsim_test_build_path ("sim/qcop/stb-qcopd");
   gint n = pick_display ();
   g_autofree gchar *display = g_strdup_printf ("%d", n);
   g_autofree gchar *socket = qcop_qws_display_socket_path (n);
@@ -366,8 +384,7 @@ START_TEST (test_qt_client_on_qcopd)
   g_autofree gchar *ready = NULL, *spec = NULL, *shmid = NULL, *want_spec = NULL;
   g_autofree gchar *qcopd_log = NULL, *png_bytes = NULL;
   g_autoptr (GError) error = NULL;
-  const gchar *argv[] = { exe, "--display", display, NULL };
-  StbsimProc *qcopd = stbsim_test_spawn_ready (argv, "stb-qcopd", log, 10000, &ready);
+  StbsimProc *qcopd = spawn_qcopd_display (display, log, &ready);
   DisplayIpc ipc;
   QtPeer *peer;
   gsize png_len = 0;
@@ -448,12 +465,11 @@ START_TEST (test_qt_window_snapshot)
   g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
   g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
   g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
-  g_autofree gchar *exe = stbsim_test_build_path ("sim/qcop/stb-qcopd");
   g_autofree gchar *cli = stbsim_test_build_path ("sim/qcop/qcop");
   gint n = pick_display ();
   g_autofree gchar *display = g_strdup_printf ("%d", n);
-  const gchar *argv[] = { exe, "--display", display, NULL };
-  StbsimProc *qcopd = stbsim_test_spawn_ready (argv, "stb-qcopd", log, 10000, NULL);
+  g_autofree gchar *ready = NULL;
+  StbsimProc *qcopd = spawn_qcopd_display (display, log, &ready);
   const gchar *snap[] = { cli, "snapshot", display, png, NULL };
   g_autoptr (GError) error = NULL;
   gint status = -1;

@@ -7,6 +7,7 @@
 #include "qcop-datastream.h"
 
 #include <json-glib/json-glib.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 static void
@@ -114,8 +115,12 @@ start_server (StbStack *stack, const StbStackOptions *o, const gchar *qcopd, con
 
   if (o->server_argv != NULL)
     {
-      StbsimProcOptions opts
-          = { .name = "qws-server", .log_path = log, .ready_fd = TRUE, .env = o->server_env };
+      /* SIGTERM if the test dies: a QWS server removes its semaphores and shared memory */
+      StbsimProcOptions opts = { .name = "qws-server",
+                                 .log_path = log,
+                                 .ready_fd = TRUE,
+                                 .env = o->server_env,
+                                 .death_signal = SIGTERM };
       g_autofree gchar *line = NULL;
 
       stack->socket = g_strdup (o->server_socket);
@@ -131,9 +136,17 @@ start_server (StbStack *stack, const StbStackOptions *o, const gchar *qcopd, con
     {
       const gchar *argv[] = { qcopd, "--display", display, "--trace", stack->trace, NULL };
 
+      StbsimProcOptions opts
+          = { .name = "stb-qcopd", .log_path = log, .ready_fd = TRUE, .death_signal = SIGTERM };
+      g_autofree gchar *line = NULL;
+
       stack->socket
           = g_strdup_printf ("/tmp/qtembedded-%d/QtEmbedded-%d", o->qws_display, o->qws_display);
-      stack->qcopd = stbsim_test_spawn_ready (argv, "stb-qcopd", log, 10000, NULL);
+      stack->qcopd = stbsim_proc_spawn (argv, &opts, &error);
+      ck_assert_msg (stack->qcopd != NULL, "spawn stb-qcopd: %s", error ? error->message : "?");
+      line = stbsim_proc_wait_ready (stack->qcopd, 10000, &error);
+      ck_assert_msg (line != NULL, "stb-qcopd --display not ready: %s (log %s)",
+                     error ? error->message : "?", log);
       return;
     }
   stack->socket = stb_stack_path (stack, "qcop.sock");
