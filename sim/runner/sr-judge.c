@@ -73,6 +73,17 @@ json_get_string (JsonObject *o, const gchar *key)
   return json_node_get_string (n);
 }
 
+/* t_ns of a trace line: 0 unless it is an integer (a trace line is input: any JSON) */
+static gint64
+json_get_t_ns (JsonObject *o)
+{
+  JsonNode *n = json_object_get_member (o, "t_ns");
+  if (n == NULL || JSON_NODE_TYPE (n) != JSON_NODE_VALUE
+      || json_node_get_value_type (n) != G_TYPE_INT64)
+    return 0;
+  return json_node_get_int (n);
+}
+
 static gboolean
 is_switch_message (SrRun *run, const gchar *message)
 {
@@ -197,8 +208,7 @@ sr_judge_trace_line (SrRun *run, const gchar *line)
   if (type != NULL && message != NULL && channel != NULL && g_str_equal (type, "QCopSend")
       && g_str_has_prefix (channel, "STBSim/Agent/"))
     {
-      agent_command (run, json_object_get_int_member_with_default (o, "t_ns", 0), channel, message,
-                     json_get_string (o, "data"));
+      agent_command (run, json_get_t_ns (o), channel, message, json_get_string (o, "data"));
       return;
     }
   if (type == NULL || !is_switch_message (run, message))
@@ -207,7 +217,7 @@ sr_judge_trace_line (SrRun *run, const gchar *line)
   gboolean is_delivery = strstr (type, "Message") != NULL || g_str_equal (type, "deliver");
   if (!is_send && !is_delivery)
     return;
-  gint64 t_ns = json_object_has_member (o, "t_ns") ? json_object_get_int_member (o, "t_ns") : 0;
+  gint64 t_ns = json_get_t_ns (o);
   const gchar *lane = lane_of_app (json_get_string (o, "app"));
   gboolean decoded;
   gint code;
