@@ -8,6 +8,19 @@
 
 #include "qcop-datastream.h"
 
+/* An integer member of a trace line, 0 unless it is one (a trace line is input: any JSON). */
+static gint64
+json_get_int (JsonObject *o, const gchar *key)
+{
+  JsonNode *n = json_object_get_member (o, key);
+  if (n == NULL || JSON_NODE_TYPE (n) != JSON_NODE_VALUE
+      || json_node_get_value_type (n) != G_TYPE_INT64)
+    return 0;
+  return json_node_get_int (n);
+}
+
+#define json_get_t_ns(o) json_get_int ((o), "t_ns")
+
 static const gchar *
 json_get_string (JsonObject *o, const gchar *key)
 {
@@ -54,7 +67,7 @@ client_free (Client *c)
 static Client *
 client_of (SrRun *run, JsonObject *o)
 {
-  gint id = (gint)json_object_get_int_member_with_default (o, "client", 0);
+  gint id = (gint)json_get_int (o, "client");
   if (id <= 0)
     return NULL;
   if (run->clients == NULL)
@@ -64,7 +77,7 @@ client_of (SrRun *run, JsonObject *o)
     return c;
   c = g_new0 (Client, 1);
   c->id = id;
-  c->pid = (gint)json_object_get_int_member_with_default (o, "pid", 0);
+  c->pid = (gint)json_get_int (o, "pid");
   /* the connection's process (or its process group) is one the runner started: that is who
    * sent, whatever name it announces */
   const gchar *lane = c->pid > 0 ? sr_run_lane_of_pid (run, c->pid) : NULL;
@@ -233,7 +246,7 @@ sr_judge_trace_line (SrRun *run, const gchar *line)
   JsonObject *o = json_node_get_object (root);
   const gchar *kind = json_get_string (o, "kind");
   const gchar *type = json_get_string (o, "type");
-  gint64 t_ns = json_object_get_int_member_with_default (o, "t_ns", 0);
+  gint64 t_ns = json_get_t_ns (o);
   if (kind != NULL && type != NULL && client_record (run, o, kind, type, t_ns))
     return;
   const gchar *message = json_get_string (o, "message");
@@ -241,8 +254,7 @@ sr_judge_trace_line (SrRun *run, const gchar *line)
   if (type != NULL && message != NULL && channel != NULL && g_str_equal (type, "QCopSend")
       && g_str_has_prefix (channel, "STBSim/Agent/"))
     {
-      agent_command (run, json_object_get_int_member_with_default (o, "t_ns", 0), channel, message,
-                     json_get_string (o, "data"));
+      agent_command (run, json_get_t_ns (o), channel, message, json_get_string (o, "data"));
       return;
     }
   if (type == NULL || !is_switch_message (run, message))
