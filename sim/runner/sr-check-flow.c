@@ -41,6 +41,7 @@ is_sent (const SrEvent *e)
 typedef struct
 {
   gboolean media_on;     /* voip.media started since the last give-back */
+  gboolean page_main;    /* voip.page page=main since the last give-back */
   gint64 media_off_ns;   /* voip.media released (0: not since the media started) */
   gint64 hidden_ns;      /* voip.page page=hidden since the media started */
   gchar *state;          /* the VoIP module's state as it reports it (voip.state to=) */
@@ -76,7 +77,7 @@ give_back_agent (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e)
     {
       g_free (g->state);
       g->state = g_strdup ("IDLE");
-      g->media_on = FALSE;
+      g->media_on = g->page_main = FALSE;
     }
   else if (g_str_equal (e->name, "voip.state"))
     {
@@ -87,12 +88,17 @@ give_back_agent (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e)
   else if (g_str_equal (e->name, "voip.media") && sr_event_matches (e, "state=started"))
     {
       g->media_on = TRUE;
-      g->media_off_ns = g->hidden_ns = 0;
+      g->media_off_ns = 0;
     }
   else if (g_str_equal (e->name, "voip.media") && sr_event_matches (e, "state=released"))
     g->media_off_ns = e->t_ns;
   else if (g_str_equal (e->name, "voip.page") && sr_event_matches (e, "page=hidden"))
     g->hidden_ns = e->t_ns;
+  else if (g_str_equal (e->name, "voip.page") && sr_event_matches (e, "page=main"))
+    {
+      g->page_main = TRUE;
+      g->hidden_ns = 0;
+    }
   else if (g_str_equal (e->name, "voip.key") && sr_event_matches (e, "handled=yes") && g->state)
     {
       /* the state the key arrived in: the event's own state= (an stbsim extension), else the
@@ -113,26 +119,23 @@ give_back_agent (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e)
     }
 }
 
-/* The give-back of a callee call: media released and page hidden before RESUME_IPTV. */
+/* The give-back of a callee call: media released (if it ran) and the main page hidden
+ * before RESUME_IPTV reached the server (SW-VOIP-07). */
 static void
 judge_give_back_order (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e)
 {
-  if (!g->media_on)
+  if (!g->media_on && !g->page_main)
     return;
   sr_check_evaluated (ctx, GIVE_BACK, "SW-VOIP-07");
-  if (g->media_off_ns == 0 || g->hidden_ns == 0 || g->media_off_ns > e->t_ns
-      || g->hidden_ns > e->t_ns)
-    sr_check_raise (
-        ctx, GIVE_BACK, "voip::give-back-order", NULL, e->t_ns,
-        "RESUME_IPTV reached the server %s%s (media released: %s, page hidden: %s)",
-        g->media_off_ns == 0 || g->media_off_ns > e->t_ns ? "before the media was released" : "",
-        (g->media_off_ns == 0 || g->media_off_ns > e->t_ns)
-                && (g->hidden_ns == 0 || g->hidden_ns > e->t_ns)
-            ? " and "
-            : "",
-        g->media_off_ns ? "reported" : "never reported",
-        g->hidden_ns ? "reported" : "never reported");
-  g->media_on = FALSE;
+  gboolean media_late = g->media_on && (g->media_off_ns == 0 || g->media_off_ns > e->t_ns);
+  gboolean hide_late = g->page_main && (g->hidden_ns == 0 || g->hidden_ns > e->t_ns);
+  if (media_late || hide_late)
+    sr_check_raise (ctx, GIVE_BACK, "voip::give-back-order", NULL, e->t_ns,
+                    "RESUME_IPTV reached the server before the VoIP module had %s%s%s",
+                    media_late ? "released its media (voip.media state=released)" : "",
+                    media_late && hide_late ? " and " : "",
+                    hide_late ? "hidden its page (voip.page page=hidden)" : "");
+  g->media_on = g->page_main = FALSE;
 }
 
 static void
@@ -246,6 +249,8 @@ typedef struct
   gint64 stop_delivered_ns;     /* the last STOP_IPTV delivered to the IPTV module */
   gboolean playing;             /* it reported iptv.play without an iptv.stop since */
   gboolean was_playing;         /* it was playing when that STOP_IPTV arrived */
+  gboolean page_hidden;         /* its last iptv.page was page=hidden */
+  gboolean was_hidden;          /* it was hidden when that STOP_IPTV arrived (I-43, I-55) */
   gint64 stopped_ns, hidden_ns; /* iptv.stop / iptv.page page=hidden since that STOP_IPTV */
   guint keys_since_caller_show; /* key presses to the IPTV module since its last CALLER_SHOW */
   guint stops_delivered;        /* STOP_IPTV delivered to the IPTV module */
@@ -256,7 +261,7 @@ static void
 iptv_sends_agent (IptvSends *s, const SrEvent *e)
 {
   if (g_str_equal (e->name, "iptv.ready"))
-    s->playing = FALSE;
+    s->playing = s->page_hidden = FALSE;
   else if (g_str_equal (e->name, "iptv.play"))
     s->playing = TRUE;
   else if (g_str_equal (e->name, "iptv.stop"))
@@ -265,9 +270,12 @@ iptv_sends_agent (IptvSends *s, const SrEvent *e)
       if (s->stop_delivered_ns != 0 && s->stopped_ns == 0)
         s->stopped_ns = e->t_ns;
     }
-  else if (g_str_equal (e->name, "iptv.page") && sr_event_matches (e, "page=hidden")
-           && s->stop_delivered_ns != 0 && s->hidden_ns == 0)
-    s->hidden_ns = e->t_ns;
+  else if (g_str_equal (e->name, "iptv.page"))
+    {
+      s->page_hidden = sr_event_matches (e, "page=hidden");
+      if (s->page_hidden && s->stop_delivered_ns != 0 && s->hidden_ns == 0)
+        s->hidden_ns = e->t_ns;
+    }
 }
 
 /* SW-IPTV-05: on STOP_IPTV, stop (if playing) and hide, and only then CALLEE_SHOW_VIDEO_PAGE.
@@ -279,7 +287,7 @@ judge_callee_order (const SrCheckContext *ctx, IptvSends *s, const SrEvent *e)
     return;
   sr_check_evaluated (ctx, IPTV_SENDS, "SW-IPTV-05");
   gboolean stop_late = s->was_playing && (s->stopped_ns == 0 || s->stopped_ns > e->t_ns);
-  gboolean hide_late = s->hidden_ns > e->t_ns;
+  gboolean hide_late = !s->was_hidden && (s->hidden_ns == 0 || s->hidden_ns > e->t_ns);
   if (stop_late || hide_late)
     sr_check_raise (ctx, IPTV_SENDS, "iptv::callee-order", NULL, e->t_ns,
                     "CALLEE_SHOW_VIDEO_PAGE reached the server before the IPTV module had %s%s%s",
@@ -313,6 +321,7 @@ iptv_sends_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
       s->stops_delivered++;
       s->stop_delivered_ns = e->t_ns;
       s->was_playing = s->playing;
+      s->was_hidden = s->page_hidden;
       s->stopped_ns = s->hidden_ns = 0;
     }
   else if (sr_check_is_module_send (e, &role) && role == STB_ROLE_IPTV)
