@@ -68,6 +68,8 @@ give_back_free (gpointer data)
   g_free (g);
 }
 
+static void judge_give_back_order (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e);
+
 /* What the VoIP module reports: media and page around the give-back (SW-VOIP-07), and the
  * state it acts on keys in (SW-VOIP-09). */
 static void
@@ -92,6 +94,8 @@ give_back_agent (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e)
     }
   else if (g_str_equal (e->name, "voip.media") && sr_event_matches (e, "state=released"))
     g->media_off_ns = e->t_ns;
+  else if (g_str_equal (e->name, "switch.tx") && sr_event_matches (e, "param=RESUME_IPTV"))
+    judge_give_back_order (ctx, g, e); /* its own report of the send: a second witness */
   else if (g_str_equal (e->name, "voip.page") && sr_event_matches (e, "page=hidden"))
     g->hidden_ns = e->t_ns;
   else if (g_str_equal (e->name, "voip.page") && sr_event_matches (e, "page=main"))
@@ -131,7 +135,8 @@ judge_give_back_order (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e)
   gboolean hide_late = g->page_main && (g->hidden_ns == 0 || g->hidden_ns > e->t_ns);
   if (media_late || hide_late)
     sr_check_raise (ctx, GIVE_BACK, "voip::give-back-order", NULL, e->t_ns,
-                    "RESUME_IPTV reached the server before the VoIP module had %s%s%s",
+                    "RESUME_IPTV was sent (%s) before the VoIP module had %s%s%s",
+                    e->kind == SR_EVENT_AGENT ? "its own switch.tx" : "at the server",
                     media_late ? "released its media (voip.media state=released)" : "",
                     media_late && hide_late ? " and " : "",
                     hide_late ? "hidden its page (voip.page page=hidden)" : "");
@@ -257,9 +262,19 @@ typedef struct
   guint callee_shows_sent;
 } IptvSends;
 
+static void judge_callee_order (const SrCheckContext *ctx, IptvSends *s, const SrEvent *e);
+
 static void
-iptv_sends_agent (IptvSends *s, const SrEvent *e)
+iptv_sends_agent (const SrCheckContext *ctx, IptvSends *s, const SrEvent *e)
 {
+  /* the module's own switch.tx is a second witness of when it sent: a module may write
+   * CALLEE_SHOW_VIDEO_PAGE first and the server read it after the hide */
+  if (g_str_equal (e->name, "switch.tx") && sr_event_matches (e, "param=CALLEE_SHOW_VIDEO_PAGE")
+      && s->stop_delivered_ns != 0)
+    {
+      judge_callee_order (ctx, s, e);
+      return;
+    }
   if (g_str_equal (e->name, "iptv.ready"))
     s->playing = s->page_hidden = FALSE;
   else if (g_str_equal (e->name, "iptv.play"))
@@ -283,14 +298,15 @@ iptv_sends_agent (IptvSends *s, const SrEvent *e)
 static void
 judge_callee_order (const SrCheckContext *ctx, IptvSends *s, const SrEvent *e)
 {
-  if (s->stop_delivered_ns == 0 || s->callee_shows_sent >= s->stops_delivered)
+  if (s->stop_delivered_ns == 0 || s->callee_shows_sent > s->stops_delivered)
     return;
   sr_check_evaluated (ctx, IPTV_SENDS, "SW-IPTV-05");
   gboolean stop_late = s->was_playing && (s->stopped_ns == 0 || s->stopped_ns > e->t_ns);
   gboolean hide_late = !s->was_hidden && (s->hidden_ns == 0 || s->hidden_ns > e->t_ns);
   if (stop_late || hide_late)
     sr_check_raise (ctx, IPTV_SENDS, "iptv::callee-order", NULL, e->t_ns,
-                    "CALLEE_SHOW_VIDEO_PAGE reached the server before the IPTV module had %s%s%s",
+                    "CALLEE_SHOW_VIDEO_PAGE was sent (%s) before the IPTV module had %s%s%s",
+                    e->kind == SR_EVENT_AGENT ? "its own switch.tx" : "at the server",
                     stop_late ? "stopped its playback (iptv.stop)" : "",
                     stop_late && hide_late ? " and " : "",
                     hide_late ? "hidden its page (iptv.page page=hidden)" : "");
@@ -314,7 +330,7 @@ iptv_sends_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
            && g_strcmp0 (e->target, "iptv") == 0)
     s->keys_since_caller_show++; /* select(ITEM) and other agent commands */
   else if (e->kind == SR_EVENT_AGENT && g_strcmp0 (e->source, "iptv") == 0)
-    iptv_sends_agent (s, e);
+    iptv_sends_agent (ctx, s, e);
   else if (sr_check_is_delivery (e, &role) && role == STB_ROLE_IPTV
            && is_param (e, STB_SWITCH_PARAM_STOP_IPTV))
     {
@@ -337,7 +353,8 @@ iptv_sends_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
         }
       else if (is_param (e, STB_SWITCH_PARAM_CALLEE_SHOW_VIDEO_PAGE))
         {
-          judge_callee_order (ctx, s, e);
+          if (s->callee_shows_sent < s->stops_delivered)
+            judge_callee_order (ctx, s, e);
           if (s->callee_shows_sent >= s->stops_delivered)
             sr_check_raise (ctx, IPTV_SENDS, "iptv::unprompted-message", NULL, e->t_ns,
                             "the IPTV module sent CALLEE_SHOW_VIDEO_PAGE #%u but had received "
