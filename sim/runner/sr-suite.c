@@ -312,12 +312,16 @@ result_for (const SrTestSpec *spec)
   return r;
 }
 
-static void
+/* FALSE when the report could not be written (disk full, permissions): the run's verdict is
+ * then error, never pass (a report a CI server cannot read is a lost report). */
+static gboolean
 write_reports (SrReport *report)
 {
   g_autoptr (GError) error = NULL;
-  if (!sr_report_write_all (report, &error))
-    g_printerr ("stbsim: cannot write the report: %s\n", error->message);
+  if (sr_report_write_all (report, &error))
+    return TRUE;
+  g_printerr ("stbsim: cannot write the report: %s\n", error->message);
+  return FALSE;
 }
 
 static void
@@ -386,9 +390,10 @@ SrVerdict
 sr_suite_run (const SrConfig *config, SrReport *report, GPtrArray *tests, gboolean progress)
 {
   guint first = report->tests->len;
+  gboolean written = TRUE;
   for (guint i = 0; i < tests->len; i++)
     g_ptr_array_add (report->tests, result_for (g_ptr_array_index (tests, i)));
-  write_reports (report);
+  written &= write_reports (report);
   for (guint i = 0; i < tests->len; i++)
     {
       const SrTestSpec *spec = g_ptr_array_index (tests, i);
@@ -410,11 +415,16 @@ sr_suite_run (const SrConfig *config, SrReport *report, GPtrArray *tests, gboole
                    worst && result->verdict > SR_VERDICT_PASS ? "  " : "",
                    worst && result->verdict > SR_VERDICT_PASS ? worst->id : "");
         }
-      write_reports (report);
+      written &= write_reports (report);
     }
   if (config->interrupted && g_atomic_int_get (config->interrupted))
     report->interrupted = g_strdup ("interrupted by a signal (SIGINT/SIGTERM)");
   report->finished = report->interrupted == NULL;
-  write_reports (report);
+  written &= write_reports (report);
+  if (!written)
+    {
+      g_printerr ("stbsim: the report could not be written completely: verdict error (exit 3)\n");
+      return SR_VERDICT_ERROR;
+    }
   return sr_report_verdict (report);
 }
