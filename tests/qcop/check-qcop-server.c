@@ -30,9 +30,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define WAIT_MS                                                                                    \
-  30000 /* only failures wait this long; 10 s was hit by a 48 MiB flood under load                 \
-         */
+/* only failures wait this long; 10 s was hit by a 48 MiB flood under load */
+#define WAIT_MS 30000
 #define NOBODY 65534
 
 /* ---- server ----------------------------------------------------------------------------- */

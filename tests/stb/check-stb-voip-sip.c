@@ -578,7 +578,9 @@ START_TEST (test_busy)
   StbStack stack;
   const StbSetup s = { .layout = "bidirectional", .user = "stb1" };
   const Far far = { &stack, ims_addr, "127.0.0.1", NULL };
-  const gchar *vars[] = { "hold_ms", "3000", NULL };
+  /* the first call must still be up when the second INVITE arrives: under load that took
+   * more than the 3 s this hold used to be (the second call then was not busy) */
+  const gchar *vars[] = { "hold_ms", "12000", NULL };
   g_autoptr (ImsTestSipp) first = NULL;
   g_autoptr (ImsTestSipp) second = NULL;
 

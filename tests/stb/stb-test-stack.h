@@ -14,8 +14,8 @@
 
 G_BEGIN_DECLS
 
-#define STB_STACK_WAIT_MS                                                                          \
-  20000 /* an event awaited; only failures wait this long (ASan, loaded CI) */
+/* an event awaited; only failures wait this long (ASan, loaded CI) */
+#define STB_STACK_WAIT_MS 20000
 /* first decoded frame of real media: generous, the modules may run under ASan */
 #define STB_STACK_MEDIA_WAIT_MS 30000
 
