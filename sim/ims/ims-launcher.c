@@ -271,15 +271,17 @@ wait_ready (ImsCore *core, gint timeout_ms, gint64 spawned_ns, GError **error)
   return TRUE;
 }
 
-/* SIGTERM (podman run forwards it into the container), bounded; then remove the container
- * by name, whatever state podman run left it in. */
+/* A container is removed by name first (`podman rm --force --time 1`: SIGTERM to Kamailio,
+ * SIGKILL after 1 s), which ends `podman run`; then (or locally) SIGTERM, bounded. */
 static gint
 stop_kamailio (ImsCore *core)
 {
-  gint status
-      = stbsim_proc_stop (core->proc, core->image ? CONTAINER_STOP_TIMEOUT_MS : STOP_TIMEOUT_MS);
+  gint status;
 
   if (core->container)
+    ims_container_remove (core->container);
+  status = stbsim_proc_stop (core->proc, core->image ? CONTAINER_STOP_TIMEOUT_MS : STOP_TIMEOUT_MS);
+  if (core->container) /* podman run killed before it started the container: nothing left */
     ims_container_remove (core->container);
   return status;
 }
