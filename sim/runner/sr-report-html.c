@@ -291,8 +291,11 @@ html_test (GString *out, const SrTestResult *t, guint index)
   g_string_append (out, "<br><span class=\"muted\">scenario ");
   esc_append (out, t->scenario);
   g_string_append (out, "</span></p>\n");
+  /* the id may hold anything a scenario put in it: cleaned, then URI-escaped for the href */
+  g_autofree gchar *clean_id = sr_report_clean_text (t->id);
+  g_autofree gchar *href_id = g_uri_escape_string (clean_id, NULL, FALSE);
   g_string_append_printf (out, "<p><a href=\"tests/%s/capture.pcapng\">capture.pcapng</a></p>\n",
-                          t->id);
+                          href_id);
   if (t->issues->len > 0)
     {
       g_string_append (out, "<table><tr><th>level</th><th>issue</th><th>requirement</th>"
