@@ -254,6 +254,8 @@ judge_conn (const SrCheckContext *ctx, const Conn *c, gboolean restarted)
                       stb_layout_to_string (ctx->layout));
       return;
     }
+  /* it kept its registration: a detach would have raised chan::detached (SW-CHAN-12) */
+  sr_check_evaluated (ctx, REGISTRATIONS, "SW-CHAN-12");
   judge_order (ctx, c, listen_ns);
 }
 

@@ -513,6 +513,49 @@ const SrCheckType sr_check_iptv_reports = {
   iptv_reports_free,
 };
 
+/* ---- robustness: the modules survive what the harness throws at them (SW-RX-07) --------- */
+
+typedef struct
+{
+  guint stimuli; /* impersonated, malformed or random messages sent (send-switch notes) */
+} Survival;
+
+static gpointer
+survival_start (const SrCheckContext *ctx)
+{
+  return g_new0 (Survival, 1);
+}
+
+static void
+survival_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
+{
+  Survival *v = state;
+  if (g_str_equal (e->name, "send-switch"))
+    v->stimuli++;
+}
+
+static void
+survival_finish (const SrCheckContext *ctx, gpointer state)
+{
+  Survival *v = state;
+  /* a module that died is dut::crashed (raised when the runner sees the exit); reaching the
+   * end after robustness stimuli with no such issue is the evaluation */
+  if (v->stimuli > 0)
+    sr_check_evaluated (ctx, "robustness.survival", "SW-RX-07");
+}
+
+const SrCheckType sr_check_survival = {
+  "robustness.survival",
+  1u << SR_EVENT_RUNNER,
+  REQ ("SW-RX-07"),
+  "after the harness's robustness stimuli, every module is still running (a death is "
+  "dut::crashed with its exit status)",
+  survival_start,
+  survival_event,
+  survival_finish,
+  g_free,
+};
+
 /* ---- a DUT that declares the agent interface sends events (SW-AGT-01, SW-EVT-01) --------- */
 
 typedef struct

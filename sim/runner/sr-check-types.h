@@ -13,5 +13,6 @@ extern const SrCheckType sr_check_give_back; /* sr-check-flow.c */
 extern const SrCheckType sr_check_iptv_sends;
 extern const SrCheckType sr_check_iptv_reports;
 extern const SrCheckType sr_check_agent;
+extern const SrCheckType sr_check_survival;
 
 G_END_DECLS

@@ -9,13 +9,8 @@
 #include "sr-issues.h"
 
 const SrCheckType *const sr_check_types[] = {
-  &sr_check_registrations,
-  &sr_check_messages,
-  &sr_check_give_back,
-  &sr_check_iptv_sends,
-  &sr_check_iptv_reports,
-  &sr_check_agent,
-  NULL,
+  &sr_check_registrations, &sr_check_messages, &sr_check_give_back, &sr_check_iptv_sends,
+  &sr_check_iptv_reports,  &sr_check_agent,    &sr_check_survival,  NULL,
 };
 
 void
