@@ -57,13 +57,41 @@ child_setup (gpointer data)
     }
 }
 
-gint64
-stbsim_now_ns (void)
+static gint64
+read_clock (clockid_t id)
 {
   struct timespec ts;
 
-  clock_gettime (CLOCK_MONOTONIC, &ts);
+  clock_gettime (id, &ts);
   return (gint64)ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+gint64
+stbsim_now_ns (void)
+{
+  return read_clock (CLOCK_MONOTONIC);
+}
+
+gint64
+stbsim_realtime_offset_ns (guint samples, gint64 *error_ns)
+{
+  gint64 best = G_MAXINT64, offset = 0;
+
+  for (guint i = 0; i < MAX (samples, 1u); i++)
+    {
+      gint64 m1 = read_clock (CLOCK_MONOTONIC);
+      gint64 r = read_clock (CLOCK_REALTIME);
+      gint64 m2 = read_clock (CLOCK_MONOTONIC);
+      gint64 half = (m2 - m1 + 1) / 2;
+      if (half < best)
+        {
+          best = half;
+          offset = r - (m1 + (m2 - m1) / 2);
+        }
+    }
+  if (error_ns)
+    *error_ns = best;
+  return offset;
 }
 
 void

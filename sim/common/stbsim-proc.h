@@ -71,5 +71,9 @@ void stbsim_ready_notify (gint fd, const gchar *line);
 
 /* CLOCK_MONOTONIC in nanoseconds: the one clock of every trace and event. */
 gint64 stbsim_now_ns (void);
+/* CLOCK_REALTIME - CLOCK_MONOTONIC in ns, from the tightest of @samples back-to-back
+ * (monotonic, realtime, monotonic) reads; @error_ns (nullable) gets half that gap. Maps wall
+ * clock stamps (Kamailio's log, pcap files) onto the one clock. */
+gint64 stbsim_realtime_offset_ns (guint samples, gint64 *error_ns);
 
 G_END_DECLS

@@ -2,8 +2,10 @@
 #define G_LOG_DOMAIN "qcop-trace-pcap"
 
 #include "qcop-trace-pcap.h"
+
 #include "qcop-error.h"
 #include "qcop-wire.h"
+#include "stbsim-proc.h"
 
 #include <json-glib/json-glib.h>
 
@@ -259,31 +261,10 @@ export_line (const gchar *line, gint64 offset_ns, GByteArray *out, guint *n, GEr
 
 /* ---- public ---- */
 
-static gint64
-read_clock (clockid_t id)
-{
-  struct timespec ts;
-
-  clock_gettime (id, &ts);
-  return (gint64)ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
-}
-
 gint64
 qcop_trace_pcap_clock_offset (void)
 {
-  gint64 best = G_MAXINT64, offset = 0;
-
-  for (guint i = 0; i < 5; i++)
-    {
-      gint64 m1 = read_clock (CLOCK_MONOTONIC), r = read_clock (CLOCK_REALTIME),
-             m2 = read_clock (CLOCK_MONOTONIC);
-      if (m2 - m1 < best)
-        {
-          best = m2 - m1;
-          offset = r - (m1 + (m2 - m1) / 2);
-        }
-    }
-  return offset;
+  return stbsim_realtime_offset_ns (5, NULL);
 }
 
 gboolean

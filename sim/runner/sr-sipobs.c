@@ -244,31 +244,10 @@ sr_sip_obs_parse (const gchar *line, SrSipObs *obs)
 
 /* ---- clocks ------------------------------------------------------------------------------- */
 
-static gint64
-read_clock (clockid_t id)
-{
-  struct timespec ts;
-  clock_gettime (id, &ts);
-  return (gint64)ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
-}
-
 void
 sr_clock_map_measure (SrClockMap *map, guint samples)
 {
-  map->offset_ns = 0;
-  map->error_ns = G_MAXINT64;
-  for (guint i = 0; i < MAX (samples, 1u); i++)
-    {
-      gint64 m1 = read_clock (CLOCK_MONOTONIC);
-      gint64 r = read_clock (CLOCK_REALTIME);
-      gint64 m2 = read_clock (CLOCK_MONOTONIC);
-      gint64 half = (m2 - m1 + 1) / 2;
-      if (half < map->error_ns)
-        {
-          map->error_ns = half;
-          map->offset_ns = r - (m1 + (m2 - m1) / 2);
-        }
-    }
+  map->offset_ns = stbsim_realtime_offset_ns (samples, &map->error_ns);
 }
 
 gint64
