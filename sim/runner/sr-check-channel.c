@@ -70,23 +70,11 @@ registrations_free (gpointer data)
   g_free (r);
 }
 
-static gboolean
-lane_role (const gchar *lane, StbRole *role)
-{
-  if (g_strcmp0 (lane, "iptv") == 0)
-    *role = STB_ROLE_IPTV;
-  else if (g_strcmp0 (lane, "voip") == 0)
-    *role = STB_ROLE_VOIP;
-  else
-    return FALSE;
-  return TRUE;
-}
-
 static Conn *
 conn_for (Registrations *r, const SrEvent *e)
 {
   StbRole role;
-  if (e->client == 0 || !lane_role (e->source, &role))
+  if (e->client == 0 || !stb_role_from_string (e->source, &role))
     return NULL;
   Conn *c = g_hash_table_lookup (r->conns, GINT_TO_POINTER (e->client));
   if (c == NULL)
@@ -119,7 +107,7 @@ registrations_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e
   if (c == NULL)
     return;
   g_autofree gchar *channel = sr_event_detail (e, "channel");
-  const gchar *role_name = c->role == STB_ROLE_IPTV ? "iptv" : "voip";
+  const gchar *role_name = stb_role_to_string (c->role);
   if (e->kind == SR_EVENT_QCOP)
     {
       if (c->first_send_ns == 0)
@@ -153,7 +141,7 @@ judge_registration (const SrCheckContext *ctx, const Conn *c, guint i)
 {
   const gchar *ch = g_ptr_array_index (c->registered, i);
   gint64 t = g_array_index (c->registered_at, gint64, i);
-  const gchar *role_name = c->role == STB_ROLE_IPTV ? "iptv" : "voip";
+  const gchar *role_name = stb_role_to_string (c->role);
   const gchar *listen = stb_dialect_listen_channel (ctx->dialect, c->role);
   const gchar *send = stb_dialect_send_channel (ctx->dialect, c->role);
   sr_check_evaluated (ctx, REGISTRATIONS, "SW-CHAN-04");
@@ -197,7 +185,7 @@ judge_registration (const SrCheckContext *ctx, const Conn *c, guint i)
 static void
 judge_order (const SrCheckContext *ctx, const Conn *c, gint64 listen_ns)
 {
-  const gchar *role_name = c->role == STB_ROLE_IPTV ? "iptv" : "voip";
+  const gchar *role_name = stb_role_to_string (c->role);
   const gchar *agent_channel = c->role == STB_ROLE_IPTV ? "STBSim/Agent/IPTV" : "STBSim/Agent/VoIP";
   sr_check_evaluated (ctx, REGISTRATIONS, "SW-CHAN-10");
   for (guint i = 0; i < c->registered->len; i++)
@@ -249,9 +237,8 @@ judge_conn (const SrCheckContext *ctx, const Conn *c, gboolean restarted)
                       restarted ? "SW-RST-03" : layout_req, c->connect_ns,
                       "the %s module (client %d%s) never registered its listen channel '%s' in "
                       "the %s layout",
-                      c->role == STB_ROLE_IPTV ? "iptv" : "voip", c->client,
-                      restarted ? ", after a restart" : "", listen,
-                      stb_layout_to_string (ctx->layout));
+                      stb_role_to_string (c->role), c->client, restarted ? ", after a restart" : "",
+                      listen, stb_layout_to_string (ctx->layout));
       return;
     }
   /* it kept its registration: a detach would have raised chan::detached (SW-CHAN-12) */
@@ -360,7 +347,7 @@ messages_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
   StbRole role;
   if (!sr_check_is_module_send (e, &role))
     return;
-  const gchar *role_name = role == STB_ROLE_IPTV ? "iptv" : "voip";
+  const gchar *role_name = stb_role_to_string (role);
   g_autoptr (GBytes) data = qcop_ds_from_hex (e->data_hex ? e->data_hex : "", NULL);
   gsize len = 0;
   const guint8 *bytes = data ? g_bytes_get_data (data, &len) : NULL;

@@ -575,10 +575,8 @@ static void
 agent_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
 {
   Agent *a = state;
-  StbRole role = g_strcmp0 (e->source, "iptv") == 0   ? STB_ROLE_IPTV
-                 : g_strcmp0 (e->source, "voip") == 0 ? STB_ROLE_VOIP
-                                                      : (StbRole)-1;
-  if ((gint)role < 0)
+  StbRole role;
+  if (!stb_role_from_string (e->source, &role))
     return;
   if (e->kind == SR_EVENT_AGENT)
     a->events[role] = TRUE;

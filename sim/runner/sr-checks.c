@@ -39,13 +39,7 @@ sr_check_is_module_send (const SrEvent *e, StbRole *role)
   if (e->kind != SR_EVENT_QCOP || g_strcmp0 (e->target, "server") != 0 || e->msg_type == 0
       || e->client == 0)
     return FALSE;
-  if (g_str_equal (e->source, "iptv"))
-    *role = STB_ROLE_IPTV;
-  else if (g_str_equal (e->source, "voip"))
-    *role = STB_ROLE_VOIP;
-  else
-    return FALSE;
-  return TRUE;
+  return stb_role_from_string (e->source, role);
 }
 
 gboolean
@@ -53,13 +47,7 @@ sr_check_is_delivery (const SrEvent *e, StbRole *role)
 {
   if (e->kind != SR_EVENT_QCOP || g_strcmp0 (e->source, "server") != 0 || e->target == NULL)
     return FALSE;
-  if (g_str_equal (e->target, "iptv"))
-    *role = STB_ROLE_IPTV;
-  else if (g_str_equal (e->target, "voip"))
-    *role = STB_ROLE_VOIP;
-  else
-    return FALSE;
-  return TRUE;
+  return stb_role_from_string (e->target, role);
 }
 
 void

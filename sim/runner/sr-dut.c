@@ -209,11 +209,26 @@ sr_dut_ics_value (GKeyFile *ics, const gchar *key, const gchar *def)
 }
 
 gboolean
-sr_dut_ics_says_yes (GKeyFile *ics, const gchar *group, const gchar *key)
+sr_ics_supports (GKeyFile *ics, const gchar *item)
 {
-  g_autofree gchar *v = ics ? g_key_file_get_string (ics, group, key, NULL) : NULL;
+  g_autofree gchar *v = NULL;
+  if (ics == NULL)
+    return FALSE;
+  const gchar *dot = strchr (item, '.');
+  if (dot != NULL)
+    {
+      g_autofree gchar *group = g_strndup (item, (gsize)(dot - item));
+      v = g_key_file_get_string (ics, group, dot + 1, NULL);
+    }
+  if (v == NULL)
+    {
+      g_auto (GStrv) groups = g_key_file_get_groups (ics, NULL);
+      for (guint i = 0; groups[i] && v == NULL; i++)
+        v = g_key_file_get_string (ics, groups[i], item, NULL);
+    }
   if (v == NULL)
     return FALSE;
   g_strstrip (v);
-  return g_ascii_strcasecmp (v, "yes") == 0 || g_ascii_strcasecmp (v, "true") == 0;
+  return !g_ascii_strcasecmp (v, "yes") || !g_ascii_strcasecmp (v, "true")
+         || !g_ascii_strcasecmp (v, "y") || g_str_equal (v, "1");
 }

@@ -64,7 +64,8 @@ void sr_dut_resolve_binary (gchar **argv, const gchar *build_root);
 /* The ICS [ixit] timer value @key ("t_dialog_ms"), else @def, as text (transfer full). */
 gchar *sr_dut_ics_value (GKeyFile *ics, const gchar *key, const gchar *def);
 
-/* Does the ICS answer `yes` for [@group] @key? FALSE for a NULL @ics. */
-gboolean sr_dut_ics_says_yes (GKeyFile *ics, const gchar *group, const gchar *key);
+/* Does @ics answer yes (yes, true, y, 1) for @item: "group.key", or a key in any group?
+ * FALSE for a NULL @ics. Test selection and the checks read ICS items through this. */
+gboolean sr_ics_supports (GKeyFile *ics, const gchar *item);
 
 G_END_DECLS

@@ -21,7 +21,7 @@ static gboolean
 get_role (const SrAction *action, const gchar *key, const gchar *def, StbRole *role, GError **error)
 {
   const gchar *s = sr_action_get_string (action, key, def);
-  if (!sr_role_from_string (s, role))
+  if (!stb_role_from_string (s, role))
     {
       g_set_error (error, SR_RUN_ERROR, SR_RUN_ERROR_CONFIG, "%s=%s: must be iptv or voip", key,
                    s ? s : "(none)");
@@ -128,7 +128,7 @@ sr_handle_dial (SrRun *run, const SrAction *action, gdouble timeout_s, GError **
       /* a SIP user (e.g. stb2) has no digit keys: the agent's dial(QString) (SW-AGT-05) */
       const gchar *args[] = { number, NULL };
       g_autofree gchar *details = g_strdup_printf ("number=%s", number);
-      sr_run_note (run, "send.dial", sr_role_to_string (target), details);
+      sr_run_note (run, "send.dial", stb_role_to_string (target), details);
       return sr_run_send_agent (run, target, "dial(QString)", args, error);
     }
   for (const gchar *p = number; *p; p++)
@@ -183,7 +183,7 @@ sr_handle_inject (SrRun *run, const SrAction *action, gdouble timeout_s, GError 
       return FALSE;
     }
   g_autofree gchar *name = g_strdup_printf ("send.inject.%s", event);
-  sr_run_note (run, name, sr_role_to_string (target), details);
+  sr_run_note (run, name, stb_role_to_string (target), details);
   return sr_run_send_agent_data (run, target, message, data->data, data->len, error);
 }
 
@@ -222,7 +222,7 @@ sr_handle_send_switch (SrRun *run, const SrAction *action, gdouble timeout_s, GE
   gint32 type
       = (gint32)sr_action_get_int (action, "type", stb_dialect_type_value (run->dialect, own));
   g_autofree gchar *details
-      = g_strdup_printf ("from=%s;type=%d;param=%d", sr_role_to_string (from), type, value);
+      = g_strdup_printf ("from=%s;type=%d;param=%d", stb_role_to_string (from), type, value);
   sr_run_note (run, "send-switch", "server", details);
   return sr_run_send_switch (run, from, type, value, sr_action_get_string (action, "channel", NULL),
                              error);
@@ -241,7 +241,7 @@ sr_handle_send_raw (SrRun *run, const SrAction *action, gdouble timeout_s, GErro
       = sr_action_get_string (action, "channel", stb_dialect_listen_channel (run->dialect, to));
   const gchar *message = sr_action_get_string (action, "message", run->dialect->message);
   g_autofree gchar *details
-      = g_strdup_printf ("to=%s;channel=%s;message=%s;data=%s", sr_role_to_string (to), channel,
+      = g_strdup_printf ("to=%s;channel=%s;message=%s;data=%s", stb_role_to_string (to), channel,
                          message, sr_action_get_string (action, "data", ""));
   sr_run_note (run, "send-switch", "server", details);
   gsize len;
@@ -267,7 +267,7 @@ sr_handle_send_random (SrRun *run, const SrAction *action, gdouble timeout_s, GE
   const gchar *channel = stb_dialect_listen_channel (run->dialect, to);
   g_autofree gchar *details
       = g_strdup_printf ("to=%s;count=%" G_GINT64_FORMAT ";seed=%" G_GINT64_FORMAT,
-                         sr_role_to_string (to), count, seed);
+                         stb_role_to_string (to), count, seed);
   sr_run_note (run, "send-switch", "server", details);
   g_autoptr (GRand) rand = g_rand_new_with_seed ((guint32)seed);
   g_autoptr (GByteArray) data = g_byte_array_new ();
@@ -360,7 +360,7 @@ wait_for (SrRun *run, const SrAction *action, gdouble timeout_s, gboolean is_exp
     sr_run_raise (run, "agent::not-implemented", requirement, t0,
                   "%s: %s never seen: the %s DUT sent no agent events (STBSim/Events), so "
                   "this cannot be judged",
-                  where, what, sr_role_to_string (role));
+                  where, what, stb_role_to_string (role));
   else if (is_expect || requirement != NULL)
     sr_run_raise (run, "expect::event-missing", requirement, t0,
                   "%s: expected %s within %.2f s; it did not happen", where, what, timeout_s);
@@ -400,7 +400,7 @@ sr_handle_expect_message (SrRun *run, const SrAction *action, gdouble timeout_s,
   const gchar *channel
       = sr_action_get_string (action, "channel", stb_dialect_send_channel (run->dialect, from));
   const gchar *requirement = sr_action_get_string (action, "requirement", NULL);
-  FindCtx f = { stb_switch_param_to_string (param), NULL, sr_role_to_string (from), 0, NULL };
+  FindCtx f = { stb_switch_param_to_string (param), NULL, stb_role_to_string (from), 0, NULL };
   f.since = sr_run_since (run, sr_action_get_string (action, "since", NULL), error);
   if (f.since < 0)
     return FALSE;
@@ -411,7 +411,7 @@ sr_handle_expect_message (SrRun *run, const SrAction *action, gdouble timeout_s,
       if (!sr_run_is_interrupted (run))
         sr_run_raise (run, "sw::missing-message", requirement, t0,
                       "%s: %s did not send %s (type %d) on %s within %.2f s", where,
-                      sr_role_to_string (from), f.selector,
+                      stb_role_to_string (from), f.selector,
                       stb_dialect_type_value (run->dialect, stb_switch_param_get_type (param)),
                       channel, timeout_s);
       return TRUE;
@@ -419,7 +419,7 @@ sr_handle_expect_message (SrRun *run, const SrAction *action, gdouble timeout_s,
   sr_run_consume (run, f.found);
   if (g_strcmp0 (f.found->channel, channel) != 0)
     sr_run_raise (run, "sw::wrong-channel", sr_run_channel_requirement (run), f.found->t_ns,
-                  "%s: %s sent %s on '%s', expected '%s'", where, sr_role_to_string (from),
+                  "%s: %s sent %s on '%s', expected '%s'", where, stb_role_to_string (from),
                   f.selector, f.found->channel, channel);
   return TRUE;
 }

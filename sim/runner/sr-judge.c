@@ -307,7 +307,7 @@ sr_judge_agent_event (SrRun *run, gint64 t_ns, const gchar *source, const gchar 
                       const gchar *details)
 {
   StbRole role;
-  if (sr_role_from_string (source, &role))
+  if (stb_role_from_string (source, &role))
     run->agent_seen[role] = TRUE;
   g_autoptr (SrEvent) e = sr_event_new (t_ns, SR_EVENT_AGENT, source, name);
   e->details = g_strdup (details);

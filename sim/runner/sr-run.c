@@ -30,24 +30,6 @@ G_DEFINE_QUARK (sr-run-error-quark, sr_run_error)
 
 static const gchar *const agent_channels[] = { "STBSim/Agent/IPTV", "STBSim/Agent/VoIP" };
 
-gboolean
-sr_role_from_string (const gchar *s, StbRole *out)
-{
-  if (g_strcmp0 (s, "iptv") == 0)
-    *out = STB_ROLE_IPTV;
-  else if (g_strcmp0 (s, "voip") == 0)
-    *out = STB_ROLE_VOIP;
-  else
-    return FALSE;
-  return TRUE;
-}
-
-const gchar *
-sr_role_to_string (StbRole role)
-{
-  return role == STB_ROLE_IPTV ? "iptv" : "voip";
-}
-
 /* The run's timing profile (--profile, default "reference"): budgets for `measure`. A missing
  * default profile only means "no budgets"; a profile asked for by name must exist. */
 static gboolean
@@ -207,11 +189,11 @@ sr_run_lane_of_pid (SrRun *run, gint pid)
     {
       SrComponent *c = value;
       StbRole role;
-      if (c->proc == NULL || !sr_role_from_string (c->name, &role))
+      if (c->proc == NULL || !stb_role_from_string (c->name, &role))
         continue;
       GPid cpid = stbsim_proc_get_pid (c->proc);
       if (cpid == pid || (pgid > 0 && cpid == pgid))
-        return sr_role_to_string (role);
+        return stb_role_to_string (role);
     }
   return NULL;
 }
@@ -290,7 +272,7 @@ check_components (SrRun *run)
         continue;
       c->exit_reported = TRUE;
       StbRole role;
-      gboolean is_module = sr_role_from_string (c->name, &role);
+      gboolean is_module = stb_role_from_string (c->name, &role);
       g_autofree gchar *how = WIFSIGNALED (status)
                                   ? g_strdup_printf ("was killed by signal %d", WTERMSIG (status))
                                   : g_strdup_printf ("exited with status %d", WEXITSTATUS (status));
@@ -500,9 +482,9 @@ sr_run_send_key (SrRun *run, StbRole target, const gchar *key, GError **error)
   const gchar *args[] = { key, NULL };
   /* the measured key event is the server's record of this message (key.<role>, SW-TIME);
    * this note is the stimulus */
-  g_autofree gchar *name = g_strdup_printf ("press.%s", sr_role_to_string (target));
+  g_autofree gchar *name = g_strdup_printf ("press.%s", stb_role_to_string (target));
   g_autofree gchar *details = g_strdup_printf ("key=%s", key);
-  sr_run_note (run, name, sr_role_to_string (target), details);
+  sr_run_note (run, name, stb_role_to_string (target), details);
   return sr_run_send_agent (run, target, "key(QString)", args, error);
 }
 
@@ -590,7 +572,7 @@ sr_run_start_component (SrRun *run, const gchar *name, const gchar *args, gboole
   StbRole role;
   if (g_str_equal (name, "server"))
     return connect_qcop (run, error);
-  if (sr_role_from_string (name, &role))
+  if (stb_role_from_string (name, &role))
     {
       run->agent_wait_from[role] = stbsim_now_ns ();
       if (c->is_dut && wait_ready
@@ -725,8 +707,8 @@ run_checks (SrRun *run)
                          .end_ns = run->result->end_ns };
   ctx.dut[STB_ROLE_IPTV] = cfg->dut_iptv != NULL;
   ctx.dut[STB_ROLE_VOIP] = cfg->dut_voip != NULL || cfg->dut_voip_inject != NULL;
-  ctx.agent_declared[STB_ROLE_IPTV] = sr_dut_ics_says_yes (cfg->dut_ics, "iptv", "agent");
-  ctx.agent_declared[STB_ROLE_VOIP] = sr_dut_ics_says_yes (cfg->dut_ics, "voip", "agent");
+  ctx.agent_declared[STB_ROLE_IPTV] = sr_ics_supports (cfg->dut_ics, "iptv.agent");
+  ctx.agent_declared[STB_ROLE_VOIP] = sr_ics_supports (cfg->dut_ics, "voip.agent");
   g_autoptr (GPtrArray) events = sr_timeline_slice (run->timeline, run->start_ns, G_MAXINT64);
   sr_checks_run (&ctx, events);
   sr_checks_note_unevaluated (&ctx);

@@ -157,7 +157,5 @@ gboolean sr_run_send_switch (SrRun *run, StbRole from, gint32 type, gint32 param
                              const gchar *channel, GError **error);
 /* Is @role played by a vendor binary that has not shown the agent interface? */
 gboolean sr_run_agent_missing (SrRun *run, StbRole role);
-gboolean sr_role_from_string (const gchar *s, StbRole *out);
-const gchar *sr_role_to_string (StbRole role);
 
 G_END_DECLS

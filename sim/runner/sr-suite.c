@@ -142,29 +142,6 @@ sr_catalogue_from_dir (const gchar *dir, GError **error)
   return g_steal_pointer (&out);
 }
 
-gboolean
-sr_ics_supports (GKeyFile *ics, const gchar *item)
-{
-  g_autofree gchar *v = NULL;
-  const gchar *dot = strchr (item, '.');
-  if (dot != NULL)
-    {
-      g_autofree gchar *group = g_strndup (item, (gsize)(dot - item));
-      v = g_key_file_get_string (ics, group, dot + 1, NULL);
-    }
-  if (v == NULL)
-    {
-      g_auto (GStrv) groups = g_key_file_get_groups (ics, NULL);
-      for (guint i = 0; groups[i] && v == NULL; i++)
-        v = g_key_file_get_string (ics, groups[i], item, NULL);
-    }
-  if (v == NULL)
-    return FALSE;
-  g_strstrip (v);
-  return !g_ascii_strcasecmp (v, "yes") || !g_ascii_strcasecmp (v, "true")
-         || !g_ascii_strcasecmp (v, "y") || g_str_equal (v, "1");
-}
-
 static SrTestSpec *
 spec_for (const Entry *e, const gchar *layout)
 {

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 
+#include "sr-dut.h"
 #include "sr-report.h"
 #include "sr-run.h"
 
@@ -58,9 +59,6 @@ GHashTable *sr_builtin_placeholders (void);
  * after each test. @progress: print a line per test to stdout. Returns the overall verdict. */
 SrVerdict sr_suite_run (const SrConfig *config, SrReport *report, GPtrArray *tests,
                         gboolean progress);
-
-/* "yes" for @item in @ics (any group, or "group.key")? */
-gboolean sr_ics_supports (GKeyFile *ics, const gchar *item);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrTestSpec, sr_test_spec_free)
 

@@ -27,6 +27,24 @@ stb_layout_from_string (const gchar *s, StbLayout *out)
   return TRUE;
 }
 
+const gchar *
+stb_role_to_string (StbRole role)
+{
+  return role == STB_ROLE_IPTV ? "iptv" : "voip";
+}
+
+gboolean
+stb_role_from_string (const gchar *s, StbRole *out)
+{
+  if (g_strcmp0 (s, "iptv") == 0)
+    *out = STB_ROLE_IPTV;
+  else if (g_strcmp0 (s, "voip") == 0)
+    *out = STB_ROLE_VOIP;
+  else
+    return FALSE;
+  return TRUE;
+}
+
 StbDialect *
 stb_dialect_new_default (void)
 {

@@ -41,6 +41,10 @@ typedef enum
   STB_ROLE_VOIP,
 } StbRole;
 
+/* "iptv" / "voip": the role names of agent lanes, sources and component names. */
+const gchar *stb_role_to_string (StbRole role);
+gboolean stb_role_from_string (const gchar *s, StbRole *out);
+
 struct _StbDialect
 {
   gchar *path; /* (nullable) file it was loaded from */
