@@ -6,12 +6,9 @@
 #include <signal.h>
 #include <string.h>
 
-#include "qcop-client.h"
 #include "qcop-datastream.h"
-#include "sr-judge.h"
 #include "sr-netns.h"
 #include "sr-run.h"
-#include "sr-stb2.h"
 #include "stbsim-proc.h"
 
 /* How long an ordering check waits for an earlier event that is reported late. */
@@ -33,29 +30,14 @@ get_role (const SrAction *action, const gchar *key, const gchar *def, StbRole *r
 gboolean
 sr_handle_profile (SrRun *run, const SrAction *action, gdouble timeout_s, GError **error)
 {
-  const gchar *name = sr_action_get_string (action, "name", NULL);
-  g_autofree gchar *file = g_strdup_printf ("%s.ini", name);
-  g_autofree gchar *path
-      = g_file_test (name, G_FILE_TEST_IS_REGULAR)
-            ? g_strdup (name)
-            : g_build_filename (run->config->source_root, "conformance", "profiles", file, NULL);
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
-    {
-      g_prefix_error (error, "profile %s (%s): ", name, path);
-      return FALSE;
-    }
-  g_clear_pointer (&run->profile, g_key_file_unref);
-  run->profile = g_steal_pointer (&kf);
-  sr_run_note (run, "profile", NULL, name);
-  return TRUE;
+  return sr_run_set_profile (run, sr_action_get_string (action, "name", NULL), error);
 }
 
 gboolean
 sr_handle_start (SrRun *run, const SrAction *action, gdouble timeout_s, GError **error)
 {
   if (g_strcmp0 (sr_action_get_string (action, "component", NULL), "stb2") == 0)
-    return sr_stb2_start (run, sr_action_get_string (action, "args", NULL), timeout_s, error);
+    return sr_run_start_stb2 (run, sr_action_get_string (action, "args", NULL), timeout_s, error);
   return sr_run_start_component (run, sr_action_get_string (action, "component", NULL),
                                  sr_action_get_string (action, "args", NULL),
                                  sr_action_get_bool (action, "ready", TRUE), timeout_s, error);
@@ -105,13 +87,20 @@ gboolean
 sr_handle_press_key (SrRun *run, const SrAction *action, gdouble timeout_s, GError **error)
 {
   StbRole target;
-  if (sr_stb2_is_target (sr_action_get_string (action, "target", NULL)))
-    return sr_stb2_press_key (run, action, error);
+  const gchar *name = sr_action_get_string (action, "target", NULL);
+  const gchar *key = sr_action_get_string (action, "key", NULL);
+  gint64 repeat = sr_action_get_int (action, "repeat", 1);
+  if (g_str_has_prefix (name ? name : "", "stb2-"))
+    {
+      for (gint64 i = 0; i < repeat; i++)
+        if (!sr_run_send_stb2_key (run, name, key, error))
+          return FALSE;
+      return TRUE;
+    }
   if (!get_role (action, "target", NULL, &target, error))
     return FALSE;
-  gint64 repeat = sr_action_get_int (action, "repeat", 1);
   for (gint64 i = 0; i < repeat; i++)
-    if (!sr_run_send_key (run, target, sr_action_get_string (action, "key", NULL), error))
+    if (!sr_run_send_key (run, target, key, error))
       return FALSE;
   return TRUE;
 }
@@ -199,7 +188,7 @@ param_value (SrRun *run, const gchar *text, StbSwitchParam *param, gint32 *value
     }
   if (!stb_switch_param_from_string (text, param))
     return FALSE;
-  *value = stb_dialect_param_value (run->dialect, *param);
+  *value = stb_dialect_param_value (sr_run_test (run)->dialect, *param);
   return TRUE;
 }
 
@@ -219,8 +208,8 @@ sr_handle_send_switch (SrRun *run, const SrAction *action, gdouble timeout_s, GE
     }
   StbSwitchType own
       = from == STB_ROLE_IPTV ? STB_SWITCH_TYPE_IPTV_TO_VOIP : STB_SWITCH_TYPE_VOIP_TO_IPTV;
-  gint32 type
-      = (gint32)sr_action_get_int (action, "type", stb_dialect_type_value (run->dialect, own));
+  gint32 type = (gint32)sr_action_get_int (
+      action, "type", stb_dialect_type_value (sr_run_test (run)->dialect, own));
   g_autofree gchar *details
       = g_strdup_printf ("from=%s;type=%d;param=%d", stb_role_to_string (from), type, value);
   sr_run_note (run, "send-switch", "server", details);
@@ -237,20 +226,16 @@ sr_handle_send_raw (SrRun *run, const SrAction *action, gdouble timeout_s, GErro
   g_autoptr (GBytes) data = qcop_ds_from_hex (sr_action_get_string (action, "data", ""), error);
   if (data == NULL)
     return FALSE;
-  const gchar *channel
-      = sr_action_get_string (action, "channel", stb_dialect_listen_channel (run->dialect, to));
-  const gchar *message = sr_action_get_string (action, "message", run->dialect->message);
+  const gchar *channel = sr_action_get_string (
+      action, "channel", stb_dialect_listen_channel (sr_run_test (run)->dialect, to));
+  const gchar *message
+      = sr_action_get_string (action, "message", sr_run_test (run)->dialect->message);
   g_autofree gchar *details
       = g_strdup_printf ("to=%s;channel=%s;message=%s;data=%s", stb_role_to_string (to), channel,
                          message, sr_action_get_string (action, "data", ""));
   sr_run_note (run, "send-switch", "server", details);
   gsize len;
   const guint8 *p = g_bytes_get_data (data, &len);
-  if (run->qcop == NULL)
-    {
-      g_set_error (error, SR_RUN_ERROR, SR_RUN_ERROR_CHANNEL, "no QCOP connection");
-      return FALSE;
-    }
   return sr_run_send_qcop (run, channel, message, p, len, error);
 }
 
@@ -264,7 +249,7 @@ sr_handle_send_random (SrRun *run, const SrAction *action, gdouble timeout_s, GE
   gint64 seed = sr_action_get_int (action, "seed", 1);
   gint64 max_len = CLAMP (sr_action_get_int (action, "max-len", 64), 0, 16000);
   gboolean named = sr_action_get_bool (action, "named", TRUE);
-  const gchar *channel = stb_dialect_listen_channel (run->dialect, to);
+  const gchar *channel = stb_dialect_listen_channel (sr_run_test (run)->dialect, to);
   g_autofree gchar *details
       = g_strdup_printf ("to=%s;count=%" G_GINT64_FORMAT ";seed=%" G_GINT64_FORMAT,
                          stb_role_to_string (to), count, seed);
@@ -278,24 +263,20 @@ sr_handle_send_random (SrRun *run, const SrAction *action, gdouble timeout_s, GE
       for (guint k = 0; k < len; k++)
         data->data[k] = (guint8)g_rand_int_range (rand, 0, 256);
       g_autofree gchar *name = named || g_rand_boolean (rand)
-                                   ? g_strdup (run->dialect->message)
+                                   ? g_strdup (sr_run_test (run)->dialect->message)
                                    : g_strdup_printf ("fuzz%u(int)", g_rand_int (rand) % 1000);
-      if (!qcop_client_send (run->qcop, channel, name, data->data, data->len, error))
+      if (!sr_run_send_qcop_nowait (run, channel, name, data->data, data->len, error))
         return FALSE;
-      if (i % 50 == 49 && !qcop_client_flush (run->qcop, (gint)(timeout_s * 1000), error))
+      if (i % 50 == 49 && !sr_run_flush (run, (gint)(timeout_s * 1000), error))
         return FALSE;
     }
-  return qcop_client_flush (run->qcop, (gint)(timeout_s * 1000), error);
+  return sr_run_flush (run, (gint)(timeout_s * 1000), error);
 }
 
 gboolean
 sr_handle_checkpoint (SrRun *run, const SrAction *action, gdouble timeout_s, GError **error)
 {
-  const gchar *name = sr_action_get_string (action, "name", NULL);
-  gint64 *t = g_new (gint64, 1);
-  *t = stbsim_now_ns ();
-  g_hash_table_replace (run->checkpoints, g_strdup (name), t);
-  sr_run_note (run, "checkpoint", NULL, name);
+  sr_run_set_checkpoint (run, sr_action_get_string (action, "name", NULL));
   return TRUE;
 }
 
@@ -397,8 +378,8 @@ sr_handle_expect_message (SrRun *run, const SrAction *action, gdouble timeout_s,
                                                                                    : STB_ROLE_VOIP;
   if (sr_action_find (action, "from") && !get_role (action, "from", NULL, &from, error))
     return FALSE;
-  const gchar *channel
-      = sr_action_get_string (action, "channel", stb_dialect_send_channel (run->dialect, from));
+  const gchar *channel = sr_action_get_string (
+      action, "channel", stb_dialect_send_channel (sr_run_test (run)->dialect, from));
   const gchar *requirement = sr_action_get_string (action, "requirement", NULL);
   FindCtx f = { stb_switch_param_to_string (param), NULL, stb_role_to_string (from), 0, NULL };
   f.since = sr_run_since (run, sr_action_get_string (action, "since", NULL), error);
@@ -409,11 +390,12 @@ sr_handle_expect_message (SrRun *run, const SrAction *action, gdouble timeout_s,
   if (!sr_run_wait (run, found_event, &f, timeout_s))
     {
       if (!sr_run_is_interrupted (run))
-        sr_run_raise (run, "sw::missing-message", requirement, t0,
-                      "%s: %s did not send %s (type %d) on %s within %.2f s", where,
-                      stb_role_to_string (from), f.selector,
-                      stb_dialect_type_value (run->dialect, stb_switch_param_get_type (param)),
-                      channel, timeout_s);
+        sr_run_raise (
+            run, "sw::missing-message", requirement, t0,
+            "%s: %s did not send %s (type %d) on %s within %.2f s", where,
+            stb_role_to_string (from), f.selector,
+            stb_dialect_type_value (sr_run_test (run)->dialect, stb_switch_param_get_type (param)),
+            channel, timeout_s);
       return TRUE;
     }
   sr_run_consume (run, f.found);
@@ -451,8 +433,11 @@ sr_handle_expect_order (SrRun *run, const SrAction *action, gdouble timeout_s, G
   const gchar *first = sr_action_get_string (action, "first", NULL);
   FindCtx f = { sr_action_get_string (action, "then", NULL), NULL, NULL, 0, NULL };
   const gchar *since = sr_action_get_string (action, "since", "ready");
-  f.since = g_hash_table_contains (run->checkpoints, since) ? sr_run_since (run, since, error)
-                                                            : run->start_ns;
+  /* before the checkpoint `since` names is defined, from the start of the test */
+  g_autoptr (GError) unknown = NULL;
+  f.since = sr_run_since (run, since, &unknown);
+  if (unknown != NULL)
+    f.since = sr_run_test (run)->start_ns;
   if (f.since < 0)
     return FALSE;
   f.any = TRUE;
@@ -480,9 +465,9 @@ static gint64
 budget_ns (SrRun *run, const gchar *budget_id)
 {
   g_autoptr (GError) error = NULL;
-  if (budget_id == NULL || run->profile == NULL)
+  if (budget_id == NULL || sr_run_test (run)->profile == NULL)
     return -1;
-  gdouble ms = g_key_file_get_double (run->profile, "budgets", budget_id, &error);
+  gdouble ms = g_key_file_get_double (sr_run_test (run)->profile, "budgets", budget_id, &error);
   if (error != NULL)
     return -1;
   return (gint64)(ms * 1e6);
@@ -493,8 +478,9 @@ static SrVerdict
 timing_level (SrRun *run)
 {
   g_autofree gchar *v
-      = run->profile ? g_key_file_get_string (run->profile, "profile", "timing_verdict", NULL)
-                     : NULL;
+      = sr_run_test (run)->profile
+            ? g_key_file_get_string (sr_run_test (run)->profile, "profile", "timing_verdict", NULL)
+            : NULL;
   return g_strcmp0 (v, "warn") == 0 ? SR_VERDICT_PASS : SR_VERDICT_FAIL;
 }
 
@@ -534,7 +520,8 @@ sr_handle_measure (SrRun *run, const SrAction *action, gdouble timeout_s, GError
     requirement = budget_id;
   gboolean ok = sr_run_wait (run, measured, &m, timeout_s);
   gint64 value = ok ? m.b->t_ns - m.a->t_ns : -1;
-  sr_test_result_add_latency (run->result, name, m.from, m.to, budget_id, value, budget);
+  sr_test_result_add_latency (sr_run_test (run)->result, name, m.from, m.to, budget_id, value,
+                              budget);
   g_autofree gchar *where = sr_action_location (action);
   if (sr_run_is_interrupted (run))
     return TRUE;
@@ -562,5 +549,5 @@ sr_handle_impair (SrRun *run, const SrAction *action, gdouble timeout_s, GError 
 {
   /* nftables loss in the test's network namespaces (sr-netns.c); inconclusive outside netns
    * mode and for delay (no netem in this kernel) */
-  return sr_netns_impair (run, action, timeout_s, error);
+  return sr_netns_impair (sr_run_test (run), action, timeout_s, error);
 }

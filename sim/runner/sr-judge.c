@@ -32,7 +32,7 @@ json_get_string (JsonObject *o, const gchar *key)
 }
 
 /* Which lane an application name belongs to: only a fallback for a client whose process
- * the runner did not start (sr_run_lane_of_pid() knows the others). */
+ * the runner did not start (sr_test_lane_of_pid() knows the others). */
 static const gchar *
 lane_of_app (const gchar *app)
 {
@@ -64,15 +64,44 @@ client_free (Client *c)
   g_free (c);
 }
 
+struct _SrJudge
+{
+  SrTest *test;        /* borrowed: the judge goes before the test */
+  GHashTable *clients; /* QCOP client id -> Client */
+  gboolean agent_seen[2];
+};
+
+SrJudge *
+sr_judge_new (SrTest *test)
+{
+  SrJudge *judge = g_new0 (SrJudge, 1);
+  judge->test = test;
+  judge->clients = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)client_free);
+  return judge;
+}
+
+void
+sr_judge_free (SrJudge *judge)
+{
+  if (judge == NULL)
+    return;
+  g_hash_table_unref (judge->clients);
+  g_free (judge);
+}
+
+gboolean
+sr_judge_agent_seen (const SrJudge *judge, StbRole role)
+{
+  return judge->agent_seen[role];
+}
+
 static Client *
-client_of (SrRun *run, JsonObject *o)
+client_of (SrJudge *judge, JsonObject *o)
 {
   gint id = (gint)json_get_int (o, "client");
   if (id <= 0)
     return NULL;
-  if (run->clients == NULL)
-    run->clients = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)client_free);
-  Client *c = g_hash_table_lookup (run->clients, GINT_TO_POINTER (id));
+  Client *c = g_hash_table_lookup (judge->clients, GINT_TO_POINTER (id));
   if (c != NULL)
     return c;
   c = g_new0 (Client, 1);
@@ -80,10 +109,10 @@ client_of (SrRun *run, JsonObject *o)
   c->pid = (gint)json_get_int (o, "pid");
   /* the connection's process (or its process group) is one the runner started: that is who
    * sent, whatever name it announces */
-  const gchar *lane = c->pid > 0 ? sr_run_lane_of_pid (run, c->pid) : NULL;
+  const gchar *lane = c->pid > 0 ? sr_test_lane_of_pid (judge->test, c->pid) : NULL;
   c->by = g_strdup (lane ? "pid" : "unknown");
   c->lane = lane ? g_strdup (lane) : g_strdup_printf ("client%d", id);
-  g_hash_table_insert (run->clients, GINT_TO_POINTER (id), c);
+  g_hash_table_insert (judge->clients, GINT_TO_POINTER (id), c);
   return c;
 }
 
@@ -101,7 +130,7 @@ client_identified (Client *c, const gchar *app)
 }
 
 static void
-channel_event (SrRun *run, Client *c, gint64 t_ns, const gchar *name, gchar *details)
+channel_event (SrJudge *judge, Client *c, gint64 t_ns, const gchar *name, gchar *details)
 {
   g_autoptr (SrEvent) e = sr_event_new (t_ns, SR_EVENT_CHANNEL, c->lane, name);
   e->client = c->id;
@@ -109,7 +138,7 @@ channel_event (SrRun *run, Client *c, gint64 t_ns, const gchar *name, gchar *det
   e->details = g_strdup_printf ("client=%d;pid=%d;by=%s%s%s", c->id, c->pid, c->by,
                                 details ? ";" : "", details ? details : "");
   g_free (details);
-  sr_timeline_add (run->timeline, e);
+  sr_timeline_add (judge->test->timeline, e);
 }
 
 static gchar *
@@ -128,53 +157,54 @@ decode_qstring_hex (const gchar *hex)
 
 /* A client's life and commands other than switch messages (SR_EVENT_CHANNEL). */
 static gboolean
-client_record (SrRun *run, JsonObject *o, const gchar *kind, const gchar *type, gint64 t_ns)
+client_record (SrJudge *judge, JsonObject *o, const gchar *kind, const gchar *type, gint64 t_ns)
 {
-  Client *c = client_of (run, o);
+  Client *c = client_of (judge, o);
   if (c == NULL)
     return FALSE;
   const gchar *channel = json_get_string (o, "channel");
   const gchar *message = json_get_string (o, "message");
   gboolean is_cmd = g_str_equal (kind, "cmd");
   if (g_str_equal (kind, "client") && g_str_equal (type, "connect"))
-    channel_event (run, c, t_ns, "qcop.connect", NULL);
+    channel_event (judge, c, t_ns, "qcop.connect", NULL);
   else if (g_str_equal (kind, "client")
            && (g_str_equal (type, "disconnect") || g_str_equal (type, "drop")))
-    channel_event (run, c, t_ns, "qcop.disconnect", g_strdup_printf ("reason=%s", type));
+    channel_event (judge, c, t_ns, "qcop.disconnect", g_strdup_printf ("reason=%s", type));
   else if (is_cmd && g_str_equal (type, "Identify"))
     {
       client_identified (c, json_get_string (o, "app"));
       channel_event (
-          run, c, t_ns, "qcop.identify",
+          judge, c, t_ns, "qcop.identify",
           g_strdup_printf ("app=%s", json_get_string (o, "app") ? json_get_string (o, "app") : ""));
     }
   else if (is_cmd && g_str_equal (type, "QCopRegisterChannel") && channel)
-    channel_event (run, c, t_ns, "qcop.register", g_strdup_printf ("channel=%s", channel));
+    channel_event (judge, c, t_ns, "qcop.register", g_strdup_printf ("channel=%s", channel));
   else if (is_cmd && g_str_equal (type, "QCopSend") && channel && *channel == '\0' && message
            && g_str_has_prefix (message, "detach("))
     {
       g_autofree gchar *name = decode_qstring_hex (json_get_string (o, "data"));
-      channel_event (run, c, t_ns, "qcop.detach", g_strdup_printf ("channel=%s", name ? name : ""));
+      channel_event (judge, c, t_ns, "qcop.detach",
+                     g_strdup_printf ("channel=%s", name ? name : ""));
     }
   else if (is_cmd && g_str_equal (type, "QCopSend") && g_strcmp0 (channel, "STBSim/Events") == 0)
-    channel_event (run, c, t_ns, "qcop.agent-event", NULL);
+    channel_event (judge, c, t_ns, "qcop.agent-event", NULL);
   else
     return FALSE;
   return TRUE;
 }
 
 static gboolean
-is_switch_message (SrRun *run, const gchar *message)
+is_switch_message (SrJudge *judge, const gchar *message)
 {
   if (message == NULL)
     return FALSE;
   /* the dialect's name, or any switchService(...) overload */
-  gsize n = strcspn (run->dialect->message, "(");
-  return strncmp (message, run->dialect->message, n) == 0 && message[n] == '(';
+  gsize n = strcspn (judge->test->dialect->message, "(");
+  return strncmp (message, judge->test->dialect->message, n) == 0 && message[n] == '(';
 }
 
 static SrEvent *
-switch_event (SrRun *run, gint64 t_ns, const gchar *channel, const gchar *data_hex,
+switch_event (SrJudge *judge, gint64 t_ns, const gchar *channel, const gchar *data_hex,
               gboolean *decoded, gint *code, StbSwitchType *type)
 {
   g_autoptr (GBytes) data = qcop_ds_from_hex (data_hex ? data_hex : "", NULL);
@@ -182,7 +212,7 @@ switch_event (SrRun *run, gint64 t_ns, const gchar *channel, const gchar *data_h
   g_autoptr (GError) error = NULL;
   gsize len = 0;
   const guint8 *bytes = data ? g_bytes_get_data (data, &len) : NULL;
-  *decoded = bytes != NULL && stb_protocol_decode (run->dialect, bytes, len, &msg, &error);
+  *decoded = bytes != NULL && stb_protocol_decode (judge->test->dialect, bytes, len, &msg, &error);
   *code = error ? error->code : -1;
   *type = msg.type;
   g_autofree gchar *name
@@ -199,7 +229,7 @@ switch_event (SrRun *run, gint64 t_ns, const gchar *channel, const gchar *data_h
 /* The runner's own agent messages as the server read them: `key.<role>` (details key=K),
  * `inject.<what>`: SPEC §11 takes key and injection times at the server ("srv:"). */
 static void
-agent_command (SrRun *run, gint64 t_ns, const gchar *channel, const gchar *message,
+agent_command (SrJudge *judge, gint64 t_ns, const gchar *channel, const gchar *message,
                const gchar *data_hex)
 {
   const gchar *role = g_str_has_suffix (channel, "/IPTV") ? "iptv" : "voip";
@@ -231,11 +261,11 @@ agent_command (SrRun *run, gint64 t_ns, const gchar *channel, const gchar *messa
   e->channel = g_strdup (channel);
   e->details = g_steal_pointer (&details);
   e->data_hex = g_strdup (data_hex);
-  sr_timeline_add (run->timeline, e);
+  sr_timeline_add (judge->test->timeline, e);
 }
 
 void
-sr_judge_trace_line (SrRun *run, const gchar *line)
+sr_judge_trace_line (SrJudge *judge, const gchar *line)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, line, -1, NULL))
@@ -247,28 +277,28 @@ sr_judge_trace_line (SrRun *run, const gchar *line)
   const gchar *kind = json_get_string (o, "kind");
   const gchar *type = json_get_string (o, "type");
   gint64 t_ns = json_get_t_ns (o);
-  if (kind != NULL && type != NULL && client_record (run, o, kind, type, t_ns))
+  if (kind != NULL && type != NULL && client_record (judge, o, kind, type, t_ns))
     return;
   const gchar *message = json_get_string (o, "message");
   const gchar *channel = json_get_string (o, "channel");
   if (type != NULL && message != NULL && channel != NULL && g_str_equal (type, "QCopSend")
       && g_str_has_prefix (channel, "STBSim/Agent/"))
     {
-      agent_command (run, json_get_t_ns (o), channel, message, json_get_string (o, "data"));
+      agent_command (judge, json_get_t_ns (o), channel, message, json_get_string (o, "data"));
       return;
     }
-  if (type == NULL || !is_switch_message (run, message))
+  if (type == NULL || !is_switch_message (judge, message))
     return;
   gboolean is_send = strstr (type, "Send") != NULL || g_str_equal (type, "send");
   gboolean is_delivery = strstr (type, "Message") != NULL || g_str_equal (type, "deliver");
   if (!is_send && !is_delivery)
     return;
-  Client *client = client_of (run, o);
+  Client *client = client_of (judge, o);
   const gchar *lane = client ? client->lane : lane_of_app (json_get_string (o, "app"));
   gboolean decoded;
   gint code;
   StbSwitchType stype;
-  g_autoptr (SrEvent) e = switch_event (run, t_ns, json_get_string (o, "channel"),
+  g_autoptr (SrEvent) e = switch_event (judge, t_ns, json_get_string (o, "channel"),
                                         json_get_string (o, "data"), &decoded, &code, &stype);
   if (is_send)
     {
@@ -286,7 +316,7 @@ sr_judge_trace_line (SrRun *run, const gchar *line)
                                                                                : "no",
                                     decoded ? ";stype=" : "",
                                     decoded ? stb_switch_type_to_string (stype) : "");
-      sr_timeline_add (run->timeline, e);
+      sr_timeline_add (judge->test->timeline, e);
     }
   else
     {
@@ -298,21 +328,21 @@ sr_judge_trace_line (SrRun *run, const gchar *line)
       e->client = client ? client->id : 0;
       e->details
           = g_strdup_printf ("dir=deliver;to=%s;type=%d;param=%d", lane, e->msg_type, e->msg_param);
-      sr_timeline_add (run->timeline, e);
+      sr_timeline_add (judge->test->timeline, e);
     }
 }
 
 void
-sr_judge_agent_event (SrRun *run, gint64 t_ns, const gchar *source, const gchar *name,
+sr_judge_agent_event (SrJudge *judge, gint64 t_ns, const gchar *source, const gchar *name,
                       const gchar *details)
 {
   StbRole role;
   if (stb_role_from_string (source, &role))
-    run->agent_seen[role] = TRUE;
+    judge->agent_seen[role] = TRUE;
   g_autoptr (SrEvent) e = sr_event_new (t_ns, SR_EVENT_AGENT, source, name);
   e->details = g_strdup (details);
   /* SIP events reported by a module are drawn towards the IMS lane */
   if (g_str_has_prefix (name, "sip.tx"))
     e->target = g_strdup ("ims");
-  sr_timeline_add (run->timeline, e);
+  sr_timeline_add (judge->test->timeline, e);
 }

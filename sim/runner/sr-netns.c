@@ -6,8 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sr-component.h"
-#include "sr-judge.h"
 #include "stbsim-proc.h"
 
 /* nftables objects the runner owns inside a namespace (one table: deleting it clears all). */
@@ -16,15 +14,15 @@
 #define NFT_TIMEOUT_MS 5000
 
 gchar *
-sr_netns_stb (SrRun *run)
+sr_netns_stb (SrTest *test)
 {
-  return sr_component_ready_value (run, "ims", "netns");
+  return sr_test_ready_value (test, "ims", "netns");
 }
 
 gchar *
-sr_netns_stb_addr (SrRun *run)
+sr_netns_stb_addr (SrTest *test)
 {
-  gchar *addr = sr_component_ready_value (run, "ims", "stb_addr");
+  gchar *addr = sr_test_ready_value (test, "ims", "stb_addr");
   return addr ? addr : g_strdup ("127.0.0.1");
 }
 
@@ -45,7 +43,7 @@ wants_netns (GPtrArray *argv)
 }
 
 gboolean
-sr_netns_adjust_argv (SrRun *run, const gchar *component, GPtrArray *argv, GError **error)
+sr_netns_adjust_argv (SrTest *test, const gchar *component, GPtrArray *argv, GError **error)
 {
   if (g_str_equal (component, "ims"))
     {
@@ -62,7 +60,7 @@ sr_netns_adjust_argv (SrRun *run, const gchar *component, GPtrArray *argv, GErro
   /* the second STB is the far end: on the network side, in Kamailio's namespace */
   gboolean far_side = g_str_equal (component, "stb2-voip");
   g_autofree gchar *ns
-      = far_side ? sr_component_ready_value (run, "ims", "ims_netns") : sr_netns_stb (run);
+      = far_side ? sr_test_ready_value (test, "ims", "ims_netns") : sr_netns_stb (test);
   if (ns == NULL || !(far_side || on_stb_side (component)))
     return TRUE;
   g_autofree gchar *ip = g_find_program_in_path ("ip");
@@ -75,12 +73,12 @@ sr_netns_adjust_argv (SrRun *run, const gchar *component, GPtrArray *argv, GErro
   if (g_str_equal (component, "voip"))
     {
       g_ptr_array_add (argv, g_strdup ("--bind-host"));
-      g_ptr_array_add (argv, sr_netns_stb_addr (run));
+      g_ptr_array_add (argv, sr_netns_stb_addr (test));
     }
   else if (far_side)
     {
       /* Kamailio's address (sip=ADDR:PORT) is the far side's address */
-      g_autofree gchar *sip = sr_component_ready_value (run, "ims", "sip");
+      g_autofree gchar *sip = sr_test_ready_value (test, "ims", "sip");
       g_auto (GStrv) hostport = g_strsplit (sip ? sip : "172.31.255.1", ":", 2);
       g_ptr_array_add (argv, g_strdup ("--bind-host"));
       g_ptr_array_add (argv, g_strdup (hostport[0]));
@@ -95,7 +93,7 @@ sr_netns_adjust_argv (SrRun *run, const gchar *component, GPtrArray *argv, GErro
 
 /* Run `ip netns exec NS nft SCRIPT`; append command and output to the test's impair log. */
 static gboolean
-nft_run (SrRun *run, const gchar *ns, const gchar *script, gchar **out, GError **error)
+nft_run (SrTest *test, const gchar *ns, const gchar *script, gchar **out, GError **error)
 {
   g_autofree gchar *ip = g_find_program_in_path ("ip");
   g_autofree gchar *nft = g_find_program_in_path ("nft");
@@ -112,7 +110,7 @@ nft_run (SrRun *run, const gchar *ns, const gchar *script, gchar **out, GError *
   if (!g_spawn_sync (NULL, (gchar **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &sout, &serr, &status,
                      error))
     return FALSE;
-  g_autofree gchar *log = g_build_filename (run->logs_dir, "impair.log", NULL);
+  g_autofree gchar *log = g_build_filename (test->logs_dir, "impair.log", NULL);
   g_autofree gchar *old = NULL;
   g_file_get_contents (log, &old, NULL, NULL);
   g_autofree gchar *entry = g_strdup_printf ("%s$ ip netns exec %s nft '%s'\n%s%s[status %d]\n",
@@ -157,24 +155,24 @@ link_match (const gchar *link, gboolean stb_side)
 }
 
 static gboolean
-impair_clear (SrRun *run, const gchar *ns, const gchar *side, GError **error)
+impair_clear (SrTest *test, const gchar *ns, const gchar *side, GError **error)
 {
   g_autofree gchar *listing = NULL;
   /* `add table` is a no-op on an existing table, so the delete always finds one */
-  if (!nft_run (run, ns, "list ruleset", &listing, error))
+  if (!nft_run (test, ns, "list ruleset", &listing, error))
     return FALSE;
   gboolean present = strstr (listing, "table " NFT_TABLE) != NULL;
-  if (present && !nft_run (run, ns, "delete table " NFT_TABLE, NULL, error))
+  if (present && !nft_run (test, ns, "delete table " NFT_TABLE, NULL, error))
     return FALSE;
   g_autofree gchar *details
       = g_strdup_printf ("side=%s;ns=%s;loss=0;cleared=%s;dropped=%" G_GUINT64_FORMAT, side, ns,
                          present ? "yes" : "nothing", dropped_packets (listing));
-  sr_run_note (run, "impair", side, details);
+  sr_test_note (test, "impair", side, details);
   return TRUE;
 }
 
 gboolean
-sr_netns_impair (SrRun *run, const SrAction *action, gdouble timeout_s, GError **error)
+sr_netns_impair (SrTest *test, const SrAction *action, gdouble timeout_s, GError **error)
 {
   g_autofree gchar *where = sr_action_location (action);
   const gchar *link = sr_action_get_string (action, "link", "all");
@@ -193,28 +191,28 @@ sr_netns_impair (SrRun *run, const SrAction *action, gdouble timeout_s, GError *
                    link, side, loss, delay);
       return FALSE;
     }
-  g_autofree gchar *ns = stb_side ? sr_component_ready_value (run, "ims", "netns")
-                                  : sr_component_ready_value (run, "ims", "ims_netns");
+  g_autofree gchar *ns = stb_side ? sr_test_ready_value (test, "ims", "netns")
+                                  : sr_test_ready_value (test, "ims", "ims_netns");
   if (ns == NULL)
     {
-      sr_run_raise (run, "impair::not-possible", NULL, stbsim_now_ns (),
-                    "%s: impair link=%s needs netns mode (start, component=ims, "
-                    "args=\"--netns\"), which this test does not use",
-                    where, link);
+      sr_test_raise (test, "impair::not-possible", NULL, stbsim_now_ns (),
+                     "%s: impair link=%s needs netns mode (start, component=ims, "
+                     "args=\"--netns\"), which this test does not use",
+                     where, link);
       return TRUE;
     }
   if (delay > 0)
     {
       /* DESIGN.md §6: this kernel has no sch_netem, and the runner has no user-space delay
        * relay: a delay cannot be applied, so the check cannot be made */
-      sr_run_raise (run, "impair::not-possible", NULL, stbsim_now_ns (),
-                    "%s: impair delay=%" G_GINT64_FORMAT " ms: tc netem is not available in "
-                    "this kernel and stbsim has no delay relay; only loss is supported",
-                    where, delay);
+      sr_test_raise (test, "impair::not-possible", NULL, stbsim_now_ns (),
+                     "%s: impair delay=%" G_GINT64_FORMAT " ms: tc netem is not available in "
+                     "this kernel and stbsim has no delay relay; only loss is supported",
+                     where, delay);
       return TRUE;
     }
   if (clear || loss == 0)
-    return impair_clear (run, ns, side, error);
+    return impair_clear (test, ns, side, error);
   /* a fresh table each time: replaces an earlier impairment in this namespace; prerouting
    * at raw priority, before conntrack, on the receiving side */
   gint per_mille = (gint)(loss * 10 + 0.5);
@@ -242,10 +240,10 @@ sr_netns_impair (SrRun *run, const SrAction *action, gdouble timeout_s, GError *
       " { type filter hook prerouting priority -300; policy accept; }; "
       "add rule " NFT_TABLE " " NFT_CHAIN " %s",
       rule);
-  if (!nft_run (run, ns, script, NULL, error))
+  if (!nft_run (test, ns, script, NULL, error))
     return FALSE;
   g_autofree gchar *listing = NULL;
-  if (!nft_run (run, ns, "list table " NFT_TABLE, &listing, error))
+  if (!nft_run (test, ns, "list table " NFT_TABLE, &listing, error))
     return FALSE;
   if (strstr (listing, "counter packets") == NULL)
     {
@@ -255,6 +253,6 @@ sr_netns_impair (SrRun *run, const SrAction *action, gdouble timeout_s, GError *
     }
   g_autofree gchar *details
       = g_strdup_printf ("side=%s;ns=%s;link=%s;loss=%g;rule=%s", side, ns, link, loss, rule);
-  sr_run_note (run, "impair", side, details);
+  sr_test_note (test, "impair", side, details);
   return TRUE;
 }

@@ -16,22 +16,23 @@
 #include <glib.h>
 
 #include "sr-actions.h"
-#include "sr-run.h"
+#include "sr-test.h"
 
 G_BEGIN_DECLS
 
-/* The STB-side namespace of @run, or NULL when the test is not in netns mode. */
-gchar *sr_netns_stb (SrRun *run);
+/* The STB-side namespace of @test, or NULL when the test is not in netns mode. */
+gchar *sr_netns_stb (SrTest *test);
 /* Address of the STB side: stb_addr= in netns mode, else 127.0.0.1. (transfer full) */
-gchar *sr_netns_stb_addr (SrRun *run);
+gchar *sr_netns_stb_addr (SrTest *test);
 
 /* Called by sr_component_new() once @argv (without the NULL terminator) is complete:
  * refuses `ims --netns` without root (clear error), and in netns mode prefixes the STB-side
  * components (voip, stb2-voip, sipp) with `ip netns exec NS` and binds the VoIP module to the
  * STB address. */
-gboolean sr_netns_adjust_argv (SrRun *run, const gchar *component, GPtrArray *argv, GError **error);
+gboolean sr_netns_adjust_argv (SrTest *test, const gchar *component, GPtrArray *argv,
+                               GError **error);
 
 /* The `impair` action: nftables packet loss in a namespace; delay is inconclusive. */
-gboolean sr_netns_impair (SrRun *run, const SrAction *action, gdouble timeout_s, GError **error);
+gboolean sr_netns_impair (SrTest *test, const SrAction *action, gdouble timeout_s, GError **error);
 
 G_END_DECLS

@@ -2,95 +2,30 @@
 #pragma once
 
 /*
- * One test execution: a scenario in one layout, in its own directory with its own QCOP
- * socket (private 0700 dir), components started through stbsim-proc (process group,
- * PDEATHSIG, log file, READY line) and all stopped by PID at the end, also on interruption.
- *
- * The runner is a QCOP client of stb-qcopd: it sends keys to STBSim/Agent/IPTV|VoIP and
- * receives STBSim/Events; it tails the server trace for the switch messages. Everything goes
- * into one timeline (monotonic ns) from which expectations produce issues.
+ * One test execution: a scenario in one layout, as a one-way pipeline around the test's
+ * timeline. Stations (sr-station.h: the STB under test, and a second STB when the scenario
+ * starts one) and the environment (head-end, IMS core, sipp) are stimulated through the
+ * actions; observers (the judge of station 1's server trace and agent events, the IMS core's
+ * SIP observations, process exits) only append events to the timeline; after the stations
+ * stop, the checks (sr-checks.h) read the timeline and raise issues from the registry; the
+ * verdict follows from the issues, and the reporters (sr-report.h) read the result.
  */
 
 #include <glib.h>
 
 #include "sr-actions.h"
+#include "sr-config.h"
 #include "sr-scenario.h"
+#include "sr-test.h"
 #include "sr-timeline.h"
 #include "sr-verdict.h"
 #include "stb-dialect.h"
 
 G_BEGIN_DECLS
 
-#define SR_RUN_ERROR (sr_run_error_quark ())
-GQuark sr_run_error_quark (void);
-
-typedef enum
-{
-  SR_RUN_ERROR_COMPONENT, /* cannot start / unknown component */
-  SR_RUN_ERROR_CHANNEL,   /* QCOP connection problems */
-  SR_RUN_ERROR_INTERRUPTED,
-  SR_RUN_ERROR_TIMEOUT, /* scenario timeout */
-  SR_RUN_ERROR_CONFIG,
-} SrRunError;
-
-/* Shared by every test of one invocation. */
-typedef struct
-{
-  gchar *build_root;
-  gchar *source_root;
-  gchar *run_dir;      /* reports/<run-id> */
-  gchar *dialect_path; /* (nullable) */
-  gchar *profile;      /* timing profile name (conformance/profiles/<name>.ini) */
-  gchar *dut_iptv;     /* (nullable) DUT command template (sr-dut.h) */
-  gchar *dut_voip;
-  gchar *dut_voip_inject;     /* (nullable) the VoIP DUT's template for inject-mode tests */
-  GKeyFile *dut_ics;          /* (nullable) the DUT's ICS: [ixit] timer values */
-  gchar **dut_ics_roles;      /* (nullable) roles launched from the DUT's ICS templates */
-  gboolean injection;         /* no SIP: calls are injected into the VoIP agent */
-  gchar *ims_image;           /* (nullable) --ims container: the IMS core's image tag */
-  gboolean no_capture;        /* --no-capture: no tests/<id>/capture.pcapng */
-  gdouble agent_grace_s;      /* how long to wait for a DUT's first agent event */
-  volatile gint *interrupted; /* set by the signal handler */
-} SrConfig;
-
-typedef struct _SrComponent SrComponent;
-
-struct _SrRun
-{
-  const SrConfig *config;
-  SrTestResult *result; /* borrowed, owned by the report */
-  SrTimeline *timeline; /* borrowed: the run's timeline */
-  StbDialect *dialect;
-  StbLayout layout;
-  gboolean injection; /* this test injects calls (no SIP); FALSE: IMS + sipp far end */
-  gchar *test_dir;    /* run_dir/<test-id> */
-  gchar *logs_dir;    /* run_dir/logs/<test-id> */
-  gchar *sock_dir;    /* private 0700 directory */
-  gchar *socket_path;
-  gchar *trace_path;
-  gchar *dialect_path;    /* the dialect the modules get (the run's observer uses the same) */
-  GHashTable *components; /* name -> SrComponent* */
-  GPtrArray *start_order; /* names in start order, stopped in reverse */
-  gpointer qcop;          /* QcopClient* */
-  GKeyFile *profile;
-  GHashTable *checkpoints; /* name -> gint64* */
-  gint64 start_ns;
-  gint64 cursor_ns;       /* time of the last stimulus: expectations search from here */
-  GHashTable *consumed;   /* SrEvent* that satisfied an expectation (each satisfies one) */
-  gchar *last_stimulus;   /* name of the last stimulus note */
-  guint far_port;         /* {far_port} of component arguments, 0 until used */
-  gint64 deadline_ns;     /* whole-scenario bound */
-  gint64 stop_ns;         /* when the stations began to stop (end of the scenario) */
-  gboolean agent_seen[2]; /* [STB_ROLE_IPTV], [STB_ROLE_VOIP] */
-  gint64 agent_wait_from[2];
-  /* server trace tail */
-  gint trace_fd;
-  GString *trace_partial;
-  guint trace_lines;
-  gpointer sipobs;     /* SrSipObsTail* of the run's Kamailio log (sr-sipobs.h), NULL until seen */
-  GHashTable *clients; /* QCOP client id -> its attribution (sr-judge.c), NULL until seen */
-};
-
+/* The engine of one test: executes a scenario's actions against the test (sr-test.h) and its
+ * stations (sr-station.h), polls the observers while it waits, then runs the checks. Opaque:
+ * handlers use the functions below and the test's shared facts (sr_run_test). */
 SrRun *sr_run_new (const SrConfig *config, SrTestResult *result, SrTimeline *timeline,
                    StbLayout layout, GError **error);
 void sr_run_free (SrRun *run);
@@ -98,6 +33,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrRun, sr_run_free)
 
 /* Use the dialect @path (a scenario's meta dialect=) for the modules and the observer. */
 gboolean sr_run_set_dialect (SrRun *run, const gchar *path, GError **error);
+/* The test's shared facts: directories, dialect, layout, profile, result, timeline. */
+SrTest *sr_run_test (SrRun *run);
+/* The path of station 1's server trace (tests/<id>/qcop-trace.jsonl). */
+const gchar *sr_run_trace_path (SrRun *run);
+/* This test injects calls (no SIP); set before sr_run_execute(). */
+void sr_run_set_injection (SrRun *run, gboolean injection);
 /* Execute @scenario's actions; every finding goes to run->result. Stops everything at the
  * end. Returns FALSE only if the run was interrupted. */
 gboolean sr_run_execute (SrRun *run, const SrScenario *scenario);
@@ -110,9 +51,6 @@ gboolean sr_run_is_interrupted (SrRun *run);
  * scenario's for expectation issues. */
 void sr_run_raise (SrRun *run, const gchar *issue_id, const gchar *requirement, gint64 t_ns,
                    const gchar *fmt, ...) G_GNUC_PRINTF (5, 6);
-/* The lane of a process the runner started (pid, or a member of its process group):
- * "iptv", "voip", "harness" (the runner itself), or NULL. */
-const gchar *sr_run_lane_of_pid (SrRun *run, gint pid);
 /* SW-CHAN-02 (bidirectional) or SW-CHAN-03 (unidirectional): the layout's channel rule. */
 const gchar *sr_run_channel_requirement (SrRun *run);
 /* Record a runner event on the timeline (transfer none; returns the event). */
@@ -141,12 +79,28 @@ void sr_run_consume (SrRun *run, SrEvent *event);
 /* Search start: a checkpoint's time when @since names one, else the cursor. */
 gint64 sr_run_since (SrRun *run, const gchar *since, GError **error);
 
+/* `checkpoint, name=N`: remember now under @name (a stimulus: expectations search from it). */
+void sr_run_set_checkpoint (SrRun *run, const gchar *name);
+/* `profile, name=N`: use another timing profile from here on. */
+gboolean sr_run_set_profile (SrRun *run, const gchar *name, GError **error);
+
+/* Start @name (see sr-launch.h); a DUT module that does not register its listen channel in
+ * time is a verdict (dut::never-ready), not an error. */
 gboolean sr_run_start_component (SrRun *run, const gchar *name, const gchar *args,
                                  gboolean wait_ready, gdouble timeout_s, GError **error);
 gboolean sr_run_signal_component (SrRun *run, const gchar *name, int sig, GError **error);
 gboolean sr_run_stop_component (SrRun *run, const gchar *name, GError **error);
 void sr_run_stop_all (SrRun *run);
 gboolean sr_run_send_key (SrRun *run, StbRole target, const gchar *key, GError **error);
+/* `start, component=stb2`: a second STB as the far end (sr-station.h): its server, the
+ * runner's connection to it, its IPTV and VoIP modules (@args: extra options of stb2-voip). */
+gboolean sr_run_start_stb2 (SrRun *run, const gchar *args, gdouble timeout_s, GError **error);
+/* A key to a far-end STB's module (@target: stb2-iptv | stb2-voip). */
+gboolean sr_run_send_stb2_key (SrRun *run, const gchar *target, const gchar *key, GError **error);
+/* Many messages at once to station 1 (robustness stimuli): send each, flush every @batch. */
+gboolean sr_run_send_qcop_nowait (SrRun *run, const gchar *channel, const gchar *message,
+                                  const guint8 *data, gsize len, GError **error);
+gboolean sr_run_flush (SrRun *run, gint timeout_ms, GError **error);
 gboolean sr_run_send_agent (SrRun *run, StbRole target, const gchar *message,
                             const gchar *const *args, GError **error);
 gboolean sr_run_send_agent_data (SrRun *run, StbRole target, const gchar *message,

@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sr-judge.h"
 #include "stbsim-proc.h"
 
 /* ---- parsing ------------------------------------------------------------------------------ */
@@ -357,7 +356,7 @@ sr_sip_obs_tail_clock (SrSipObsTail *tail)
 }
 
 static void
-handle_line (SrSipObsTail *tail, SrRun *run, const gchar *line)
+handle_line (SrSipObsTail *tail, SrTest *test, const gchar *line)
 {
   g_auto (SrSipObs) obs = { 0 };
   g_autofree gchar *why = NULL;
@@ -379,7 +378,7 @@ handle_line (SrSipObsTail *tail, SrRun *run, const gchar *line)
       && g_str_equal (obs.method, "REGISTER") && g_str_equal (obs.from_user, tail->stb_user))
     tail->stb_addr = g_strdup (obs.peer);
   g_autoptr (SrEvent) e = sr_sip_obs_to_event (&obs, &tail->clock, tail->stb_user, tail->stb_addr);
-  sr_timeline_add (run->timeline, e);
+  sr_timeline_add (test->timeline, e);
 }
 
 /* CLOCK_REALTIME may be stepped (NTP, an operator) during a test; CLOCK_MONOTONIC is not.
@@ -399,7 +398,7 @@ follow_clock (SrSipObsTail *tail)
 }
 
 void
-sr_sip_obs_tail_poll (SrSipObsTail *tail, SrRun *run)
+sr_sip_obs_tail_poll (SrSipObsTail *tail, SrTest *test)
 {
   follow_clock (tail);
   if (tail->fd < 0)
@@ -440,18 +439,18 @@ sr_sip_obs_tail_poll (SrSipObsTail *tail, SrRun *run)
          != NULL)
     {
       *nl = '\0';
-      handle_line (tail, run, start);
+      handle_line (tail, test, start);
       start = nl + 1;
     }
   g_string_erase (tail->partial, 0, start - tail->partial->str);
   if (tail->poll_rejected > 0)
-    sr_run_raise (run, "sip::bad-observation", NULL, stbsim_now_ns (),
-                  "%u line(s) of Kamailio's log carry the SIPOBS marker but are not the v=2 "
-                  "form (%u so far), first: %s. The SIP observation at the IMS core is "
-                  "incomplete, so SW-SIP verdicts built on it cannot be trusted (a SIP field "
-                  "broke the log format, or Kamailio runs a config other than "
-                  "sim/ims/kamailio.cfg.in)",
-                  tail->poll_rejected, tail->rejected, tail->first_reject);
+    sr_test_raise (test, "sip::bad-observation", NULL, stbsim_now_ns (),
+                   "%u line(s) of Kamailio's log carry the SIPOBS marker but are not the v=2 "
+                   "form (%u so far), first: %s. The SIP observation at the IMS core is "
+                   "incomplete, so SW-SIP verdicts built on it cannot be trusted (a SIP field "
+                   "broke the log format, or Kamailio runs a config other than "
+                   "sim/ims/kamailio.cfg.in)",
+                   tail->poll_rejected, tail->rejected, tail->first_reject);
 }
 
 guint
@@ -522,28 +521,28 @@ ms (gint64 ns)
 /* SW-SIP-02: a 2xx to an INVITE from the STB only after CALLEE_SHOW_VIDEO_PAGE at the server
  * for that call (after the INVITE reached the STB). */
 static void
-judge_answer (SrRun *run, GPtrArray *events, SrEvent *ok)
+judge_answer (SrTest *test, GPtrArray *events, SrEvent *ok)
 {
   g_autofree gchar *callid = sr_event_detail (ok, "callid");
   g_autofree gchar *peer = sr_event_detail (ok, "peer");
   SrEvent *invite = find_obs (events, "ims.tx", "INVITE", 0, "to", callid, G_MININT64, ok->t_ns);
-  gint64 from_ns = invite ? invite->t_ns : run->start_ns;
+  gint64 from_ns = invite ? invite->t_ns : test->start_ns;
   if (find_switch (events, "CALLEE_SHOW_VIDEO_PAGE", from_ns, ok->t_ns) != NULL)
     return;
   SrEvent *later = find_switch (events, "CALLEE_SHOW_VIDEO_PAGE", from_ns, G_MAXINT64);
   g_autofree gchar *after
       = later ? g_strdup_printf ("it came %.3f ms after the 200 OK", ms (later->t_ns - ok->t_ns))
               : g_strdup ("it never came");
-  sr_run_raise (run, "sip::early-answer", "SW-SIP-02", ok->t_ns,
-                "ims.rx %d (INVITE, Call-ID %s) from the STB at %s, %.3f ms after ims.tx INVITE "
-                "to it, with no CALLEE_SHOW_VIDEO_PAGE at the server in between (%s)",
-                detail_int (ok, "status"), callid, peer,
-                invite ? ms (ok->t_ns - invite->t_ns) : 0.0, after);
+  sr_test_raise (test, "sip::early-answer", "SW-SIP-02", ok->t_ns,
+                 "ims.rx %d (INVITE, Call-ID %s) from the STB at %s, %.3f ms after ims.tx INVITE "
+                 "to it, with no CALLEE_SHOW_VIDEO_PAGE at the server in between (%s)",
+                 detail_int (ok, "status"), callid, peer,
+                 invite ? ms (ok->t_ns - invite->t_ns) : 0.0, after);
 }
 
 /* SW-SIP-04 (§9.8): the STB's final non-2xx answers to an INVITE. */
 static void
-judge_reject (SrRun *run, GPtrArray *events, SrEvent *rep)
+judge_reject (SrTest *test, GPtrArray *events, SrEvent *rep)
 {
   static const gint allowed[] = { 480, 486, 487, 603 };
   gint status = detail_int (rep, "status");
@@ -552,24 +551,24 @@ judge_reject (SrRun *run, GPtrArray *events, SrEvent *rep)
   SrEvent *cancel = find_obs (events, "ims.tx", "CANCEL", 0, "to", callid, G_MININT64, rep->t_ns);
   if (cancel != NULL && status != 487)
     {
-      sr_run_raise (run, "sip::reject-code", "SW-SIP-04", rep->t_ns,
-                    "ims.rx %d %s (INVITE, Call-ID %s) from the STB %.3f ms after ims.tx "
-                    "CANCEL to it: a cancelled INVITE must be answered 487",
-                    status, reason, callid, ms (rep->t_ns - cancel->t_ns));
+      sr_test_raise (test, "sip::reject-code", "SW-SIP-04", rep->t_ns,
+                     "ims.rx %d %s (INVITE, Call-ID %s) from the STB %.3f ms after ims.tx "
+                     "CANCEL to it: a cancelled INVITE must be answered 487",
+                     status, reason, callid, ms (rep->t_ns - cancel->t_ns));
       return;
     }
   for (guint i = 0; i < G_N_ELEMENTS (allowed); i++)
     if (status == allowed[i])
       return;
-  sr_run_raise (run, "sip::reject-code", "SW-SIP-04", rep->t_ns,
-                "ims.rx %d %s (INVITE, Call-ID %s) from the STB: SPEC §9.8 allows 603 (user "
-                "reject), 486 (busy), 480 (dialog timeout, T_SHOW), 487 (cancel)",
-                status, reason, callid);
+  sr_test_raise (test, "sip::reject-code", "SW-SIP-04", rep->t_ns,
+                 "ims.rx %d %s (INVITE, Call-ID %s) from the STB: SPEC §9.8 allows 603 (user "
+                 "reject), 486 (busy), 480 (dialog timeout, T_SHOW), 487 (cancel)",
+                 status, reason, callid);
 }
 
 /* SW-SIP-01: the STB registered (200 to its REGISTER) before its first call. */
 static void
-judge_registered (SrRun *run, GPtrArray *events)
+judge_registered (SrTest *test, GPtrArray *events)
 {
   SrEvent *first = NULL;
   for (guint i = 0; i < events->len && first == NULL; i++)
@@ -585,22 +584,22 @@ judge_registered (SrRun *run, GPtrArray *events)
   if (find_obs (events, "ims.tx", "REGISTER", 200, "to", NULL, G_MININT64, first->t_ns) != NULL)
     return;
   g_autofree gchar *callid = sr_event_detail (first, "callid");
-  sr_run_raise (run, "sip::not-registered", "SW-SIP-01", first->t_ns,
-                "%s INVITE (Call-ID %s) %s the STB before any 200 OK to a REGISTER of it "
-                "at the IMS core",
-                first->name, callid, g_str_equal (first->name, "ims.rx") ? "from" : "to");
+  sr_test_raise (test, "sip::not-registered", "SW-SIP-01", first->t_ns,
+                 "%s INVITE (Call-ID %s) %s the STB before any 200 OK to a REGISTER of it "
+                 "at the IMS core",
+                 first->name, callid, g_str_equal (first->name, "ims.rx") ? "from" : "to");
 }
 
 void
-sr_sip_obs_judge (SrRun *run)
+sr_sip_obs_judge (SrTest *test)
 {
-  g_autoptr (GPtrArray) events = sr_timeline_slice (run->timeline, run->start_ns, G_MAXINT64);
+  g_autoptr (GPtrArray) events = sr_timeline_slice (test->timeline, test->start_ns, G_MAXINT64);
   gboolean any = FALSE;
   for (guint i = 0; i < events->len && !any; i++)
     any = is_obs (g_ptr_array_index (events, i), "ims.rx");
   if (!any)
     return;
-  judge_registered (run, events);
+  judge_registered (test, events);
   /* the first final answer of each call (retransmissions and re-INVITEs are not judged) */
   g_autoptr (GHashTable) judged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < events->len; i++)
@@ -613,8 +612,8 @@ sr_sip_obs_judge (SrRun *run)
       if (status < 200 || !g_hash_table_add (judged, sr_event_detail (e, "callid")))
         continue;
       if (status >= 200 && status < 300)
-        judge_answer (run, events, e);
+        judge_answer (test, events, e);
       else if (status >= 300)
-        judge_reject (run, events, e);
+        judge_reject (test, events, e);
     }
 }

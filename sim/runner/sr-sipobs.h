@@ -21,7 +21,7 @@
 
 #include <glib.h>
 
-#include "sr-run.h"
+#include "sr-test.h"
 
 G_BEGIN_DECLS
 
@@ -87,16 +87,16 @@ typedef struct _SrSipObsTail SrSipObsTail;
 /* @log_path: Kamailio's log (stbsim-ims READY log=). */
 SrSipObsTail *sr_sip_obs_tail_new (const gchar *log_path, const gchar *stb_user);
 void sr_sip_obs_tail_free (SrSipObsTail *tail);
-/* Read new lines and add their events to @run's timeline. A line with the SIPOBS marker that
+/* Read new lines and add their events to @test's timeline. A line with the SIPOBS marker that
  * does not parse is counted and raises sip::bad-observation (inconclusive: the observation the
  * SW-SIP verdicts rest on is incomplete). */
-void sr_sip_obs_tail_poll (SrSipObsTail *tail, SrRun *run);
+void sr_sip_obs_tail_poll (SrSipObsTail *tail, SrTest *test);
 /* Lines rejected so far. */
 guint sr_sip_obs_tail_rejected (SrSipObsTail *tail);
 const SrClockMap *sr_sip_obs_tail_clock (SrSipObsTail *tail);
-/* Judge the SW-SIP requirements over the events of @run seen so far. Only when the IMS core
+/* Judge the SW-SIP requirements over the events of @test seen so far. Only when the IMS core
  * observed anything. */
-void sr_sip_obs_judge (SrRun *run);
+void sr_sip_obs_judge (SrTest *test);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrSipObsTail, sr_sip_obs_tail_free)
 

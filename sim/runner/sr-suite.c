@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "sr-issues.h"
-#include "sr-judge.h"
+#include "sr-run.h"
 #include "stbsim-input.h"
 #include "stbsim-proc.h"
 
@@ -308,18 +308,18 @@ run_one (const SrConfig *config, SrReport *report, const SrTestSpec *spec, SrTes
   StbLayout layout = STB_LAYOUT_BIDIRECTIONAL;
   stb_layout_from_string (spec->layout, &layout);
   g_autoptr (SrRun) run = sr_run_new (config, result, report->timeline, layout, &error);
-  if (run != NULL)
-    run->injection = !spec->needs_sip;
   if (run == NULL)
     {
       sr_issue_raise (result, "run::setup-failed", NULL, stbsim_now_ns (), "%s", error->message);
       result->finished = TRUE;
       return;
     }
+  sr_run_set_injection (run, !spec->needs_sip);
+  SrTest *test = sr_run_test (run);
   g_autoptr (GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
   g_hash_table_insert (vars, "run_dir", config->run_dir);
-  g_hash_table_insert (vars, "test_dir", run->test_dir);
-  g_hash_table_insert (vars, "logs_dir", run->logs_dir);
+  g_hash_table_insert (vars, "test_dir", test->test_dir);
+  g_hash_table_insert (vars, "logs_dir", test->logs_dir);
   g_hash_table_insert (vars, "layout", spec->layout);
   g_hash_table_insert (vars, "test_id", spec->id);
   g_hash_table_insert (vars, "mode", spec->needs_sip ? "sip" : "injection");
@@ -358,9 +358,10 @@ run_one (const SrConfig *config, SrReport *report, const SrTestSpec *spec, SrTes
   if (result->summary == NULL)
     result->summary = g_strdup (sc->summary);
   g_autoptr (SrCapture) cap
-      = config->no_capture ? NULL : sr_capture_start (run->test_dir, !run->injection);
+      = config->no_capture ? NULL : sr_capture_start (test->test_dir, !test->injection);
   sr_run_execute (run, sc);
-  g_free (cap ? sr_capture_finish (cap, run->trace_path) : NULL); /* tests/<id>/capture.pcapng */
+  g_free (cap ? sr_capture_finish (cap, sr_run_trace_path (run))
+              : NULL); /* tests/<id>/capture.pcapng */
 }
 
 SrVerdict

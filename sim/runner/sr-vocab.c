@@ -108,11 +108,11 @@ const SrVocabEvent sr_vocab_events[] = {
   { "inject.hangup", SR_VOCAB_RUNNER, "", "SPEC 11, 12.1", "injectHangup() at the server" },
   { "inject.answer", SR_VOCAB_RUNNER, "", "SPEC 11, 12.1", "injectAnswer() at the server" },
   { "inject.reject", SR_VOCAB_RUNNER, "", "SPEC 11, 12.1", "injectReject(int) at the server" },
-  /* the runner's own notes (sr-run.c sr_run_note, sr-handlers.c, sr-stb2.c, sr-netns.c) */
+  /* the runner's own notes (sr-run.c sr_run_note, sr-handlers.c, sr-netns.c) */
   { "press.iptv", SR_VOCAB_RUNNER, "key", "SPEC 12.1 (sr-run.c)", "press-key stimulus" },
   { "press.voip", SR_VOCAB_RUNNER, "key", "SPEC 12.1 (sr-run.c)", "press-key stimulus" },
-  { "press.stb2-iptv", SR_VOCAB_RUNNER, "key", "SPEC 12.1 (sr-stb2.c)", "key to the 2nd STB" },
-  { "press.stb2-voip", SR_VOCAB_RUNNER, "key", "SPEC 12.1 (sr-stb2.c)", "key to the 2nd STB" },
+  { "press.stb2-iptv", SR_VOCAB_RUNNER, "key", "SPEC 12.1 (sr-run.c)", "key to the 2nd STB" },
+  { "press.stb2-voip", SR_VOCAB_RUNNER, "key", "SPEC 12.1 (sr-run.c)", "key to the 2nd STB" },
   { "send.dial", SR_VOCAB_RUNNER, "number", "SPEC 12.1 (sr-handlers.c)", "dial(QString)" },
   { "send.inject.call", SR_VOCAB_RUNNER, "peer", "SPEC 12.1 (sr-handlers.c)", "inject stimulus" },
   { "send.inject.hangup", SR_VOCAB_RUNNER, "", "SPEC 12.1 (sr-handlers.c)", "inject stimulus" },

@@ -6,7 +6,6 @@
 
 #include "fuzz-util.h"
 #include "sr-judge.h"
-#include "sr-run.h"
 #include "stb-dialect.h"
 
 int
@@ -19,15 +18,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autofree gchar *text = fuzz_strndup (data, size);
   g_autoptr (SrTimeline) timeline = sr_timeline_new ();
   g_autoptr (SrTestResult) result = sr_test_result_new ("fuzz");
-  SrRun run;
-  memset (&run, 0, sizeof run);
-  run.result = result;
-  run.timeline = timeline;
-  run.dialect = dialect;
-  run.layout = size > 0 && (data[0] & 1) ? STB_LAYOUT_UNIDIRECTIONAL : STB_LAYOUT_BIDIRECTIONAL;
+  SrTest test;
+  memset (&test, 0, sizeof test);
+  test.result = result;
+  test.timeline = timeline;
+  test.dialect = dialect;
+  test.layout = size > 0 && (data[0] & 1) ? STB_LAYOUT_UNIDIRECTIONAL : STB_LAYOUT_BIDIRECTIONAL;
+  g_autoptr (SrJudge) judge = sr_judge_new (&test);
   g_auto (GStrv) lines = g_strsplit (text, "\n", 256);
   for (guint i = 0; lines[i]; i++)
-    sr_judge_trace_line (&run, lines[i]);
-  g_clear_pointer (&run.clients, g_hash_table_unref);
+    sr_judge_trace_line (judge, lines[i]);
   return 0;
 }

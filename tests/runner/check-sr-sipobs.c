@@ -315,7 +315,7 @@ typedef struct
   gchar *log;
   SrTestResult *result;
   SrTimeline *timeline;
-  SrRun run;
+  SrTest run;
   SrSipObsTail *tail;
 } Judge;
 
