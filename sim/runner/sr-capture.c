@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define READY_TIMEOUT_MS 5000
+#define READY_TIMEOUT_MS 20000
 #define STOP_TIMEOUT_MS 3000
 #define TOOL_TIMEOUT_S "60"
 
@@ -22,6 +22,9 @@ struct _SrCapture
   gchar *log; /* tcpdump's stderr */
   StbsimProc *proc;
   gchar *note; /* why there is no network part, if there is none */
+  /* netns mode: one tcpdump inside each namespace of the test (all of it is the test's own) */
+  GPtrArray *ns_procs; /* StbsimProc* */
+  GPtrArray *ns_files; /* capture-<netns>.pcap */
 };
 
 gboolean
@@ -32,18 +35,19 @@ sr_capture_available (void)
   return geteuid () == 0 && tcpdump != NULL;
 }
 
-/* tcpdump says "listening on lo, link-type ..." once the capture runs. */
+/* tcpdump says "listening on lo, link-type ..." once the capture runs (its log is a file
+ * stbsim-proc writes; tcpdump has no other readiness signal). */
 static gboolean
-wait_listening (SrCapture *self)
+wait_listening (StbsimProc *proc, const gchar *log)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64)READY_TIMEOUT_MS * 1000;
 
   while (g_get_monotonic_time () < deadline)
     {
       g_autofree gchar *text = NULL;
-      if (g_file_get_contents (self->log, &text, NULL, NULL) && strstr (text, "listening on"))
+      if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, "listening on"))
         return TRUE;
-      if (stbsim_proc_poll_exit (self->proc, NULL))
+      if (stbsim_proc_poll_exit (proc, NULL))
         break;
       g_usleep (5000);
     }
@@ -58,6 +62,8 @@ sr_capture_start (const gchar *test_dir, gboolean network)
 
   g_return_val_if_fail (test_dir != NULL, self);
   self->test_dir = g_strdup (test_dir);
+  self->ns_procs = g_ptr_array_new_with_free_func ((GDestroyNotify)stbsim_proc_free);
+  self->ns_files = g_ptr_array_new_with_free_func (g_free);
   self->raw = g_build_filename (test_dir, "capture-lo.pcap", NULL);
   self->log = g_build_filename (test_dir, "capture-lo.log", NULL);
   if (!network)
@@ -73,7 +79,7 @@ sr_capture_start (const gchar *test_dir, gboolean network)
                           "-w",      self->raw, "udp", NULL };
   StbsimProcOptions opts = { .name = "tcpdump", .log_path = self->log };
   self->proc = stbsim_proc_spawn (argv, &opts, &error);
-  if (self->proc == NULL || !wait_listening (self))
+  if (self->proc == NULL || !wait_listening (self->proc, self->log))
     {
       self->note = g_strdup_printf ("no SIP/RTP: tcpdump did not start listening within %d ms "
                                     "(see %s)%s%s",
@@ -85,12 +91,53 @@ sr_capture_start (const gchar *test_dir, gboolean network)
   return self;
 }
 
+gboolean
+sr_capture_add_netns (SrCapture *self, const gchar *netns)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *ip = g_find_program_in_path ("ip");
+  if (netns == NULL || !sr_capture_available () || ip == NULL)
+    return FALSE;
+  g_autofree gchar *file = g_strdup_printf ("capture-%s.pcap", netns);
+  g_autofree gchar *logname = g_strdup_printf ("capture-%s.log", netns);
+  g_autofree gchar *path = g_build_filename (self->test_dir, file, NULL);
+  g_autofree gchar *log = g_build_filename (self->test_dir, logname, NULL);
+  /* -i any: the veth and the namespace's own lo; nothing else lives in there */
+  const gchar *argv[]
+      = { ip,   "netns", "exec", netns, "tcpdump", "-i",   "any",
+          "-n", "-U",    "-s",   "0",   "-Z",      "root", "--time-stamp-precision=nano",
+          "-w", path,    "udp",  NULL };
+  StbsimProcOptions opts = { .name = "tcpdump-netns", .log_path = log };
+  StbsimProc *proc = stbsim_proc_spawn (argv, &opts, &error);
+  if (proc == NULL || !wait_listening (proc, log))
+    {
+      g_message ("no capture in namespace %s: tcpdump did not start listening within %d ms "
+                 "(see %s)%s%s",
+                 netns, READY_TIMEOUT_MS, log, error ? ": " : "", error ? error->message : "");
+      g_clear_pointer (&proc, stbsim_proc_free);
+      return FALSE;
+    }
+  g_ptr_array_add (self->ns_procs, proc);
+  g_ptr_array_add (self->ns_files, g_steal_pointer (&path));
+  return TRUE;
+}
+
+void
+sr_capture_stop_netns (SrCapture *self)
+{
+  for (guint i = 0; i < self->ns_procs->len; i++)
+    stbsim_proc_stop (g_ptr_array_index (self->ns_procs, i), STOP_TIMEOUT_MS);
+  g_ptr_array_set_size (self->ns_procs, 0);
+}
+
 void
 sr_capture_free (SrCapture *self)
 {
   if (self == NULL)
     return;
   g_clear_pointer (&self->proc, stbsim_proc_free);
+  g_clear_pointer (&self->ns_procs, g_ptr_array_unref);
+  g_clear_pointer (&self->ns_files, g_ptr_array_unref);
   g_free (self->test_dir);
   g_free (self->raw);
   g_free (self->log);
@@ -193,9 +240,10 @@ filter_network (SrCapture *self, gchar **why)
 }
 
 static gchar *
-export_qcop (SrCapture *self, const gchar *trace_path, guint *n, gchar **why)
+export_qcop (SrCapture *self, const gchar *trace_path, guint index, guint *n, gchar **why)
 {
-  g_autofree gchar *path = g_build_filename (self->test_dir, "capture-qcop.pcapng", NULL);
+  g_autofree gchar *file = g_strdup_printf ("capture-qcop%u.pcapng", index);
+  g_autofree gchar *path = g_build_filename (self->test_dir, file, NULL);
   g_autoptr (GError) error = NULL;
 
   if (trace_path == NULL || !g_file_test (trace_path, G_FILE_TEST_EXISTS))
@@ -219,14 +267,15 @@ remove_file (const gchar *path)
 }
 
 gchar *
-sr_capture_finish (SrCapture *self, const gchar *trace_path)
+sr_capture_finish (SrCapture *self, const gchar *const *trace_paths)
 {
-  g_autofree gchar *net = NULL, *qcop = NULL, *net_why = NULL, *qcop_why = NULL;
+  g_autofree gchar *net = NULL, *net_why = NULL, *qcop_why = NULL;
   g_autofree gchar *out = g_build_filename (self->test_dir, "capture.pcapng", NULL);
   g_autofree gchar *merge_why = NULL;
   g_autoptr (GString) s = g_string_new (NULL);
+  g_autoptr (GPtrArray) parts = g_ptr_array_new_with_free_func (g_free); /* files to merge */
   gboolean written = FALSE;
-  guint n = 0;
+  guint n = 0, ns_parts = 0;
   GStatBuf st = { 0 };
 
   if (self->proc != NULL)
@@ -235,39 +284,70 @@ sr_capture_finish (SrCapture *self, const gchar *trace_path)
       g_clear_pointer (&self->proc, stbsim_proc_free);
       net = filter_network (self, &net_why);
     }
-  qcop = export_qcop (self, trace_path, &n, &qcop_why);
-  if (net && qcop)
+  sr_capture_stop_netns (self);
+  if (net)
+    g_ptr_array_add (parts, g_strdup (net));
+  for (guint i = 0; i < self->ns_files->len; i++)
+    if (g_file_test (g_ptr_array_index (self->ns_files, i), G_FILE_TEST_EXISTS))
+      {
+        g_ptr_array_add (parts, g_strdup (g_ptr_array_index (self->ns_files, i)));
+        ns_parts++;
+      }
+  /* every station's QCOP server trace (the second STB's too), each its own pcapng interface */
+  for (guint i = 0; trace_paths && trace_paths[i]; i++)
     {
-      const gchar *args[] = { "mergecap", "-w", out, net, qcop, NULL };
-      g_autofree gchar *done = run_tool (args, &merge_why);
-      written = done != NULL;
+      guint k = 0;
+      g_autofree gchar *why = NULL;
+      gchar *qcop = export_qcop (self, trace_paths[i], i + 1, &k, &why);
+      if (qcop)
+        {
+          g_ptr_array_add (parts, qcop);
+          n += k;
+        }
+      else if (qcop_why == NULL)
+        qcop_why = g_steal_pointer (&why);
     }
-  else if (qcop)
-    written = g_rename (qcop, out) == 0;
-  else if (net) /* pcap -> pcapng */
+  if (parts->len == 1 && g_str_has_suffix (g_ptr_array_index (parts, 0), ".pcapng"))
+    written = g_rename (g_ptr_array_index (parts, 0), out) == 0;
+  else if (parts->len > 0) /* several parts, or one pcap -> pcapng */
     {
-      const gchar *args[] = { "mergecap", "-w", out, net, NULL };
-      g_autofree gchar *done = run_tool (args, &merge_why);
+      g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+      g_strv_builder_add_many (b, "mergecap", "-w", out, NULL);
+      for (guint i = 0; i < parts->len; i++)
+        g_strv_builder_add (b, g_ptr_array_index (parts, i));
+      g_auto (GStrv) args = g_strv_builder_end (b);
+      g_autofree gchar *done = run_tool ((const gchar *const *)args, &merge_why);
       written = done != NULL;
     }
   if (written)
     {
-      remove_file (net);
-      remove_file (qcop);
-      if (net) /* the raw capture holds other runs' traffic too: kept only when filtering failed */
+      for (guint i = 0; i < parts->len; i++)
+        remove_file (g_ptr_array_index (parts, i));
+      /* the raw capture of lo holds other runs' traffic too: kept only when filtering failed
+       * and nothing else holds the test's SIP (in netns mode it never crosses lo) */
+      if (net || ns_parts > 0)
         {
           remove_file (self->raw);
           remove_file (self->log);
+        }
+      for (guint i = 0; i < self->ns_files->len; i++)
+        {
+          const gchar *f = g_ptr_array_index (self->ns_files, i);
+          g_autofree gchar *log = g_strndup (f, strlen (f) - strlen (".pcap"));
+          g_autofree gchar *log_path = g_strconcat (log, ".log", NULL);
+          remove_file (log_path);
         }
     }
   if (written && g_stat (out, &st) == 0)
     g_string_printf (s, "%s: %" G_GINT64_FORMAT " bytes", out, (gint64)st.st_size);
   else
     g_string_printf (s, "%s: not written", out);
-  if (qcop)
+  if (n > 0 || qcop_why == NULL)
     g_string_append_printf (s, "; QCOP %u packets", n);
   else
     g_string_append_printf (s, "; %s", qcop_why);
+  if (ns_parts > 0)
+    g_string_append_printf (s, "; SIP+RTP inside %u network namespace(s)", ns_parts);
   g_string_append_printf (s, "; %s",
                           net          ? "SIP+RTP of the run"
                           : net_why    ? net_why

@@ -11,8 +11,12 @@
  *   1. keeps only the run's traffic: UDP to/from the IMS core's port (read from the test's
  *      tests/<id>/ims/kamailio.cfg) and the RTP/RTCP ports its SDP offers and answers name
  *      (tcpdump -r: cheap), dropping whatever else crossed lo meanwhile (other runs);
- *   2. exports the QCOP server's trace (qcop-trace.jsonl) as pcapng (sim/qcop/qcop-trace-pcap.h,
+ *   2. exports each station's QCOP server trace (qcop-trace.jsonl, and stb2-qcop-trace.jsonl
+ *      of a second STB) as pcapng, one interface each (sim/qcop/qcop-trace-pcap.h,
  *      LINKTYPE_USER0, dissected by tools/wireshark/qcop.lua);
+ *   2b. in netns mode (`start, component=ims, args="--netns"`), SIP and RTP cross a veth pair
+ *      between the test's own namespaces, never the host's lo: a second tcpdump runs inside
+ *      the STB-side namespace from the moment the IMS core is ready until it stops;
  *   3. merges both with mergecap into capture.pcapng and removes the intermediate files.
  * Without root or tcpdump the capture holds QCOP only; without mergecap (wireshark-common) the
  * network part stays in capture-net.pcap and capture.pcapng holds QCOP only. What was done is
@@ -28,8 +32,15 @@ typedef struct _SrCapture SrCapture;
 /* (transfer full) Never NULL: a capture that could not start still exports QCOP at finish.
  * @network FALSE (a test without SIP): QCOP only, no tcpdump. */
 SrCapture *sr_capture_start (const gchar *test_dir, gboolean network);
-/* Stop, filter, export and merge (see above). Returns a one-line summary (transfer full). */
-gchar *sr_capture_finish (SrCapture *self, const gchar *trace_path);
+/* netns mode: also capture UDP inside network namespace @netns (everything in it belongs to
+ * the test) into tests/<id>/capture-<netns>.pcap, merged at finish. Waits until tcpdump
+ * listens; FALSE (logged) when it cannot. */
+gboolean sr_capture_add_netns (SrCapture *self, const gchar *netns);
+/* Stop the namespace captures (call before the namespace goes away). */
+void sr_capture_stop_netns (SrCapture *self);
+/* Stop, filter, export every station's server trace in @trace_paths (NULL-terminated) and
+ * merge (see above). Returns a one-line summary (transfer full). */
+gchar *sr_capture_finish (SrCapture *self, const gchar *const *trace_paths);
 /* Stops a running capture without writing capture.pcapng. NULL-safe. */
 void sr_capture_free (SrCapture *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrCapture, sr_capture_free)

@@ -31,6 +31,8 @@ struct _SrRun
   GHashTable *consumed;    /* SrEvent* that satisfied an expectation (each satisfies one) */
   gint64 deadline_ns;      /* whole-scenario bound */
   gint64 agent_wait_from[2];
+  SrRunComponentHook hook;
+  gpointer hook_data;
 };
 
 SrRun *
@@ -71,10 +73,21 @@ sr_run_test (SrRun *run)
   return run->test;
 }
 
-const gchar *
-sr_run_trace_path (SrRun *run)
+gchar **
+sr_run_trace_paths (SrRun *run)
 {
-  return sr_station_trace (run->stations[0]);
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (run->stations); i++)
+    if (run->stations[i] != NULL)
+      g_strv_builder_add (b, sr_station_trace (run->stations[i]));
+  return g_strv_builder_end (b);
+}
+
+void
+sr_run_set_component_hook (SrRun *run, SrRunComponentHook hook, gpointer data)
+{
+  run->hook = hook;
+  run->hook_data = data;
 }
 
 void
@@ -399,6 +412,8 @@ sr_run_start_component (SrRun *run, const gchar *name, const gchar *args, gboole
   SrComponent *comp = sr_launch_component (run->test, station, name, args, error);
   if (comp == NULL || !sr_test_start_component (run->test, comp, wait_ready, timeout_s, error))
     return FALSE;
+  if (run->hook)
+    run->hook (run, name, TRUE, run->hook_data);
   const gchar *base = NULL;
   StbRole role;
   if (station == NULL || sr_station_of_component (name, &base) == 0)
@@ -449,6 +464,8 @@ sr_run_stop_component (SrRun *run, const gchar *name, GError **error)
 {
   const gchar *base = NULL;
   SrStation *station = station_of (run, name);
+  if (run->hook && sr_test_component (run->test, name) != NULL)
+    run->hook (run, name, FALSE, run->hook_data);
   if (station != NULL && sr_station_of_component (name, &base) > 0 && g_str_equal (base, "server"))
     sr_station_disconnect (station);
   return sr_test_stop_component (run->test, name, error);

@@ -35,8 +35,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrRun, sr_run_free)
 gboolean sr_run_set_dialect (SrRun *run, const gchar *path, GError **error);
 /* The test's shared facts: directories, dialect, layout, profile, result, timeline. */
 SrTest *sr_run_test (SrRun *run);
-/* The path of station 1's server trace (tests/<id>/qcop-trace.jsonl). */
-const gchar *sr_run_trace_path (SrRun *run);
+/* The server traces of the test's stations, station 1 first (tests/<id>/qcop-trace.jsonl,
+ * stb2-qcop-trace.jsonl). (transfer full) NULL-terminated. */
+gchar **sr_run_trace_paths (SrRun *run);
+/* Subscribers to the test's component life: called after a component started (@started
+ * TRUE) and before it is stopped (FALSE). One hook per run (the suite's capture). */
+typedef void (*SrRunComponentHook) (SrRun *run, const gchar *name, gboolean started, gpointer data);
+void sr_run_set_component_hook (SrRun *run, SrRunComponentHook hook, gpointer data);
 /* This test injects calls (no SIP); set before sr_run_execute(). */
 void sr_run_set_injection (SrRun *run, gboolean injection);
 /* Execute @scenario's actions; every finding goes to run->result. Stops everything at the

@@ -301,6 +301,23 @@ write_reports (SrReport *report)
   return FALSE;
 }
 
+/* The capture follows the test into its network namespace once the IMS core made one. */
+static void
+on_component (SrRun *run, const gchar *name, gboolean started, gpointer data)
+{
+  SrCapture *cap = data;
+  if (!g_str_equal (name, "ims"))
+    return;
+  if (!started)
+    {
+      sr_capture_stop_netns (cap);
+      return;
+    }
+  g_autofree gchar *netns = sr_test_ready_value (sr_run_test (run), "ims", "netns");
+  if (netns != NULL)
+    sr_capture_add_netns (cap, netns);
+}
+
 static void
 run_one (const SrConfig *config, SrReport *report, const SrTestSpec *spec, SrTestResult *result)
 {
@@ -359,9 +376,12 @@ run_one (const SrConfig *config, SrReport *report, const SrTestSpec *spec, SrTes
     result->summary = g_strdup (sc->summary);
   g_autoptr (SrCapture) cap
       = config->no_capture ? NULL : sr_capture_start (test->test_dir, !test->injection);
+  if (cap)
+    sr_run_set_component_hook (run, on_component, cap);
   sr_run_execute (run, sc);
-  g_free (cap ? sr_capture_finish (cap, sr_run_trace_path (run))
-              : NULL); /* tests/<id>/capture.pcapng */
+  g_auto (GStrv) traces = sr_run_trace_paths (run);
+  /* tests/<id>/capture.pcapng */
+  g_free (cap ? sr_capture_finish (cap, (const gchar *const *)traces) : NULL);
 }
 
 SrVerdict

@@ -50,6 +50,52 @@ assert_pass (JsonParser *r, gint rc, const gchar *what)
   ck_assert (json_object_get_boolean_member (t, "finished"));
 }
 
+/* What a test's capture.pcapng holds, per pcapng interface: frames, SIP frames, and whether
+ * it is a QCOP server trace (LINKTYPE_USER0, "user_dlt"). Read with tshark (in the deps). */
+typedef struct
+{
+  guint interfaces;
+  guint qcop_interfaces;
+  guint sip;
+  guint rtp;
+} Capture;
+
+static Capture
+read_capture (const gchar *dir, const gchar *test_dir)
+{
+  Capture c = { 0 };
+  g_autofree gchar *path = g_build_filename (dir, "tests", test_dir, "capture.pcapng", NULL);
+  ck_assert_msg (g_file_test (path, G_FILE_TEST_EXISTS), "no %s", path);
+  const gchar *argv[]
+      = { "tshark",          "-n", "-r", path, "-T", "fields", "-e", "frame.interface_id", "-e",
+          "frame.protocols", NULL };
+  g_autofree gchar *out = NULL, *err = NULL;
+  gint status = 0;
+  g_autoptr (GError) error = NULL;
+  ck_assert_msg (g_spawn_sync (NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+                               &err, &status, &error)
+                     && g_spawn_check_wait_status (status, NULL),
+                 "tshark -r %s: %s %s", path, error ? error->message : "", err ? err : "");
+  g_autoptr (GHashTable) ifaces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) qcop = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], "\t", 2);
+      if (f[0] == NULL || f[1] == NULL)
+        continue;
+      if (!g_hash_table_contains (ifaces, f[0]))
+        g_hash_table_add (ifaces, g_strdup (f[0]));
+      if (g_str_has_prefix (f[1], "user_dlt") && !g_hash_table_contains (qcop, f[0]))
+        g_hash_table_add (qcop, g_strdup (f[0]));
+      c.sip += strstr (f[1], ":sip") != NULL;
+      c.rtp += strstr (f[1], ":rtp") != NULL;
+    }
+  c.interfaces = g_hash_table_size (ifaces);
+  c.qcop_interfaces = g_hash_table_size (qcop);
+  return c;
+}
+
 /* ---- netns (root) ------------------------------------------------------------------------ */
 
 START_TEST (test_netns_callee_accept_with_sip_loss)
@@ -77,6 +123,11 @@ START_TEST (test_netns_callee_accept_with_sip_loss)
   g_autofree gchar *log = read_file (dir, "logs/netns-sip-callee-accept.bidirectional/impair.log");
   ck_assert (strstr (log, "udp sport 5060 numgen inc mod 5 0 counter packets"));
   ck_assert (strstr (log, "delete table inet stbsim"));
+  /* the capture followed the test into its namespace: SIP and RTP that never crossed lo */
+  Capture cap = read_capture (dir, "netns-sip-callee-accept.bidirectional");
+  ck_assert_msg (cap.sip > 0 && cap.rtp > 0, "capture.pcapng: %u SIP, %u RTP frames", cap.sip,
+                 cap.rtp);
+  ck_assert_uint_eq (cap.qcop_interfaces, 1);
 }
 END_TEST
 
@@ -152,6 +203,9 @@ START_TEST (test_stb2_call)
   g_autofree gchar *strace = read_file (dir, "tests/stb2-call.bidirectional/stb2-qcop-trace.jsonl");
   ck_assert (strstr (strace, "QPE/ServiceSwitch") != NULL);
   ck_assert (strstr (log, "registered sip:stb2@ims.test") != NULL);
+  /* both stations' channels are in the capture, each its own interface */
+  Capture cap = read_capture (dir, "stb2-call.bidirectional");
+  ck_assert_uint_eq (cap.qcop_interfaces, 2);
 }
 END_TEST
 
