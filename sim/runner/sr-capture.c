@@ -186,22 +186,47 @@ ims_port (const gchar *test_dir)
   return colon ? (guint)strtoul (colon + 1, NULL, 10) : 0;
 }
 
-/* The capture filter for the run's traffic: SIP at @port and the RTP/RTCP ports its SDP names
- * ("m=<media> <port> ..." lines in the SIP payloads, printed by tcpdump -A). */
-static gchar *
-run_filter (const gchar *raw, guint port, gchar **why)
+/* The live channels' UDP ports of the test's head-end (its resolved lineup, "uri=udp://H:P"
+ * lines of tests/<id>/headend/lineup.ini), appended to @filter as "udp port P" terms. */
+static guint
+add_headend_ports (const gchar *test_dir, GString *filter)
+{
+  g_autofree gchar *path = g_build_filename (test_dir, "headend", "lineup.ini", NULL);
+  g_autofree gchar *text = NULL;
+  g_autoptr (GRegex) uri = g_regex_new ("^uri=udp://[^:\\s]+:([0-9]+)", G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  g_regex_match (uri, text, 0, &match);
+  for (; g_match_info_matches (match); g_match_info_next (match, NULL))
+    {
+      g_autofree gchar *word = g_match_info_fetch (match, 1);
+      guint port = (guint)strtoul (word, NULL, 10);
+      if (port == 0 || port > 65535)
+        continue;
+      g_string_append_printf (filter, "%sudp port %u", filter->len ? " or " : "", port);
+      n++;
+    }
+  return n;
+}
+
+/* The SIP port @port and the RTP/RTCP ports its SDP names ("m=<media> <port> ..." lines in the
+ * SIP payloads, printed by tcpdump -A), appended to @filter. */
+static gboolean
+add_sip_ports (const gchar *raw, guint port, GString *filter, gchar **why)
 {
   g_autofree gchar *sel = g_strdup_printf ("udp port %u", port);
   const gchar *args[] = { "tcpdump", "-nn", "-A", "-r", raw, sel, NULL };
   g_autofree gchar *out = run_tool (args, why);
   g_autoptr (GRegex) media = g_regex_new ("^m=[a-z]+ ([0-9]+) ", G_REGEX_MULTILINE, 0, NULL);
   g_autoptr (GMatchInfo) match = NULL;
-  g_autoptr (GString) filter = g_string_new (NULL);
   g_autoptr (GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
 
   if (out == NULL)
-    return NULL;
-  g_string_printf (filter, "udp port %u", port);
+    return FALSE;
+  g_string_append_printf (filter, "%sudp port %u", filter->len ? " or " : "", port);
   g_regex_match (media, out, 0, &match);
   for (; g_match_info_matches (match); g_match_info_next (match, NULL))
     {
@@ -213,27 +238,31 @@ run_filter (const gchar *raw, guint port, gchar **why)
       /* RTP and RTCP (port + 1) */
       g_string_append_printf (filter, " or udp port %u or udp port %u", rtp, rtp + 1);
     }
-  return g_string_free (g_steal_pointer (&filter), FALSE);
+  return TRUE;
 }
 
-/* tests/<id>/capture-net.pcap: the run's SIP + RTP out of capture-lo.pcap; NULL + @why. */
+/* tests/<id>/capture-net.pcap: the run's SIP + RTP and its head-end's live TV out of
+ * capture-lo.pcap; NULL + @why. */
 static gchar *
 filter_network (SrCapture *self, gchar **why)
 {
   guint port = ims_port (self->test_dir);
   g_autofree gchar *net = g_build_filename (self->test_dir, "capture-net.pcap", NULL);
-  g_autofree gchar *filter = NULL, *out = NULL;
+  g_autofree gchar *out = NULL;
+  g_autoptr (GString) filter = g_string_new (NULL);
 
-  if (port == 0)
+  if (port != 0 && !add_sip_ports (self->raw, port, filter, why))
+    return NULL;
+  add_headend_ports (self->test_dir, filter);
+  if (filter->len == 0)
     {
-      *why = g_strdup ("no SIP/RTP: no IMS core on 127.0.0.1 (none, or in a namespace)");
+      *why = g_strdup ("no SIP/RTP: no IMS core on 127.0.0.1 (none, or in a namespace) and no "
+                       "head-end");
       return NULL;
     }
-  if ((filter = run_filter (self->raw, port, why)) == NULL)
-    return NULL;
   const gchar *args[]
-      = { "tcpdump", "-Z",   "root", "--time-stamp-precision=nano", "-r", self->raw, "-w",
-          net,       filter, NULL };
+      = { "tcpdump", "-Z",        "root", "--time-stamp-precision=nano", "-r", self->raw, "-w",
+          net,       filter->str, NULL };
   if ((out = run_tool (args, why)) == NULL)
     return NULL;
   return g_steal_pointer (&net);
@@ -349,7 +378,7 @@ sr_capture_finish (SrCapture *self, const gchar *const *trace_paths)
   if (ns_parts > 0)
     g_string_append_printf (s, "; SIP+RTP inside %u network namespace(s)", ns_parts);
   g_string_append_printf (s, "; %s",
-                          net          ? "SIP+RTP of the run"
+                          net          ? "SIP, RTP and live TV of the run"
                           : net_why    ? net_why
                           : self->note ? self->note
                                        : "no SIP/RTP (test without SIP)");

@@ -9,7 +9,8 @@
  * waits for its "listening on" line. sr_capture_finish(), called once the test's components
  * are stopped:
  *   1. keeps only the run's traffic: UDP to/from the IMS core's port (read from the test's
- *      tests/<id>/ims/kamailio.cfg) and the RTP/RTCP ports its SDP offers and answers name
+ *      tests/<id>/ims/kamailio.cfg), the RTP/RTCP ports its SDP offers and answers name, and
+ *      the head-end's live channel ports (its resolved tests/<id>/headend/lineup.ini)
  *      (tcpdump -r: cheap), dropping whatever else crossed lo meanwhile (other runs);
  *   2. exports each station's QCOP server trace (qcop-trace.jsonl, and stb2-qcop-trace.jsonl
  *      of a second STB) as pcapng, one interface each (sim/qcop/qcop-trace-pcap.h,
@@ -30,7 +31,7 @@ G_BEGIN_DECLS
 typedef struct _SrCapture SrCapture;
 
 /* (transfer full) Never NULL: a capture that could not start still exports QCOP at finish.
- * @network FALSE (a test without SIP): QCOP only, no tcpdump. */
+ * @network FALSE (a test with neither SIP nor a head-end): QCOP only, no tcpdump. */
 SrCapture *sr_capture_start (const gchar *test_dir, gboolean network);
 /* netns mode: also capture UDP inside network namespace @netns (everything in it belongs to
  * the test) into tests/<id>/capture-<netns>.pcap, merged at finish. Waits until tcpdump

@@ -301,6 +301,20 @@ write_reports (SrReport *report)
   return FALSE;
 }
 
+/* Does @sc start a head-end (live TV on lo for the capture)? */
+static gboolean
+starts_headend (const SrScenario *sc)
+{
+  for (guint i = 0; i < sc->actions->len; i++)
+    {
+      const SrAction *a = g_ptr_array_index (sc->actions, i);
+      if ((g_str_equal (a->name, "start") || g_str_equal (a->name, "restart"))
+          && g_strcmp0 (sr_action_get_string (a, "component", NULL), "headend") == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* The capture follows the test into its network namespace once the IMS core made one. */
 static void
 on_component (SrRun *run, const gchar *name, gboolean started, gpointer data)
@@ -375,7 +389,9 @@ run_one (const SrConfig *config, SrReport *report, const SrTestSpec *spec, SrTes
   if (result->summary == NULL)
     result->summary = g_strdup (sc->summary);
   g_autoptr (SrCapture) cap
-      = config->no_capture ? NULL : sr_capture_start (test->test_dir, !test->injection);
+      = config->no_capture
+            ? NULL
+            : sr_capture_start (test->test_dir, !test->injection || starts_headend (sc));
   if (cap)
     sr_run_set_component_hook (run, on_component, cap);
   sr_run_execute (run, sc);
