@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sr-dut.h"
 #include "sr-issues.h"
 #include "sr-run.h"
 #include "stbsim-input.h"
@@ -239,15 +240,47 @@ static const gchar *const builtin_names[]
     = { "run_dir",     "test_dir",   "logs_dir",  "layout",    "test_id", "mode",
         "source_root", "build_root", "iptv_args", "voip_args", NULL };
 
+/* Timer waits (SPEC §10): an expectation of a timer's expiry waits $(t_<timer>_wait) seconds:
+ * the VoIP DUT's declared value (ICS [ixit], the value its template gets) plus a margin, or
+ * the margin alone for the reference module, which the timer scenarios start with short values
+ * (--t-*-ms of at most 5 s). $(timer_test_timeout) bounds a whole timer scenario. An
+ * expectation returns as soon as it is met: the margin only costs time when a test fails. */
+#define TIMER_MARGIN_S 30
+static const gchar *const timer_names[] = { "t_dialog", "t_show", "t_alert", NULL };
+
+static void
+add_timer_vars (GHashTable *vars, const SrConfig *config)
+{
+  gboolean voip_dut
+      = config != NULL
+        && (config->dut_voip != NULL || config->dut_voip_inject != NULL
+            || (config->dut_ics_roles
+                && g_strv_contains ((const gchar *const *)config->dut_ics_roles, "voip")));
+  gint64 longest = 0;
+  for (guint i = 0; timer_names[i]; i++)
+    {
+      g_autofree gchar *key = g_strdup_printf ("%s_ms", timer_names[i]);
+      g_autofree gchar *declared = voip_dut ? sr_dut_ics_value (config->dut_ics, key, NULL) : NULL;
+      gint64 ms = declared ? g_ascii_strtoll (declared, NULL, 10) : 0;
+      gint64 wait = CLAMP (ms, 0, 24 * 3600 * 1000) / 1000 + TIMER_MARGIN_S;
+      longest = MAX (longest, wait);
+      g_hash_table_replace (vars, g_strdup_printf ("%s_wait", timer_names[i]),
+                            g_strdup_printf ("%" G_GINT64_FORMAT, wait));
+    }
+  g_hash_table_replace (vars, g_strdup ("timer_test_timeout"),
+                        g_strdup_printf ("%" G_GINT64_FORMAT, longest * 2 + 30));
+}
+
 GHashTable *
 sr_builtin_placeholders (void)
 {
-  GHashTable *vars = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  GHashTable *vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   for (guint i = 0; builtin_names[i]; i++)
-    g_hash_table_insert (vars, (gpointer)builtin_names[i],
+    g_hash_table_insert (vars, g_strdup (builtin_names[i]),
                          g_str_has_suffix (builtin_names[i], "_args")
                              ? g_strdup ("")
                              : g_strdup_printf ("<%s>", builtin_names[i]));
+  add_timer_vars (vars, NULL);
   return vars;
 }
 
@@ -347,19 +380,20 @@ run_one (const SrConfig *config, SrReport *report, const SrTestSpec *spec, SrTes
     }
   sr_run_set_injection (run, !spec->needs_sip);
   SrTest *test = sr_run_test (run);
-  g_autoptr (GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
-  g_hash_table_insert (vars, "run_dir", config->run_dir);
-  g_hash_table_insert (vars, "test_dir", test->test_dir);
-  g_hash_table_insert (vars, "logs_dir", test->logs_dir);
-  g_hash_table_insert (vars, "layout", spec->layout);
-  g_hash_table_insert (vars, "test_id", spec->id);
-  g_hash_table_insert (vars, "mode", spec->needs_sip ? "sip" : "injection");
-  g_hash_table_insert (vars, "source_root", config->source_root);
-  g_hash_table_insert (vars, "build_root", config->build_root);
+  g_autoptr (GHashTable) vars = sr_builtin_placeholders ();
+  add_timer_vars (vars, config);
+  g_hash_table_replace (vars, g_strdup ("run_dir"), g_strdup (config->run_dir));
+  g_hash_table_replace (vars, g_strdup ("test_dir"), g_strdup (test->test_dir));
+  g_hash_table_replace (vars, g_strdup ("logs_dir"), g_strdup (test->logs_dir));
+  g_hash_table_replace (vars, g_strdup ("layout"), g_strdup (spec->layout));
+  g_hash_table_replace (vars, g_strdup ("test_id"), g_strdup (spec->id));
+  g_hash_table_replace (vars, g_strdup ("mode"), g_strdup (spec->needs_sip ? "sip" : "injection"));
+  g_hash_table_replace (vars, g_strdup ("source_root"), g_strdup (config->source_root));
+  g_hash_table_replace (vars, g_strdup ("build_root"), g_strdup (config->build_root));
   /* extra arguments for our reference modules (a scenario may set-vars them; ignored for a
    * vendor DUT, whose command line is fixed) */
-  g_hash_table_insert (vars, "iptv_args", "");
-  g_hash_table_insert (vars, "voip_args", "");
+  g_hash_table_replace (vars, g_strdup ("iptv_args"), g_strdup (""));
+  g_hash_table_replace (vars, g_strdup ("voip_args"), g_strdup (""));
   g_autoptr (SrScenario) sc = sr_scenario_load (spec->scenario, vars, TRUE, &error);
   if (sc == NULL)
     {

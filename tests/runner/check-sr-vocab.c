@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "sr-scenario.h"
+#include "sr-suite.h"
 #include "sr-vocab.h"
 #include "stbsim-test.h"
 
@@ -183,11 +184,7 @@ START_TEST (test_repository_scenarios)
   g_autofree gchar *dir = stbsim_test_source_path ("scenarios");
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   ck_assert_ptr_nonnull (d);
-  g_autoptr (GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
-  const gchar *names[] = { "layout",   "test_id",     "mode",       "run_dir",   "test_dir",
-                           "logs_dir", "source_root", "build_root", "iptv_args", "voip_args" };
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    g_hash_table_insert (vars, (gpointer)names[i], "<placeholder>");
+  g_autoptr (GHashTable) vars = sr_builtin_placeholders ();
   guint n = 0;
   const gchar *name;
   while ((name = g_dir_read_name (d)) != NULL)
