@@ -30,8 +30,16 @@ add (GPtrArray *argv, const gchar *arg)
 static void
 server_args (SrRun *run, GPtrArray *argv)
 {
-  add (argv, "--socket");
-  add (argv, run->socket_path);
+  if (run->qws_display_dir) /* a Qt GUI DUT: Qt's display N, virtual screen (sr-screen.h) */
+    {
+      add (argv, "--display");
+      g_ptr_array_add (argv, g_strdup_printf ("%d", run->qws_display));
+    }
+  else
+    {
+      add (argv, "--socket");
+      add (argv, run->socket_path);
+    }
   add (argv, "--trace");
   add (argv, run->trace_path);
 }
@@ -225,6 +233,8 @@ dut_values (SrRun *run)
   g_hash_table_insert (v, "dialect", g_strdup (run->dialect_path));
   g_hash_table_insert (v, "run_dir", g_strdup (run->test_dir));
   g_hash_table_insert (v, "ready_fd", g_strdup ("3"));
+  if (run->qws_display_dir)
+    g_hash_table_insert (v, "display", g_strdup_printf ("%d", run->qws_display));
   gchar *lineup = sr_component_ready_value (run, "headend", "lineup");
   gchar *rtsp = sr_component_ready_value (run, "headend", "rtsp");
   if (lineup)

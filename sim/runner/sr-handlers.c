@@ -11,6 +11,7 @@
 #include "sr-judge.h"
 #include "sr-netns.h"
 #include "sr-run.h"
+#include "sr-screen.h"
 #include "sr-stb2.h"
 #include "stbsim-proc.h"
 
@@ -297,6 +298,21 @@ sr_handle_checkpoint (SrRun *run, const SrAction *action, gdouble timeout_s, GEr
   g_hash_table_replace (run->checkpoints, g_strdup (name), t);
   sr_run_note (run, "checkpoint", NULL, name);
   return TRUE;
+}
+
+/* The screen as evidence (sr-screen.h): the name becomes part of a file name. */
+gboolean
+sr_handle_snapshot (SrRun *run, const SrAction *action, gdouble timeout_s, GError **error)
+{
+  const gchar *name = sr_action_get_string (action, "name", NULL);
+  for (const gchar *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      {
+        g_set_error (error, SR_RUN_ERROR, SR_RUN_ERROR_CONFIG,
+                     "snapshot name %s: only letters, digits, - and _", name);
+        return FALSE;
+      }
+  return sr_screen_snapshot (run, name, error);
 }
 
 /* ---- expectations ------------------------------------------------------------------------- */

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "sr-run"
 
 #include "sr-run.h"
+#include "sr-screen.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -83,6 +84,8 @@ sr_run_new (const SrConfig *config, SrTestResult *result, SrTimeline *timeline, 
   if (run->sock_dir == NULL)
     return NULL;
   run->socket_path = g_build_filename (run->sock_dir, "qcop.sock", NULL);
+  if (!sr_screen_claim (run, error)) /* a Qt GUI DUT: the server of display N instead */
+    return NULL;
   run->trace_path = g_build_filename (run->test_dir, "qcop-trace.jsonl", NULL);
   if (config->dialect_path)
     {
@@ -118,6 +121,7 @@ sr_run_free (SrRun *run)
   if (run == NULL)
     return;
   sr_run_stop_all (run);
+  sr_screen_release (run);
   g_hash_table_unref (run->components);
   g_ptr_array_unref (run->start_order);
   g_hash_table_unref (run->checkpoints);

@@ -68,6 +68,8 @@ struct _SrRun
   gchar *sock_dir;    /* private 0700 directory */
   gchar *socket_path;
   gchar *trace_path;
+  gint qws_display;       /* the server's Qt display number when qws_display_dir is set */
+  gchar *qws_display_dir; /* (nullable) /tmp/qtembedded-N claimed for this test (sr-screen.h) */
   gchar *dialect_path;    /* the dialect the modules get (the run's observer uses the same) */
   GHashTable *components; /* name -> SrComponent* */
   GPtrArray *start_order; /* names in start order, stopped in reverse */
