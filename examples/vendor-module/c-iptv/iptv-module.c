@@ -219,9 +219,7 @@ lineup_load (GArray *items, const gchar *path, const gchar *vod_base, GError **e
       {
         const gchar *asset = groups[g] + 4;
         Item it = { g_strdup_printf ("vod:%s", asset), NULL };
-        it.uri = vod_base ? g_strdup_printf ("%s%svod/%s", vod_base,
-                                             g_str_has_suffix (vod_base, "/") ? "" : "/", asset)
-                          : NULL;
+        it.uri = vod_base ? g_strconcat (vod_base, asset, NULL) : NULL; /* §6.3 */
         g_array_append_val (items, it);
       }
   return TRUE;

@@ -238,8 +238,7 @@ public:
         if (!line.startsWith ("[vod ") || !line.endsWith (']'))
           continue;
         QString asset = line.mid (5, line.size () - 6).trimmed ();
-        QString base = vodBase.endsWith ('/') || vodBase.isEmpty () ? vodBase : vodBase + "/";
-        Item it = { "vod:" + asset, vodBase.isEmpty () ? QString () : base + "vod/" + asset };
+        Item it = { "vod:" + asset, vodBase.isEmpty () ? QString () : vodBase + asset }; // §6.3
         items.append (it);
       }
     return true;
