@@ -11,8 +11,8 @@ real vendor path (the module is launched from its ICS [ixit] template), and asse
   - with --snapshots: the screen pictures the scenarios take (callee-accept, caller-remote-
     hangup) are in results.json and are PNG files of the QVFb screen (720x576), and the
     player page and the hidden page differ (the module really painted).
-Then one negative run proves the check can fail: the same module launched with the wrong
-layout (`--layout bidirectional` in a unidirectional test) must not pass.
+Then one negative run proves the check can fail: the same module given a lineup without
+channel 1 (so the digit key 1 tunes nothing) must fail TC-CALLEE-01 on SW-IPTV-02.
 
 Usage: check-vendor-module.py --build-root B --source-root S --module c-iptv|qt-iptv
        [--snapshots]
@@ -107,22 +107,27 @@ def check_snapshots(results, run_dir):
 
 
 def negative_run(args, ics_path, tmp):
-    """The module with the wrong layout must fail TC-CHAN-01.unidirectional."""
+    """The module with a lineup that lacks channel 1 must fail TC-CALLEE-01 (about 5 s)."""
     ics = configparser.ConfigParser(interpolation=None, comment_prefixes=("#",))
     ics.optionxform = str
     ics.read(ics_path, encoding="utf-8")
+    lineup = os.path.join(tmp, "no-channel-1.ini")
+    with open(lineup, "w", encoding="utf-8") as f:
+        f.write("[channel 2]\nname=Sports\n")
     ics["ixit"]["iptv_command"] = ics["ixit"]["iptv_command"].replace(
-        "--layout {layout}", "--layout bidirectional")
+        "--lineup {lineup}", "--lineup " + lineup)
     faulty = os.path.join(tmp, "faulty-ics.ini")
     with open(faulty, "w", encoding="utf-8") as f:
         ics.write(f)
     rc, results, _, out = run_suite(args, faulty, os.path.join(tmp, "negative"),
-                                    ["-t", "TC-CHAN-01", "--layout", "unidirectional"])
+                                    ["-t", "TC-CALLEE-01", "--layout", "bidirectional"])
     verdicts = [t["verdict"] for t in results["tests"]]
-    if rc == 0 or verdicts != ["fail"]:
-        sys.exit("FAIL: the wrong-layout module was not failed (exit %d, verdicts %s):\n%s"
-                 % (rc, verdicts, out))
-    print("negative run: wrong layout -> %s (exit %d), as it must" % (verdicts, rc))
+    reqs = {i["requirement"] for t in results["tests"] for i in t["issues"]
+            if i["level"] == "fail"}
+    if rc != 1 or verdicts != ["fail"] or "SW-IPTV-02" not in reqs:
+        sys.exit("FAIL: the module without channel 1 was not failed on SW-IPTV-02 (exit %d, "
+                 "verdicts %s, failed requirements %s):\n%s" % (rc, verdicts, sorted(reqs), out))
+    print("negative run: no channel 1 -> %s on SW-IPTV-02 (exit %d), as it must" % (verdicts, rc))
 
 
 def main():
