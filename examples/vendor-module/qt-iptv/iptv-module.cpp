@@ -87,9 +87,12 @@ enum Param
   N_PARAMS
 };
 
-static const char *const paramNames[N_PARAMS]
-    = { "BACK_TO_NAV", "STOP_IPTV", "REJECT_CONTINUE_IPTV", "RESUME_IPTV",
-        "CALLER_SHOW_VIDEO_PAGE", "CALLEE_SHOW_VIDEO_PAGE" };
+static const char *const paramNames[N_PARAMS] = { "BACK_TO_NAV",
+                                                  "STOP_IPTV",
+                                                  "REJECT_CONTINUE_IPTV",
+                                                  "RESUME_IPTV",
+                                                  "CALLER_SHOW_VIDEO_PAGE",
+                                                  "CALLEE_SHOW_VIDEO_PAGE" };
 
 struct Dialect
 {
@@ -98,18 +101,32 @@ struct Dialect
   qint32 typeIptvToVoip, typeVoipToIptv;
   qint32 params[N_PARAMS];
 
-  QString sendChannel () const { return bidirectional ? bidi : toVoip; }
-  QString listenChannel () const { return bidirectional ? bidi : toIptv; }
-
-  bool
-  load (const QString &path, const QString &layout, QString &error)
+  QString sendChannel () const
   {
-    static const char *const known[]
-        = { "dialect/name", "channels/layout", "channels/bidirectional", "channels/to_iptv",
-            "channels/to_voip", "message/name", "types/iptv_to_voip", "types/voip_to_iptv",
-            "params/BACK_TO_NAV", "params/STOP_IPTV", "params/REJECT_CONTINUE_IPTV",
-            "params/RESUME_IPTV", "params/CALLER_SHOW_VIDEO_PAGE", "params/CALLEE_SHOW_VIDEO_PAGE",
-            0 };
+    return bidirectional ? bidi : toVoip;
+  }
+  QString listenChannel () const
+  {
+    return bidirectional ? bidi : toIptv;
+  }
+
+  bool load (const QString &path, const QString &layout, QString &error)
+  {
+    static const char *const known[] = { "dialect/name",
+                                         "channels/layout",
+                                         "channels/bidirectional",
+                                         "channels/to_iptv",
+                                         "channels/to_voip",
+                                         "message/name",
+                                         "types/iptv_to_voip",
+                                         "types/voip_to_iptv",
+                                         "params/BACK_TO_NAV",
+                                         "params/STOP_IPTV",
+                                         "params/REJECT_CONTINUE_IPTV",
+                                         "params/RESUME_IPTV",
+                                         "params/CALLER_SHOW_VIDEO_PAGE",
+                                         "params/CALLEE_SHOW_VIDEO_PAGE",
+                                         0 };
     Ini ini;
     if (!path.isEmpty () && !readIni (path, ini, error))
       return false;
@@ -206,8 +223,7 @@ public:
     setWindowFlags (Qt::FramelessWindowHint);
   }
 
-  bool
-  loadLineup (const QString &path, const QString &vodBase, QString &error)
+  bool loadLineup (const QString &path, const QString &vodBase, QString &error)
   {
     Item video = { "videocall", "" };
     items.append (video);
@@ -244,23 +260,24 @@ public:
     return true;
   }
 
-  bool
-  start (int readyFd)
+  bool start (int readyFd)
   {
     // [SW-CHAN-10]: the QApplication connected and identified; register listen, then agent
     new Channel (dialect.listenChannel (), this, false);
     new Channel (AGENT_CHANNEL, this, true);
     QString pid = QString::number (getpid ());
     QString layout = dialect.bidirectional ? "bidirectional" : "unidirectional";
-    emitEvent ("iptv.ready", QStringList () << "pid" << pid << "version" << "1.0" << "layout"
-                                             << layout << "dialect" << dialect.name);
+    emitEvent ("iptv.ready", QStringList () << "pid" << pid << "version"
+                                            << "1.0"
+                                            << "layout" << layout << "dialect" << dialect.name);
     setGeometry (0, 0, 720, 576);
     QWidget::show ();
     showPage ("nav"); // [SW-IPTV-03]
     QApplication::flush ();
     if (readyFd >= 0)
       {
-        QByteArray line = QString ("READY module=iptv layout=%1 pid=%2\n").arg (layout, pid).toLatin1 ();
+        QByteArray line
+            = QString ("READY module=iptv layout=%1 pid=%2\n").arg (layout, pid).toLatin1 ();
         if (write (readyFd, line.constData (), line.size ()) < 0)
           fprintf (stderr, "qt-iptv-module: READY not written: %s\n", strerror (errno));
         ::close (readyFd);
@@ -269,8 +286,7 @@ public:
   }
 
   // §12.2: an event is one QCopChannel::send on STBSim/Events; values percent-encoded
-  void
-  emitEvent (const QString &name, const QStringList &kv)
+  void emitEvent (const QString &name, const QStringList &kv)
   {
     QString details;
     for (int i = 0; i + 1 < kv.size (); i += 2)
@@ -308,8 +324,7 @@ protected:
   //           item under the cursor orange
   //   player  colour bars, and N white squares for live channel N (one for a VOD asset)
   //   hidden  black: the IPTV UI is gone, the VoIP module owns the screen
-  void
-  paintEvent (QPaintEvent *)
+  void paintEvent (QPaintEvent *)
   {
     QPainter p (this);
     if (page == "hidden" || page.isEmpty ())
@@ -319,14 +334,15 @@ protected:
       }
     if (page == "player")
       {
-        static const QRgb bars[] = { 0xc0c0c0, 0xc0c000, 0x00c0c0, 0x00c000,
-                                     0xc000c0, 0xc00000, 0x0000c0 };
+        static const QRgb bars[]
+            = { 0xc0c0c0, 0xc0c000, 0x00c0c0, 0x00c000, 0xc000c0, 0xc00000, 0x0000c0 };
         int w = width () / 7;
         for (int i = 0; i < 7; i++)
           p.fillRect (i * w, 0, i == 6 ? width () - 6 * w : w, height (), QColor (bars[i]));
         int n = playing < 0 ? 0
-                : items[playing].id.startsWith ("live:") ? items[playing].id.section (':', 1).toInt ()
-                                                         : 1;
+                : items[playing].id.startsWith ("live:")
+                    ? items[playing].id.section (':', 1).toInt ()
+                    : 1;
         for (int i = 0; i < n; i++)
           p.fillRect (40 + i * 50, 40, 36, 36, Qt::white);
         return;
@@ -334,10 +350,10 @@ protected:
     p.fillRect (rect (), QColor (0x20, 0x20, 0x20));
     for (int i = 0; i < items.size (); i++)
       {
-        QColor c = i == cursor                          ? QColor (0xe0, 0x80, 0x00)
-                   : items[i].id == "videocall"         ? QColor (0x20, 0xa0, 0x40)
-                   : items[i].id.startsWith ("live:")   ? QColor (0x20, 0x50, 0xc0)
-                                                        : QColor (0x80, 0x30, 0xa0);
+        QColor c = i == cursor                        ? QColor (0xe0, 0x80, 0x00)
+                   : items[i].id == "videocall"       ? QColor (0x20, 0xa0, 0x40)
+                   : items[i].id.startsWith ("live:") ? QColor (0x20, 0x50, 0xc0)
+                                                      : QColor (0x80, 0x30, 0xa0);
         p.fillRect (60, 40 + i * 48, 600, 40, c);
       }
   }
@@ -351,20 +367,18 @@ private:
   int entryParam;
   quint64 ignored;
 
-  void
-  setState (State next, const QString &row, int param)
+  void setState (State next, const QString &row, int param)
   {
     if (next == state)
       return; // [SW-IPTV-02]
     emitEvent ("iptv.state", QStringList () << "from" << stateNames[state] << "to"
-                                             << stateNames[next] << "reason" << row);
+                                            << stateNames[next] << "reason" << row);
     state = next;
     entryParam = param;
   }
 
   // Paint the page before announcing it: iptv.page is then a witness of the screen.
-  void
-  showPage (const QString &p)
+  void showPage (const QString &p)
   {
     if (page == p)
       return; // [SW-IPTV-12]
@@ -375,10 +389,12 @@ private:
     emitEvent ("iptv.page", QStringList () << "page" << p);
   }
 
-  qint64 positionMs () const { return playPosMs + (nowNs () - playSinceNs) / 1000000; }
+  qint64 positionMs () const
+  {
+    return playPosMs + (nowNs () - playSinceNs) / 1000000;
+  }
 
-  QStringList
-  what (int index) const
+  QStringList what (int index) const
   {
     bool live = items[index].id.startsWith ("live:");
     return QStringList () << "kind" << (live ? "live" : "vod") << (live ? "channel" : "asset")
@@ -386,22 +402,20 @@ private:
   }
 
   // Start playback; a vendor starts its player here.
-  void
-  play (int index, qint64 posMs)
+  void play (int index, qint64 posMs)
   {
     playing = index;
     playPosMs = posMs;
     playSinceNs = nowNs ();
     bool live = items[index].id.startsWith ("live:");
-    emitEvent ("iptv.play", what (index) << "position"
-                                         << (live ? QString () : QString::number (posMs)) << "uri"
-                                         << (items[index].uri.isEmpty () ? QString () : items[index].uri));
+    emitEvent ("iptv.play",
+               what (index) << "position" << (live ? QString () : QString::number (posMs)) << "uri"
+                            << (items[index].uri.isEmpty () ? QString () : items[index].uri));
     if (page == "player")
       repaint ();
   }
 
-  void
-  stop (const QString &reason)
+  void stop (const QString &reason)
   {
     if (playing < 0)
       return;
@@ -413,8 +427,7 @@ private:
     playing = -1;
   }
 
-  int
-  find (const QString &id) const
+  int find (const QString &id) const
   {
     for (int i = 0; i < items.size (); i++)
       if (items[i].id == id)
@@ -422,8 +435,7 @@ private:
     return -1;
   }
 
-  void
-  sendSwitch (Param p)
+  void sendSwitch (Param p)
   {
     QByteArray data;
     QDataStream out (&data, QIODevice::WriteOnly);
@@ -431,28 +443,26 @@ private:
     out << (qint32)dialect.typeIptvToVoip << (qint32)dialect.params[p];
     QCopChannel::send (dialect.sendChannel (), dialect.message, data);
     emitEvent ("switch.tx", QStringList () << "channel" << dialect.sendChannel () << "type"
-                                           << "iptv_to_voip" << "param" << paramNames[p]);
+                                           << "iptv_to_voip"
+                                           << "param" << paramNames[p]);
   }
 
   // ---- keys (§6.2) ----
-  void
-  callerFlow (const QString &row)
+  void callerFlow (const QString &row)
   {
     sendSwitch (CALLER_SHOW_VIDEO_PAGE);
     showPage ("hidden");
     setState (HIDDEN_CALLER, row, -1);
   }
 
-  void
-  watch (int index, const QString &row)
+  void watch (int index, const QString &row)
   {
     showPage ("player");
     play (index, 0);
     setState (items[index].id.startsWith ("live:") ? PLAYING_LIVE : PLAYING_VOD, row, -1);
   }
 
-  void
-  toNav (const QString &reason, const QString &row)
+  void toNav (const QString &reason, const QString &row)
   {
     stop (reason);
     resume.clear ();
@@ -460,14 +470,12 @@ private:
     setState (NAV, row, -1);
   }
 
-  int
-  digitChannel (const QString &key) const
+  int digitChannel (const QString &key) const
   {
     return key.size () == 1 && key[0].isDigit () ? find ("live:" + key) : -1;
   }
 
-  int
-  nextChannel (int from, int step) const
+  int nextChannel (int from, int step) const
   {
     int n = items.size ();
     for (int i = (from + step + n) % n; i != from; i = (i + step + n) % n)
@@ -476,8 +484,7 @@ private:
     return -1;
   }
 
-  bool
-  keyNav (const QString &key)
+  bool keyNav (const QString &key)
   {
     int ch = digitChannel (key);
     if (key == "videocall" || (key == "ok" && cursor == 0))
@@ -501,8 +508,7 @@ private:
     return true;
   }
 
-  bool
-  keyPlaying (const QString &key)
+  bool keyPlaying (const QString &key)
   {
     bool live = state == PLAYING_LIVE;
     int ch = digitChannel (key);
@@ -532,8 +538,7 @@ private:
     return true;
   }
 
-  bool
-  keyPress (const QString &key)
+  bool keyPress (const QString &key)
   {
     if (state == NAV)
       return keyNav (key);
@@ -545,8 +550,7 @@ private:
     return true;
   }
 
-  bool
-  selectItem (const QString &id)
+  bool selectItem (const QString &id)
   {
     int index = find (id);
     if (index < 0 || state == HIDDEN_CALLER || state == HIDDEN_CALLEE)
@@ -558,8 +562,7 @@ private:
   }
 
   // ---- switch messages (§6.2) ----
-  QString
-  resumePoint () const
+  QString resumePoint () const
   {
     if (playing < 0)
       return "nav";
@@ -568,8 +571,7 @@ private:
     return QString ("%1@%2").arg (items[playing].id).arg (positionMs ());
   }
 
-  QString
-  doResume (bool reject)
+  QString doResume (bool reject)
   {
     QString r = resume;
     resume.clear ();
@@ -588,8 +590,7 @@ private:
     return row;
   }
 
-  QString
-  apply (Param p, QString &effect)
+  QString apply (Param p, QString &effect)
   {
     static const char *const stopRows[] = { "I-30", "I-14", "I-23", "I-43", "I-55" };
     bool hidden = state == HIDDEN_CALLER || state == HIDDEN_CALLEE;
@@ -630,9 +631,8 @@ private:
     return doResume (p == REJECT_CONTINUE_IPTV);
   }
 
-  void
-  ignore (const QString &reason, const QString &channel, const QString &message,
-          const QString &type, const QString &param, int len)
+  void ignore (const QString &reason, const QString &channel, const QString &message,
+               const QString &type, const QString &param, int len)
   {
     emitEvent ("iptv.ignored", QStringList () << "reason" << reason << "channel" << channel
                                               << "message" << message << "type" << type << "param"
@@ -640,8 +640,7 @@ private:
                                               << QString::number (++ignored));
   }
 
-  void
-  status ()
+  void status ()
   {
     QString play = playing < 0 ? QString ("none")
                    : state == PLAYING_VOD
@@ -685,9 +684,10 @@ Iptv::onSwitch (const QString &channel, const QString &message, const QByteArray
   if (row.isEmpty ())
     return ignore (entry == p ? "duplicate" : "unexpected-state", channel, message, t, pa,
                    data.size ());
-  emitEvent ("switch.rx", QStringList () << "channel" << channel << "type" << "voip_to_iptv"
-                                         << "param" << paramNames[p] << "row" << row << "effect"
-                                         << effect);
+  emitEvent ("switch.rx", QStringList ()
+                              << "channel" << channel << "type"
+                              << "voip_to_iptv"
+                              << "param" << paramNames[p] << "row" << row << "effect" << effect);
 }
 
 void
@@ -704,8 +704,8 @@ Iptv::onAgent (const QString &channel, const QString &message, const QByteArray 
   if (arg.isNull () || in.status () != QDataStream::Ok)
     return ignore ("unknown-message", channel, message, QString (), QString (), data.size ());
   bool handled = isKey ? keyPress (arg) : selectItem (arg);
-  emitEvent ("iptv.key", QStringList () << "key" << (isKey ? arg : QString ("select"))
-                                        << "handled" << (handled ? "yes" : "no"));
+  emitEvent ("iptv.key", QStringList () << "key" << (isKey ? arg : QString ("select")) << "handled"
+                                        << (handled ? "yes" : "no"));
 }
 
 void
@@ -732,11 +732,12 @@ onTerm (int)
 class TermNotifier : public QSocketNotifier
 {
 public:
-  TermNotifier () : QSocketNotifier (termPipe[0], QSocketNotifier::Read) {}
+  TermNotifier () : QSocketNotifier (termPipe[0], QSocketNotifier::Read)
+  {
+  }
 
 protected:
-  bool
-  event (QEvent *e)
+  bool event (QEvent *e)
   {
     if (e->type () != QEvent::SockAct)
       return QSocketNotifier::event (e);
@@ -771,8 +772,9 @@ main (int argc, char **argv)
         readyFd = atoi (argv[++i]);
       else
         {
-          fprintf (stderr, "qt-iptv-module: unknown argument %s (--display N --dialect F --layout L "
-                           "--lineup F --vod-base-uri U --ready-fd N)\n",
+          fprintf (stderr,
+                   "qt-iptv-module: unknown argument %s (--display N --dialect F --layout L "
+                   "--lineup F --vod-base-uri U --ready-fd N)\n",
                    argv[i]);
           return 4;
         }
