@@ -286,7 +286,7 @@ html_snapshots (GString *out, const SrTestResult *t)
 {
   if (t->snapshots == NULL || t->snapshots->len == 0)
     return;
-  g_string_append (out, "<p class=\"snapshots\">screen:");
+  g_string_append (out, "<div class=\"snapshots\">screen:");
   for (guint i = 0; i < t->snapshots->len; i++)
     {
       const SrSnapshot *s = g_ptr_array_index (t->snapshots, i);
@@ -301,7 +301,7 @@ html_snapshots (GString *out, const SrTestResult *t)
       esc_append (out, s->name);
       g_string_append (out, "</figcaption></figure>");
     }
-  g_string_append (out, "</p>\n");
+  g_string_append (out, "</div>\n");
 }
 
 static void
