@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 
-RUN_TIMEOUT_S = 1100  # the run, ASan build on a loaded 2-core machine; then its group is killed
+RUN_TIMEOUT_S = 800  # the run, ASan build on a loaded 2-core machine; then its group is killed
 
 # The IPTV-DUT cases the skeletons' ICS selects (agent=yes, live=no, vod=no, dialect=yes) in
 # injection mode; examples/vendor-module/README.md lists the same, with why. A vendor runs all
