@@ -169,6 +169,11 @@ static const SrParamSpec send_random_params[]
 static const SrParamSpec checkpoint_params[]
     = { { "name", SR_PARAM_STRING, TRUE, NULL, "checkpoint name for since=" }, END };
 
+static const SrParamSpec snapshot_params[]
+    = { { "name", SR_PARAM_STRING, TRUE, NULL,
+          "picture name: tests/<id>/screen-NAME.png (letters, digits, - and _)" },
+        END };
+
 const SrActionType sr_action_types[] = {
   { "meta", NULL, meta_params, "scenario description; must be the first action", 0 },
   { "set-vars", NULL, NULL, "define variables: set-vars, a=1, b=x; use as $(a)", 0 },
@@ -191,6 +196,10 @@ const SrActionType sr_action_types[] = {
   { "send-random", sr_handle_send_random, send_random_params,
     "fuzz: seeded random data (and names) on a module's listen channel", 30 },
   { "checkpoint", sr_handle_checkpoint, checkpoint_params, "remember this instant", 1 },
+  { "snapshot", sr_handle_snapshot, snapshot_params,
+    "write the virtual screen (a Qt GUI DUT's QWS display, {display}) to a PNG in the test's "
+    "result; nothing in runs without a screen",
+    5 },
   { "wait-event", sr_handle_wait_event, wait_params,
     "wait for an event; not seeing it makes the test inconclusive (or fails `requirement`)", 5 },
   { "expect-event", sr_handle_expect_event, wait_params,

@@ -10,9 +10,9 @@ G_DEFINE_QUARK (sr-dut-error-quark, sr_dut_error)
 /* clang-format on */
 
 const gchar *const sr_dut_placeholders[]
-    = { "socket",   "layout",      "dialect",   "run_dir",    "ready_fd",
-        "lineup",   "vod_base",    "registrar", "domain",     "user",
-        "password", "t_dialog_ms", "t_show_ms", "t_alert_ms", NULL };
+    = { "socket",    "layout",     "dialect", "run_dir", "ready_fd", "lineup",
+        "vod_base",  "registrar",  "domain",  "user",    "password", "t_dialog_ms",
+        "t_show_ms", "t_alert_ms", "display", NULL };
 
 /* One argument with its placeholders replaced. FALSE with @missing set when a known
  * placeholder has no value; FALSE with @error on an unknown or unterminated one. */

@@ -17,6 +17,8 @@
  *   {registrar} {domain}   the IMS core (host:port) and SIP home domain
  *   {user} {password}      the STB's SIP credentials (fixtures/subscribers.csv: stb1)
  *   {t_dialog_ms} {t_show_ms} {t_alert_ms}   timer values of the DUT's ICS [ixit]
+ *   {display}              Qt/Embedded display number N; naming it gives the run a QWS server
+ *                          with a virtual screen, stb-qcopd --display N (sr-screen.h)
  *
  * A placeholder whose value does not exist in a test (no head-end: no {lineup}) removes the
  * argument that holds it, and, when the argument was the placeholder alone, the option

@@ -280,6 +280,21 @@ sr_handle_checkpoint (SrRun *run, const SrAction *action, gdouble timeout_s, GEr
   return TRUE;
 }
 
+/* The screen as evidence (sr-screen.h): the name becomes part of a file name. */
+gboolean
+sr_handle_snapshot (SrRun *run, const SrAction *action, gdouble timeout_s, GError **error)
+{
+  const gchar *name = sr_action_get_string (action, "name", NULL);
+  for (const gchar *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      {
+        g_set_error (error, SR_RUN_ERROR, SR_RUN_ERROR_CONFIG,
+                     "snapshot name %s: only letters, digits, - and _", name);
+        return FALSE;
+      }
+  return sr_run_snapshot (run, name, error);
+}
+
 /* ---- expectations ------------------------------------------------------------------------- */
 
 typedef struct

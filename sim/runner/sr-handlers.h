@@ -21,6 +21,7 @@ SR_HANDLER (sr_handle_send_switch);
 SR_HANDLER (sr_handle_send_raw);
 SR_HANDLER (sr_handle_send_random);
 SR_HANDLER (sr_handle_checkpoint);
+SR_HANDLER (sr_handle_snapshot);
 SR_HANDLER (sr_handle_wait_event);
 SR_HANDLER (sr_handle_expect_event);
 SR_HANDLER (sr_handle_expect_message);

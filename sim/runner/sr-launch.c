@@ -31,8 +31,16 @@ add (GPtrArray *argv, const gchar *arg)
 static void
 server_args (SrTest *test, SrStation *st, GPtrArray *argv)
 {
-  add (argv, "--socket");
-  add (argv, sr_station_socket (st));
+  if (sr_station_display (st) >= 0) /* a Qt GUI DUT: Qt's display N, virtual screen */
+    {
+      add (argv, "--display");
+      g_ptr_array_add (argv, g_strdup_printf ("%d", sr_station_display (st)));
+    }
+  else
+    {
+      add (argv, "--socket");
+      add (argv, sr_station_socket (st));
+    }
   add (argv, "--trace");
   add (argv, sr_station_trace (st));
 }
@@ -205,6 +213,8 @@ dut_values (SrTest *test, SrStation *st)
   g_hash_table_insert (v, "dialect", g_strdup (test->dialect_path));
   g_hash_table_insert (v, "run_dir", g_strdup (test->test_dir));
   g_hash_table_insert (v, "ready_fd", g_strdup ("3"));
+  if (sr_station_display (st) >= 0)
+    g_hash_table_insert (v, "display", g_strdup_printf ("%d", sr_station_display (st)));
   gchar *lineup = sr_test_ready_value (test, "headend", "lineup");
   gchar *rtsp = sr_test_ready_value (test, "headend", "rtsp");
   if (lineup)

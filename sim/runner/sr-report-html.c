@@ -280,6 +280,30 @@ html_latencies (GString *out, const SrTestResult *t)
   g_string_append (out, "</table>\n");
 }
 
+/* The screen pictures of a test (sr-screen.h), linked like the capture: name and image. */
+static void
+html_snapshots (GString *out, const SrTestResult *t)
+{
+  if (t->snapshots == NULL || t->snapshots->len == 0)
+    return;
+  g_string_append (out, "<div class=\"snapshots\">screen:");
+  for (guint i = 0; i < t->snapshots->len; i++)
+    {
+      const SrSnapshot *s = g_ptr_array_index (t->snapshots, i);
+      g_autofree gchar *clean = sr_report_clean_text (s->path);
+      g_autofree gchar *href = g_uri_escape_string (clean, "/", FALSE);
+      g_string_append_printf (out,
+                              "<figure style=\"display:inline-block;margin:4px\">"
+                              "<a href=\"%s\"><img src=\"%s\" width=\"240\" alt=\"",
+                              href, href);
+      esc_append (out, s->name);
+      g_string_append (out, "\"></a><figcaption>");
+      esc_append (out, s->name);
+      g_string_append (out, "</figcaption></figure>");
+    }
+  g_string_append (out, "</div>\n");
+}
+
 static void
 html_test (GString *out, const SrTestResult *t, guint index)
 {
@@ -316,6 +340,7 @@ html_test (GString *out, const SrTestResult *t, guint index)
       g_string_append (out, "</table>\n");
     }
   html_latencies (out, t);
+  html_snapshots (out, t);
   msc_svg (out, t);
 }
 

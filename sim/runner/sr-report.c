@@ -338,6 +338,25 @@ json_coverage (JsonBuilder *b, const SrTestResult *t)
   json_builder_end_object (b);
 }
 
+/* The screen pictures of a test (sr-screen.h): name, path relative to the run dir, t_ns. */
+static void
+json_snapshots (JsonBuilder *b, const SrTestResult *t)
+{
+  json_builder_set_member_name (b, "snapshots");
+  json_builder_begin_array (b);
+  for (guint i = 0; t->snapshots && i < t->snapshots->len; i++)
+    {
+      const SrSnapshot *s = g_ptr_array_index (t->snapshots, i);
+      json_builder_begin_object (b);
+      json_str (b, "name", s->name);
+      json_str (b, "path", s->path);
+      json_builder_set_member_name (b, "t_ns");
+      json_builder_add_int_value (b, s->t_ns);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
 static void
 json_test (JsonBuilder *b, const SrTestResult *t)
 {
@@ -390,6 +409,7 @@ json_test (JsonBuilder *b, const SrTestResult *t)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  json_snapshots (b, t);
   json_builder_end_object (b);
 }
 

@@ -154,6 +154,12 @@ sr_run_set_checkpoint (SrRun *run, const gchar *name)
   sr_run_note (run, "checkpoint", NULL, name);
 }
 
+gboolean
+sr_run_snapshot (SrRun *run, const gchar *name, GError **error)
+{
+  return sr_station_snapshot (run->stations[0], name, error);
+}
+
 /* ---- observers ---------------------------------------------------------------------------- */
 
 /* SIP observed at the test's IMS core (stbsim-ims --run-dir test_dir/ims, sr-sipobs.h) */

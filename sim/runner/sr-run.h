@@ -86,6 +86,8 @@ gint64 sr_run_since (SrRun *run, const gchar *since, GError **error);
 
 /* `checkpoint, name=N`: remember now under @name (a stimulus: expectations search from it). */
 void sr_run_set_checkpoint (SrRun *run, const gchar *name);
+/* `snapshot, name=N`: the STB's virtual screen as evidence (sr-screen.h). */
+gboolean sr_run_snapshot (SrRun *run, const gchar *name, GError **error);
 /* `profile, name=N`: use another timing profile from here on. */
 gboolean sr_run_set_profile (SrRun *run, const gchar *name, GError **error);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "qcop-client.h"
+#include "sr-screen.h"
 #include "stb-agent.h"
 #include "stbsim-proc.h"
 
@@ -26,7 +27,8 @@ struct _SrStation
   gchar *socket_path;
   gchar *trace_path;
   QcopClient *qcop;
-  SrJudge *judge; /* station 1 only */
+  SrJudge *judge;   /* station 1 only */
+  SrScreen *screen; /* (nullable) station 1 of a Qt GUI DUT: its QWS display */
   /* server trace tail */
   gint trace_fd;
   GString *trace_partial;
@@ -41,14 +43,23 @@ sr_station_new (SrTest *test, guint index, GError **error)
   g_autofree gchar *dir = g_dir_make_tmp (index == 1 ? "stbsim-XXXXXX" : "stbsim2-XXXXXX", error);
   if (dir == NULL)
     return NULL;
+  g_autoptr (SrScreen) screen = NULL;
+  if (index == 1 && sr_screen_wanted (test->config)
+      && (screen = sr_screen_claim (error)) == NULL) /* a Qt GUI DUT: the server of display N */
+    {
+      g_rmdir (dir);
+      return NULL;
+    }
   SrStation *st = g_new0 (SrStation, 1);
   st->test = test;
+  st->screen = g_steal_pointer (&screen);
   st->index = index;
   st->prefix = index == 1 ? g_strdup ("") : g_strdup_printf ("stb%u-", index);
   st->sip_user = g_strdup_printf ("stb%u", index);
   st->sip_password = g_strdup_printf ("stb%u-secret", index);
   st->sock_dir = g_steal_pointer (&dir);
-  st->socket_path = g_build_filename (st->sock_dir, "qcop.sock", NULL);
+  st->socket_path = st->screen ? g_strdup (sr_screen_socket (st->screen))
+                               : g_build_filename (st->sock_dir, "qcop.sock", NULL);
   st->trace_path = index == 1 ? g_build_filename (test->test_dir, "qcop-trace.jsonl", NULL)
                               : g_build_filename (test->test_dir, "stb2-qcop-trace.jsonl", NULL);
   st->trace_fd = -1;
@@ -68,6 +79,7 @@ sr_station_free (SrStation *st)
     close (st->trace_fd);
   g_string_free (st->trace_partial, TRUE);
   g_clear_pointer (&st->judge, sr_judge_free);
+  g_clear_pointer (&st->screen, sr_screen_free);
   g_unlink (st->socket_path);
   g_rmdir (st->sock_dir);
   g_free (st->sock_dir);
@@ -142,6 +154,23 @@ SrJudge *
 sr_station_judge (SrStation *st)
 {
   return st->judge;
+}
+
+gint
+sr_station_display (const SrStation *st)
+{
+  return st->screen ? sr_screen_display (st->screen) : -1;
+}
+
+gboolean
+sr_station_snapshot (SrStation *st, const gchar *name, GError **error)
+{
+  if (st->screen == NULL)
+    {
+      g_debug ("snapshot %s: this run has no screen", name);
+      return TRUE;
+    }
+  return sr_screen_snapshot (st->screen, st->test, name, error);
 }
 
 /* ---- agent events ------------------------------------------------------------------------- */

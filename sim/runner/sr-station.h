@@ -41,6 +41,13 @@ const gchar *sr_station_sip_password (const SrStation *station);
 /* (nullable) the observer of station 1. */
 SrJudge *sr_station_judge (SrStation *station);
 
+/* The Qt display number the station's server serves (`stb-qcopd --display N`, a Qt GUI DUT
+ * that names {display}: sr-screen.h), or -1 (a socket in the private directory). */
+gint sr_station_display (const SrStation *station);
+/* Write the station's virtual screen to tests/<id>/screen-@name.png and record it; nothing
+ * (TRUE) when it has no screen. */
+gboolean sr_station_snapshot (SrStation *station, const gchar *name, GError **error);
+
 /* Connect to the station's server and register STBSim/Events (confirmed by the server). */
 gboolean sr_station_connect (SrStation *station, GError **error);
 void sr_station_disconnect (SrStation *station);

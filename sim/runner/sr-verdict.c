@@ -92,6 +92,14 @@ latency_free (SrLatency *l)
 }
 
 static void
+snapshot_free (SrSnapshot *s)
+{
+  g_free (s->name);
+  g_free (s->path);
+  g_free (s);
+}
+
+static void
 coverage_free (gpointer data)
 {
   SrCoverage *c = data;
@@ -126,6 +134,7 @@ sr_test_result_new (const gchar *id)
   r->id = g_strdup (id);
   r->issues = g_ptr_array_new_with_free_func ((GDestroyNotify)sr_issue_free);
   r->latencies = g_ptr_array_new_with_free_func ((GDestroyNotify)latency_free);
+  r->snapshots = g_ptr_array_new_with_free_func ((GDestroyNotify)snapshot_free);
   r->events = g_ptr_array_new_with_free_func ((GDestroyNotify)sr_event_unref);
   r->coverage = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, coverage_free);
   return r;
@@ -143,6 +152,7 @@ sr_test_result_free (SrTestResult *r)
   g_strfreev (r->requirements);
   g_ptr_array_unref (r->issues);
   g_ptr_array_unref (r->latencies);
+  g_ptr_array_unref (r->snapshots);
   g_ptr_array_unref (r->events);
   g_hash_table_unref (r->coverage);
   g_free (r);

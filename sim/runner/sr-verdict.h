@@ -58,6 +58,14 @@ typedef struct
   gint64 budget_ns; /* -1 when no budget */
 } SrLatency;
 
+/* A picture of the virtual screen taken by the `snapshot` action (sr-screen.h). */
+typedef struct
+{
+  gchar *name; /* the action's name= */
+  gchar *path; /* PNG, relative to the run directory: tests/<id>/screen-<name>.png */
+  gint64 t_ns; /* when it was taken */
+} SrSnapshot;
+
 typedef struct
 {
   gchar *id;       /* "conformance.callee-accept.bidirectional" */
@@ -73,6 +81,7 @@ typedef struct
   GPtrArray *latencies; /* SrLatency* */
   GPtrArray *events;    /* SrEvent* (sr-timeline.h), refs, the test's slice of the timeline */
   GHashTable *coverage; /* requirement id -> SrCoverage*: what checks evaluated in this run */
+  GPtrArray *snapshots; /* SrSnapshot*: screen pictures, in the order taken */
 } SrTestResult;
 
 /* What was evaluated for one requirement in one test (coverage from real runs). */

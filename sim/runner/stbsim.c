@@ -239,7 +239,7 @@ make_context (Options *o, const gchar *params)
     { "dut", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &o->duts,
       "Put a vendor module in place of ours: iptv='CMD' or voip='CMD'; placeholders "
       "{socket} {layout} {dialect} {ready_fd} {run_dir} {lineup} {vod_base} {registrar} "
-      "{domain} {user} {password} {t_dialog_ms} {t_show_ms} {t_alert_ms} "
+      "{domain} {user} {password} {t_dialog_ms} {t_show_ms} {t_alert_ms} {display} "
       "(conformance/ics/README.md)",
       "ROLE=CMD" },
     { "profile", 'p', 0, G_OPTION_ARG_STRING, &o->profile,

@@ -3,6 +3,7 @@
  * templates. */
 
 #include "sr-dut.h"
+#include "sr-screen.h"
 #include "stbsim-test.h"
 
 static GHashTable *
@@ -60,6 +61,26 @@ START_TEST (test_missing_value_drops_the_option_pair)
 }
 END_TEST
 
+/* {display}: a Qt GUI DUT's display number; naming it asks for a screen (sr-screen.h) */
+START_TEST (test_display_placeholder)
+{
+  g_autoptr (GHashTable) v = values ();
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) without = sr_dut_expand ("qt --display {display} -x", v, NULL, &error);
+  g_assert_no_error (error);
+  g_autofree gchar *joined = g_strjoinv (" ", without);
+  ck_assert_str_eq (joined, "qt -x"); /* no screen in this test: the pair goes */
+  g_hash_table_insert (v, "display", "50007");
+  g_auto (GStrv) with = sr_dut_expand ("qt --display {display} -x", v, NULL, &error);
+  g_assert_no_error (error);
+  ck_assert_str_eq (with[2], "50007");
+  SrConfig cfg = { .dut_iptv = (gchar *)"qt --display {display}" };
+  ck_assert (sr_screen_wanted (&cfg));
+  cfg.dut_iptv = (gchar *)"c --qcop-socket {socket}";
+  ck_assert (!sr_screen_wanted (&cfg));
+}
+END_TEST
+
 START_TEST (test_unknown_placeholder_is_an_error)
 {
   g_autoptr (GHashTable) v = values ();
@@ -114,6 +135,7 @@ dut_suite (void)
   tcase_add_test (tc, test_values_stay_one_argument);
   tcase_add_test (tc, test_legacy_percent_s_and_ready_fd);
   tcase_add_test (tc, test_missing_value_drops_the_option_pair);
+  tcase_add_test (tc, test_display_placeholder);
   suite_add_tcase (s, tc);
   TCase *errors = tcase_create ("errors");
   tcase_set_timeout (errors, 10);
