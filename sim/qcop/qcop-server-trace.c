@@ -29,7 +29,7 @@ qcop_server_trace_lifecycle (Client *c, const gchar *type, const gchar *reason)
 }
 
 void
-qcop_server_trace_command (Client *c, const QcopWireItem *item)
+qcop_server_trace_command (Client *c, const QcopWireItem *item, const guint8 *data, gsize len)
 {
   QcopTrace *t = c->server->trace;
 
@@ -41,12 +41,8 @@ qcop_server_trace_command (Client *c, const QcopWireItem *item)
     qcop_trace_add_int (t, "count", item->count);
   qcop_trace_add_str (t, "channel", item->channel);
   qcop_trace_add_str (t, "message", item->message);
-  if (item->data != NULL)
-    {
-      gsize n = 0;
-      const guint8 *p = g_bytes_get_data (item->data, &n);
-      qcop_trace_add_hex (t, "data", p, n);
-    }
+  if (data != NULL)
+    qcop_trace_add_hex (t, "data", data, len);
   qcop_trace_end (t);
 }
 
@@ -69,28 +65,79 @@ qcop_server_trace_event (Client *c, const EventInfo *ev)
   qcop_trace_end (t);
 }
 
-static gboolean
-on_trace_idle (gpointer data)
+/*
+ * Pending records are written QCOP_SERVER_TRACE_FLUSH_MS after the first of them, not when
+ * the loop goes idle: a server passing one message at a time goes idle after every message,
+ * and a write() per message was the cost of --trace. The source decides in prepare(), which
+ * the loop runs anyway, so arming it costs no syscall (g_source_set_ready_time() would write
+ * the context's wake-up fd every time). A loop that sleeps wakes up once to write; a loop that
+ * never sleeps writes at the 64 KiB threshold (qcop-trace.c) or at the deadline.
+ */
+typedef struct
 {
-  QcopServer *self = data;
-  g_autoptr (GError) error = NULL;
+  GSource source;
+  QcopServer *server;
+  gint64 deadline; /* monotonic us; 0: nothing pending when last looked */
+} TraceFlushSource;
 
-  if (!qcop_trace_flush (self->trace, &error))
-    g_message ("%s", error->message);
-  g_clear_pointer (&self->trace_idle, g_source_unref);
-  return G_SOURCE_REMOVE;
+static gboolean
+trace_flush_prepare (GSource *source, gint *timeout)
+{
+  TraceFlushSource *fs = (TraceFlushSource *)source;
+  gint64 now;
+
+  *timeout = -1;
+  if (!qcop_trace_has_pending (fs->server->trace))
+    {
+      fs->deadline = 0;
+      return FALSE;
+    }
+  now = g_source_get_time (source);
+  if (fs->deadline == 0)
+    fs->deadline = now + QCOP_SERVER_TRACE_FLUSH_MS * 1000;
+  if (now >= fs->deadline)
+    return TRUE;
+  *timeout = (gint)((fs->deadline - now + 999) / 1000);
+  return FALSE;
 }
 
-void
-qcop_server_schedule_trace_flush (QcopServer *self)
+static gboolean
+trace_flush_check (GSource *source)
 {
-  if (self->trace_idle != NULL || !qcop_trace_has_pending (self->trace))
+  TraceFlushSource *fs = (TraceFlushSource *)source;
+
+  return fs->deadline != 0 && g_source_get_time (source) >= fs->deadline;
+}
+
+static gboolean
+trace_flush_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  TraceFlushSource *fs = (TraceFlushSource *)source;
+  g_autoptr (GError) error = NULL;
+
+  fs->deadline = 0;
+  if (!qcop_trace_flush (fs->server->trace, &error))
+    g_message ("%s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs trace_flush_funcs
+    = { trace_flush_prepare, trace_flush_check, trace_flush_dispatch, NULL, NULL, NULL };
+
+void
+qcop_server_watch_trace_flush (QcopServer *self)
+{
+  TraceFlushSource *fs;
+
+  if (self->trace_flush != NULL || !qcop_trace_is_active (self->trace))
     return;
-  self->trace_idle = g_idle_source_new ();
-  g_source_set_priority (self->trace_idle, G_PRIORITY_LOW);
-  g_source_set_callback (self->trace_idle, on_trace_idle, self, NULL);
-  g_source_set_static_name (self->trace_idle, "qcop-server trace flush");
-  g_source_attach (self->trace_idle, self->context);
+  self->trace_flush = g_source_new (&trace_flush_funcs, sizeof (TraceFlushSource));
+  fs = (TraceFlushSource *)self->trace_flush;
+  fs->server = self;
+  g_source_set_priority (self->trace_flush, G_PRIORITY_LOW);
+  g_source_set_can_recurse (self->trace_flush, TRUE);
+  g_source_set_static_name (self->trace_flush, "qcop-server trace flush");
+  g_source_attach (self->trace_flush, self->context);
 }
 
 void

@@ -139,4 +139,27 @@ gboolean qcop_wire_encode_qcop_message (GByteArray *out, gboolean is_response, c
 gssize qcop_wire_decode_command (const guint8 *buf, gsize len, QcopWireItem *item, GError **error);
 gssize qcop_wire_decode_event (const guint8 *buf, gsize len, QcopWireItem *item, GError **error);
 
+/* ---- the server's hot path: a QCopSend read in place ----------------------------------- */
+
+/* Bytes @names must hold for qcop_wire_peek_ascii_send(): both names and their NULs. */
+#define QCOP_WIRE_NAMES_SIZE (QCOP_WIRE_MAX_RAW / 2 + 2)
+
+typedef struct
+{
+  gsize wire_size;
+  const gchar *channel; /* in the caller's @names */
+  const gchar *message; /* in the caller's @names */
+  const guint8 *data;   /* inside the decoded buffer */
+  gsize len;
+} QcopWireSendView;
+
+/* If @buf starts with a complete, well-formed QCopSend whose channel and message are ASCII
+ * (U+0001..U+007F), fill @view (the names copied, NUL-terminated, into @names of
+ * QCOP_WIRE_NAMES_SIZE bytes; the data pointing into @buf) and return the bytes it occupies.
+ * Otherwise 0: any other item, a partial one, a malformed one, non-ASCII names; the caller
+ * then uses qcop_wire_decode_command(), which gives the same item (and the error, if any).
+ * Nothing is allocated. */
+gssize qcop_wire_peek_ascii_send (const guint8 *buf, gsize len, gchar *names,
+                                  QcopWireSendView *view);
+
 G_END_DECLS

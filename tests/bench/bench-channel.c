@@ -56,6 +56,13 @@ static gint opt_round_trips = 20000;
 static gint opt_stream = 500000;
 static gint opt_dbus_stream = 50000;
 static gint opt_warmup = 1000;
+static gchar *opt_only; /* one path only (profiling): raw, qcopd, qcopd+trace, dbus */
+
+static gboolean
+want_path (const gchar *name)
+{
+  return opt_only == NULL || g_str_equal (opt_only, name);
+}
 
 /* ---- statistics ---------------------------------------------------------------------------- */
 
@@ -978,6 +985,8 @@ bench_dbus (Result *r)
 static void
 print_row (const Result *r)
 {
+  if (r->name == NULL)
+    return; /* not run (--only) */
   if (!r->ok)
     {
       printf ("  %-12s  ERROR: %s\n", r->name, r->error ? r->error : "?");
@@ -1327,6 +1336,8 @@ main (int argc, char **argv)
           { "scale-channels", 0, 0, G_OPTION_ARG_INT, &opt_scale_channels,
             "Channels of one client in the scale run (100000)", "N" },
           { "scale-only", 0, 0, G_OPTION_ARG_NONE, &scale_only, "Only the scale run", NULL },
+          { "only", 0, 0, G_OPTION_ARG_STRING, &opt_only,
+            "Only this path (raw, qcopd, qcopd+trace, dbus), e.g. under perf", "PATH" },
           { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- QCOP channel latency/throughput");
   g_autoptr (GError) error = NULL;
@@ -1362,10 +1373,14 @@ main (int argc, char **argv)
           raw_cmd_size, raw_event_size, WINDOW, ACK_EVERY);
   if (!scale_only)
     {
-      bench_raw (&raw);
-      bench_qcopd (&qcop, FALSE);
-      bench_qcopd (&qcop_trace, TRUE);
-      bench_dbus (&dbus);
+      if (want_path ("raw"))
+        bench_raw (&raw);
+      if (want_path ("qcopd"))
+        bench_qcopd (&qcop, FALSE);
+      if (want_path ("qcopd+trace"))
+        bench_qcopd (&qcop_trace, TRUE);
+      if (want_path ("dbus"))
+        bench_dbus (&dbus);
       report (&raw, &qcop, &qcop_trace, &dbus);
     }
   if (opt_scale_clients >= 1 && opt_scale_channels >= 1)
