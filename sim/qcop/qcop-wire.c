@@ -183,20 +183,34 @@ ascii_len (const gchar *s)
   return p - s;
 }
 
-/* Append @n ASCII bytes of @s as UTF-16 host order. */
-static void
-put_ascii_utf16 (GByteArray *out, const gchar *s, gsize n)
+/* Grow @out by @n bytes and return where they start: one reservation per item, then plain
+ * stores (an append per field cost more than the item). */
+static guint8 *
+reserve (GByteArray *out, gsize n)
 {
   guint at = out->len;
-  gunichar2 *u;
 
-  g_byte_array_set_size (out, at + (guint)(n * 2));
-  u = (gunichar2 *)(gpointer)(out->data + at);
+  g_byte_array_set_size (out, at + (guint)n);
+  return out->data + at;
+}
+
+static guint8 *
+store_i32 (guint8 *p, gint32 v)
+{
+  memcpy (p, &v, sizeof v);
+  return p + sizeof v;
+}
+
+/* @n ASCII bytes of @s as UTF-16 host order at @p. */
+static guint8 *
+store_ascii_utf16 (guint8 *p, const gchar *s, gsize n)
+{
   for (gsize i = 0; i < n; i++)
     {
       gunichar2 v = (guchar)s[i];
-      memcpy (u + i, &v, sizeof v); /* out->data + at may be unaligned */
+      memcpy (p + 2 * i, &v, sizeof v);
     }
+  return p + 2 * n;
 }
 
 /* @n_units QChars at @p as ASCII into @to (NUL-terminated); FALSE (nothing promised about
@@ -343,14 +357,17 @@ qcop_wire_encode_send (GByteArray *out, const gchar *channel, const gchar *messa
       raw = (gsize)nc * 2 + (gsize)nm * 2 + len;
       if (!check_raw_size (raw, "QCopSend", error))
         return FALSE;
-      put_header (out, QCOP_CMD_QCOP_SEND, raw);
-      put_i32 (out, (gint32)nc);
-      put_i32 (out, (gint32)nm);
-      put_i32 (out, (gint32)len);
-      put_ascii_utf16 (out, channel, (gsize)nc);
-      put_ascii_utf16 (out, message, (gsize)nm);
+      guint8 *p = reserve (out, QCOP_WIRE_HEADER_SIZE + 12 + raw);
+
+      p = store_i32 (p, QCOP_CMD_QCOP_SEND);
+      p = store_i32 (p, (gint32)raw);
+      p = store_i32 (p, (gint32)nc);
+      p = store_i32 (p, (gint32)nm);
+      p = store_i32 (p, (gint32)len);
+      p = store_ascii_utf16 (p, channel, (gsize)nc);
+      p = store_ascii_utf16 (p, message, (gsize)nm);
       if (len > 0)
-        g_byte_array_append (out, data, (guint)len);
+        memcpy (p, data, len);
       return TRUE;
     }
   uc = to_utf16 ("channel", channel, &nc, error);
@@ -468,6 +485,7 @@ qcop_wire_encode_qcop_message (GByteArray *out, gboolean is_response, const gcha
   gsize nc = 0, nm = 0, raw;
   gssize ascii_c, ascii_m;
   const gchar *pc, *pm;
+  guint8 *p;
   const guint8 flag[4] = { is_response ? 1 : 0, 0, 0, 0 };
 
   g_return_val_if_fail (out != NULL, FALSE);
@@ -498,15 +516,17 @@ qcop_wire_encode_qcop_message (GByteArray *out, gboolean is_response, const gcha
   raw = nc + nm + len;
   if (!check_raw_size (raw, "QCopMessage", error))
     return FALSE;
-  put_header (out, QCOP_EVENT_QCOP_MESSAGE, raw);
-  g_byte_array_append (out, flag, sizeof flag);
-  put_i32 (out, (gint32)nc);
-  put_i32 (out, (gint32)nm);
-  put_i32 (out, (gint32)len);
-  g_byte_array_append (out, (const guint8 *)pc, (guint)nc);
-  g_byte_array_append (out, (const guint8 *)pm, (guint)nm);
+  p = reserve (out, QCOP_WIRE_HEADER_SIZE + 16 + raw);
+  p = store_i32 (p, QCOP_EVENT_QCOP_MESSAGE);
+  p = store_i32 (p, (gint32)raw);
+  memcpy (p, flag, sizeof flag);
+  p = store_i32 (p + sizeof flag, (gint32)nc);
+  p = store_i32 (p, (gint32)nm);
+  p = store_i32 (p, (gint32)len);
+  memcpy (p, pc, nc);
+  memcpy (p + nc, pm, nm);
   if (len > 0)
-    g_byte_array_append (out, data, (guint)len);
+    memcpy (p + nc + nm, data, len);
   return TRUE;
 }
 
@@ -803,5 +823,52 @@ qcop_wire_peek_ascii_send (const guint8 *buf, gsize len, gchar *names, QcopWireS
   view->message = names + clen + 1;
   view->data = raw + 2 * clen + 2 * mlen;
   view->len = (gsize)dlen;
+  return (gssize)view->wire_size;
+}
+
+/* @n Latin-1 bytes at @p into @to (NUL-terminated) when all are ASCII and none is NUL. */
+static gboolean
+latin1_ascii (const guint8 *p, gsize n, gchar *to)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      if (p[i] == 0 || p[i] >= 0x80)
+        return FALSE;
+      to[i] = (gchar)p[i];
+    }
+  to[n] = '\0';
+  return TRUE;
+}
+
+gssize
+qcop_wire_peek_ascii_message (const guint8 *buf, gsize len, gchar *names, QcopWireMessageView *view)
+{
+  gint32 raw_len, lc, lm, ld;
+  const guint8 *f, *raw;
+
+  g_return_val_if_fail (buf != NULL || len == 0, 0);
+  g_return_val_if_fail (names != NULL && view != NULL, 0);
+
+  if (len < QCOP_WIRE_HEADER_SIZE + 16 || get_i32 (buf) != QCOP_EVENT_QCOP_MESSAGE)
+    return 0;
+  raw_len = get_i32 (buf + 4);
+  f = buf + QCOP_WIRE_HEADER_SIZE;
+  lc = get_i32 (f + 4);
+  lm = get_i32 (f + 8);
+  ld = get_i32 (f + 12);
+  if (raw_len < 0 || raw_len > QCOP_WIRE_MAX_RAW || lc < 0 || lc > QCOP_WIRE_MAX_RAW || lm < 0
+      || lm > QCOP_WIRE_MAX_RAW || ld < 0 || ld > QCOP_WIRE_MAX_RAW
+      || (gsize)lc + (gsize)lm + (gsize)ld != (gsize)raw_len
+      || len < QCOP_WIRE_HEADER_SIZE + 16 + (gsize)raw_len)
+    return 0;
+  raw = f + 16;
+  if (!latin1_ascii (raw, (gsize)lc, names) || !latin1_ascii (raw + lc, (gsize)lm, names + lc + 1))
+    return 0;
+  view->wire_size = QCOP_WIRE_HEADER_SIZE + 16 + (gsize)raw_len;
+  view->is_response = f[0] != 0;
+  view->channel = names;
+  view->message = names + lc + 1;
+  view->data = raw + lc + lm;
+  view->len = (gsize)ld;
   return (gssize)view->wire_size;
 }

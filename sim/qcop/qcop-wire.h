@@ -139,10 +139,10 @@ gboolean qcop_wire_encode_qcop_message (GByteArray *out, gboolean is_response, c
 gssize qcop_wire_decode_command (const guint8 *buf, gsize len, QcopWireItem *item, GError **error);
 gssize qcop_wire_decode_event (const guint8 *buf, gsize len, QcopWireItem *item, GError **error);
 
-/* ---- the server's hot path: a QCopSend read in place ----------------------------------- */
+/* ---- the hot paths: a QCopSend (server) or QCopMessage (client) read in place ----------- */
 
-/* Bytes @names must hold for qcop_wire_peek_ascii_send(): both names and their NULs. */
-#define QCOP_WIRE_NAMES_SIZE (QCOP_WIRE_MAX_RAW / 2 + 2)
+/* Bytes @names must hold for qcop_wire_peek_ascii_*(): both names and their NULs. */
+#define QCOP_WIRE_NAMES_SIZE (QCOP_WIRE_MAX_RAW + 2)
 
 typedef struct
 {
@@ -161,5 +161,20 @@ typedef struct
  * Nothing is allocated. */
 gssize qcop_wire_peek_ascii_send (const guint8 *buf, gsize len, gchar *names,
                                   QcopWireSendView *view);
+
+/* The same for a QCopMessage event (the client's hot path): ASCII here means bytes
+ * 0x01..0x7F, whose Latin-1 is their UTF-8. */
+typedef struct
+{
+  gsize wire_size;
+  gboolean is_response;
+  const gchar *channel; /* in the caller's @names */
+  const gchar *message; /* in the caller's @names */
+  const guint8 *data;   /* inside the decoded buffer */
+  gsize len;
+} QcopWireMessageView;
+
+gssize qcop_wire_peek_ascii_message (const guint8 *buf, gsize len, gchar *names,
+                                     QcopWireMessageView *view);
 
 G_END_DECLS
