@@ -389,6 +389,8 @@ open_socket (QcopClient *self, GError **error)
       return FALSE;
     }
   g_socket_set_blocking (socket, FALSE);
+  /* bigger bursts per wake-up of the server when streaming (capped by net.core.wmem_max) */
+  g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, 1024 * 1024, NULL);
   address = g_unix_socket_address_new (self->socket_path);
   if (!g_socket_connect (socket, address, NULL, &local))
     {
