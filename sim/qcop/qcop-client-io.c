@@ -213,7 +213,7 @@ qcop_client_queue_register (QcopClient *self, const gchar *channel)
 static gssize
 dispatch_plain_message (QcopClient *self, const guint8 *buf, gsize len, gchar *names)
 {
-  QcopWireMessageView m;
+  QcopWireView m;
   g_autoptr (GBytes) data = NULL;
   gssize n = qcop_wire_peek_ascii_message (buf, len, names, &m);
 

@@ -582,7 +582,7 @@ process_input (Client *c)
     {
       QcopWireItem item = { 0 };
       g_autoptr (GError) error = NULL;
-      QcopWireSendView send;
+      QcopWireView send;
       gssize n = qcop_wire_peek_ascii_send (c->in->data + off, c->in->len - off, c->server->names,
                                             &send);
 

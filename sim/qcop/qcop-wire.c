@@ -793,7 +793,7 @@ qcop_wire_decode_event (const guint8 *buf, gsize len, QcopWireItem *item, GError
 }
 
 gssize
-qcop_wire_peek_ascii_send (const guint8 *buf, gsize len, gchar *names, QcopWireSendView *view)
+qcop_wire_peek_ascii_send (const guint8 *buf, gsize len, gchar *names, QcopWireView *view)
 {
   gint32 raw_len, clen, mlen, dlen;
   const guint8 *f, *raw;
@@ -819,6 +819,7 @@ qcop_wire_peek_ascii_send (const guint8 *buf, gsize len, gchar *names, QcopWireS
       || !utf16_ascii (raw + 2 * clen, (gsize)mlen, names + clen + 1))
     return 0;
   view->wire_size = QCOP_WIRE_HEADER_SIZE + 12 + (gsize)raw_len;
+  view->is_response = FALSE;
   view->channel = names;
   view->message = names + clen + 1;
   view->data = raw + 2 * clen + 2 * mlen;
@@ -841,7 +842,7 @@ latin1_ascii (const guint8 *p, gsize n, gchar *to)
 }
 
 gssize
-qcop_wire_peek_ascii_message (const guint8 *buf, gsize len, gchar *names, QcopWireMessageView *view)
+qcop_wire_peek_ascii_message (const guint8 *buf, gsize len, gchar *names, QcopWireView *view)
 {
   gint32 raw_len, lc, lm, ld;
   const guint8 *f, *raw;

@@ -20,7 +20,7 @@ check_peek (const uint8_t *data, gsize size, gboolean events, gssize n, const Qc
 
   if (events)
     {
-      QcopWireMessageView m;
+      QcopWireView m;
       p = qcop_wire_peek_ascii_message (data, size, names, &m);
       if (p <= 0)
         return;
@@ -32,7 +32,7 @@ check_peek (const uint8_t *data, gsize size, gboolean events, gssize n, const Qc
     }
   else
     {
-      QcopWireSendView v;
+      QcopWireView v;
       p = qcop_wire_peek_ascii_send (data, size, names, &v);
       if (p <= 0)
         return;

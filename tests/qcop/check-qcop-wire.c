@@ -562,8 +562,8 @@ START_TEST (test_peek_in_place)
   g_autoptr (GByteArray) send = hex (V_SEND);
   g_autoptr (GByteArray) out = g_byte_array_new ();
   const guint8 data[] = { 1, 2 };
-  QcopWireSendView v;
-  QcopWireMessageView m;
+  QcopWireView v;
+  QcopWireView m;
 
   ck_assert_int_eq (qcop_wire_peek_ascii_send (send->data, send->len, names, &v), send->len);
   ck_assert_str_eq (v.channel, "ab");
