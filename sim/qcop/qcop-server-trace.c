@@ -3,6 +3,8 @@
 
 #include "qcop-server-private.h"
 
+#include <errno.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 static void
@@ -68,45 +70,35 @@ qcop_server_trace_event (Client *c, const EventInfo *ev)
 /*
  * Pending records are written QCOP_SERVER_TRACE_FLUSH_MS after the first of them, not when
  * the loop goes idle: a server passing one message at a time goes idle after every message,
- * and a write() per message was the cost of --trace. The source decides in prepare(), which
- * the loop runs anyway, so arming it costs no syscall (g_source_set_ready_time() would write
- * the context's wake-up fd every time). A loop that sleeps wakes up once to write; a loop that
+ * and a write() per message was the cost of --trace. The deadline is a timerfd in the poll
+ * set, armed once per flush period when records become pending (prepare() only looks at a
+ * flag): a poll() with a timeout would arm a kernel timer on every loop iteration, which in a
+ * VM costs more than the record itself. A loop that sleeps wakes up once to write; a loop that
  * never sleeps writes at the 64 KiB threshold (qcop-trace.c) or at the deadline.
  */
 typedef struct
 {
   GSource source;
   QcopServer *server;
-  gint64 deadline; /* monotonic us; 0: nothing pending when last looked */
+  gint timer_fd;
+  gboolean armed;
 } TraceFlushSource;
 
 static gboolean
 trace_flush_prepare (GSource *source, gint *timeout)
 {
   TraceFlushSource *fs = (TraceFlushSource *)source;
-  gint64 now;
 
   *timeout = -1;
-  if (!qcop_trace_has_pending (fs->server->trace))
+  if (!fs->armed && qcop_trace_has_pending (fs->server->trace))
     {
-      fs->deadline = 0;
-      return FALSE;
+      struct itimerspec when = { { 0, 0 }, { 0, QCOP_SERVER_TRACE_FLUSH_MS * 1000000L } };
+
+      fs->armed = timerfd_settime (fs->timer_fd, 0, &when, NULL) == 0;
+      if (!fs->armed)
+        return TRUE; /* cannot wait: write now */
     }
-  now = g_source_get_time (source);
-  if (fs->deadline == 0)
-    fs->deadline = now + QCOP_SERVER_TRACE_FLUSH_MS * 1000;
-  if (now >= fs->deadline)
-    return TRUE;
-  *timeout = (gint)((fs->deadline - now + 999) / 1000);
   return FALSE;
-}
-
-static gboolean
-trace_flush_check (GSource *source)
-{
-  TraceFlushSource *fs = (TraceFlushSource *)source;
-
-  return fs->deadline != 0 && g_source_get_time (source) >= fs->deadline;
 }
 
 static gboolean
@@ -114,15 +106,29 @@ trace_flush_dispatch (GSource *source, GSourceFunc callback, gpointer data)
 {
   TraceFlushSource *fs = (TraceFlushSource *)source;
   g_autoptr (GError) error = NULL;
+  guint64 expirations;
 
-  fs->deadline = 0;
+  if (fs->armed && read (fs->timer_fd, &expirations, sizeof expirations) < 0)
+    {
+      /* EAGAIN: not expired (another fd event); nothing else can happen to a timerfd */
+    }
+  fs->armed = FALSE;
   if (!qcop_trace_flush (fs->server->trace, &error))
     g_message ("%s", error->message);
   return G_SOURCE_CONTINUE;
 }
 
+static void
+trace_flush_finalize (GSource *source)
+{
+  TraceFlushSource *fs = (TraceFlushSource *)source;
+
+  if (fs->timer_fd >= 0)
+    close (fs->timer_fd);
+}
+
 static GSourceFuncs trace_flush_funcs
-    = { trace_flush_prepare, trace_flush_check, trace_flush_dispatch, NULL, NULL, NULL };
+    = { trace_flush_prepare, NULL, trace_flush_dispatch, trace_flush_finalize, NULL, NULL };
 
 void
 qcop_server_watch_trace_flush (QcopServer *self)
@@ -134,6 +140,12 @@ qcop_server_watch_trace_flush (QcopServer *self)
   self->trace_flush = g_source_new (&trace_flush_funcs, sizeof (TraceFlushSource));
   fs = (TraceFlushSource *)self->trace_flush;
   fs->server = self;
+  fs->timer_fd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fs->timer_fd >= 0)
+    g_source_add_unix_fd (self->trace_flush, fs->timer_fd, G_IO_IN);
+  else
+    g_message ("trace: timerfd_create: %s; writing the trace at every loop iteration",
+               g_strerror (errno));
   g_source_set_priority (self->trace_flush, G_PRIORITY_LOW);
   g_source_set_can_recurse (self->trace_flush, TRUE);
   g_source_set_static_name (self->trace_flush, "qcop-server trace flush");
