@@ -753,19 +753,6 @@ watch_idle (Client *c)
   g_source_attach (c->idle_source, c->server->context);
 }
 
-/* A stream moves in bursts of what the kernel buffers between two wake-ups of the reader:
- * ask for SEND_BUFFER_BYTES (the kernel caps it at net.core.wmem_max; failure is harmless).
- * What a client does not read still counts against --max-queue only in our own queue. */
-#define SEND_BUFFER_BYTES (1024 * 1024)
-
-static void
-grow_send_buffer (gint fd)
-{
-  gint size = SEND_BUFFER_BYTES;
-
-  setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-}
-
 static void
 accept_one (QcopServer *self, gint fd)
 {
@@ -800,7 +787,6 @@ accept_one (QcopServer *self, gint fd)
     }
   c->server = self;
   c->fd = fd;
-  grow_send_buffer (fd);
   c->id = id;
   c->pid = cred.pid;
   c->uid = cred.uid;
