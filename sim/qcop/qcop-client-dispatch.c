@@ -9,12 +9,14 @@
 
 /* Call every callback of @registered with the (possibly unwrapped) message. Stops if the
  * connection changed under us. */
-static void
-dispatch_message (QcopClient *self, const gchar *registered, const gchar *channel,
-                  const gchar *message, GBytes *data)
+void
+qcop_client_dispatch_message (QcopClient *self, const gchar *registered, const gchar *channel,
+                              const gchar *message, GBytes *data)
 {
   GArray *ids = g_hash_table_lookup (self->channels, registered);
-  g_autoptr (GArray) snapshot = NULL;
+  guint local[8];
+  g_autofree guint *heap = NULL;
+  guint *snapshot, n;
 
   if (!ids)
     {
@@ -22,12 +24,15 @@ dispatch_message (QcopClient *self, const gchar *registered, const gchar *channe
                message, registered);
       return;
     }
-  snapshot = g_array_copy (ids);
+  /* the ids as they are now (a callback may register or unregister), on the stack for the
+   * usual few */
+  n = ids->len;
+  snapshot = n <= G_N_ELEMENTS (local) ? local : (heap = g_new (guint, n));
+  memcpy (snapshot, ids->data, n * sizeof (guint));
   self->messages_received++;
-  for (guint i = 0; i < snapshot->len; i++)
+  for (guint i = 0; i < n; i++)
     {
-      Callback *cb = g_hash_table_lookup (self->callbacks,
-                                          GUINT_TO_POINTER (g_array_index (snapshot, guint, i)));
+      Callback *cb = g_hash_table_lookup (self->callbacks, GUINT_TO_POINTER (snapshot[i]));
       if (cb)
         cb->func (self, channel, message, data, cb->user_data);
     }
@@ -47,7 +52,7 @@ handle_qcop_message (QcopClient *self, const QcopWireItem *item)
     }
   if (strchr (item->channel, '*') == NULL || !g_str_equal (item->message, FORWARDED_MESSAGE))
     {
-      dispatch_message (self, item->channel, item->channel, item->message, item->data);
+      qcop_client_dispatch_message (self, item->channel, item->channel, item->message, item->data);
       return;
     }
   if (!qcop_unwrap_forwarded (item->data, &channel, &message, &inner, &error))
@@ -56,7 +61,7 @@ handle_qcop_message (QcopClient *self, const QcopWireItem *item)
                  FORWARDED_MESSAGE, item->channel, error->message);
       return;
     }
-  dispatch_message (self, item->channel, channel, message, inner);
+  qcop_client_dispatch_message (self, item->channel, channel, message, inner);
 }
 
 void

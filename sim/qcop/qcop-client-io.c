@@ -7,6 +7,10 @@
 
 #include "qcop-datastream.h"
 
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
 /* ---- teardown ---------------------------------------------------------------------------- */
 
 void
@@ -60,25 +64,47 @@ connection_lost (QcopClient *self, GError *error)
 
 /* ---- output ------------------------------------------------------------------------------ */
 
+/* One send() of what is queued (-1 with errno on failure, EAGAIN included). The queue drops
+ * what was sent when it is empty, or when the sent part is the larger one: a stream that never
+ * drains completely must not make the queue grow (it did, to tens of MiB, each byte written
+ * to a fresh page). */
+static gssize
+send_queued (QcopClient *self)
+{
+  gssize n;
+
+  do
+    n = send (g_socket_get_fd (self->socket), self->outbuf->data + self->out_pos,
+              self->outbuf->len - self->out_pos, MSG_NOSIGNAL | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n > 0)
+    self->out_pos += (gsize)n;
+  if (self->out_pos == self->outbuf->len)
+    {
+      g_byte_array_set_size (self->outbuf, 0);
+      self->out_pos = 0;
+    }
+  else if (self->out_pos >= 64 * 1024 && self->out_pos >= self->outbuf->len / 2)
+    {
+      g_byte_array_remove_range (self->outbuf, 0, (guint)self->out_pos);
+      self->out_pos = 0;
+    }
+  return n;
+}
+
 gboolean
 qcop_client_write_queue (QcopClient *self)
 {
   while (self->socket && self->out_pos < self->outbuf->len)
     {
-      g_autoptr (GError) error = NULL;
-      gssize n = g_socket_send (self->socket, (const gchar *)self->outbuf->data + self->out_pos,
-                                self->outbuf->len - self->out_pos, NULL, &error);
-
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      if (send_queued (self) >= 0)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
         return TRUE;
-      if (n < 0)
-        {
-          connection_lost (self,
-                           g_error_new (QCOP_ERROR, QCOP_ERROR_CONNECTION, "writing to %s: %s",
-                                        self->socket_path, error->message));
-          return FALSE;
-        }
-      self->out_pos += (gsize)n;
+      connection_lost (self, g_error_new (QCOP_ERROR, QCOP_ERROR_CONNECTION,
+                                          "writing to %s: error sending data: %s",
+                                          self->socket_path, g_strerror (errno)));
+      return FALSE;
     }
   g_byte_array_set_size (self->outbuf, 0);
   self->out_pos = 0;
@@ -117,31 +143,18 @@ flush_source_prepare (GSource *source, gint *timeout)
 {
   FlushSource *fs = (FlushSource *)source;
   QcopClient *self = fs->client;
-  g_autoptr (GError) error = NULL;
-  gssize n;
 
   *timeout = -1;
   if (fs->failed)
     return TRUE;
   if (self->out_pos >= self->outbuf->len)
     return FALSE;
-  n = g_socket_send (self->socket, (const gchar *)self->outbuf->data + self->out_pos,
-                     self->outbuf->len - self->out_pos, NULL, &error);
-  if (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+  if (send_queued (self) < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
     {
       fs->failed = TRUE; /* dispatch() reports it */
       return TRUE;
     }
-  if (n > 0)
-    self->out_pos += (gsize)n;
-  if (self->out_pos < self->outbuf->len)
-    {
-      flush_source_want_out (fs, TRUE);
-      return FALSE;
-    }
-  g_byte_array_set_size (self->outbuf, 0);
-  self->out_pos = 0;
-  flush_source_want_out (fs, FALSE);
+  flush_source_want_out (fs, self->out_pos < self->outbuf->len);
   return FALSE;
 }
 
@@ -195,8 +208,25 @@ qcop_client_queue_register (QcopClient *self, const gchar *channel)
     }
 }
 
+/* A plain message (ASCII names, not an answer, not a wildcard forward) read in place: its
+ * names in @names, only its data copied (callbacks may keep the GBytes). */
+static gssize
+dispatch_plain_message (QcopClient *self, const guint8 *buf, gsize len, gchar *names)
+{
+  QcopWireView m;
+  g_autoptr (GBytes) data = NULL;
+  gssize n = qcop_wire_peek_ascii_message (buf, len, names, &m);
+
+  if (n <= 0 || m.is_response || strchr (m.channel, '*') != NULL)
+    return 0;
+  data = g_bytes_new (m.data, m.len);
+  qcop_client_dispatch_message (self, m.channel, m.channel, m.message, data);
+  return n;
+}
+
+/* @names: the input source's buffer for names read in place (see InSource). */
 static void
-process_input (QcopClient *self)
+process_input (QcopClient *self, gchar *names)
 {
   guint generation = self->generation;
   gsize pos = 0;
@@ -206,7 +236,16 @@ process_input (QcopClient *self)
       g_autoptr (GError) error = NULL;
       QcopWireItem item;
       gssize n
-          = qcop_wire_decode_event (self->inbuf->data + pos, self->inbuf->len - pos, &item, &error);
+          = dispatch_plain_message (self, self->inbuf->data + pos, self->inbuf->len - pos, names);
+
+      if (n > 0)
+        {
+          pos += (gsize)n;
+          if (generation != self->generation)
+            return; /* a callback disconnected: inbuf is gone */
+          continue;
+        }
+      n = qcop_wire_decode_event (self->inbuf->data + pos, self->inbuf->len - pos, &item, &error);
 
       if (n == 0)
         break;
@@ -228,43 +267,109 @@ process_input (QcopClient *self)
   g_byte_array_remove_range (self->inbuf, 0, pos);
 }
 
-/* Read what is there (bounded). FALSE if the connection was lost. */
+/* Read what is there (bounded), straight into the input buffer. FALSE if the connection was
+ * lost. */
 static gboolean
 read_socket (QcopClient *self)
 {
-  guint8 chunk[READ_CHUNK];
+  gint fd = g_socket_get_fd (self->socket);
 
   for (guint i = 0; i < MAX_READS_PER_DISPATCH; i++)
     {
-      g_autoptr (GError) error = NULL;
-      gssize n = g_socket_receive (self->socket, (gchar *)chunk, sizeof chunk, NULL, &error);
+      guint old = self->inbuf->len;
+      gssize n;
 
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      g_byte_array_set_size (self->inbuf, old + READ_CHUNK);
+      n = recv (fd, self->inbuf->data + old, READ_CHUNK, MSG_DONTWAIT);
+      g_byte_array_set_size (self->inbuf, old + (n > 0 ? (guint)n : 0));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
         return TRUE;
       if (n <= 0)
         {
-          connection_lost (self, g_error_new (QCOP_ERROR, QCOP_ERROR_CONNECTION, "server %s %s",
-                                              self->socket_path,
-                                              n == 0 ? "closed the connection" : error->message));
+          connection_lost (self,
+                           g_error_new (QCOP_ERROR, QCOP_ERROR_CONNECTION, "server %s %s%s",
+                                        self->socket_path,
+                                        n == 0 ? "closed the connection" : "error receiving data: ",
+                                        n == 0 ? "" : g_strerror (errno)));
           return FALSE;
         }
-      g_byte_array_append (self->inbuf, chunk, (guint)n);
-      if ((gsize)n < sizeof chunk)
+      if (n < READ_CHUNK)
         return TRUE;
     }
   return TRUE;
 }
 
 static gboolean
-on_socket_readable (GSocket *socket, GIOCondition condition, gpointer data)
+on_socket_readable (QcopClient *client, gchar *names)
 {
-  g_autoptr (QcopClient) self = g_object_ref (data);
+  g_autoptr (QcopClient) self = g_object_ref (client);
   guint generation = self->generation;
 
   if (!read_socket (self))
     return G_SOURCE_REMOVE;
-  process_input (self);
+  process_input (self, names);
   return generation == self->generation ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/*
+ * The input source. GLib blocks a source while it dispatches unless it may recurse, and
+ * blocking removes its fd from the poll set and adds it back: two writes of the context's
+ * wake-up eventfd, then a poll that returns at once for it and a read, for every message.
+ * This source may recurse, so none of that happens; what blocking was for, it does itself,
+ * and only when it is needed: if a message callback iterates the context (a nested loop)
+ * while we dispatch, the socket leaves the poll set until the outer dispatch returns, so
+ * messages are still handed over one at a time and in order.
+ */
+typedef struct
+{
+  GSource source;
+  QcopClient *client;
+  gint fd;
+  gpointer tag;  /* NULL while paused for a nested loop */
+  gboolean busy; /* dispatching */
+  /* names of the message being dispatched, valid while its callbacks run: per source, so a
+   * callback that reconnects (a new source) cannot overwrite them */
+  gchar names[QCOP_WIRE_NAMES_SIZE];
+} InSource;
+
+#define IN_EVENTS (G_IO_IN | G_IO_HUP | G_IO_ERR)
+
+static gboolean
+in_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  InSource *is = (InSource *)source;
+  gboolean keep;
+
+  if (is->busy)
+    {
+      g_source_remove_unix_fd (source, is->tag); /* nested: pause */
+      is->tag = NULL;
+      return G_SOURCE_CONTINUE;
+    }
+  is->busy = TRUE;
+  keep = on_socket_readable (is->client, is->names); /* GLib holds a ref on @source meanwhile */
+  is->busy = FALSE;
+  if (is->tag == NULL && keep && !g_source_is_destroyed (source))
+    is->tag = g_source_add_unix_fd (source, is->fd, IN_EVENTS); /* resume */
+  return keep;
+}
+
+static GSourceFuncs in_source_funcs = { NULL, NULL, in_source_dispatch, NULL, NULL, NULL };
+
+static GSource *
+in_source_new (QcopClient *self)
+{
+  GSource *source = g_source_new (&in_source_funcs, sizeof (InSource));
+  InSource *is = (InSource *)source;
+
+  is->client = self;
+  is->fd = g_socket_get_fd (self->socket);
+  is->tag = g_source_add_unix_fd (source, is->fd, IN_EVENTS);
+  g_source_set_can_recurse (source, TRUE);
+  g_source_set_static_name (source, "qcop-client in");
+  return source;
 }
 
 /* ---- connecting -------------------------------------------------------------------------- */
@@ -284,6 +389,8 @@ open_socket (QcopClient *self, GError **error)
       return FALSE;
     }
   g_socket_set_blocking (socket, FALSE);
+  /* bigger bursts per wake-up of the server when streaming (capped by net.core.wmem_max) */
+  g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, 1024 * 1024, NULL);
   address = g_unix_socket_address_new (self->socket_path);
   if (!g_socket_connect (socket, address, NULL, &local))
     {
@@ -303,8 +410,7 @@ qcop_client_start_connection (QcopClient *self, GError **error)
   if (!open_socket (self, error))
     return FALSE;
   qcop_client_set_state (self, CLIENT_STATE_CONNECTING, self->socket_path);
-  self->in_source = g_socket_create_source (self->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-  g_source_set_callback (self->in_source, G_SOURCE_FUNC (on_socket_readable), self, NULL);
+  self->in_source = in_source_new (self);
   g_source_attach (self->in_source, self->context);
   self->out_source = flush_source_new (self);
   g_source_attach (self->out_source, self->context);

@@ -100,6 +100,9 @@ gboolean qcop_client_wait_until (QcopClient *self, QcopClientDoneFunc done, gpoi
 
 /* qcop-client-dispatch.c */
 void qcop_client_handle_event (QcopClient *self, const QcopWireItem *item);
+/* Call every callback registered on @registered with (@channel, @message, @data). */
+void qcop_client_dispatch_message (QcopClient *self, const gchar *registered, const gchar *channel,
+                                   const gchar *message, GBytes *data);
 
 /* qcop-client-registered.c */
 /* Fail every pending isRegistered request (the connection went away). */

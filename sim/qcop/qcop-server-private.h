@@ -70,8 +70,10 @@ struct _QcopServer
   QcopRegistry *registry;          /* channel name -> Client* members */
   GPtrArray *dirty;                /* Client* with output queued in this dispatch */
   GPtrArray *dead;                 /* Client* closed, to be freed */
+  GByteArray *scratch;             /* the event being delivered, encoded once for every recipient */
+  gchar names[QCOP_WIRE_NAMES_SIZE]; /* channel and message of the QCopSend being handled */
   QcopTrace *trace;
-  GSource *trace_idle;
+  GSource *trace_flush; /* writes pending records at most TRACE_FLUSH_DELAY_MS late */
   QcopServerStats stats;
 };
 
@@ -88,7 +90,8 @@ typedef struct
 
 /* qcop-server-trace.c: trace records of clients, commands, events and the server itself. */
 void qcop_server_trace_lifecycle (Client *c, const gchar *type, const gchar *reason);
-void qcop_server_trace_command (Client *c, const QcopWireItem *item);
+/* @data: the command's data (QCopSend) or raw part (window commands); NULL for none. */
+void qcop_server_trace_command (Client *c, const QcopWireItem *item, const guint8 *data, gsize len);
 void qcop_server_trace_event (Client *c, const EventInfo *ev);
 void qcop_server_trace_refuse (QcopServer *self, gint64 pid, guint32 uid, const gchar *reason);
 /* A "client" "limit" record: @c hit per-client limit @limit (its configured @value). */
@@ -97,8 +100,10 @@ void qcop_server_trace_limit (Client *c, const gchar *limit, guint64 value, cons
 void qcop_server_trace_accept_paused (QcopServer *self, gint err, guint pause_ms);
 /* A "server" record of @type (start: with socket and pid). */
 void qcop_server_trace_server (QcopServer *self, const gchar *type);
-/* Flush the trace once the loop has nothing better to do (the 64 KiB threshold covers a
- * loop that never idles). */
-void qcop_server_schedule_trace_flush (QcopServer *self);
+/* Write pending trace records at most QCOP_SERVER_TRACE_FLUSH_MS after they were made (and
+ * whenever 64 KiB are pending): a source of @self's context that costs nothing while no
+ * record is pending. */
+void qcop_server_watch_trace_flush (QcopServer *self);
+#define QCOP_SERVER_TRACE_FLUSH_MS 2
 
 G_END_DECLS

@@ -3,6 +3,8 @@
 
 #include "qcop-server-private.h"
 
+#include <errno.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 static void
@@ -29,7 +31,7 @@ qcop_server_trace_lifecycle (Client *c, const gchar *type, const gchar *reason)
 }
 
 void
-qcop_server_trace_command (Client *c, const QcopWireItem *item)
+qcop_server_trace_command (Client *c, const QcopWireItem *item, const guint8 *data, gsize len)
 {
   QcopTrace *t = c->server->trace;
 
@@ -41,12 +43,8 @@ qcop_server_trace_command (Client *c, const QcopWireItem *item)
     qcop_trace_add_int (t, "count", item->count);
   qcop_trace_add_str (t, "channel", item->channel);
   qcop_trace_add_str (t, "message", item->message);
-  if (item->data != NULL)
-    {
-      gsize n = 0;
-      const guint8 *p = g_bytes_get_data (item->data, &n);
-      qcop_trace_add_hex (t, "data", p, n);
-    }
+  if (data != NULL)
+    qcop_trace_add_hex (t, "data", data, len);
   qcop_trace_end (t);
 }
 
@@ -69,28 +67,89 @@ qcop_server_trace_event (Client *c, const EventInfo *ev)
   qcop_trace_end (t);
 }
 
-static gboolean
-on_trace_idle (gpointer data)
+/*
+ * Pending records are written QCOP_SERVER_TRACE_FLUSH_MS after the first of them, not when
+ * the loop goes idle: a server passing one message at a time goes idle after every message,
+ * and a write() per message was the cost of --trace. The deadline is a timerfd in the poll
+ * set, armed once per flush period when records become pending (prepare() only looks at a
+ * flag): a poll() with a timeout would arm a kernel timer on every loop iteration, which in a
+ * VM costs more than the record itself. A loop that sleeps wakes up once to write; a loop that
+ * never sleeps writes at the 64 KiB threshold (qcop-trace.c) or at the deadline.
+ */
+typedef struct
 {
-  QcopServer *self = data;
-  g_autoptr (GError) error = NULL;
+  GSource source;
+  QcopServer *server;
+  gint timer_fd;
+  gboolean armed;
+} TraceFlushSource;
 
-  if (!qcop_trace_flush (self->trace, &error))
-    g_message ("%s", error->message);
-  g_clear_pointer (&self->trace_idle, g_source_unref);
-  return G_SOURCE_REMOVE;
+static gboolean
+trace_flush_prepare (GSource *source, gint *timeout)
+{
+  TraceFlushSource *fs = (TraceFlushSource *)source;
+
+  *timeout = -1;
+  if (!fs->armed && qcop_trace_has_pending (fs->server->trace))
+    {
+      struct itimerspec when = { { 0, 0 }, { 0, QCOP_SERVER_TRACE_FLUSH_MS * 1000000L } };
+
+      fs->armed = timerfd_settime (fs->timer_fd, 0, &when, NULL) == 0;
+      if (!fs->armed)
+        return TRUE; /* cannot wait: write now */
+    }
+  return FALSE;
 }
 
-void
-qcop_server_schedule_trace_flush (QcopServer *self)
+static gboolean
+trace_flush_dispatch (GSource *source, GSourceFunc callback, gpointer data)
 {
-  if (self->trace_idle != NULL || !qcop_trace_has_pending (self->trace))
+  TraceFlushSource *fs = (TraceFlushSource *)source;
+  g_autoptr (GError) error = NULL;
+  guint64 expirations;
+
+  if (fs->armed && read (fs->timer_fd, &expirations, sizeof expirations) < 0)
+    {
+      /* EAGAIN: not expired (another fd event); nothing else can happen to a timerfd */
+    }
+  fs->armed = FALSE;
+  if (!qcop_trace_flush (fs->server->trace, &error))
+    g_message ("%s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+trace_flush_finalize (GSource *source)
+{
+  TraceFlushSource *fs = (TraceFlushSource *)source;
+
+  if (fs->timer_fd >= 0)
+    close (fs->timer_fd);
+}
+
+static GSourceFuncs trace_flush_funcs
+    = { trace_flush_prepare, NULL, trace_flush_dispatch, trace_flush_finalize, NULL, NULL };
+
+void
+qcop_server_watch_trace_flush (QcopServer *self)
+{
+  TraceFlushSource *fs;
+
+  if (self->trace_flush != NULL || !qcop_trace_is_active (self->trace))
     return;
-  self->trace_idle = g_idle_source_new ();
-  g_source_set_priority (self->trace_idle, G_PRIORITY_LOW);
-  g_source_set_callback (self->trace_idle, on_trace_idle, self, NULL);
-  g_source_set_static_name (self->trace_idle, "qcop-server trace flush");
-  g_source_attach (self->trace_idle, self->context);
+  self->trace_flush = g_source_new (&trace_flush_funcs, sizeof (TraceFlushSource));
+  fs = (TraceFlushSource *)self->trace_flush;
+  fs->server = self;
+  fs->timer_fd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fs->timer_fd >= 0)
+    g_source_add_unix_fd (self->trace_flush, fs->timer_fd, G_IO_IN);
+  else
+    g_message ("trace: timerfd_create: %s; writing the trace at every loop iteration",
+               g_strerror (errno));
+  g_source_set_priority (self->trace_flush, G_PRIORITY_LOW);
+  g_source_set_can_recurse (self->trace_flush, TRUE);
+  g_source_set_static_name (self->trace_flush, "qcop-server trace flush");
+  g_source_attach (self->trace_flush, self->context);
 }
 
 void

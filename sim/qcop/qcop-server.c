@@ -99,6 +99,7 @@ watch_writable (Client *c, gboolean on)
       c->out_source = g_unix_fd_source_new (c->fd, G_IO_OUT);
       g_source_set_callback (c->out_source, G_SOURCE_FUNC (on_client_writable), c, NULL);
       g_source_set_static_name (c->out_source, "qcop-server client out");
+      g_source_set_can_recurse (c->out_source, TRUE); /* no block/unblock: see accept_one */
       g_source_attach (c->out_source, c->server->context);
     }
   else if (!on && c->out_source != NULL)
@@ -221,33 +222,79 @@ deliver (Client *c, const guint8 *bytes, gsize len, const EventInfo *ev)
 }
 
 /* Encode one QCopMessage (names as Qt's toLatin1 makes them) and queue it for @c. */
+static gboolean
+is_ascii (const gchar *s)
+{
+  for (; *s != '\0'; s++)
+    if ((guchar)*s >= 0x80)
+      return FALSE;
+  return TRUE;
+}
+
+/* Channel and message as Qt's toLatin1 puts them in a QCopMessage (as UTF-8 text): ASCII as
+ * it is, anything else through qcop_wire_latin1_lossy (). */
+typedef struct
+{
+  const gchar *channel, *message;
+  gchar *owned_channel, *owned_message;
+} Latin1Names;
+
+static void
+latin1_names_init (Latin1Names *n, const gchar *channel, const gchar *message)
+{
+  n->owned_channel = is_ascii (channel) ? NULL : qcop_wire_latin1_lossy (channel);
+  n->owned_message = is_ascii (message) ? NULL : qcop_wire_latin1_lossy (message);
+  n->channel = n->owned_channel ? n->owned_channel : channel;
+  n->message = n->owned_message ? n->owned_message : message;
+}
+
+static void
+latin1_names_clear (Latin1Names *n)
+{
+  g_clear_pointer (&n->owned_channel, g_free);
+  g_clear_pointer (&n->owned_message, g_free);
+}
+
+/* Encode one QCopMessage into the server's scratch buffer (reused: no allocation per
+ * message). FALSE if it cannot be encoded (logged). */
+static gboolean
+encode_message (QcopServer *self, const Latin1Names *names, const guint8 *data, gsize len,
+                gboolean is_response)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_byte_array_set_size (self->scratch, 0);
+  if (qcop_wire_encode_qcop_message (self->scratch, is_response, names->channel, names->message,
+                                     data, len, &error))
+    return TRUE;
+  g_message ("not delivering \"%s\" %s: %s", names->channel, names->message, error->message);
+  return FALSE;
+}
+
+/* Encode one QCopMessage (names as Qt's toLatin1 makes them) and queue it for @c. */
 static void
 send_qcop_message (Client *c, const gchar *channel, const gchar *message, const guint8 *data,
                    gsize len, gboolean is_response)
 {
-  g_autofree gchar *l1_channel = qcop_wire_latin1_lossy (channel);
-  g_autofree gchar *l1_message = qcop_wire_latin1_lossy (message);
-  g_autoptr (GByteArray) out = g_byte_array_new ();
-  g_autoptr (GError) error = NULL;
-  EventInfo ev = { QCOP_EVENT_QCOP_MESSAGE, l1_channel, l1_message, data, len, is_response };
+  Latin1Names names;
 
-  if (!qcop_wire_encode_qcop_message (out, is_response, l1_channel, l1_message, data, len, &error))
+  latin1_names_init (&names, channel, message);
+  if (encode_message (c->server, &names, data, len, is_response))
     {
-      g_message ("not delivering \"%s\" %s to client %d: %s", channel, message, c->id,
-                 error->message);
-      return;
+      EventInfo ev
+          = { QCOP_EVENT_QCOP_MESSAGE, names.channel, names.message, data, len, is_response };
+
+      deliver (c, c->server->scratch->data, c->server->scratch->len, &ev);
     }
-  deliver (c, out->data, out->len, &ev);
+  latin1_names_clear (&names);
 }
 
 /* ---- QCOP semantics --------------------------------------------------------------------- */
 
 static gchar *
-read_channel_arg (GBytes *data)
+read_channel_arg (const guint8 *p, gsize n)
 {
   QcopDsReader reader;
-  gsize n = 0;
-  const guint8 *p = g_bytes_get_data (data, &n);
   gchar *name = NULL;
 
   qcop_ds_reader_init (&reader, p, n);
@@ -259,21 +306,18 @@ read_channel_arg (GBytes *data)
 
 /* The "" channel: QCopChannel::answer's internal commands. */
 static void
-answer_internal (Client *c, const gchar *message, GBytes *data)
+answer_internal (Client *c, const gchar *message, const guint8 *p, gsize n)
 {
-  gsize n = 0;
-  const guint8 *p = g_bytes_get_data (data, &n);
-
   if (g_str_equal (message, "isRegistered()"))
     {
-      g_autofree gchar *name = read_channel_arg (data);
+      g_autofree gchar *name = read_channel_arg (p, n);
       gboolean known = qcop_registry_is_registered (c->server->registry, name);
 
       send_qcop_message (c, "", known ? "known" : "unknown", p, n, TRUE);
     }
   else if (g_str_equal (message, "detach()"))
     {
-      g_autofree gchar *name = read_channel_arg (data);
+      g_autofree gchar *name = read_channel_arg (p, n);
       QcopRegistryChannel *ch = qcop_registry_lookup (c->server->registry, name);
 
       if (ch != NULL && g_ptr_array_find (ch->members, c, NULL))
@@ -314,35 +358,39 @@ forward_to_patterns (QcopServer *self, const gchar *channel, const gchar *messag
     }
 }
 
+/* QCopSend of @data (@len bytes) on @channel: to every member, then to matching patterns. */
 static void
-handle_send (Client *c, const QcopWireItem *item)
+handle_send (Client *c, const gchar *channel, const gchar *message, const guint8 *data, gsize len)
 {
   QcopServer *self = c->server;
-  gsize len = 0;
-  const guint8 *data = g_bytes_get_data (item->data, &len);
   QcopRegistryChannel *ch;
 
-  if (item->channel[0] == '\0')
+  if (channel[0] == '\0')
     {
-      answer_internal (c, item->message, item->data);
+      answer_internal (c, message, data, len);
       return;
     }
-  ch = qcop_registry_lookup (self->registry, item->channel);
+  ch = qcop_registry_lookup (self->registry, channel);
   if (ch != NULL)
     {
-      /* one encoding for every listener */
-      g_autofree gchar *l1_channel = qcop_wire_latin1_lossy (item->channel);
-      g_autofree gchar *l1_message = qcop_wire_latin1_lossy (item->message);
-      g_autoptr (GByteArray) out = g_byte_array_new ();
-      EventInfo ev = { QCOP_EVENT_QCOP_MESSAGE, l1_channel, l1_message, data, len, FALSE };
+      Latin1Names names;
 
-      /* cannot fail: the Latin-1 raw part is never larger than the UTF-16 one */
-      if (qcop_wire_encode_qcop_message (out, FALSE, l1_channel, l1_message, data, len, NULL))
-        for (guint i = 0; i < ch->members->len; i++)
-          deliver (g_ptr_array_index (ch->members, i), out->data, out->len, &ev);
+      /* one encoding for every listener; cannot fail: the Latin-1 raw part is never larger
+       * than the UTF-16 one */
+      latin1_names_init (&names, channel, message);
+      if (encode_message (self, &names, data, len, FALSE))
+        {
+          EventInfo ev
+              = { QCOP_EVENT_QCOP_MESSAGE, names.channel, names.message, data, len, FALSE };
+
+          for (guint i = 0; i < ch->members->len; i++)
+            deliver (g_ptr_array_index (ch->members, i), self->scratch->data, self->scratch->len,
+                     &ev);
+        }
+      latin1_names_clear (&names);
     }
-  if (qcop_registry_get_patterns (self->registry)->len > 0 && strchr (item->channel, '*') == NULL)
-    forward_to_patterns (self, item->channel, item->message, data, len);
+  if (qcop_registry_get_patterns (self->registry)->len > 0 && strchr (channel, '*') == NULL)
+    forward_to_patterns (self, channel, message, data, len);
 }
 
 /* Hand @c @count object ids (Creation event). The client is dropped when it would hold more
@@ -391,9 +439,9 @@ window_command (Client *c, const QcopWireItem *item)
     g_debug ("client %d: %s ignored", c->id, qcop_command_type_to_string (item->type));
 }
 
-/* Returns FALSE when the command is a protocol violation (the caller drops the client). */
-static gboolean
-handle_command (Client *c, const QcopWireItem *item)
+/* Every command: counted, traced, and the end of the idle limit. */
+static void
+command_received (Client *c, const QcopWireItem *item, const guint8 *data, gsize len)
 {
   if (c->idle_source != NULL)
     {
@@ -402,7 +450,17 @@ handle_command (Client *c, const QcopWireItem *item)
       g_clear_pointer (&c->idle_source, g_source_unref);
     }
   c->server->stats.commands++;
-  qcop_server_trace_command (c, item);
+  qcop_server_trace_command (c, item, data, len);
+}
+
+/* Returns FALSE when the command is a protocol violation (the caller drops the client). */
+static gboolean
+handle_command (Client *c, const QcopWireItem *item)
+{
+  gsize len = 0;
+  const guint8 *data = item->data ? g_bytes_get_data (item->data, &len) : NULL;
+
+  command_received (c, item, item->data ? (data ? data : (const guint8 *)"") : NULL, len);
   switch (item->type)
     {
       case QCOP_CMD_CREATE:
@@ -424,7 +482,7 @@ handle_command (Client *c, const QcopWireItem *item)
         register_channel (c, item->channel);
         break;
       case QCOP_CMD_QCOP_SEND:
-        handle_send (c, item);
+        handle_send (c, item->channel, item->message, data, len);
         break;
       default:
         /* window-system commands: the few a client waits for answered, the rest skipped */
@@ -505,13 +563,13 @@ reap_dead (QcopServer *self)
   g_ptr_array_set_size (self->dead, 0);
 }
 
-/* End of every dispatch: write what was queued, free what was closed, trace later. */
+/* End of every dispatch: write what was queued, free what was closed (the trace is written
+ * by its own source, qcop_server_watch_trace_flush). */
 static void
 finish_dispatch (QcopServer *self)
 {
   flush_dirty (self);
   reap_dead (self);
-  qcop_server_schedule_trace_flush (self);
 }
 
 /* Decode and run every complete command in the input buffer. FALSE if @c was dropped. */
@@ -524,7 +582,23 @@ process_input (Client *c)
     {
       QcopWireItem item = { 0 };
       g_autoptr (GError) error = NULL;
-      gssize n = qcop_wire_decode_command (c->in->data + off, c->in->len - off, &item, &error);
+      QcopWireView send;
+      gssize n = qcop_wire_peek_ascii_send (c->in->data + off, c->in->len - off, c->server->names,
+                                            &send);
+
+      if (n > 0 && send.channel[0] != '\0')
+        {
+          /* the hot path: a QCopSend read in place, nothing allocated */
+          off += (gsize)n;
+          item.type = QCOP_CMD_QCOP_SEND;
+          item.wire_size = send.wire_size;
+          item.channel = (gchar *)send.channel;
+          item.message = (gchar *)send.message;
+          command_received (c, &item, send.data, send.len);
+          handle_send (c, send.channel, send.message, send.data, send.len);
+          continue;
+        }
+      n = qcop_wire_decode_command (c->in->data + off, c->in->len - off, &item, &error);
 
       if (n == 0)
         break;
@@ -722,6 +796,11 @@ accept_one (QcopServer *self, gint fd)
   c->in_source = g_unix_fd_source_new (fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
   g_source_set_callback (c->in_source, G_SOURCE_FUNC (on_client_readable), c, NULL);
   g_source_set_static_name (c->in_source, "qcop-server client in");
+  /* GLib blocks a dispatched source unless it may recurse: it removes its fd from the poll
+   * set and adds it back, and each change writes the context's wake-up eventfd, which the
+   * next poll returns for at once. That was 4 syscalls and an empty loop iteration per
+   * message. Nothing the server calls iterates its context, so nothing can recurse. */
+  g_source_set_can_recurse (c->in_source, TRUE);
   g_source_attach (c->in_source, self->context);
   g_hash_table_insert (self->clients, GINT_TO_POINTER (c->id), c);
   self->stats.clients_accepted++;
@@ -868,6 +947,7 @@ qcop_server_new (const QcopServerOptions *options, GMainContext *context, GError
   self->registry = qcop_registry_new ();
   self->dirty = g_ptr_array_new ();
   self->dead = g_ptr_array_new ();
+  self->scratch = g_byte_array_new ();
 
   if (strlen (self->display_spec) + 1 > QCOP_WIRE_MAX_RAW)
     {
@@ -880,6 +960,7 @@ qcop_server_new (const QcopServerOptions *options, GMainContext *context, GError
   qcop_server_trace_server (self, "start");
   if (qcop_trace_is_active (self->trace) && !qcop_trace_flush (self->trace, error))
     return NULL;
+  qcop_server_watch_trace_flush (self);
   g_message ("serving QCOP on %s", self->socket_path);
   return g_steal_pointer (&self);
 }
@@ -917,10 +998,10 @@ qcop_server_free (QcopServer *self)
     close (self->listen_fd);
   if (self->bound)
     g_unlink (self->socket_path);
-  if (self->trace_idle)
+  if (self->trace_flush)
     {
-      g_source_destroy (self->trace_idle);
-      g_source_unref (self->trace_idle);
+      g_source_destroy (self->trace_flush);
+      g_source_unref (self->trace_flush);
     }
   qcop_server_trace_server (self, "stop");
   g_clear_pointer (&self->trace, qcop_trace_free);
@@ -928,6 +1009,7 @@ qcop_server_free (QcopServer *self)
   g_clear_pointer (&self->registry, qcop_registry_free);
   g_clear_pointer (&self->ids, qcop_id_space_free);
   g_clear_pointer (&self->dirty, g_ptr_array_unref);
+  g_clear_pointer (&self->scratch, g_byte_array_unref);
   g_clear_pointer (&self->dead, g_ptr_array_unref);
   g_clear_pointer (&self->allow_uids, g_array_unref);
   g_main_context_unref (self->context);

@@ -47,8 +47,9 @@
  * the others are unaffected. Every drop and refusal is logged (g_message) and traced.
  *
  * The trace (sim/qcop/TRACE.md) is JSON lines: every command received, every event queued for
- * delivery, client lifecycle. It is buffered and flushed when 64 KiB are pending, when the
- * main loop goes idle, by qcop_server_flush_trace() and by qcop_server_free().
+ * delivery, client lifecycle. It is buffered and flushed when 64 KiB are pending, 2 ms after
+ * the oldest pending record (QCOP_SERVER_TRACE_FLUSH_MS), by qcop_server_flush_trace() and by
+ * qcop_server_free().
  */
 
 #include <glib.h>

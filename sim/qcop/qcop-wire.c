@@ -170,6 +170,67 @@ check_raw_size (gsize raw_len, const gchar *what, GError **error)
   return TRUE;
 }
 
+/* strlen of @s when it is all ASCII (U+0001..U+007F), else -1: the names every real channel
+ * uses, encoded and decoded without conversions or allocations. */
+static gssize
+ascii_len (const gchar *s)
+{
+  const gchar *p = s;
+
+  for (; *p != '\0'; p++)
+    if ((guchar)*p >= 0x80)
+      return -1;
+  return p - s;
+}
+
+/* Grow @out by @n bytes and return where they start: one reservation per item, then plain
+ * stores (an append per field cost more than the item). */
+static guint8 *
+reserve (GByteArray *out, gsize n)
+{
+  guint at = out->len;
+
+  g_byte_array_set_size (out, at + (guint)n);
+  return out->data + at;
+}
+
+static guint8 *
+store_i32 (guint8 *p, gint32 v)
+{
+  memcpy (p, &v, sizeof v);
+  return p + sizeof v;
+}
+
+/* @n ASCII bytes of @s as UTF-16 host order at @p. */
+static guint8 *
+store_ascii_utf16 (guint8 *p, const gchar *s, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      gunichar2 v = (guchar)s[i];
+      memcpy (p + 2 * i, &v, sizeof v);
+    }
+  return p + 2 * n;
+}
+
+/* @n_units QChars at @p as ASCII into @to (NUL-terminated); FALSE (nothing promised about
+ * @to) when one is U+0000 or above U+007F. */
+static gboolean
+utf16_ascii (const guint8 *p, gsize n_units, gchar *to)
+{
+  for (gsize i = 0; i < n_units; i++)
+    {
+      gunichar2 u;
+
+      memcpy (&u, p + 2 * i, sizeof u);
+      if (u == 0 || u >= 0x80)
+        return FALSE;
+      to[i] = (gchar)u;
+    }
+  to[n_units] = '\0';
+  return TRUE;
+}
+
 /* ---- public: misc ----------------------------------------------------------------------- */
 
 void
@@ -290,6 +351,25 @@ qcop_wire_encode_send (GByteArray *out, const gchar *channel, const gchar *messa
 
   if (len > QCOP_WIRE_MAX_RAW)
     return check_raw_size (len, "QCopSend", error);
+  if ((nc = ascii_len (channel)) >= 0 && (nm = ascii_len (message)) >= 0)
+    {
+      /* the usual case: no UTF-16 conversion, no allocation */
+      raw = (gsize)nc * 2 + (gsize)nm * 2 + len;
+      if (!check_raw_size (raw, "QCopSend", error))
+        return FALSE;
+      guint8 *p = reserve (out, QCOP_WIRE_HEADER_SIZE + 12 + raw);
+
+      p = store_i32 (p, QCOP_CMD_QCOP_SEND);
+      p = store_i32 (p, (gint32)raw);
+      p = store_i32 (p, (gint32)nc);
+      p = store_i32 (p, (gint32)nm);
+      p = store_i32 (p, (gint32)len);
+      p = store_ascii_utf16 (p, channel, (gsize)nc);
+      p = store_ascii_utf16 (p, message, (gsize)nm);
+      if (len > 0)
+        memcpy (p, data, len);
+      return TRUE;
+    }
   uc = to_utf16 ("channel", channel, &nc, error);
   if (uc == NULL)
     return FALSE;
@@ -403,6 +483,9 @@ qcop_wire_encode_qcop_message (GByteArray *out, gboolean is_response, const gcha
   g_autofree gchar *lc = NULL;
   g_autofree gchar *lm = NULL;
   gsize nc = 0, nm = 0, raw;
+  gssize ascii_c, ascii_m;
+  const gchar *pc, *pm;
+  guint8 *p;
   const guint8 flag[4] = { is_response ? 1 : 0, 0, 0, 0 };
 
   g_return_val_if_fail (out != NULL, FALSE);
@@ -411,24 +494,39 @@ qcop_wire_encode_qcop_message (GByteArray *out, gboolean is_response, const gcha
 
   if (len > QCOP_WIRE_MAX_RAW)
     return check_raw_size (len, "QCopMessage", error);
-  lc = to_latin1 ("channel", channel, &nc, error);
-  if (lc == NULL)
-    return FALSE;
-  lm = to_latin1 ("message", message, &nm, error);
-  if (lm == NULL)
-    return FALSE;
+  ascii_c = ascii_len (channel);
+  ascii_m = ascii_c >= 0 ? ascii_len (message) : -1;
+  if (ascii_m >= 0)
+    {
+      /* ASCII is Latin-1 as it is: no conversion, no allocation */
+      nc = (gsize)ascii_c;
+      nm = (gsize)ascii_m;
+      pc = channel;
+      pm = message;
+    }
+  else
+    {
+      pc = lc = to_latin1 ("channel", channel, &nc, error);
+      if (lc == NULL)
+        return FALSE;
+      pm = lm = to_latin1 ("message", message, &nm, error);
+      if (lm == NULL)
+        return FALSE;
+    }
   raw = nc + nm + len;
   if (!check_raw_size (raw, "QCopMessage", error))
     return FALSE;
-  put_header (out, QCOP_EVENT_QCOP_MESSAGE, raw);
-  g_byte_array_append (out, flag, sizeof flag);
-  put_i32 (out, (gint32)nc);
-  put_i32 (out, (gint32)nm);
-  put_i32 (out, (gint32)len);
-  g_byte_array_append (out, (const guint8 *)lc, (guint)nc);
-  g_byte_array_append (out, (const guint8 *)lm, (guint)nm);
+  p = reserve (out, QCOP_WIRE_HEADER_SIZE + 16 + raw);
+  p = store_i32 (p, QCOP_EVENT_QCOP_MESSAGE);
+  p = store_i32 (p, (gint32)raw);
+  memcpy (p, flag, sizeof flag);
+  p = store_i32 (p + sizeof flag, (gint32)nc);
+  p = store_i32 (p, (gint32)nm);
+  p = store_i32 (p, (gint32)len);
+  memcpy (p, pc, nc);
+  memcpy (p + nc, pm, nm);
   if (len > 0)
-    g_byte_array_append (out, data, (guint)len);
+    memcpy (p + nc + nm, data, len);
   return TRUE;
 }
 
@@ -466,10 +564,14 @@ check_raw_matches (gint32 type, gsize expected, gsize raw_len, GError **error)
 static gchar *
 utf16_to_utf8 (const gchar *what, const guint8 *p, gsize n_units, GError **error)
 {
-  g_autofree gunichar2 *u = g_new (gunichar2, n_units + 1);
+  g_autofree gunichar2 *u = NULL;
   g_autoptr (GError) local = NULL;
-  gchar *s;
+  gchar *s = g_malloc (n_units + 1);
 
+  if (utf16_ascii (p, n_units, s))
+    return s; /* the usual case */
+  g_free (s);
+  u = g_new (gunichar2, n_units + 1);
   memcpy (u, p, n_units * 2);
   for (gsize i = 0; i < n_units; i++)
     if (u[i] == 0)
@@ -489,7 +591,7 @@ utf16_to_utf8 (const gchar *what, const guint8 *p, gsize n_units, GError **error
 static gchar *
 latin1_to_utf8 (const gchar *what, const guint8 *p, gsize n, GError **error)
 {
-  GString *s = g_string_sized_new (n + 1);
+  gchar *s = g_malloc (2 * n + 1), *o = s;
 
   for (gsize i = 0; i < n; i++)
     {
@@ -497,12 +599,20 @@ latin1_to_utf8 (const gchar *what, const guint8 *p, gsize n, GError **error)
         {
           g_set_error (error, QCOP_ERROR, QCOP_ERROR_CORRUPT,
                        "%s holds a NUL byte at offset %" G_GSIZE_FORMAT, what, i);
-          g_string_free (s, TRUE);
+          g_free (s);
           return NULL;
         }
-      g_string_append_unichar (s, p[i]);
+      if (p[i] < 0x80)
+        *o++ = (gchar)p[i];
+      else
+        {
+          /* U+0080..U+00FF in UTF-8 */
+          *o++ = (gchar)(0xC0 | (p[i] >> 6));
+          *o++ = (gchar)(0x80 | (p[i] & 0x3F));
+        }
     }
-  return g_string_free (s, FALSE);
+  *o = '\0';
+  return s;
 }
 
 /* Fields of one command; @f is the fixed struct, @raw the raw part (both complete). */
@@ -680,4 +790,86 @@ qcop_wire_decode_event (const guint8 *buf, gsize len, QcopWireItem *item, GError
 {
   return decode (event_types, G_N_ELEMENTS (event_types), "event", parse_event, buf, len, item,
                  error);
+}
+
+gssize
+qcop_wire_peek_ascii_send (const guint8 *buf, gsize len, gchar *names, QcopWireView *view)
+{
+  gint32 raw_len, clen, mlen, dlen;
+  const guint8 *f, *raw;
+
+  g_return_val_if_fail (buf != NULL || len == 0, 0);
+  g_return_val_if_fail (names != NULL && view != NULL, 0);
+
+  if (len < QCOP_WIRE_HEADER_SIZE + 12 || get_i32 (buf) != QCOP_CMD_QCOP_SEND)
+    return 0;
+  raw_len = get_i32 (buf + 4);
+  f = buf + QCOP_WIRE_HEADER_SIZE;
+  clen = get_i32 (f);
+  mlen = get_i32 (f + 4);
+  dlen = get_i32 (f + 8);
+  /* the decoder's checks: every count in range and the three adding up to rawLen */
+  if (raw_len < 0 || raw_len > QCOP_WIRE_MAX_RAW || clen < 0 || clen > QCOP_WIRE_MAX_RAW / 2
+      || mlen < 0 || mlen > QCOP_WIRE_MAX_RAW / 2 || dlen < 0 || dlen > QCOP_WIRE_MAX_RAW
+      || (gsize)clen * 2 + (gsize)mlen * 2 + (gsize)dlen != (gsize)raw_len
+      || len < QCOP_WIRE_HEADER_SIZE + 12 + (gsize)raw_len)
+    return 0;
+  raw = f + 12;
+  if (!utf16_ascii (raw, (gsize)clen, names)
+      || !utf16_ascii (raw + 2 * clen, (gsize)mlen, names + clen + 1))
+    return 0;
+  view->wire_size = QCOP_WIRE_HEADER_SIZE + 12 + (gsize)raw_len;
+  view->is_response = FALSE;
+  view->channel = names;
+  view->message = names + clen + 1;
+  view->data = raw + 2 * clen + 2 * mlen;
+  view->len = (gsize)dlen;
+  return (gssize)view->wire_size;
+}
+
+/* @n Latin-1 bytes at @p into @to (NUL-terminated) when all are ASCII and none is NUL. */
+static gboolean
+latin1_ascii (const guint8 *p, gsize n, gchar *to)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      if (p[i] == 0 || p[i] >= 0x80)
+        return FALSE;
+      to[i] = (gchar)p[i];
+    }
+  to[n] = '\0';
+  return TRUE;
+}
+
+gssize
+qcop_wire_peek_ascii_message (const guint8 *buf, gsize len, gchar *names, QcopWireView *view)
+{
+  gint32 raw_len, lc, lm, ld;
+  const guint8 *f, *raw;
+
+  g_return_val_if_fail (buf != NULL || len == 0, 0);
+  g_return_val_if_fail (names != NULL && view != NULL, 0);
+
+  if (len < QCOP_WIRE_HEADER_SIZE + 16 || get_i32 (buf) != QCOP_EVENT_QCOP_MESSAGE)
+    return 0;
+  raw_len = get_i32 (buf + 4);
+  f = buf + QCOP_WIRE_HEADER_SIZE;
+  lc = get_i32 (f + 4);
+  lm = get_i32 (f + 8);
+  ld = get_i32 (f + 12);
+  if (raw_len < 0 || raw_len > QCOP_WIRE_MAX_RAW || lc < 0 || lc > QCOP_WIRE_MAX_RAW || lm < 0
+      || lm > QCOP_WIRE_MAX_RAW || ld < 0 || ld > QCOP_WIRE_MAX_RAW
+      || (gsize)lc + (gsize)lm + (gsize)ld != (gsize)raw_len
+      || len < QCOP_WIRE_HEADER_SIZE + 16 + (gsize)raw_len)
+    return 0;
+  raw = f + 16;
+  if (!latin1_ascii (raw, (gsize)lc, names) || !latin1_ascii (raw + lc, (gsize)lm, names + lc + 1))
+    return 0;
+  view->wire_size = QCOP_WIRE_HEADER_SIZE + 16 + (gsize)raw_len;
+  view->is_response = f[0] != 0;
+  view->channel = names;
+  view->message = names + lc + 1;
+  view->data = raw + lc + lm;
+  view->len = (gsize)ld;
+  return (gssize)view->wire_size;
 }

@@ -139,4 +139,33 @@ gboolean qcop_wire_encode_qcop_message (GByteArray *out, gboolean is_response, c
 gssize qcop_wire_decode_command (const guint8 *buf, gsize len, QcopWireItem *item, GError **error);
 gssize qcop_wire_decode_event (const guint8 *buf, gsize len, QcopWireItem *item, GError **error);
 
+/* ---- the hot paths: a QCopSend (server) or QCopMessage (client) read in place ----------- */
+
+/* Bytes @names must hold for qcop_wire_peek_ascii_*(): both names and their NULs. */
+#define QCOP_WIRE_NAMES_SIZE (QCOP_WIRE_MAX_RAW + 2)
+
+/* A QCopSend or QCopMessage read in place. */
+typedef struct
+{
+  gsize wire_size;
+  gboolean is_response; /* QCopMessage only */
+  const gchar *channel; /* in the caller's @names */
+  const gchar *message; /* in the caller's @names */
+  const guint8 *data;   /* inside the decoded buffer */
+  gsize len;
+} QcopWireView;
+
+/* If @buf starts with a complete, well-formed QCopSend whose channel and message are ASCII
+ * (U+0001..U+007F), fill @view (the names copied, NUL-terminated, into @names of
+ * QCOP_WIRE_NAMES_SIZE bytes; the data pointing into @buf) and return the bytes it occupies.
+ * Otherwise 0: any other item, a partial one, a malformed one, non-ASCII names; the caller
+ * then uses qcop_wire_decode_command(), which gives the same item (and the error, if any).
+ * Nothing is allocated. */
+gssize qcop_wire_peek_ascii_send (const guint8 *buf, gsize len, gchar *names, QcopWireView *view);
+
+/* The same for a QCopMessage event (the client's hot path): ASCII here means bytes
+ * 0x01..0x7F, whose Latin-1 is their UTF-8. */
+gssize qcop_wire_peek_ascii_message (const guint8 *buf, gsize len, gchar *names,
+                                     QcopWireView *view);
+
 G_END_DECLS

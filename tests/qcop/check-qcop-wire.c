@@ -554,6 +554,54 @@ START_TEST (test_decode_partial_error_free)
 }
 END_TEST
 
+/* The hot paths' in-place readers: the decoder's item for plain ASCII names, 0 for anything
+ * else (partial, malformed, non-ASCII, another type), so the caller falls back to it. */
+START_TEST (test_peek_in_place)
+{
+  static gchar names[QCOP_WIRE_NAMES_SIZE];
+  g_autoptr (GByteArray) send = hex (V_SEND);
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  const guint8 data[] = { 1, 2 };
+  QcopWireView v;
+  QcopWireView m;
+
+  ck_assert_int_eq (qcop_wire_peek_ascii_send (send->data, send->len, names, &v), send->len);
+  ck_assert_str_eq (v.channel, "ab");
+  ck_assert_str_eq (v.message, "m()");
+  ck_assert (v.len == 2 && v.data[0] == 1 && v.data[1] == 2 && v.wire_size == send->len);
+  for (guint cut = 0; cut < send->len; cut++)
+    ck_assert_int_eq (qcop_wire_peek_ascii_send (send->data, cut, names, &v), 0);
+  /* malformed (counts disagree with rawLen), U+0000, non-ASCII, not a QCopSend */
+  g_byte_array_unref (send);
+  send = hex ("i15000000 i04000000 | i01000000 i00000000 i00000000 | 6100 6200");
+  ck_assert_int_eq (qcop_wire_peek_ascii_send (send->data, send->len, names, &v), 0);
+  g_byte_array_unref (send);
+  send = hex ("i15000000 i02000000 | i01000000 i00000000 i00000000 | 0000");
+  ck_assert_int_eq (qcop_wire_peek_ascii_send (send->data, send->len, names, &v), 0);
+  ck_assert (qcop_wire_encode_send (out, "caf\xc3\xa9", "m()", data, sizeof data, NULL));
+  ck_assert_int_eq (qcop_wire_peek_ascii_send (out->data, out->len, names, &v), 0);
+  g_byte_array_set_size (out, 0);
+  ck_assert (qcop_wire_encode_register_channel (out, "ab", NULL));
+  ck_assert_int_eq (qcop_wire_peek_ascii_send (out->data, out->len, names, &v), 0);
+
+  g_byte_array_set_size (out, 0);
+  ck_assert (qcop_wire_encode_qcop_message (out, TRUE, "ab", "m()", data, sizeof data, NULL));
+  ck_assert_int_eq (qcop_wire_peek_ascii_message (out->data, out->len, names, &m), out->len);
+  ck_assert (m.is_response);
+  ck_assert_str_eq (m.channel, "ab");
+  ck_assert_str_eq (m.message, "m()");
+  ck_assert (m.len == 2 && m.data[0] == 1 && m.data[1] == 2);
+  for (guint cut = 0; cut < out->len; cut++)
+    ck_assert_int_eq (qcop_wire_peek_ascii_message (out->data, cut, names, &m), 0);
+  g_byte_array_set_size (out, 0);
+  ck_assert (qcop_wire_encode_qcop_message (out, FALSE, "caf\xc3\xa9", "m()", NULL, 0, NULL));
+  ck_assert_int_eq (qcop_wire_peek_ascii_message (out->data, out->len, names, &m), 0);
+  g_byte_array_set_size (out, 0);
+  qcop_wire_encode_creation (out, 1000, 30);
+  ck_assert_int_eq (qcop_wire_peek_ascii_message (out->data, out->len, names, &m), 0);
+}
+END_TEST
+
 START_TEST (test_latin1_lossy)
 {
   g_autofree gchar *a = qcop_wire_latin1_lossy ("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
@@ -592,6 +640,7 @@ wire_suite (void)
   tcase_add_test (tc, test_decode_events);
   tcase_add_test (tc, test_stream_every_split);
   tcase_add_test (tc, test_latin1_lossy);
+  tcase_add_test (tc, test_peek_in_place);
   tcase_add_test (tc, test_type_names);
   suite_add_tcase (s, tc);
 
