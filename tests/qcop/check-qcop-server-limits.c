@@ -82,6 +82,20 @@ records_have (const gchar *needle)
   return FALSE;
 }
 
+static gboolean
+record_seen (gpointer needle)
+{
+  return records_have (needle);
+}
+
+/* Wait until the server traced a record containing @needle (it handled that command). */
+static void
+wait_record (const gchar *needle)
+{
+  ck_assert_msg (stbsim_test_wait_until (fx.ctx, record_seen, (gpointer)needle, 3 * WAIT_MS),
+                 "no trace record with %s within %d ms", needle, 3 * WAIT_MS);
+}
+
 static guint
 records_count (const gchar *needle)
 {
@@ -498,6 +512,9 @@ START_TEST (test_limit_queue)
   sleeper = raw_connect (); /* registers and then never reads */
   ck_assert (qcop_wire_encode_register_channel (out, "feed", NULL));
   send_all (sleeper, out);
+  /* commands of different connections are not ordered: the sleeper's registration must be in
+   * before the sender's messages, or they go to nobody and no queue ever grows */
+  wait_record ("\"channel\":\"feed\"");
   sender = raw_connect ();
   for (guint i = 0; i < 200; i++)
     ck_assert (qcop_wire_encode_send (big, "feed", "m()", payload, sizeof payload, NULL));
