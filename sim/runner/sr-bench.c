@@ -3,6 +3,7 @@
 
 #include "sr-bench.h"
 
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -135,12 +136,35 @@ dist_for (GPtrArray *dists, GHashTable *index, const gchar *id, const gchar *nam
   return d;
 }
 
+/* @path, or its gzip-compressed copy @path.gz (--keep-artifacts compresses passing tests'). */
+static gchar *
+read_maybe_gz (const gchar *path)
+{
+  gchar *text = NULL;
+  if (g_file_get_contents (path, &text, NULL, NULL))
+    return text;
+  g_autofree gchar *gz = g_strconcat (path, ".gz", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (gz);
+  g_autoptr (GFileInputStream) in = g_file_read (file, NULL, NULL);
+  if (in == NULL)
+    return NULL;
+  g_autoptr (GZlibDecompressor) z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+  g_autoptr (GInputStream) zin
+      = g_converter_input_stream_new (G_INPUT_STREAM (in), G_CONVERTER (z));
+  g_autoptr (GOutputStream) mem = g_memory_output_stream_new_resizable ();
+  if (g_output_stream_splice (mem, zin, G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE, NULL, NULL) < 0
+      || g_output_stream_write (mem, "", 1, NULL, NULL) != 1 /* NUL-terminated */
+      || !g_output_stream_close (mem, NULL, NULL))
+    return NULL;
+  return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (mem));
+}
+
 /* Server forwarding times: a QCopSend cmd to the first QCopMessage event it caused. */
 static void
 collect_transit (SrDistribution *d, const gchar *trace_path)
 {
-  g_autofree gchar *text = NULL;
-  if (!g_file_get_contents (trace_path, &text, NULL, NULL))
+  g_autofree gchar *text = read_maybe_gz (trace_path);
+  if (text == NULL)
     return;
   g_autoptr (JsonParser) parser = json_parser_new ();
   gint64 send_ns = -1;
