@@ -74,7 +74,7 @@ html_head (GString *out, const SrReport *r)
       "table.flows td{vertical-align:middle}.legend span{display:inline-block;width:11px;"
       "height:11px;margin:0 3px 0 10px;vertical-align:middle}"
       ".k-key{background:#5b7fce}.k-channel{background:#2a9d6f}.k-sip{background:#d98a2b}"
-      ".k-media{background:#9b59b6}"
+      ".k-media{background:#9b59b6}.chart{overflow-x:auto}"
       "@media print{body{margin:0}h2{break-after:avoid}svg{break-inside:avoid}"
       "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n");
   g_string_append (out, sr_svg_css ());
@@ -334,9 +334,14 @@ html_verdicts (GString *out, const SrReport *r)
 {
   g_string_append (out, "<h2>Verdicts</h2>\n<table><tr><th>test</th><th>verdict</th>"
                         "<th>s</th><th>requirements</th><th>decisive issue</th></tr>\n");
-  for (guint i = 0; i < r->tests->len; i++)
+  /* what did not pass first, then the passes, each in run order */
+  for (guint k = 0; k < 2 * r->tests->len; k++)
     {
+      guint i = k % r->tests->len;
       const SrTestResult *t = g_ptr_array_index (r->tests, i);
+      gboolean passed = t->finished && t->verdict == SR_VERDICT_PASS;
+      if (passed != (k >= r->tests->len))
+        continue;
       const SrIssue *worst = sr_test_result_worst_issue (t);
       const gchar *v = test_verdict (t);
       g_string_append_printf (out, "<tr><td><a href=\"#t%u\">", i);
@@ -671,7 +676,9 @@ html_test (GString *out, const SrReport *r, const SrTestResult *t, guint index)
   html_links (out, r, t);
   html_issues (out, t);
   html_latencies (out, t);
+  g_string_append (out, "<div class=\"chart\">");
   sr_svg_msc (out, t);
+  g_string_append (out, "</div>\n");
 }
 
 /* ---- appendix ------------------------------------------------------------------------------ */
