@@ -192,7 +192,9 @@ issue_mark (const SrIssue *is, const LaneSet *set, IssueMark *m)
   g_autoptr (GRegex) within = g_regex_new ("within ([0-9.]+) s", 0, 0, NULL);
   g_autoptr (GRegex) sent = g_regex_new ("([a-z0-9-]+) did not send ([A-Za-z_0-9]+)", 0, 0, NULL);
   g_autoptr (GRegex) event
-      = g_regex_new ("expected ((iptv|voip)\\.[^ ]+( [^ ]+=[^ ]+)?) within", 0, 0, NULL);
+      = g_regex_new ("(?:expected ((iptv|voip)\\.[^ ]+(?: [^ ]+=[^ ]+)?) within)|(?:((iptv|voip)"
+                     "\\.[a-z.-]+) did not follow)",
+                     0, 0, NULL);
   g_autoptr (GMatchInfo) mi = NULL;
   if (g_regex_match (within, m->why, 0, &mi))
     {
@@ -212,9 +214,18 @@ issue_mark (const SrIssue *is, const LaneSet *set, IssueMark *m)
   g_clear_pointer (&mi, g_match_info_free);
   if (g_regex_match (event, m->why, 0, &mi))
     {
+      /* "expected iptv.page page=nav within", or "iptv.first-frame did not follow X" */
       g_autofree gchar *who = g_match_info_fetch (mi, 2);
+      g_autofree gchar *what = g_match_info_fetch (mi, 1);
+      if (who == NULL || *who == '\0')
+        {
+          g_free (who);
+          g_free (what);
+          who = g_match_info_fetch (mi, 4);
+          what = g_match_info_fetch (mi, 3);
+        }
       m->from = lane_of (set, who);
-      m->expected = g_match_info_fetch (mi, 1);
+      m->expected = g_steal_pointer (&what);
     }
 }
 

@@ -250,6 +250,16 @@ START_TEST (test_decisive_line_and_chart)
   ck_assert_msg (strstr (html, "deadline +300.0 ms: sw::missing-message SW-VOIP-06"), "%s", html);
   ck_assert (strstr (html, "RESUME_IPTV never came"));
   ck_assert (strstr (html, "class=\"cross\""));
+  /* an event that did not follow: the cross on the lane that should have reported it */
+  SrTestResult *late = make_test ("l.bidirectional", SR_VERDICT_PASS, TRUE, tl);
+  sr_test_result_report (late, "latency::no-end-event", SR_VERDICT_FAIL, "SW-TIME-21", 1100000000,
+                         "x.scenario:6: resume-to-first-frame: iptv.first-frame did not follow "
+                         "RESUME_IPTV within 10.00 s");
+  g_ptr_array_add (r->tests, late);
+  g_autofree gchar *html2 = sr_report_html (r);
+  ck_assert_msg (strstr (html2, "iptv.first-frame never came"), "%s", html2);
+  ck_assert (strstr (html2, "deadline +10100.0 ms: latency::no-end-event SW-TIME-21"));
+  g_ptr_array_remove_index (r->tests, 1);
   /* a pass has no mark */
   g_ptr_array_add (r->tests, make_test ("p.bidirectional", SR_VERDICT_PASS, TRUE, tl));
   ck_assert (!sr_report_decisive_line (g_ptr_array_index (r->tests, 1), &file, &line));
