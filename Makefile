@@ -30,7 +30,7 @@ RUN_ARGS     ?=
 # container (podman, sim/ims/container-image.sh; root).
 IMS          ?= local
 
-.PHONY: all deps run check bench bench-channel bench-media bench-switch coverage clean format format-check ims fuzz
+.PHONY: all deps run check bench bench-channel bench-media bench-switch baseline coverage clean format format-check ims fuzz
 
 all: deps $(BUILDDIR)/build.ninja
 	$(MESON) compile -C $(BUILDDIR)
@@ -74,6 +74,12 @@ BENCH_ARGS ?= --repeat 20 -l bidirectional -t '^(TC-TIME-01|TC-ZAP-01|TC-CALLER-
 bench-switch: all
 	$(BUILDDIR)/sim/runner/stbsim bench $(BENCH_ARGS) --profile ci \
 	    --baseline fixtures/baselines/reference.json
+
+# Record a new baseline from bench-switch's selection, with this machine's identity (host, CPU,
+# kernel, git commit, date, command line; fixtures/baselines/README.md).
+BASELINE ?= fixtures/baselines/reference.json
+baseline: all
+	$(BUILDDIR)/sim/runner/stbsim bench $(BENCH_ARGS) --profile ci --save-baseline $(BASELINE)
 
 # libFuzzer targets (tests/fuzz/, README "Fuzzing"): clang with ASan+UBSan, only the fuzz
 # targets and what they link are built.

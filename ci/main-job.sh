@@ -53,6 +53,10 @@ profile="--profile ci"
 case " $* " in *" --profile"*|*" -p "*) profile="" ;; esac
 echo "main-job: $stbsim suite conformance --mode $mode $imsopt --report-dir $reportdir $profile $*"
 # stbsim prints one progress line per test, then the summary table and the report path.
+# the report of this run only: a run directory newer than this marker (a usage error writes none,
+# and must not point at a previous run's report)
+marker=$(mktemp)
+trap 'rm -f "$marker"' EXIT
 # shellcheck disable=SC2086
 "$stbsim" suite conformance --mode "$mode" $imsopt --report-dir "$reportdir" $profile "$@"
 rc=$?
@@ -64,7 +68,15 @@ case $rc in
     4) verdict="usage error" ;;
     *) verdict="unexpected exit code" ;;
 esac
-latest=$(ls -1dt "$reportdir"/*/ 2>/dev/null | head -n 1)
-[ -n "$latest" ] && echo "main-job: report: ${latest}report.html  (junit: ${latest}junit.xml)"
+latest=""
+if [ "$rc" -ne 4 ] && [ -d "$reportdir" ]; then
+    latest=$(find "$reportdir" -mindepth 1 -maxdepth 1 -type d -newer "$marker" 2>/dev/null \
+             | sort | tail -n 1)
+fi
+if [ -n "$latest" ]; then
+    echo "main-job: report: $latest/report.html  (junit: $latest/junit.xml)"
+else
+    echo "main-job: no report was written by this run"
+fi
 echo "main-job: $verdict (exit $rc)"
 exit $rc

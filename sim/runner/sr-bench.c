@@ -3,9 +3,11 @@
 
 #include "sr-bench.h"
 
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "sr-report-svg.h"
 #include "sr-suite.h"
 
 #define REFERENCE_ID "qcop.transit"
@@ -135,12 +137,35 @@ dist_for (GPtrArray *dists, GHashTable *index, const gchar *id, const gchar *nam
   return d;
 }
 
+/* @path, or its gzip-compressed copy @path.gz (--keep-artifacts compresses passing tests'). */
+static gchar *
+read_maybe_gz (const gchar *path)
+{
+  gchar *text = NULL;
+  if (g_file_get_contents (path, &text, NULL, NULL))
+    return text;
+  g_autofree gchar *gz = g_strconcat (path, ".gz", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (gz);
+  g_autoptr (GFileInputStream) in = g_file_read (file, NULL, NULL);
+  if (in == NULL)
+    return NULL;
+  g_autoptr (GZlibDecompressor) z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+  g_autoptr (GInputStream) zin
+      = g_converter_input_stream_new (G_INPUT_STREAM (in), G_CONVERTER (z));
+  g_autoptr (GOutputStream) mem = g_memory_output_stream_new_resizable ();
+  if (g_output_stream_splice (mem, zin, G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE, NULL, NULL) < 0
+      || g_output_stream_write (mem, "", 1, NULL, NULL) != 1 /* NUL-terminated */
+      || !g_output_stream_close (mem, NULL, NULL))
+    return NULL;
+  return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (mem));
+}
+
 /* Server forwarding times: a QCopSend cmd to the first QCopMessage event it caused. */
 static void
 collect_transit (SrDistribution *d, const gchar *trace_path)
 {
-  g_autofree gchar *text = NULL;
-  if (!g_file_get_contents (trace_path, &text, NULL, NULL))
+  g_autofree gchar *text = read_maybe_gz (trace_path);
+  if (text == NULL)
     return;
   g_autoptr (JsonParser) parser = json_parser_new ();
   gint64 send_ns = -1;
@@ -370,39 +395,76 @@ row_hop (const Row *r)
   return r->cur ? r->cur->hop : r->base->hop;
 }
 
-static gdouble
-row_base_p50 (const Row *r)
+/* ---- output -------------------------------------------------------------------------------- */
+
+static gchar *
+fmt_ms (gdouble v, gboolean have)
 {
-  if (r->base == NULL)
-    return -1;
-  SrStatsSummary s;
-  sr_stats_summarize (samples (r->base), r->base->samples_ms->len, &s);
-  return s.p50;
+  return have ? g_strdup_printf ("%.3f", v) : g_strdup ("-");
 }
 
-/* ---- output -------------------------------------------------------------------------------- */
+static gboolean
+row_compared (const Row *r)
+{
+  return r->cur && r->base && r->cmp.baseline.n > 0;
+}
+
+static gdouble
+row_p_value (const Row *r)
+{
+  return r->cmp.current.p50 >= r->cmp.baseline.p50 ? r->cmp.p_slower : r->cmp.p_faster;
+}
+
+static gchar *
+thresholds_text (const Judgement *j)
+{
+  const SrCompareParams *p = &j->params;
+  return g_strdup_printf (
+      "thresholds: a regression is a p50 increase beyond +%.0f%% (or +%.0f%% "
+      "with p95 beyond +%.0f%%) AND beyond the hop's floor min(%.0f ms, "
+      "%.0f%% of its baseline p50), significant at alpha %.2g (one-sided Mann-Whitney U); "
+      "at least %u samples on each side",
+      p->p50_increase * 100, p->p50_increase * 50, p->p95_increase * 100, p->min_delta,
+      p->p50_increase * 100, p->alpha, p->min_samples);
+}
 
 static gchar *
 table_text (const Judgement *j)
 {
   GString *out = g_string_new (NULL);
-  g_string_append_printf (out, "%-14s %-8s %5s %10s %10s %10s %10s %7s  %s\n", "id", "hop", "n",
-                          "p50_ms", "p95_ms", "p99_ms", "base_p50", "ratio", "verdict");
+#define HDR "%-14s %-7s %4s %9s %9s %9s %9s %9s %9s %6s %8s  %s\n"
+  g_string_append_printf (out, HDR, "id", "hop", "n", "base_p50", "base_p95", "base_p99", "p50",
+                          "p95", "p99", "ratio", "p_value", "verdict");
   for (guint i = 0; i < j->rows->len; i++)
     {
       const Row *r = &g_array_index (j->rows, Row, i);
-      gdouble bp = row_base_p50 (r);
-      g_autofree gchar *base = bp >= 0 ? g_strdup_printf ("%.3f", bp) : g_strdup ("-");
-      g_autofree gchar *ratio
-          = r->cmp.ratio_p50 > 0 ? g_strdup_printf ("%.2f", r->cmp.ratio_p50) : g_strdup ("-");
-      if (r->cur == NULL)
-        g_string_append_printf (out, "%-14s %-8s %5s %10s %10s %10s %10s %7s  %s\n", row_id (r),
-                                row_hop (r), "0", "-", "-", "-", base, ratio, r->verdict);
-      else
-        g_string_append_printf (out, "%-14s %-8s %5u %10.3f %10.3f %10.3f %10s %7s  %s\n",
-                                row_id (r), row_hop (r), r->s.n, r->s.p50, r->s.p95, r->s.p99, base,
-                                ratio, r->verdict);
+      gboolean cmp = row_compared (r);
+      g_autofree gchar *bp50 = fmt_ms (r->cmp.baseline.p50, cmp);
+      g_autofree gchar *bp95 = fmt_ms (r->cmp.baseline.p95, cmp);
+      g_autofree gchar *bp99 = fmt_ms (r->cmp.baseline.p99, cmp);
+      g_autofree gchar *p50 = fmt_ms (r->s.p50, r->cur != NULL);
+      g_autofree gchar *p95 = fmt_ms (r->s.p95, r->cur != NULL);
+      g_autofree gchar *p99 = fmt_ms (r->s.p99, r->cur != NULL);
+      g_autofree gchar *n = g_strdup_printf ("%u", r->cur ? r->s.n : 0);
+      g_autofree gchar *ratio = cmp && r->cmp.ratio_p50 > 0
+                                    ? g_strdup_printf ("%.2f", r->cmp.ratio_p50)
+                                    : g_strdup ("-");
+      g_autofree gchar *pv = cmp ? g_strdup_printf ("%.2g", row_p_value (r)) : g_strdup ("-");
+      g_string_append_printf (out, HDR, row_id (r), row_hop (r), n, bp50, bp95, bp99, p50, p95, p99,
+                              ratio, pv, r->verdict);
     }
+  for (guint i = 0; i < j->rows->len; i++)
+    {
+      const Row *r = &g_array_index (j->rows, Row, i);
+      if (!row_compared (r) || r->cmp.change == SR_CHANGE_NONE
+          || g_str_equal (r->verdict, "reference"))
+        continue;
+      g_autofree gchar *why = sr_stats_explain (&r->cmp, &j->params);
+      g_string_append_printf (out, "  %s: %s\n", row_id (r), why);
+    }
+#undef HDR
+  g_autofree gchar *th = thresholds_text (j);
+  g_string_append_printf (out, "%s\n", th);
   if (j->speed > 0)
     g_string_append_printf (out,
                             "speed reference %s: %.2fx the baseline's (baseline scaled by %.2f; "
@@ -442,7 +504,7 @@ json_summary (JsonBuilder *b, const SrStatsSummary *s)
 }
 
 static void
-json_row (JsonBuilder *b, const Row *r)
+json_row (JsonBuilder *b, const Row *r, const SrCompareParams *params)
 {
   json_builder_begin_object (b);
   jstr (b, "id", row_id (r));
@@ -464,10 +526,17 @@ json_row (JsonBuilder *b, const Row *r)
       jnum (b, "ratio_p95", r->cmp.ratio_p95);
       jnum (b, "p_slower", r->cmp.p_slower);
       jnum (b, "p_faster", r->cmp.p_faster);
+      jnum (b, "p_value", row_p_value (r));
+      jnum (b, "floor_ms", r->cmp.floor);
     }
   else
     json_builder_add_null_value (b);
   jstr (b, "verdict", r->verdict);
+  if (row_compared (r) && !g_str_equal (r->verdict, "reference"))
+    {
+      g_autofree gchar *why = sr_stats_explain (&r->cmp, params);
+      jstr (b, "why", why);
+    }
   json_builder_end_object (b);
 }
 
@@ -489,6 +558,9 @@ json_changes (JsonBuilder *b, const Judgement *j, const gchar *which)
       jnum (b, "ratio_p50", r->cmp.ratio_p50);
       jnum (b, "ratio_p95", r->cmp.ratio_p95);
       jnum (b, "p_value", g_str_equal (which, "regressions") ? r->cmp.p_slower : r->cmp.p_faster);
+      jnum (b, "floor_ms", r->cmp.floor);
+      g_autofree gchar *why = sr_stats_explain (&r->cmp, &j->params);
+      jstr (b, "why", why);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -520,7 +592,7 @@ bench_json (const SrBenchOptions *opts, const Judgement *j, const SrBaseline *ba
   json_builder_set_member_name (b, "distributions");
   json_builder_begin_array (b);
   for (guint i = 0; i < j->rows->len; i++)
-    json_row (b, &g_array_index (j->rows, Row, i));
+    json_row (b, &g_array_index (j->rows, Row, i), &j->params);
   json_builder_end_array (b);
   json_changes (b, j, "regressions");
   json_changes (b, j, "improvements");
@@ -528,45 +600,99 @@ bench_json (const SrBenchOptions *opts, const Judgement *j, const SrBaseline *ba
   return json_builder_get_root (b);
 }
 
-static gchar *
-bench_html (const Judgement *j)
+static void
+html_cell (GString *out, const gchar *cls, const gchar *text)
 {
-  GString *out = g_string_new ("<h2>Latency distributions</h2>\n<table>\n<tr><th>id</th><th>hop"
-                               "</th><th>n</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th>"
-                               "<th>baseline p50 ms</th><th>ratio</th><th>verdict</th></tr>\n");
+  g_autofree gchar *e = sr_report_markup_escape (text);
+  g_string_append_printf (out, "<td class=\"%s\">%s</td>", cls, e);
+}
+
+static gchar *
+bench_html (const Judgement *j, const SrBaseline *base)
+{
+  GString *out = g_string_new ("<h2>Benchmark: latency per hop against the baseline</h2>\n");
+  g_string_append_printf (out,
+                          "<p>benchmark verdict <b class=\"%s\">%s</b>: %u regression(s), "
+                          "%u improvement(s), %u id(s) compared",
+                          sr_verdict_to_string (j->verdict), sr_verdict_to_string (j->verdict),
+                          j->regressions, j->improvements, j->compared);
+  if (base)
+    {
+      g_autofree gchar *who = g_strdup_printf ("; baseline of %s on %s (%s)", base->created,
+                                               base->host, base->machine);
+      g_autofree gchar *e = sr_report_markup_escape (who);
+      g_string_append (out, e);
+    }
+  g_autofree gchar *th = thresholds_text (j);
+  g_autofree gchar *the = sr_report_markup_escape (th);
+  g_string_append_printf (out, "</p>\n<p class=\"muted\">%s", the);
+  if (j->speed > 0)
+    g_string_append_printf (
+        out, "; speed reference " REFERENCE_ID ": %.2fx the baseline's, baseline scaled by %.2f",
+        j->speed, j->params.baseline_scale);
+  g_string_append (out, "</p>\n<table><tr><th>id</th><th>hop</th><th>n</th><th>baseline p50"
+                        "</th><th>p95</th><th>p99</th><th>current p50</th><th>p95</th>"
+                        "<th>p99</th><th>ratio</th><th>p-value</th><th>floor ms</th>"
+                        "<th>verdict</th><th>why</th></tr>\n");
   for (guint i = 0; i < j->rows->len; i++)
     {
       const Row *r = &g_array_index (j->rows, Row, i);
-      g_autofree gchar *id = g_markup_escape_text (row_id (r), -1);
-      g_autofree gchar *hop = g_markup_escape_text (row_hop (r), -1);
-      gdouble bp = row_base_p50 (r);
-      if (r->cur)
-        g_string_append_printf (out,
-                                "<tr><td>%s</td><td>%s</td><td>%u</td><td>%.3f</td><td>%.3f</td>"
-                                "<td>%.3f</td>",
-                                id, hop, r->s.n, r->s.p50, r->s.p95, r->s.p99);
-      else
-        g_string_append_printf (out,
-                                "<tr><td>%s</td><td>%s</td><td>0</td><td>-</td><td>-</td>"
-                                "<td>-</td>",
-                                id, hop);
-      if (bp >= 0)
-        g_string_append_printf (out, "<td>%.3f</td>", bp);
-      else
-        g_string_append (out, "<td>-</td>");
-      if (r->cmp.ratio_p50 > 0)
-        g_string_append_printf (out, "<td>%.2f</td>", r->cmp.ratio_p50);
-      else
-        g_string_append (out, "<td>-</td>");
-      g_string_append_printf (out, "<td class=\"%s\">%s</td></tr>\n",
-                              g_str_equal (r->verdict, "regression") ? "fail" : "", r->verdict);
+      gboolean cmp = row_compared (r);
+      g_string_append (out, "<tr>");
+      html_cell (out, "", row_id (r));
+      html_cell (out, "", row_hop (r));
+      g_autofree gchar *n = g_strdup_printf ("%u", r->cur ? r->s.n : 0);
+      html_cell (out, "num", n);
+      const gdouble vals[] = {
+        r->cmp.baseline.p50, r->cmp.baseline.p95, r->cmp.baseline.p99, r->s.p50, r->s.p95, r->s.p99
+      };
+      for (guint k = 0; k < G_N_ELEMENTS (vals); k++)
+        {
+          g_autofree gchar *v = fmt_ms (vals[k], k < 3 ? cmp : r->cur != NULL);
+          html_cell (out, "num", v);
+        }
+      g_autofree gchar *ratio = cmp && r->cmp.ratio_p50 > 0
+                                    ? g_strdup_printf ("%.2f", r->cmp.ratio_p50)
+                                    : g_strdup ("-");
+      g_autofree gchar *pv = cmp ? g_strdup_printf ("%.2g", row_p_value (r)) : g_strdup ("-");
+      g_autofree gchar *fl = cmp ? g_strdup_printf ("%.3f", r->cmp.floor) : g_strdup ("-");
+      html_cell (out, "num", ratio);
+      html_cell (out, "num", pv);
+      html_cell (out, "num", fl);
+      html_cell (out,
+                 g_str_equal (r->verdict, "regression")    ? "fail"
+                 : g_str_equal (r->verdict, "improvement") ? "pass"
+                                                           : "",
+                 r->verdict);
+      g_autofree gchar *why
+          = cmp && !g_str_equal (r->verdict, "reference")
+                ? sr_stats_explain (&r->cmp, &j->params)
+                : g_strdup (g_str_equal (r->verdict, "reference") ? "the run's own speed reference"
+                                                                  : "");
+      html_cell (out, "muted", why);
+      g_string_append (out, "</tr>\n");
     }
-  g_string_append (out, "</table>\n");
-  if (j->speed > 0)
-    g_string_append_printf (out,
-                            "<p class=\"muted\">speed reference " REFERENCE_ID
-                            ": %.2fx the baseline's, baseline scaled by %.2f</p>\n",
-                            j->speed, j->params.baseline_scale);
+  g_string_append (out, "</table>\n<p class=\"muted\">CDF per id: current (solid blue) against "
+                        "the baseline (dashed grey)</p>\n<div style=\"display:flex;"
+                        "flex-wrap:wrap;gap:8px\">\n");
+  for (guint i = 0; i < j->rows->len; i++)
+    {
+      const Row *r = &g_array_index (j->rows, Row, i);
+      if (r->cur == NULL)
+        continue;
+      g_autofree gchar *title = g_strdup_printf ("%s (%s) %s", row_id (r), row_hop (r), r->verdict);
+      g_autofree gdouble *scaled = NULL;
+      gsize nb = r->base ? r->base->samples_ms->len : 0;
+      if (nb > 0)
+        {
+          scaled = g_new (gdouble, nb);
+          for (gsize k = 0; k < nb; k++)
+            scaled[k] = samples (r->base)[k] * j->params.baseline_scale;
+        }
+      sr_svg_cdf (out, title, scaled, nb, samples (r->cur), r->cur->samples_ms->len);
+      g_string_append (out, "\n");
+    }
+  g_string_append (out, "</div>\n");
   return g_string_free (out, FALSE);
 }
 
@@ -638,7 +764,7 @@ sr_bench_finish (const SrBenchOptions *opts, const SrConfig *config, SrReport *r
   g_print ("\nlatency distributions, ms (%s):\n%s", base ? opts->baseline_path : "no baseline",
            table);
   report->extra_json = bench_json (opts, &j, base);
-  report->extra_html = bench_html (&j);
+  report->extra_html = bench_html (&j, base);
   if (!sr_report_write_all (report, &error))
     g_printerr ("stbsim: writing the report: %s\n", error->message);
   if (opts->save_path && !save_baseline (opts, config, report, dists))

@@ -138,9 +138,9 @@ large_change (const SrComparison *c, const SrCompareParams *p, gdouble sign)
   gdouble d95 = sign * (c->current.p95 - c->baseline.p95);
   gdouble r50 = sign > 0 ? c->ratio_p50 : ratio (c->baseline.p50, c->current.p50);
   gdouble r95 = sign > 0 ? c->ratio_p95 : ratio (c->baseline.p95, c->current.p95);
-  gboolean big50 = d50 > p->min_delta && r50 > 1.0 + p->p50_increase;
-  gboolean some50 = d50 > p->min_delta && r50 > 1.0 + p->p50_increase / 2;
-  gboolean big95 = d95 > p->min_delta && r95 > 1.0 + p->p95_increase;
+  gboolean big50 = d50 > c->floor && r50 > 1.0 + p->p50_increase;
+  gboolean some50 = d50 > c->floor && r50 > 1.0 + p->p50_increase / 2;
+  gboolean big95 = d95 > c->floor && r95 > 1.0 + p->p95_increase;
   return big50 || (some50 && big95);
 }
 
@@ -156,6 +156,7 @@ sr_stats_compare (const gdouble *baseline, gsize nb, const gdouble *current, gsi
   sr_stats_summarize (current, nc, &out->current);
   out->ratio_p50 = ratio (out->current.p50, out->baseline.p50);
   out->ratio_p95 = ratio (out->current.p95, out->baseline.p95);
+  out->floor = MIN (params->min_delta, params->p50_increase * out->baseline.p50);
   /* Significance of a change beyond half the tolerance, not of any change: "current is
    * slower than the baseline made (1 + tol/2) slower". Identical distributions then trip the
    * test far less often than alpha, a real change beyond the tolerance still does. */
@@ -178,4 +179,38 @@ sr_stats_compare (const gdouble *baseline, gsize nb, const gdouble *current, gsi
   else
     out->change = SR_CHANGE_NONE;
   return out->change;
+}
+
+gchar *
+sr_stats_explain (const SrComparison *c, const SrCompareParams *p)
+{
+  gdouble d50 = c->current.p50 - c->baseline.p50;
+  gboolean slower = d50 >= 0;
+  gdouble pv = slower ? c->p_slower : c->p_faster;
+  g_autofree gchar *size
+      = g_strdup_printf ("p50 %+.0f%% (%+.3f ms); needs beyond %s%.0f%% and %s%.3f ms "
+                         "(floor min(%.0f ms, %.0f%% of baseline p50))",
+                         (c->ratio_p50 - 1) * 100, d50, slower ? "+" : "-", p->p50_increase * 100,
+                         slower ? "+" : "-", c->floor, p->min_delta, p->p50_increase * 100);
+  g_autofree gchar *sig
+      = g_strdup_printf ("p=%.2g %s alpha %.2g (one-sided Mann-Whitney vs the "
+                         "baseline stretched by %.0f%%)",
+                         pv, pv < p->alpha ? "<" : ">=", p->alpha, p->p50_increase * 50);
+  switch (c->change)
+    {
+      case SR_CHANGE_REGRESSION:
+        return g_strdup_printf ("regression: slower beyond both thresholds and significant: %s; %s",
+                                size, sig);
+      case SR_CHANGE_IMPROVEMENT:
+        return g_strdup_printf ("improvement: faster beyond both thresholds and significant: %s; "
+                                "%s",
+                                size, sig);
+      case SR_CHANGE_INSUFFICIENT:
+        return g_strdup_printf ("not judged: %u current / %u baseline samples, %u needed on each "
+                                "side",
+                                c->current.n, c->baseline.n, p->min_samples);
+      case SR_CHANGE_NONE:
+      default:
+        return g_strdup_printf ("same: %s; %s", size, sig);
+    }
 }

@@ -61,7 +61,14 @@ typedef struct
   gdouble ratio_p95;
   gdouble p_slower; /* Mann-Whitney p-value of "current slower than baseline * (1 + tol/2)" */
   gdouble p_faster; /* ... of "current faster than baseline / (1 + tol/2)" */
+  /* The absolute threshold applied, scaled to the hop: min(min_delta, p50_increase x baseline
+   * p50), so it never asks more than the relative threshold does. A fixed floor above a hop's
+   * size makes its regressions invisible (a 1 ms hop under a 20 ms floor grew 5.6x unflagged). */
+  gdouble floor;
 } SrComparison;
+
+/* One sentence: why @c is or is not a regression under @params (transfer full). */
+gchar *sr_stats_explain (const SrComparison *c, const SrCompareParams *params);
 
 /* Compare @current against @baseline. */
 SrChange sr_stats_compare (const gdouble *baseline, gsize nb, const gdouble *current, gsize nc,

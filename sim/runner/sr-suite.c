@@ -10,6 +10,7 @@
 
 #include "sr-dut.h"
 #include "sr-issues.h"
+#include "sr-retention.h"
 #include "sr-run.h"
 #include "stbsim-input.h"
 #include "stbsim-proc.h"
@@ -157,6 +158,23 @@ spec_for (const Entry *e, const gchar *layout)
   return s;
 }
 
+/* The ICS's answer for @item ("group.key", or a key in any group), stripped, or NULL. */
+static gchar *
+ics_answer (GKeyFile *ics, const gchar *item)
+{
+  const gchar *dot = strchr (item, '.');
+  gchar *v = NULL;
+  if (dot != NULL)
+    {
+      g_autofree gchar *group = g_strndup (item, (gsize)(dot - item));
+      v = g_key_file_get_string (ics, group, dot + 1, NULL);
+    }
+  g_auto (GStrv) groups = v ? NULL : g_key_file_get_groups (ics, NULL);
+  for (guint i = 0; groups && groups[i] && v == NULL; i++)
+    v = g_key_file_get_string (ics, groups[i], item, NULL);
+  return v ? g_strstrip (v) : NULL;
+}
+
 static gboolean
 ics_allows (const Entry *e, gchar **items, GKeyFile *ics, GPtrArray *skipped)
 {
@@ -164,8 +182,14 @@ ics_allows (const Entry *e, gchar **items, GKeyFile *ics, GPtrArray *skipped)
     if (!sr_ics_supports (ics, items[i]))
       {
         if (skipped)
-          g_ptr_array_add (
-              skipped, g_strdup_printf ("%s: ICS does not support %s", e->spec.case_id, items[i]));
+          {
+            /* "ICS voip.video=no", the answer as the ICS gives it (or that it gives none) */
+            g_autofree gchar *value = ics_answer (ics, items[i]);
+            g_ptr_array_add (
+                skipped,
+                value ? g_strdup_printf ("%s: ICS %s=%s", e->spec.case_id, items[i], value)
+                      : g_strdup_printf ("%s: ICS %s not declared", e->spec.case_id, items[i]));
+          }
         return FALSE;
       }
   return TRUE;
@@ -205,6 +229,22 @@ entry_applies (const Entry *e, GKeyFile *ics, const gchar *dut_role, gboolean in
   return TRUE;
 }
 
+/* Would -l @layout and -t @re select any layout of @e? */
+static gboolean
+selected_layout (const Entry *e, const gchar *layout, GRegex *re)
+{
+  for (guint l = 0; all_layouts[l]; l++)
+    {
+      if (!g_strv_contains ((const gchar *const *)e->layouts, all_layouts[l])
+          || (layout && !g_str_equal (layout, all_layouts[l])))
+        continue;
+      g_autofree gchar *id = g_strdup_printf ("%s.%s", e->spec.case_id, all_layouts[l]);
+      if (re == NULL || g_regex_match (re, id, 0, NULL))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 GPtrArray *
 sr_catalogue_select (GPtrArray *entries, const gchar *layout, GKeyFile *ics, const gchar *dut_role,
                      gboolean injection, const gchar *filter, GPtrArray *skipped, GError **error)
@@ -216,8 +256,15 @@ sr_catalogue_select (GPtrArray *entries, const gchar *layout, GKeyFile *ics, con
   for (guint i = 0; i < entries->len; i++)
     {
       const Entry *e = g_ptr_array_index (entries, i);
-      if (!entry_applies (e, ics, dut_role, injection, skipped))
-        continue;
+      g_autoptr (GPtrArray) why = g_ptr_array_new_with_free_func (g_free);
+      if (!entry_applies (e, ics, dut_role, injection, why))
+        {
+          /* not applicable is reported, but only for what -t and -l select */
+          if (skipped && selected_layout (e, layout, re))
+            for (guint k = 0; k < why->len; k++)
+              g_ptr_array_add (skipped, g_strdup (g_ptr_array_index (why, k)));
+          continue;
+        }
       for (guint l = 0; all_layouts[l]; l++)
         {
           if (!g_strv_contains ((const gchar *const *)e->layouts, all_layouts[l])
@@ -454,6 +501,10 @@ sr_suite_run (const SrConfig *config, SrReport *report, GPtrArray *tests, gboole
           fflush (stdout);
         }
       run_one (config, report, spec, result);
+      guint64 before = 0, after = 0;
+      sr_retention_apply (report, result, &before, &after); /* --keep-artifacts */
+      report->artifact_bytes_written += before;
+      report->artifact_bytes_kept += after;
       if (progress)
         {
           const SrIssue *worst = sr_test_result_worst_issue (result);

@@ -5,7 +5,9 @@
 
 #include <glib-unix.h>
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,27 +18,75 @@
 #include "sr-dut.h"
 #include "sr-issues.h"
 #include "sr-report.h"
+#include "sr-retention.h"
 #include "sr-scenario.h"
 #include "sr-suite.h"
 #include "sr-vocab.h"
 #include "stbsim-config.h"
+#include "stbsim-version.h"
 
-#define SUMMARY                                                                                    \
-  "Commands:\n"                                                                                    \
-  "  run FILE.scenario     run one scenario (in each layout it applies to)\n"                      \
-  "  suite conformance     run the catalogue's test cases (conformance/catalogue.ini)\n"           \
-  "  bench                 run the catalogue's timing cases (or -t) --repeat N times: latency\n"   \
-  "                        distributions (p50/p95/p99 per hop) vs --baseline FILE\n"               \
-  "  list                  list the catalogue's test cases\n"                                      \
-  "  list-actions          print every scenario action with its parameters\n"                      \
-  "  list-issues [--json]  print the issue registry: id, level, requirements, summary\n"           \
-  "  list-events           print every event a scenario may select (SPEC 12 vocabulary)\n"         \
-  "  inspect FILE.scenario parse and validate a scenario, print its actions (exit 4: invalid)\n"   \
-  "\n"                                                                                             \
+#define TRAILER                                                                                    \
   "Verdicts (TTCN-3 order): none < pass < inconc < fail < error.\n"                                \
   "Exit codes: 0 pass, 1 fail, 2 inconclusive, 3 error/infrastructure (or nothing ran),\n"         \
   "4 usage. Reports: <report-dir>/<run-id>/{junit.xml,results.json,trace.jsonl,report.html,\n"     \
   "logs/} (see reports/README.md)."
+
+/* Which options a command takes (its --help lists exactly these). */
+enum
+{
+  OPT_SELECT = 1 << 0, /* -l -t --catalogue */
+  OPT_RUN = 1 << 1,    /* DUT, profile, reports, mode, ... */
+  OPT_BENCH = 1 << 2,  /* --repeat --baseline --save-baseline */
+  OPT_JSON = 1 << 3,   /* --json */
+};
+
+typedef struct
+{
+  const gchar *name;
+  const gchar *params;  /* after the command name, for the usage line */
+  const gchar *summary; /* one line, for `stbsim --help` */
+  guint options;
+} Command;
+
+static const Command commands[] = {
+  { "run", "FILE.scenario", "run one scenario (in each layout it applies to)",
+    OPT_SELECT | OPT_RUN },
+  { "suite", "conformance", "run the catalogue's test cases (conformance/catalogue.ini)",
+    OPT_SELECT | OPT_RUN },
+  { "bench", "", "run the timing cases --repeat N times: p50/p95/p99 per hop vs --baseline FILE",
+    OPT_SELECT | OPT_RUN | OPT_BENCH },
+  { "list", "", "list the catalogue's test cases (-t, -l, --json)", OPT_SELECT | OPT_JSON },
+  { "list-actions", "", "print every scenario action with its parameters", 0 },
+  { "list-issues", "", "print the issue registry: id, level, requirements, summary", OPT_JSON },
+  { "list-events", "", "print every event a scenario may select (SPEC 12 vocabulary)", 0 },
+  { "inspect", "FILE.scenario",
+    "parse and validate a scenario, print its actions (exit 4: invalid)", 0 },
+  { "coverage", "RUN_DIR...", "requirement -> checks -> tests over runs (reports/<run-id>)", 0 },
+};
+
+static const Command *
+find_command (const gchar *name)
+{
+  for (guint i = 0; name && i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (commands[i].name, name))
+      return &commands[i];
+  return NULL;
+}
+
+static gchar *
+global_help (void)
+{
+  GString *out = g_string_new ("Usage: stbsim COMMAND [ARGS] [OPTIONS] - STB switching-protocol "
+                               "conformance runner\n\nCommands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree gchar *head = g_strdup_printf ("%s %s", commands[i].name, commands[i].params);
+      g_string_append_printf (out, "  %-26s %s\n", head, commands[i].summary);
+    }
+  g_string_append (out, "\n  stbsim COMMAND --help     the options of one command\n"
+                        "  stbsim --version          version and git commit\n\n" TRAILER "\n");
+  return g_string_free (out, FALSE);
+}
 
 typedef struct
 {
@@ -53,10 +103,15 @@ typedef struct
   gboolean no_capture;
   gdouble agent_grace;
   gboolean quiet;
-  gint repeat;           /* bench */
-  gchar *baseline;       /* bench */
-  gchar *save_baseline;  /* bench */
-  SrBenchOptions *bench; /* set for the bench command */
+  gboolean verbose;
+  gboolean json;
+  gchar *junit_inconclusive; /* failure (default) | skipped */
+  gchar *keep_artifacts;     /* failed (default) | all | none */
+  gint keep_runs;            /* -1: keep every run directory */
+  gint repeat;               /* bench */
+  gchar *baseline;           /* bench */
+  gchar *save_baseline;      /* bench */
+  SrBenchOptions *bench;     /* set for the bench command */
 } Options;
 
 static volatile gint interrupted;
@@ -99,21 +154,62 @@ make_run_id (void)
   return g_strdup_printf ("%s-%04x", ts, g_random_int_range (0, 0x10000));
 }
 
-G_GNUC_PRINTF (2, 3)
+static const gchar *usage_command; /* for the hint of usage() */
+
+/* A usage error: one line and a hint, exit 4 (never the whole help). */
+G_GNUC_PRINTF (1, 2)
 static int
-usage (GOptionContext *ctx, const gchar *fmt, ...)
+usage (const gchar *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
   g_autofree gchar *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
   g_printerr ("stbsim: %s\n", msg);
-  if (ctx)
-    {
-      g_autofree gchar *help = g_option_context_get_help (ctx, TRUE, NULL);
-      g_printerr ("%s", help);
-    }
-  return 4;
+  if (usage_command)
+    g_printerr ("Try 'stbsim %s --help'.\n", usage_command);
+  else
+    g_printerr ("Try 'stbsim --help'.\n");
+  return SR_EXIT_USAGE;
+}
+
+/*
+ * Console text is ASCII-safe: GLib's messages quote with U+201C/U+201D (file errors, option
+ * errors), which g_printerr() turns into '?' when the console charset is not UTF-8 (LC_ALL=C,
+ * and always here: stbsim does not call setlocale, so number formats in the reports stay "C").
+ * Quotes, dashes and ellipses become their ASCII forms; anything else non-ASCII is
+ * transliterated (g_str_to_ascii) unless the console is UTF-8.
+ */
+static gchar *
+console_text (const gchar *text)
+{
+  static const gchar *const map[][2] = {
+    { "\u2018", "'" }, { "\u2019", "'" },  { "\u201c", "\"" },  { "\u201d", "\"" },
+    { "\u2013", "-" }, { "\u2014", "--" }, { "\u2026", "..." }, { "\u2192", "->" },
+  };
+  g_autoptr (GString) out = g_string_new (text);
+  for (guint i = 0; i < G_N_ELEMENTS (map); i++)
+    g_string_replace (out, map[i][0], map[i][1], 0);
+  const gchar *charset = NULL;
+  if (g_get_console_charset (&charset) || !g_utf8_validate (out->str, -1, NULL))
+    return g_string_free (g_steal_pointer (&out), FALSE);
+  return g_str_to_ascii (out->str, "C");
+}
+
+static void
+print_stdout (const gchar *text)
+{
+  g_autofree gchar *t = console_text (text);
+  fputs (t, stdout);
+  fflush (stdout);
+}
+
+static void
+print_stderr (const gchar *text)
+{
+  g_autofree gchar *t = console_text (text);
+  fputs (t, stderr);
+  fflush (stderr);
 }
 
 static gboolean
@@ -179,9 +275,41 @@ dut_identity (const gchar *cmd, const gchar *reference)
   return g_strdup_printf ("vendor: %s", cmd);
 }
 
+/* "CASE: reason" lines of sr_catalogue_select() as report entries. */
+static void
+add_not_applicable (SrReport *report, GPtrArray *skipped)
+{
+  for (guint i = 0; skipped && i < skipped->len; i++)
+    {
+      const gchar *line = g_ptr_array_index (skipped, i);
+      const gchar *sep = strstr (line, ": ");
+      g_autofree gchar *id = sep ? g_strndup (line, (gsize)(sep - line)) : g_strdup (line);
+      g_ptr_array_add (report->not_applicable,
+                       sr_not_applicable_new (id, sep ? sep + 2 : "not applicable"));
+    }
+}
+
+static gchar *
+quoted_command_line (int argc, char **argv)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  for (int i = 0; i < argc; i++)
+    {
+      g_autofree gchar *q = g_shell_quote (argv[i]);
+      /* plain words stay plain: only what the shell would split or expand is quoted */
+      gboolean plain = argv[i][0] != '\0'
+                       && strspn (argv[i], "abcdefghijklmnopqrstuvwxyz"
+                                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                           "0123456789-_./=:,+@%")
+                              == strlen (argv[i]);
+      g_string_append_printf (out, "%s%s", i ? " " : "", plain ? argv[i] : q);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 static int
-run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, const gchar *suite_name, int argc,
-           char **argv)
+run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, GPtrArray *skipped, const gchar *suite_name,
+           int argc, char **argv)
 {
   g_autofree gchar *run_id = make_run_id ();
   cfg->run_dir = g_build_filename (o->report_dir, run_id, NULL);
@@ -194,14 +322,21 @@ run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, const gchar *suite_name,
   report->dut_iptv = dut_identity (cfg->dut_iptv, "stb-iptv");
   report->dut_voip
       = dut_identity (cfg->dut_voip ? cfg->dut_voip : cfg->dut_voip_inject, "stb-voip");
-  report->command_line = g_strjoinv (" ", argv);
+  report->command_line = quoted_command_line (argc, argv);
+  report->harness_version = g_strdup (STBSIM_VERSION);
+  report->harness_commit = g_strdup (STBSIM_GIT_COMMIT);
+  report->host = g_strdup (g_get_host_name ());
+  report->source_root = g_strdup (cfg->source_root);
+  report->junit_inconc_skipped = g_strcmp0 (o->junit_inconclusive, "skipped") == 0;
+  report->keep_artifacts = sr_keep_artifacts_from_string (o->keep_artifacts);
+  add_not_applicable (report, skipped);
   if (o->ics)
     {
       g_autoptr (GError) error = NULL;
       report->ics_path = g_strdup (o->ics);
       report->ics = g_key_file_new ();
       if (!g_key_file_load_from_file (report->ics, o->ics, G_KEY_FILE_NONE, &error))
-        return usage (NULL, "--ics: %s", error->message);
+        return usage ("--ics: %s", error->message);
     }
   g_autoptr (GPtrArray) expanded = NULL;
   if (o->bench)
@@ -214,71 +349,129 @@ run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, const gchar *suite_name,
         }
       tests = expanded;
     }
-  if (tests->len == 0)
+  if (tests->len == 0 && report->not_applicable->len == 0)
     g_printerr ("stbsim: no test selected\n");
+  else if (tests->len == 0)
+    g_print ("stbsim: every selected test is not applicable (listed below), nothing to run\n");
   g_unix_signal_add (SIGINT, on_signal, NULL);
   g_unix_signal_add (SIGTERM, on_signal, NULL);
-  g_print ("stbsim: run %s, %u test(s), mode %s, report in %s\n", run_id, tests->len, report->mode,
-           cfg->run_dir);
+  g_print ("stbsim: run %s, %u test(s), %u not applicable, mode %s, report in %s\n", run_id,
+           tests->len, report->not_applicable->len, report->mode, cfg->run_dir);
   SrVerdict v = sr_suite_run (cfg, report, tests, !o->quiet);
-  g_autofree gchar *summary = sr_report_summary (report);
+  g_autofree gchar *summary = sr_report_summary_full (report, o->verbose || tests->len == 0);
   g_print ("\n%s", summary);
   g_autofree gchar *html = g_build_filename (cfg->run_dir, "report.html", NULL);
   g_print ("report: %s\n", html);
+  int rc = v == SR_VERDICT_NONE ? sr_report_exit_code (report) : sr_verdict_exit_code (v);
   if (o->bench)
-    v = sr_bench_finish (o->bench, cfg, report, v);
-  return sr_verdict_exit_code (v);
+    rc = sr_verdict_exit_code (sr_bench_finish (o->bench, cfg, report, v));
+  if (o->keep_runs > 0)
+    {
+      g_autoptr (GError) error = NULL;
+      gint removed = sr_retention_prune_runs (o->report_dir, (guint)o->keep_runs, run_id, &error);
+      if (removed < 0)
+        g_printerr ("stbsim: --keep-runs: %s\n", error->message);
+      else if (removed > 0)
+        g_print ("stbsim: --keep-runs %d: removed %d older run director%s\n", o->keep_runs, removed,
+                 removed == 1 ? "y" : "ies");
+    }
+  return rc;
 }
 
-static GOptionContext *
-make_context (Options *o, const gchar *params)
+typedef struct
 {
-  GOptionEntry entries[] = {
-    { "layout", 'l', 0, G_OPTION_ARG_STRING, &o->layout,
-      "Only this channel layout: bidirectional or unidirectional", "LAYOUT" },
-    { "dut", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &o->duts,
-      "Put a vendor module in place of ours: iptv='CMD' or voip='CMD'; placeholders "
-      "{socket} {layout} {dialect} {ready_fd} {run_dir} {lineup} {vod_base} {registrar} "
-      "{domain} {user} {password} {t_dialog_ms} {t_show_ms} {t_alert_ms} {display} "
-      "(conformance/ics/README.md)",
-      "ROLE=CMD" },
-    { "profile", 'p', 0, G_OPTION_ARG_STRING, &o->profile,
-      "Timing profile (conformance/profiles/NAME.ini)", "NAME" },
-    { "report-dir", 'r', 0, G_OPTION_ARG_FILENAME, &o->report_dir,
-      "Where run directories go (default: reports)", "DIR" },
-    { "ics", 0, 0, G_OPTION_ARG_FILENAME, &o->ics,
-      "The DUT's implementation conformance statement: selects the applicable tests and "
-      "launches the roles it declares from its [ixit] command templates",
-      "FILE" },
-    { "test", 't', 0, G_OPTION_ARG_STRING, &o->filter, "Only tests whose id matches", "REGEX" },
-    { "catalogue", 0, 0, G_OPTION_ARG_FILENAME, &o->catalogue,
-      "Catalogue (default: conformance/catalogue.ini)", "FILE" },
-    { "dialect", 0, 0, G_OPTION_ARG_FILENAME, &o->dialect, "Dialect file (fixtures/dialects/)",
-      "FILE" },
-    { "mode", 'm', 0, G_OPTION_ARG_STRING, &o->mode,
-      "injection (default: cases that need SIP are left out) or sip (they run against the "
-      "run's own Kamailio with sipp far ends; the others still inject)",
-      "MODE" },
-    { "ims", 0, 0, G_OPTION_ARG_STRING, &o->ims,
-      "sip mode: the IMS core runs as a local Kamailio (local, default) or in a podman "
-      "container (container; root, sim/ims/container-image.sh)",
-      "local|container" },
-    { "no-capture", 0, 0, G_OPTION_ARG_NONE, &o->no_capture,
-      "No packet capture per test (tests/<id>/capture.pcapng)", NULL },
-    { "agent-grace", 0, 0, G_OPTION_ARG_DOUBLE, &o->agent_grace,
-      "Seconds a DUT has to send its first agent event (default 3)", "S" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No per-test progress lines", NULL },
-    { "repeat", 'n', 0, G_OPTION_ARG_INT, &o->repeat,
-      "bench: runs per test (default: the catalogue's repeat=, else 20)", "N" },
-    { "baseline", 0, 0, G_OPTION_ARG_FILENAME, &o->baseline,
-      "bench: compare with this baseline (fixtures/baselines/)", "FILE" },
-    { "save-baseline", 0, 0, G_OPTION_ARG_FILENAME, &o->save_baseline,
-      "bench: save the measured distributions as a baseline", "FILE" },
-    { NULL },
+  GOptionEntry entry;
+  guint mask;
+} MaskedEntry;
+
+static GOptionContext *
+make_context (Options *o, const Command *cmd)
+{
+  const MaskedEntry all[] = {
+    { { "layout", 'l', 0, G_OPTION_ARG_STRING, &o->layout,
+        "Only this channel layout: bidirectional or unidirectional", "LAYOUT" },
+      OPT_SELECT },
+    { { "test", 't', 0, G_OPTION_ARG_STRING, &o->filter, "Only tests whose id matches", "REGEX" },
+      OPT_SELECT },
+    { { "catalogue", 0, 0, G_OPTION_ARG_FILENAME, &o->catalogue,
+        "Catalogue (default: conformance/catalogue.ini)", "FILE" },
+      OPT_SELECT },
+    { { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "Machine-readable output (JSON)", NULL },
+      OPT_JSON },
+    { { "dut", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &o->duts,
+        "Put a vendor module in place of ours: iptv='CMD' or voip='CMD'; placeholders "
+        "{socket} {layout} {dialect} {ready_fd} {run_dir} {lineup} {vod_base} {registrar} "
+        "{domain} {user} {password} {t_dialog_ms} {t_show_ms} {t_alert_ms} {display} "
+        "(conformance/ics/README.md)",
+        "ROLE=CMD" },
+      OPT_RUN },
+    { { "profile", 'p', 0, G_OPTION_ARG_STRING, &o->profile,
+        "Timing profile (conformance/profiles/NAME.ini)", "NAME" },
+      OPT_RUN },
+    { { "report-dir", 'r', 0, G_OPTION_ARG_FILENAME, &o->report_dir,
+        "Where run directories go (default: reports)", "DIR" },
+      OPT_RUN },
+    { { "ics", 0, 0, G_OPTION_ARG_FILENAME, &o->ics,
+        "The DUT's implementation conformance statement: selects the applicable tests and "
+        "launches the roles it declares from its [ixit] command templates",
+        "FILE" },
+      OPT_RUN },
+    { { "dialect", 0, 0, G_OPTION_ARG_FILENAME, &o->dialect, "Dialect file (fixtures/dialects/)",
+        "FILE" },
+      OPT_RUN },
+    { { "mode", 'm', 0, G_OPTION_ARG_STRING, &o->mode,
+        "injection (default: cases that need SIP are not applicable) or sip (they run against "
+        "the run's own Kamailio with sipp far ends; the others still inject)",
+        "MODE" },
+      OPT_RUN },
+    { { "ims", 0, 0, G_OPTION_ARG_STRING, &o->ims,
+        "sip mode: the IMS core runs as a local Kamailio (local, default) or in a podman "
+        "container (container; root, sim/ims/container-image.sh)",
+        "local|container" },
+      OPT_RUN },
+    { { "no-capture", 0, 0, G_OPTION_ARG_NONE, &o->no_capture,
+        "No packet capture per test (tests/<id>/capture.pcapng)", NULL },
+      OPT_RUN },
+    { { "agent-grace", 0, 0, G_OPTION_ARG_DOUBLE, &o->agent_grace,
+        "Seconds a DUT has to send its first agent event (default 3)", "S" },
+      OPT_RUN },
+    { { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No per-test progress lines", NULL },
+      OPT_RUN },
+    { { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose,
+        "The summary lists every test (default: only those that did not pass, and counts)", NULL },
+      OPT_RUN },
+    { { "junit-inconclusive", 0, 0, G_OPTION_ARG_STRING, &o->junit_inconclusive,
+        "How junit.xml shows an inconclusive test: failure (default: a JUnit-only gate "
+        "cannot go green on it) or skipped",
+        "failure|skipped" },
+      OPT_RUN },
+    { { "keep-artifacts", 0, 0, G_OPTION_ARG_STRING, &o->keep_artifacts,
+        "Heavy artifacts (process logs, captures): failed (default: kept for tests that did "
+        "not pass, gzip-compressed for passes), all, or none (removed for passes)",
+        "failed|all|none" },
+      OPT_RUN },
+    { { "keep-runs", 0, 0, G_OPTION_ARG_INT, &o->keep_runs,
+        "After the run, remove all but the newest N run directories of --report-dir", "N" },
+      OPT_RUN },
+    { { "repeat", 'n', 0, G_OPTION_ARG_INT, &o->repeat,
+        "Runs per test (default: the catalogue's repeat=, else 20)", "N" },
+      OPT_BENCH },
+    { { "baseline", 0, 0, G_OPTION_ARG_FILENAME, &o->baseline,
+        "Compare with this baseline (fixtures/baselines/)", "FILE" },
+      OPT_BENCH },
+    { { "save-baseline", 0, 0, G_OPTION_ARG_FILENAME, &o->save_baseline,
+        "Save the measured distributions as a baseline (with this machine's identity)", "FILE" },
+      OPT_BENCH },
   };
+  g_autoptr (GArray) entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    if (all[i].mask & cmd->options)
+      g_array_append_val (entries, all[i].entry);
+  g_autofree gchar *params = g_strdup_printf ("%s%s%s - %s", cmd->name, *cmd->params ? " " : "",
+                                              cmd->params, cmd->summary);
   GOptionContext *ctx = g_option_context_new (params);
-  g_option_context_set_summary (ctx, SUMMARY);
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_summary (ctx, TRAILER);
+  g_option_context_add_main_entries (ctx, (const GOptionEntry *)entries->data, NULL);
   return ctx;
 }
 
@@ -289,42 +482,35 @@ cmd_coverage (int argc, char **argv)
   gboolean verbose = argc > 2 && g_str_equal (argv[2], "-v");
   gint first = verbose ? 3 : 2;
   if (argc <= first)
-    return usage (NULL, "%s", "usage: stbsim coverage [-v] RUN_DIR... (reports/<run-id>)");
+    return usage ("%s", "coverage needs at least one RUN_DIR (reports/<run-id>)");
+  for (gint i = first; i < argc; i++)
+    if (!g_file_test (argv[i], G_FILE_TEST_IS_DIR))
+      return usage ("%s: no such run directory", argv[i]);
   g_autoptr (GError) error = NULL;
   g_autofree gchar *root = default_source_root ();
   gint missing = sr_coverage_print (root, (const gchar *const *)argv + first, verbose, &error);
   if (missing < 0)
     {
       g_printerr ("stbsim: %s\n", error->message);
-      return 4;
+      return SR_EXIT_USAGE;
     }
   return missing == 0 ? 0 : 1;
-}
-
-/* `stbsim list-issues [--json]`: the issue registry (sr-issues.h). */
-static int
-cmd_list_issues (int argc, char **argv)
-{
-  gboolean json = argc == 3 && g_str_equal (argv[2], "--json");
-  if (argc > 3 || (argc == 3 && !json))
-    return usage (NULL, "%s", "usage: stbsim list-issues [--json]");
-  g_autofree gchar *text = sr_issue_types_describe_all (json);
-  g_print ("%s", text);
-  return 0;
 }
 
 static int
 cmd_inspect (int argc, char **argv)
 {
   if (argc != 3)
-    return usage (NULL, "%s", "usage: stbsim inspect FILE.scenario");
+    return usage ("%s", "inspect needs exactly one FILE.scenario");
+  if (!g_file_test (argv[2], G_FILE_TEST_EXISTS))
+    return usage ("%s: no such scenario file", argv[2]);
   g_autoptr (GError) error = NULL;
   g_autoptr (GHashTable) vars = sr_builtin_placeholders ();
   g_autoptr (SrScenario) sc = sr_scenario_load (argv[2], vars, TRUE, &error);
   if (sc == NULL)
     {
       g_printerr ("%s\n", error->message);
-      return 4;
+      return SR_EXIT_USAGE;
     }
   g_autofree gchar *text = sr_scenario_describe (sc);
   g_print ("%s", text);
@@ -357,27 +543,77 @@ catalogue_path (Options *o, const SrConfig *cfg)
   return g_build_filename (cfg->source_root, "conformance", "catalogue.ini", NULL);
 }
 
+static void
+list_json (GPtrArray *tests)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_array (b);
+  for (guint i = 0; i < tests->len; i++)
+    {
+      const SrTestSpec *s = g_ptr_array_index (tests, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, s->id);
+      json_builder_set_member_name (b, "case");
+      json_builder_add_string_value (b, s->case_id);
+      json_builder_set_member_name (b, "layout");
+      json_builder_add_string_value (b, s->layout);
+      json_builder_set_member_name (b, "requirements");
+      json_builder_begin_array (b);
+      for (guint k = 0; s->requirements && s->requirements[k]; k++)
+        json_builder_add_string_value (b, s->requirements[k]);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "scenario");
+      json_builder_add_string_value (b, s->scenario);
+      json_builder_set_member_name (b, "needs_sip");
+      json_builder_add_boolean_value (b, s->needs_sip);
+      json_builder_set_member_name (b, "summary");
+      if (s->summary)
+        json_builder_add_string_value (b, s->summary);
+      else
+        json_builder_add_null_value (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree gchar *text = json_to_string (root, TRUE);
+  g_print ("%s\n", text);
+}
+
 static int
 cmd_list (Options *o, SrConfig *cfg)
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *path = catalogue_path (o, cfg);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return usage ("--catalogue %s: no such file", path);
   g_autoptr (GPtrArray) entries = sr_catalogue_load (path, &error);
   if (entries == NULL)
     {
       g_printerr ("stbsim: %s\n", error->message);
-      return 3;
+      return SR_EXIT_USAGE; /* the file exists but is not a catalogue */
     }
   g_autoptr (GPtrArray) tests
       = sr_catalogue_select (entries, o->layout, NULL, NULL, FALSE, o->filter, NULL, &error);
   if (tests == NULL)
-    return usage (NULL, "-t: %s", error->message);
+    return usage ("-t: %s", error->message);
+  if (o->json)
+    {
+      list_json (tests);
+      return 0;
+    }
+  g_print ("%-44s %-9s %-40s %s\n", "TEST", "SIP", "REQUIREMENTS", "SCENARIO");
   for (guint i = 0; i < tests->len; i++)
     {
       const SrTestSpec *s = g_ptr_array_index (tests, i);
       g_autofree gchar *reqs = g_strjoinv (",", s->requirements);
-      g_print ("%-44s %-40s %s\n", s->id, reqs, s->scenario);
+      g_autofree gchar *rel = g_str_has_prefix (s->scenario, cfg->source_root)
+                                  ? g_strdup (s->scenario + strlen (cfg->source_root)
+                                              + (s->scenario[strlen (cfg->source_root)] == '/'))
+                                  : g_strdup (s->scenario);
+      g_print ("%-44s %-9s %-40s %s\n", s->id, s->needs_sip ? "needs-sip" : "-", reqs, rel);
     }
+  g_print ("%u test(s)\n", tests->len);
   return 0;
 }
 
@@ -394,6 +630,8 @@ options_clear (Options *o, SrConfig *cfg)
   g_free (o->dialect);
   g_free (o->mode);
   g_free (o->ims);
+  g_free (o->junit_inconclusive);
+  g_free (o->keep_artifacts);
   g_free (cfg->ims_image);
   g_free (o->baseline);
   g_free (o->save_baseline);
@@ -407,25 +645,60 @@ options_clear (Options *o, SrConfig *cfg)
   g_strfreev (cfg->dut_ics_roles);
 }
 
+/* Every value an option takes from a fixed set, and files that must exist: usage errors. */
 static int
-dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int argc, char **argv,
-          int orig_argc, char **orig_argv)
+check_options (Options *o)
+{
+  const struct
+  {
+    const gchar *option, *value, *allowed;
+  } sets[] = {
+    { "--layout", o->layout, "bidirectional|unidirectional" },
+    { "--mode", o->mode, "injection|sip" },
+    { "--ims", o->ims, "local|container" },
+    { "--junit-inconclusive", o->junit_inconclusive, "failure|skipped" },
+    { "--keep-artifacts", o->keep_artifacts, "failed|all|none" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (sets); i++)
+    {
+      if (sets[i].value == NULL)
+        continue;
+      g_auto (GStrv) allowed = g_strsplit (sets[i].allowed, "|", -1);
+      if (!g_strv_contains ((const gchar *const *)allowed, sets[i].value))
+        return usage ("%s %s: expected one of %s", sets[i].option, sets[i].value, sets[i].allowed);
+    }
+  const struct
+  {
+    const gchar *option, *path;
+  } files[] = { { "--ics", o->ics },
+                { "--catalogue", o->catalogue },
+                { "--dialect", o->dialect },
+                { "--baseline", o->baseline } };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    if (files[i].path && !g_file_test (files[i].path, G_FILE_TEST_IS_REGULAR))
+      return usage ("%s %s: no such file", files[i].option, files[i].path);
+  if (o->keep_runs < -1 || o->keep_runs == 0)
+    return usage ("--keep-runs %d: must be >= 1", o->keep_runs);
+  return 0;
+}
+
+static int
+dispatch (const gchar *cmd, Options *o, SrConfig *cfg, int argc, char **argv, int orig_argc,
+          char **orig_argv)
 {
   g_autoptr (GError) error = NULL;
   const gchar *dut_role = NULL;
+  int rc = check_options (o);
+  if (rc != 0)
+    return rc;
   if (!apply_duts (cfg, o->duts, &dut_role, &error))
-    return usage (ctx, "%s", error->message);
+    return usage ("%s", error->message);
   if (o->ics && !apply_ics (cfg, o->ics, &dut_role, &error))
-    return usage (NULL, "%s", error->message);
-  if (o->layout && !g_str_equal (o->layout, "bidirectional")
-      && !g_str_equal (o->layout, "unidirectional"))
-    return usage (ctx, "--layout %s: bidirectional or unidirectional", o->layout);
-  if (o->mode && !g_str_equal (o->mode, "injection") && !g_str_equal (o->mode, "sip"))
-    return usage (ctx, "--mode %s: injection or sip", o->mode);
+    return usage ("%s", error->message);
   cfg->injection = o->mode == NULL || g_str_equal (o->mode, "injection");
   cfg->no_capture = o->no_capture;
-  if (o->ims && !g_str_equal (o->ims, "local") && !g_str_equal (o->ims, "container"))
-    return usage (ctx, "--ims %s: local or container", o->ims);
+  if (g_str_equal (cmd, "list"))
+    return cmd_list (o, cfg);
   if (o->ims && g_str_equal (o->ims, "container")
       && (cfg->ims_image = ims_container_ensure_image (&error)) == NULL)
     {
@@ -433,14 +706,15 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int 
       return SR_EXIT_ERROR; /* infrastructure: no podman, not root, image build failed */
     }
 
-  if (g_str_equal (cmd, "list"))
-    return cmd_list (o, cfg);
   g_autoptr (GPtrArray) tests = NULL;
+  g_autoptr (GPtrArray) skipped = g_ptr_array_new_with_free_func (g_free);
   const gchar *suite_name;
   if (g_str_equal (cmd, "run"))
     {
       if (argc != 3)
-        return usage (ctx, "%s", "run needs exactly one FILE.scenario");
+        return usage ("%s", "run needs exactly one FILE.scenario");
+      if (!g_file_test (argv[2], G_FILE_TEST_EXISTS))
+        return usage ("%s: no such scenario file", argv[2]);
       tests = sr_scenario_tests (argv[2], o->layout, &error);
       suite_name = "run";
     }
@@ -448,12 +722,11 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int 
     {
       gboolean bench = g_str_equal (cmd, "bench");
       if (bench ? argc != 2 : (argc != 3 || !g_str_equal (argv[2], "conformance")))
-        return usage (ctx, "%s",
-                      bench ? "usage: stbsim bench [OPTIONS]"
-                            : "usage: stbsim suite conformance [OPTIONS]");
+        return usage ("%s", bench ? "bench takes no arguments besides options"
+                                  : "suite needs the suite name: stbsim suite conformance");
       g_autofree gchar *path = catalogue_path (o, cfg);
       if (bench && o->repeat < 0)
-        return usage (ctx, "--repeat %d: must be >= 1 (0: the catalogue's repeat=)", o->repeat);
+        return usage ("--repeat %d: must be >= 1 (0: the catalogue's repeat=)", o->repeat);
       if (bench)
         {
           o->bench->repeat = (guint)o->repeat;
@@ -480,7 +753,7 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int 
       if (entries == NULL)
         {
           g_printerr ("stbsim: %s\n", error->message);
-          return 3;
+          return SR_EXIT_USAGE; /* the catalogue given does not load: the command is wrong */
         }
       if (o->ics == NULL && cfg->dut_iptv == NULL && cfg->dut_voip == NULL)
         {
@@ -494,61 +767,66 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int 
         {
           ics = g_key_file_new ();
           if (!g_key_file_load_from_file (ics, o->ics, G_KEY_FILE_NONE, &error))
-            return usage (NULL, "--ics: %s", error->message);
+            return usage ("--ics: %s", error->message);
         }
-      g_autoptr (GPtrArray) skipped = g_ptr_array_new_with_free_func (g_free);
       tests = sr_catalogue_select (entries, o->layout, ics, dut_role, cfg->injection, o->filter,
                                    skipped, &error);
-      for (guint i = 0; skipped && i < skipped->len; i++)
+      for (guint i = 0; tests && i < skipped->len; i++)
         g_print ("not applicable: %s\n", (const gchar *)g_ptr_array_index (skipped, i));
       suite_name = bench ? "bench" : "conformance";
     }
   if (tests == NULL)
     {
+      if (error->domain == G_REGEX_ERROR)
+        return usage ("-t: %s", error->message);
       g_printerr ("stbsim: %s\n", error->message);
-      return error->domain == G_REGEX_ERROR || error->domain == SR_SCENARIO_ERROR
-                     || error->domain == SR_VOCAB_ERROR
-                 ? 4
-                 : 3;
+      return error->domain == SR_SCENARIO_ERROR || error->domain == SR_VOCAB_ERROR
+                     || error->domain == G_FILE_ERROR
+                 ? SR_EXIT_USAGE
+                 : SR_EXIT_ERROR;
     }
   if (!validate_scenarios (tests, &error))
     {
       g_printerr ("stbsim: %s\n", error->message);
-      return 4; /* an invalid scenario is a usage error, never a verdict on the DUT */
+      return SR_EXIT_USAGE; /* an invalid scenario is a usage error, never a verdict on the DUT */
     }
-  return run_tests (o, cfg, tests, suite_name, orig_argc, orig_argv);
+  return run_tests (o, cfg, tests, skipped, suite_name, orig_argc, orig_argv);
 }
 
-int
-main (int argc, char **argv)
+/* The command: argv[1], or the first known command name after leading options. */
+static const Command *
+command_of (int argc, char **argv)
 {
-  Options o = { 0 };
+  for (int i = 1; i < argc; i++)
+    {
+      if (argv[i][0] != '-')
+        return find_command (argv[i]);
+    }
+  return NULL;
+}
+
+static int
+run_command (const Command *command, int argc, char **argv)
+{
+  Options o = { .agent_grace = 3.0, .keep_runs = -1 };
   SrConfig cfg = { 0 };
   g_autoptr (GError) error = NULL;
   int orig_argc = argc;
   g_autofree gchar **orig_argv = g_memdup2 (argv, sizeof (char *) * (gsize)(argc + 1));
+  const gchar *cmd = command->name;
 
-  if (argc >= 2 && g_str_equal (argv[1], "list-issues"))
-    return cmd_list_issues (argc, argv);
-  if (argc >= 2 && g_str_equal (argv[1], "coverage"))
-    return cmd_coverage (argc, argv);
-  o.agent_grace = 3.0;
-  g_autoptr (GOptionContext) ctx = make_context (&o, "COMMAND [ARGS] - STB switching-protocol "
-                                                     "conformance runner");
+  g_autoptr (GOptionContext) ctx = make_context (&o, command);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return usage (ctx, "%s", error->message);
-  if (argc < 2)
-    return usage (ctx, "%s", "missing COMMAND");
-  const gchar *cmd = argv[1];
-  if (g_str_equal (cmd, "list-actions"))
+    return usage ("%s", error->message);
+  if (g_str_equal (cmd, "list-actions") || g_str_equal (cmd, "list-events")
+      || g_str_equal (cmd, "list-issues"))
     {
-      g_autofree gchar *text = sr_action_types_describe_all ();
-      g_print ("%s", text);
-      return 0;
-    }
-  if (g_str_equal (cmd, "list-events"))
-    {
-      g_autofree gchar *text = sr_vocab_describe_all ();
+      if (argc != 2)
+        return usage ("%s takes no arguments", cmd);
+      g_autofree gchar *text = g_str_equal (cmd, "list-actions") ? sr_action_types_describe_all ()
+                               : g_str_equal (cmd, "list-events")
+                                   ? sr_vocab_describe_all ()
+                                   : sr_issue_types_describe_all (o.json);
       g_print ("%s", text);
       return 0;
     }
@@ -557,9 +835,6 @@ main (int argc, char **argv)
   SrBenchOptions bench = { 0 };
   if (g_str_equal (cmd, "bench"))
     o.bench = &bench;
-  if (!g_str_equal (cmd, "run") && !g_str_equal (cmd, "suite") && !g_str_equal (cmd, "list")
-      && o.bench == NULL)
-    return usage (ctx, "unknown command '%s'", cmd);
 
   cfg.build_root = default_build_root ();
   cfg.source_root = default_source_root ();
@@ -569,8 +844,59 @@ main (int argc, char **argv)
   cfg.interrupted = &interrupted;
   if (o.report_dir == NULL)
     o.report_dir = g_strdup ("reports");
-  int rc = dispatch (cmd, &o, &cfg, ctx, argc, argv, orig_argc, orig_argv);
+  int rc = dispatch (cmd, &o, &cfg, argc, argv, orig_argc, orig_argv);
   options_clear (&o, &cfg);
   g_free (bench.catalogue_path);
   return rc;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_set_print_handler (print_stdout);
+  g_set_printerr_handler (print_stderr);
+  g_set_prgname ("stbsim");
+  if (argc >= 2 && (g_str_equal (argv[1], "--version") || g_str_equal (argv[1], "-V")))
+    {
+      g_print ("stbsim %s (commit %s)\n", STBSIM_VERSION, STBSIM_GIT_COMMIT);
+      return 0;
+    }
+  if (argc >= 2
+      && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")
+          || g_str_equal (argv[1], "help")))
+    {
+      const Command *topic = argc >= 3 ? find_command (argv[2]) : NULL;
+      if (topic != NULL) /* `stbsim help run` = `stbsim run --help` */
+        {
+          char *help_argv[] = { argv[0], (char *)topic->name, (char *)"--help", NULL };
+          return run_command (topic, 3, help_argv);
+        }
+      g_autofree gchar *help = global_help ();
+      g_print ("%s", help);
+      return 0;
+    }
+  if (argc < 2)
+    return usage ("%s", "missing COMMAND");
+  const Command *command = command_of (argc, argv);
+  if (command == NULL)
+    {
+      for (int i = 1; i < argc; i++)
+        if (argv[i][0] != '-')
+          return usage ("unknown command '%s'", argv[i]);
+      return usage ("missing COMMAND (options come after it: stbsim COMMAND [OPTIONS])");
+    }
+  usage_command = command->name;
+  if (g_str_equal (command->name, "coverage"))
+    {
+      for (int i = 2; i < argc; i++)
+        if (g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h"))
+          {
+            g_print ("Usage:\n  stbsim coverage [-v] RUN_DIR... - %s\n\n"
+                     "  -v    every requirement with its checks and tests\n",
+                     command->summary);
+            return 0;
+          }
+      return cmd_coverage (argc, argv);
+    }
+  return run_command (command, argc, argv);
 }

@@ -126,14 +126,19 @@ START_TEST (test_bench_repeat_and_baseline)
   Result r;
   bench (&r, save_args);
   ck_assert_msg (r.status == 0, "exit %d\n%s\n%s", r.status, r.out, r.err);
-  ck_assert_ptr_nonnull (strstr (r.out, "p95_ms")); /* the table on stdout */
+  ck_assert_ptr_nonnull (strstr (r.out, "base_p95")); /* the table on stdout */
+  ck_assert_ptr_nonnull (strstr (r.out, "p_value"));
+  ck_assert_ptr_nonnull (strstr (r.out, "thresholds: a regression is"));
   ck_assert_ptr_nonnull (strstr (r.out, "SW-TIME-07"));
   g_autoptr (JsonParser) p = json_parser_new ();
   assert_distributions (load_results (p, &r), &r);
   g_autofree gchar *html_path = g_build_filename (r.dir, "report.html", NULL);
   g_autofree gchar *html = NULL;
   ck_assert (g_file_get_contents (html_path, &html, NULL, NULL));
-  ck_assert_ptr_nonnull (strstr (html, "Latency distributions"));
+  ck_assert_ptr_nonnull (strstr (html, "Benchmark: latency per hop against the baseline"));
+  ck_assert_ptr_nonnull (strstr (html, "class=\"cdf\"")); /* a CDF per id */
+  /* the bench table comes before the per-run detail */
+  ck_assert (strstr (html, "Benchmark: latency") < strstr (html, "<h2>Verdicts</h2>"));
   g_autofree gchar *btext = NULL;
   ck_assert (g_file_get_contents (saved, &btext, NULL, NULL));
   ck_assert_ptr_nonnull (strstr (btext, "stbsim-baseline-1"));
@@ -151,6 +156,9 @@ START_TEST (test_bench_repeat_and_baseline)
       "inconc");
   ck_assert_uint_eq (json_array_get_length (json_object_get_array_member (root, "regressions")), 0);
   ck_assert_ptr_nonnull (strstr (r.out, "insufficient"));
+  /* and says why, in words */
+  ck_assert_msg (strstr (r.out, "not judged: 3 current / 3 baseline samples, 10 needed"), "%s",
+                 r.out);
   result_clear (&r);
 }
 END_TEST

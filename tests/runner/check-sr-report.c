@@ -40,6 +40,7 @@ make_test (const gchar *id, SrVerdict v, gboolean finished, SrTimeline *timeline
   if (v == SR_VERDICT_FAIL)
     sr_test_result_report (t, "sw::wrong-message-type", SR_VERDICT_FAIL, "SW-MSG-TYPE", 1100000000,
                            "voip sent messageType 1 (must be 2) with parameter 4");
+
   else if (v == SR_VERDICT_INCONC)
     sr_test_result_report (t, "agent::not-implemented", SR_VERDICT_INCONC, NULL, 1100000000,
                            "no agent events");
@@ -50,18 +51,36 @@ make_test (const gchar *id, SrVerdict v, gboolean finished, SrTimeline *timeline
     sr_test_result_set_verdict (t, v);
   sr_test_result_add_latency (t, "key-to-page", "key.voip|key=ok", "voip.page", "callee.page",
                               12345678, 500000000);
-  const gchar *lanes[][2]
-      = { { "harness", "voip" }, { "iptv", "server" }, { "server", "voip" }, { "voip", NULL } };
+  const gchar *lanes[][2] = { { "harness", "voip" },
+                              { "iptv", "server" },
+                              { "server", "voip" },
+                              { "voip", NULL },
+                              { "farend", "ims" } };
   for (guint i = 0; i < G_N_ELEMENTS (lanes); i++)
     {
-      g_autoptr (SrEvent) e
-          = sr_event_new (1000000000 + i * 1000000, i == 3 ? SR_EVENT_AGENT : SR_EVENT_QCOP,
-                          lanes[i][0], "CALLEE_SHOW_VIDEO_PAGE");
+      gboolean sip = i == 4;
+      g_autoptr (SrEvent) e = sr_event_new (1000000000 + i * 1000000,
+                                            i == 3 ? SR_EVENT_AGENT
+                                            : sip  ? SR_EVENT_SIP
+                                                   : SR_EVENT_QCOP,
+                                            lanes[i][0], sip ? "ims.rx" : "CALLEE_SHOW_VIDEO_PAGE");
       e->target = g_strdup (lanes[i][1]);
-      e->details = g_strdup ("page=main");
+      e->details = g_strdup (sip ? "sip=200;method=INVITE;cseq=2" : "page=main");
       sr_timeline_add (timeline, e);
       g_ptr_array_add (t->events, sr_event_ref (e));
     }
+  return t;
+}
+
+/* A test that failed on a message that never came, worded as sr-handlers.c words it. */
+static SrTestResult *
+make_missing_test (const gchar *id, SrTimeline *timeline)
+{
+  SrTestResult *t = make_test (id, SR_VERDICT_PASS, TRUE, timeline);
+  sr_test_result_report (t, "sw::missing-message", SR_VERDICT_FAIL, "SW-VOIP-06", 1100000000,
+                         "%s/scenarios/common/remote-hangup.scenario:5: voip did not send "
+                         "RESUME_IPTV (type 2) on QPE/ServiceSwitch within 0.20 s",
+                         g_getenv ("STBSIM_SOURCE_ROOT"));
   return t;
 }
 
@@ -93,28 +112,157 @@ read_run_file (const SrReport *r, const gchar *name)
   return text;
 }
 
+/* xmllint --schema XSD XML: TRUE when valid; @err gets xmllint's complaint. */
+static gboolean
+xsd_valid (const gchar *xsd_rel, const gchar *xml, gchar **err)
+{
+  g_autofree gchar *xsd = stbsim_test_source_path (xsd_rel);
+  const gchar *argv[] = { "xmllint", "--noout", "--schema", xsd, xml, NULL };
+  gint status = -1;
+  g_autoptr (GError) error = NULL;
+  ck_assert_msg (g_spawn_sync (NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+                               err, &status, &error),
+                 "xmllint (libxml2-utils) is required: %s", error ? error->message : "");
+  return g_spawn_check_wait_status (status, NULL);
+}
+
+/* Both schemas: ours (ci/junit.xsd) and the Jenkins xUnit plugin's (tests/runner/junit-10.xsd,
+ * origin in its header). */
+static void
+assert_junit_valid (const SrReport *r)
+{
+  g_autofree gchar *xml = g_build_filename (r->run_dir, "junit.xml", NULL);
+  const gchar *schemas[] = { "ci/junit.xsd", "tests/runner/junit-10.xsd" };
+  for (guint i = 0; i < G_N_ELEMENTS (schemas); i++)
+    {
+      g_autofree gchar *err = NULL;
+      ck_assert_msg (xsd_valid (schemas[i], xml, &err), "%s: %s", schemas[i], err);
+    }
+}
+
 START_TEST (test_junit_valid)
 {
   g_autoptr (SrTimeline) tl = sr_timeline_new ();
   g_autoptr (SrReport) r = make_report (tl);
   g_autoptr (GError) error = NULL;
   ck_assert_msg (sr_report_write_all (r, &error), "%s", error ? error->message : "");
-  g_autofree gchar *xsd = stbsim_test_source_path ("ci/junit.xsd");
-  g_autofree gchar *xml = g_build_filename (r->run_dir, "junit.xml", NULL);
-  const gchar *argv[] = { "xmllint", "--noout", "--schema", xsd, xml, NULL };
-  gint status = -1;
-  g_autofree gchar *out = NULL, *err = NULL;
-  ck_assert_msg (g_spawn_sync (NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
-                               &err, &status, &error),
-                 "xmllint (libxml2-utils) is required: %s", error ? error->message : "");
-  ck_assert_msg (g_spawn_check_wait_status (status, NULL), "xmllint: %s", err);
+  assert_junit_valid (r);
   g_autofree gchar *text = read_run_file (r, "junit.xml");
-  ck_assert (strstr (text, "tests=\"5\" failures=\"1\" errors=\"2\" skipped=\"1\""));
+  /* inconclusive counts as a failure by default */
+  ck_assert_msg (strstr (text, "tests=\"5\" failures=\"2\" errors=\"2\" skipped=\"0\""), "%s",
+                 text);
   /* the failure names requirement and evidence */
   ck_assert (strstr (text, "<failure message=\"SW-MSG-TYPE sw::wrong-message-type: voip sent "
                            "messageType 1 (must be 2) with parameter 4\""));
   ck_assert (strstr (text, "unfinished: the run was interrupted during this test"));
-  ck_assert (strstr (text, "<skipped message=\"inconclusive: agent::not-implemented"));
+  ck_assert (strstr (text, "<failure message=\"inconclusive: agent::not-implemented: no agent "
+                           "events\" type=\"inconclusive\""));
+  /* per testcase: verdict and requirement ids as properties, attachments in system-out */
+  ck_assert (strstr (text, "<property name=\"verdict\" value=\"fail\"/>"));
+  ck_assert (strstr (text, "<property name=\"requirement\" value=\"SW-MSG-TYPE\"/>"));
+  ck_assert (strstr (text, "[[ATTACHMENT|"));
+}
+END_TEST
+
+/* A JUnit-only gate: red when the file counts a failure or an error (what Jenkins, GitLab and
+ * most CI plugins do). */
+static gboolean
+junit_gate_green (const gchar *junit)
+{
+  g_autoptr (GRegex) re
+      = g_regex_new ("<testsuite [^>]*failures=\"([0-9]+)\" errors=\"([0-9]+)\"", 0, 0, NULL);
+  g_autoptr (GMatchInfo) m = NULL;
+  ck_assert (g_regex_match (re, junit, 0, &m));
+  g_autofree gchar *f = g_match_info_fetch (m, 1), *e = g_match_info_fetch (m, 2);
+  return g_str_equal (f, "0") && g_str_equal (e, "0");
+}
+
+/* Issue 13: one inconclusive test must not let a JUnit-only gate go green (Eclipse Titan's
+ * JUnit logger had the same bug); --junit-inconclusive=skipped restores the old mapping. */
+START_TEST (test_junit_inconclusive_gate)
+{
+  g_autoptr (SrTimeline) tl = sr_timeline_new ();
+  g_autofree gchar *dir = g_build_filename (tmpdir, "run-i", NULL);
+  g_autoptr (SrReport) r = sr_report_new ("run-i", dir);
+  g_ptr_array_add (r->tests, make_test ("a.bidirectional", SR_VERDICT_PASS, TRUE, tl));
+  g_ptr_array_add (r->tests, make_test ("b.bidirectional", SR_VERDICT_INCONC, TRUE, tl));
+  g_autofree gchar *junit = sr_report_junit (r);
+  ck_assert_msg (!junit_gate_green (junit), "inconclusive run went green:\n%s", junit);
+  r->junit_inconc_skipped = TRUE;
+  g_autofree gchar *skipped = sr_report_junit (r);
+  ck_assert_msg (junit_gate_green (skipped), "%s", skipped);
+  ck_assert (strstr (skipped, "<skipped message=\"inconclusive: agent::not-implemented"));
+  ck_assert (sr_report_write_all (r, NULL));
+  assert_junit_valid (r);
+}
+END_TEST
+
+/* Not applicable is reported everywhere; a run of only not-applicable tests exits 0. */
+START_TEST (test_not_applicable)
+{
+  g_autoptr (SrTimeline) tl = sr_timeline_new ();
+  g_autofree gchar *dir = g_build_filename (tmpdir, "run-na", NULL);
+  g_autoptr (SrReport) r = sr_report_new ("run-na", dir);
+  g_ptr_array_add (r->not_applicable, sr_not_applicable_new ("TC-VIDEO-01", "ICS voip.video=no"));
+  ck_assert_int_eq (sr_report_exit_code (r), 0);
+  ck_assert (sr_report_write_all (r, NULL));
+  assert_junit_valid (r);
+  g_autofree gchar *junit = read_run_file (r, "junit.xml");
+  ck_assert_msg (strstr (junit, "<skipped message=\"not applicable: ICS voip.video=no\""), "%s",
+                 junit);
+  ck_assert (strstr (junit, "tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\""));
+  g_autofree gchar *json = read_run_file (r, "results.json");
+  ck_assert (strstr (json, "\"reason\" : \"ICS voip.video=no\""));
+  ck_assert (strstr (json, "\"not_applicable\" : 1"));
+  g_autofree gchar *html = read_run_file (r, "report.html");
+  ck_assert (strstr (html, "not applicable") && strstr (html, "ICS voip.video=no"));
+  /* with a test that ran, its verdict decides again */
+  g_ptr_array_add (r->tests, make_test ("b.bidirectional", SR_VERDICT_INCONC, TRUE, tl));
+  ck_assert_int_eq (sr_report_exit_code (r), 2);
+  /* nothing selected at all is still "nothing ran" */
+  g_ptr_array_set_size (r->tests, 0);
+  g_ptr_array_set_size (r->not_applicable, 0);
+  ck_assert_int_eq (sr_report_exit_code (r), 3);
+}
+END_TEST
+
+/* The decisive scenario line, repository-relative, in JUnit and results.json; the chart marks
+ * the message that never came at its deadline. */
+START_TEST (test_decisive_line_and_chart)
+{
+  g_autoptr (SrTimeline) tl = sr_timeline_new ();
+  g_autofree gchar *dir = g_build_filename (tmpdir, "run-d", NULL);
+  g_autoptr (SrReport) r = sr_report_new ("run-d", dir);
+  r->source_root = g_strdup (g_getenv ("STBSIM_SOURCE_ROOT"));
+  g_ptr_array_add (r->tests, make_missing_test ("m.bidirectional", tl));
+  g_autofree gchar *file = NULL;
+  guint line = 0;
+  ck_assert (sr_report_decisive_line (g_ptr_array_index (r->tests, 0), &file, &line));
+  ck_assert_uint_eq (line, 5);
+  ck_assert (sr_report_write_all (r, NULL));
+  assert_junit_valid (r);
+  g_autofree gchar *junit = read_run_file (r, "junit.xml");
+  ck_assert_msg (strstr (junit, "<property name=\"decisive_line\" "
+                                "value=\"scenarios/common/remote-hangup.scenario:5\"/>"),
+                 "%s", junit);
+  g_autofree gchar *html = read_run_file (r, "report.html");
+  /* the deadline: issue time 1100 ms + 0.20 s = +300.0 ms after the test's start (1000 ms) */
+  ck_assert_msg (strstr (html, "deadline +300.0 ms: sw::missing-message SW-VOIP-06"), "%s", html);
+  ck_assert (strstr (html, "RESUME_IPTV never came"));
+  ck_assert (strstr (html, "class=\"cross\""));
+  /* an event that did not follow: the cross on the lane that should have reported it */
+  SrTestResult *late = make_test ("l.bidirectional", SR_VERDICT_PASS, TRUE, tl);
+  sr_test_result_report (late, "latency::no-end-event", SR_VERDICT_FAIL, "SW-TIME-21", 1100000000,
+                         "x.scenario:6: resume-to-first-frame: iptv.first-frame did not follow "
+                         "RESUME_IPTV within 10.00 s");
+  g_ptr_array_add (r->tests, late);
+  g_autofree gchar *html2 = sr_report_html (r);
+  ck_assert_msg (strstr (html2, "iptv.first-frame never came"), "%s", html2);
+  ck_assert (strstr (html2, "deadline +10100.0 ms: latency::no-end-event SW-TIME-21"));
+  g_ptr_array_remove_index (r->tests, 1);
+  /* a pass has no mark */
+  g_ptr_array_add (r->tests, make_test ("p.bidirectional", SR_VERDICT_PASS, TRUE, tl));
+  ck_assert (!sr_report_decisive_line (g_ptr_array_index (r->tests, 1), &file, &line));
 }
 END_TEST
 
@@ -144,7 +292,7 @@ START_TEST (test_results_json)
   ck_assert (!json_object_get_boolean_member (t4, "finished"));
   g_autofree gchar *trace = read_run_file (r, "trace.jsonl");
   g_auto (GStrv) lines = g_strsplit (g_strstrip (trace), "\n", -1);
-  ck_assert_uint_eq (g_strv_length (lines), 20);
+  ck_assert_uint_eq (g_strv_length (lines), 25); /* 5 tests x 5 events */
 }
 END_TEST
 
@@ -156,7 +304,19 @@ START_TEST (test_html)
   g_autofree gchar *html = read_run_file (r, "report.html");
   ck_assert (strstr (html, "<svg"));
   ck_assert (strstr (html, "IPTV") && strstr (html, "VoIP") && strstr (html, "server (QCOP)")
-             && strstr (html, "IMS") && strstr (html, "far end"));
+             && strstr (html, "IMS core") && strstr (html, "far end"));
+  /* SIP as an arrow labelled with status and method, not as raw details */
+  ck_assert (strstr (html, ">200 INVITE</text>"));
+  /* only a vendor module is labelled DUT */
+  ck_assert (strstr (html, "VoIP module (DUT)"));
+  ck_assert (strstr (html, "IPTV module (reference, not under test)"));
+  ck_assert (strstr (html, "IPTV module (DUT)") == NULL);
+  /* top first: counts before the verdict table, ICS in the appendix after the tests */
+  const gchar *counts = strstr (html, "chip pass\">1 pass"),
+              *table = strstr (html, "<h2>Verdicts</h2>");
+  const gchar *ics = strstr (html, "ics.callee.reject"), *test = strstr (html, "<h2 id=\"t0\"");
+  ck_assert (counts && table && ics && test && counts < table && table < test && test < ics);
+  ck_assert (strstr (html, "Switch latency"));
   ck_assert (strstr (html, "summary &lt;with&gt; &amp; markup"));
   ck_assert (strstr (html, "vendor: /opt/v --qcop %s"));
   ck_assert (strstr (html, "ics.callee.reject"));
@@ -305,6 +465,9 @@ report_suite (void)
   tcase_add_checked_fixture (core, setup, teardown);
   tcase_set_timeout (core, 20);
   tcase_add_test (core, test_junit_valid);
+  tcase_add_test (core, test_junit_inconclusive_gate);
+  tcase_add_test (core, test_not_applicable);
+  tcase_add_test (core, test_decisive_line_and_chart);
   tcase_add_test (core, test_results_json);
   tcase_add_test (core, test_html);
   tcase_add_test (core, test_atomic_write);

@@ -160,8 +160,11 @@ START_TEST (test_thresholds)
   g_autofree gdouble *cur = noisy (r, 40, 1.5);
   SrComparison c;
   ck_assert_int_eq (sr_stats_compare (base, 40, cur, 40, &p, &c), SR_CHANGE_REGRESSION);
-  p.min_delta = 5; /* ms: a 0.5 ms change is below the absolute threshold */
-  ck_assert_int_eq (sr_stats_compare (base, 40, cur, 40, &p, &c), SR_CHANGE_NONE);
+  /* the absolute floor is scaled to the hop: a 5 ms min_delta does not hide a 1 ms hop that
+   * grew 1.5x (the floor becomes 20 % of its 1 ms baseline p50) */
+  p.min_delta = 5;
+  ck_assert_int_eq (sr_stats_compare (base, 40, cur, 40, &p, &c), SR_CHANGE_REGRESSION);
+  ck_assert_double_eq_tol (c.floor, 0.2 * c.baseline.p50, 1e-9);
   p.min_delta = 0;
   p.baseline_scale = 1.5; /* the machine is 1.5x slower: no regression */
   ck_assert_int_eq (sr_stats_compare (base, 40, cur, 40, &p, &c), SR_CHANGE_NONE);
@@ -169,6 +172,65 @@ START_TEST (test_thresholds)
   p.baseline_scale = 1.0;
   ck_assert_int_eq (sr_stats_compare (base, 5, cur, 40, &p, &c), SR_CHANGE_INSUFFICIENT);
   ck_assert_str_eq (sr_change_to_string (SR_CHANGE_REGRESSION), "regression");
+}
+END_TEST
+
+/* Issue 13: under the ci profile (alpha 0.01, +50 % p50, 20 ms floor) a 5.6x slowdown of a
+ * ~1 ms hop (SW-TIME-08) was judged "same" because the floor exceeded the hop's size. */
+START_TEST (test_small_hop_regression_explained)
+{
+  SrCompareParams p;
+  sr_compare_params_init (&p);
+  p.alpha = 0.01;
+  p.p50_increase = 0.5;
+  p.p95_increase = 0.75;
+  p.min_delta = 20;
+  g_autoptr (GRand) r = g_rand_new_with_seed (8);
+  g_autofree gdouble *base = noisy (r, 20, 1.0);
+  g_autofree gdouble *cur = noisy (r, 20, 5.6);
+  SrComparison c;
+  ck_assert_int_eq (sr_stats_compare (base, 20, cur, 20, &p, &c), SR_CHANGE_REGRESSION);
+  ck_assert (c.floor < 1.0);
+  g_autofree gchar *why = sr_stats_explain (&c, &p);
+  ck_assert_msg (g_str_has_prefix (why, "regression:") && strstr (why, "p=")
+                     && strstr (why, "< alpha 0.01") && strstr (why, "floor min(20 ms"),
+                 "%s", why);
+  /* unchanged: "same", and the sentence says why */
+  g_autofree gdouble *same = noisy (r, 20, 1.0);
+  ck_assert_int_eq (sr_stats_compare (base, 20, same, 20, &p, &c), SR_CHANGE_NONE);
+  g_autofree gchar *why_same = sr_stats_explain (&c, &p);
+  ck_assert_msg (g_str_has_prefix (why_same, "same:"), "%s", why_same);
+}
+END_TEST
+
+/* Eleven hops of different sizes, identical distributions in baseline and current except one
+ * hop twice as slow: exactly that hop is flagged, in every seeded trial; with no slow hop,
+ * none is. */
+START_TEST (test_one_slow_hop_of_many)
+{
+  SrCompareParams p;
+  sr_compare_params_init (&p);
+  p.p50_increase = 0.5;
+  p.p95_increase = 0.75;
+  p.min_delta = 20;
+  const gdouble sizes[] = { 0.3, 0.5, 0.8, 1, 2, 3, 5, 8, 20, 200, 700 };
+  for (guint seed = 1; seed <= 20; seed++)
+    {
+      g_autoptr (GRand) r = g_rand_new_with_seed (seed);
+      guint slow = seed % G_N_ELEMENTS (sizes);
+      for (guint h = 0; h < G_N_ELEMENTS (sizes); h++)
+        {
+          g_autofree gdouble *base = noisy (r, 20, sizes[h]);
+          g_autofree gdouble *cur = noisy (r, 20, sizes[h] * (h == slow ? 2.0 : 1.0));
+          g_autofree gdouble *again = noisy (r, 20, sizes[h]);
+          SrComparison c;
+          SrChange want = h == slow ? SR_CHANGE_REGRESSION : SR_CHANGE_NONE;
+          ck_assert_msg (sr_stats_compare (base, 20, cur, 20, &p, &c) == want,
+                         "seed %u hop %g ms%s: %s (p=%g)", seed, sizes[h], h == slow ? " (2x)" : "",
+                         sr_change_to_string (c.change), c.p_slower);
+          ck_assert_int_eq (sr_stats_compare (base, 20, again, 20, &p, &c), SR_CHANGE_NONE);
+        }
+    }
 }
 END_TEST
 
@@ -337,6 +399,8 @@ stats_suite (void)
   tcase_add_test (det, test_noise_is_not_flagged);
   tcase_add_test (det, test_small_shift_is_not_flagged);
   tcase_add_test (det, test_thresholds);
+  tcase_add_test (det, test_small_hop_regression_explained);
+  tcase_add_test (det, test_one_slow_hop_of_many);
   tcase_add_test (det, test_profile_params);
   tcase_set_timeout (det, 20);
   suite_add_tcase (s, det);

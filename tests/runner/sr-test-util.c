@@ -26,7 +26,10 @@ sr_test_stbsim (const gchar *tmpdir, const gchar *const *args, JsonParser **resu
   g_autofree gchar *exe = stbsim_test_build_path ("sim/runner/stbsim");
   g_autofree gchar *reports = g_strdup_printf ("%s/reports-%u", tmpdir, n++);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  const gchar *common[] = { "--report-dir", reports, "--quiet", "--profile", "ci", NULL };
+  /* the tests read the logs of passing runs too: keep them as written (the default compresses
+   * a passing test's logs, sr-retention.h) */
+  const gchar *common[]
+      = { "--report-dir", reports, "--quiet", "--profile", "ci", "--keep-artifacts", "all", NULL };
   g_autofree gchar *out = NULL, *err = NULL, *dir = NULL, *json = NULL;
   g_autoptr (GError) error = NULL;
   gint status = -1;

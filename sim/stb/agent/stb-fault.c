@@ -71,7 +71,8 @@ static const struct
   { "no-ready-event", "iptv", "emits no iptv.ready" },
   { "status-changes-state", "voip", "status() in DIALOG also closes the dialog" },
   /* timing */
-  { "slow-callee-show", "iptv", "CALLEE_SHOW_VIDEO_PAGE 800 ms after STOP_IPTV (2x budget)" },
+  { "slow-callee-show", "iptv",
+    "CALLEE_SHOW_VIDEO_PAGE 800 ms (or STB_FAULT_DELAY_MS) after STOP_IPTV (2x budget)" },
 };
 
 static const gchar *selected;
@@ -114,3 +115,13 @@ stb_fault_list (void)
 }
 
 #endif
+
+guint
+stb_fault_delay_ms (guint def)
+{
+  const gchar *v = g_getenv ("STB_FAULT_DELAY_MS");
+  guint64 ms = 0;
+  if (v == NULL || !g_ascii_string_to_unsigned (v, 10, 0, 60000, &ms, NULL))
+    return def;
+  return (guint)ms;
+}

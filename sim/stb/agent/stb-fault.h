@@ -23,6 +23,9 @@ gboolean stb_fault_active (const gchar *name);
 /* "name role summary" lines of every fault (for --list-faults). (transfer full) */
 gchar *stb_fault_list (void);
 
+/* A fault's delay in ms: STB_FAULT_DELAY_MS from the environment, else @def (the benchmark's
+ * proof injects a slowdown of one hop of a given size this way, fixtures/baselines/README.md). */
+guint stb_fault_delay_ms (guint def);
 #define STB_FAULT(name) stb_fault_active (name)
 
 #else

@@ -219,7 +219,7 @@ row_stop_iptv (StbIptv *self, const gchar *row)
   show_page (self, "hidden", row);
 #ifdef STB_WITH_FAULTS
   if (STB_FAULT ("slow-callee-show")) /* waits for the decoder to drain */
-    g_timeout_add (800, on_slow_callee_show, self);
+    g_timeout_add (stb_fault_delay_ms (800), on_slow_callee_show, self);
 #endif
   if (!STB_FAULT ("show-before-hide") && !STB_FAULT ("slow-callee-show"))
     stb_module_send (&self->module, STB_SWITCH_PARAM_CALLEE_SHOW_VIDEO_PAGE, row);
