@@ -708,13 +708,12 @@ stb_iptv_start (StbIptv *self, GError **error)
       || !(self->player = stb_player_new (&config, &player_cb, self, error))
       || !stb_module_start (&self->module, on_switch, on_key, on_command, self, error))
     return FALSE;
-  /* iptv.ready first: it opens the instance's events (SPEC §12.3) */
-  if (!stb_module_announce_ready (&self->module, NULL, error))
-    return FALSE;
   /* [SW-IPTV-03]: start in NAV with the navigation page shown, send nothing */
   show_nav (self, "start");
   if (STB_FAULT ("page-repeat")) /* the first paint and the EPG load both announce it */
     stb_module_emitf (&self->module, "page", "page=nav;row=start");
+  if (!stb_module_announce_ready (&self->module, NULL, error))
+    return FALSE;
   if (STB_FAULT ("start-sends")) /* "tell VoIP the screen is free" */
     stb_module_send (&self->module, STB_SWITCH_PARAM_CALLEE_SHOW_VIDEO_PAGE, "start");
   return TRUE;
