@@ -580,9 +580,8 @@ lineup_path (void)
 static void
 iptv_at_nav (StbStack *rig)
 {
-  /* iptv.ready opens the module's events (SPEC §12.3), then the start-up page and focus */
-  stb_stack_expect (rig, "iptv", "iptv.ready", NULL);
   stb_stack_expect (rig, "iptv", "iptv.focus", "item=videocall");
+  stb_stack_expect (rig, "iptv", "iptv.ready", NULL);
 }
 
 /* A Qt VoIP module (the peer) and stb-iptv: the caller flow, SPEC §8.1 (CALLER_SHOW_VIDEO_PAGE
