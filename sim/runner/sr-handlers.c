@@ -13,6 +13,7 @@
 #include "sr-run.h"
 #include "sr-stb2.h"
 #include "stbsim-proc.h"
+#include "stbsim-input.h"
 
 /* How long an ordering check waits for an earlier event that is reported late. */
 #define ORDER_GRACE_S 0.3
@@ -40,7 +41,7 @@ sr_handle_profile (SrRun *run, const SrAction *action, gdouble timeout_s, GError
             ? g_strdup (name)
             : g_build_filename (run->config->source_root, "conformance", "profiles", file, NULL);
   g_autoptr (GKeyFile) kf = g_key_file_new ();
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+  if (!stbsim_input_load_keyfile (kf, path, G_KEY_FILE_NONE, error))
     {
       g_prefix_error (error, "profile %s (%s): ", name, path);
       return FALSE;

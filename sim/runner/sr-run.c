@@ -20,6 +20,8 @@
 #include "sr-sipobs.h"
 #include "stb-agent.h"
 #include "stbsim-proc.h"
+#include "stbsim-tmpdir.h"
+#include "stbsim-input.h"
 
 #define EVENTS_CHANNEL "STBSim/Events"
 #define POLL_INTERVAL_MS 5
@@ -44,7 +46,7 @@ load_profile (SrRun *run, GError **error)
   if (!g_file_test (path, G_FILE_TEST_EXISTS) && run->config->profile == NULL)
     return TRUE;
   run->profile = g_key_file_new ();
-  if (!g_key_file_load_from_file (run->profile, path, G_KEY_FILE_NONE, error))
+  if (!stbsim_input_load_keyfile (run->profile, path, G_KEY_FILE_NONE, error))
     {
       g_prefix_error (error, "timing profile %s (%s): ", name, path);
       return FALSE;
@@ -79,7 +81,7 @@ sr_run_new (const SrConfig *config, SrTestResult *result, SrTimeline *timeline, 
     }
   /* The socket lives in a private 0700 directory: short path (sun_path is 108 bytes) and
    * nobody else can connect to or replace it. */
-  run->sock_dir = g_dir_make_tmp ("stbsim-XXXXXX", error);
+  run->sock_dir = stbsim_tmpdir_make ("stbsim-XXXXXX", error); /* removed even after SIGKILL */
   if (run->sock_dir == NULL)
     return NULL;
   run->socket_path = g_build_filename (run->sock_dir, "qcop.sock", NULL);
@@ -131,7 +133,7 @@ sr_run_free (SrRun *run)
   if (run->sock_dir)
     {
       g_unlink (run->socket_path);
-      g_rmdir (run->sock_dir);
+      stbsim_tmpdir_remove (run->sock_dir);
     }
   g_free (run->sock_dir);
   g_free (run->socket_path);
@@ -158,10 +160,16 @@ sr_run_set_dialect (SrRun *run, const gchar *path, GError **error)
   return TRUE;
 }
 
+static gboolean
+signalled (SrRun *run)
+{
+  return run->config->interrupted != NULL && g_atomic_int_get (run->config->interrupted) != 0;
+}
+
 gboolean
 sr_run_is_interrupted (SrRun *run)
 {
-  return run->config->interrupted != NULL && g_atomic_int_get (run->config->interrupted) != 0;
+  return run->aborted || signalled (run);
 }
 
 void
@@ -290,14 +298,19 @@ check_components (SrRun *run)
       /* a module that dies while the test runs fails SW-RX-07 (it must keep running and
        * handling later messages), with its exit status and log as the evidence; the last
        * stimulus says what it died of */
-      if (is_module)
+      if (is_module && !run->aborted)
         sr_run_raise (run, "dut::crashed", NULL, stbsim_now_ns (),
                       "%s%s %s during the test (last stimulus: %s); log: %s",
                       c->is_dut ? "the DUT " : "", c->name, how,
                       run->last_stimulus ? run->last_stimulus : "none", c->log_path);
-      else
-        sr_run_raise (run, "run::component-exited", NULL, stbsim_now_ns (),
-                      "%s %s during the test; log: %s", c->name, how, c->log_path);
+      else if (!is_module && !run->aborted)
+        {
+          /* the harness's own part: an error, and whatever follows (a module losing its
+           * server, a call the dead IMS core cannot end) is no finding about the DUT */
+          sr_run_raise (run, "run::component-exited", NULL, stbsim_now_ns (),
+                        "%s %s during the test; log: %s", c->name, how, c->log_path);
+          run->aborted = TRUE;
+        }
     }
 }
 
@@ -530,14 +543,28 @@ sr_run_agent_missing (SrRun *run, StbRole role)
 
 /* ---- components --------------------------------------------------------------------------- */
 
+/* The module of @role (a process the runner started for that role, by pid or process group,
+ * sr-judge.c) registered its listen channel since it was started: in the bidirectional layout
+ * the other module registers the same channel, so "someone registered it" is no readiness. */
 static gboolean
 module_registered (SrRun *run, gpointer data)
 {
   StbRole role = GPOINTER_TO_INT (data);
-  gboolean registered = FALSE;
   const gchar *ch = stb_dialect_listen_channel (run->dialect, role);
-  return run->qcop && qcop_client_is_registered_sync (run->qcop, ch, 500, &registered, NULL)
-         && registered;
+  const SrComponent *c = g_hash_table_lookup (run->components, stb_role_to_string (role));
+  GPtrArray *events = run->timeline->events;
+  for (guint i = sr_timeline_index_at (run->timeline, c ? c->started_ns : run->start_ns);
+       i < events->len; i++)
+    {
+      const SrEvent *e = g_ptr_array_index (events, i);
+      if (e->kind != SR_EVENT_CHANNEL || !g_str_equal (e->name, "qcop.register")
+          || g_strcmp0 (e->source, stb_role_to_string (role)) != 0)
+        continue;
+      g_autofree gchar *channel = sr_event_detail (e, "channel");
+      if (g_strcmp0 (channel, ch) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 gboolean
@@ -743,13 +770,14 @@ sr_run_execute (SrRun *run, const SrScenario *scenario)
       if (run->result->verdict >= SR_VERDICT_INCONC)
         break;
     }
-  gboolean interrupted = sr_run_is_interrupted (run);
   run->stop_ns = stbsim_now_ns ();
   sr_run_stop_all (run);
-  if (!interrupted)
+  /* after stop_all: a component that died meanwhile aborts the judging too */
+  gboolean interrupted = signalled (run);
+  if (!sr_run_is_interrupted (run))
     sr_sip_obs_judge (run); /* SW-SIP-01/02/04 from the IMS core's observation */
   run->result->end_ns = stbsim_now_ns ();
-  if (!interrupted)
+  if (!sr_run_is_interrupted (run))
     run_checks (run);
   if (!interrupted)
     {

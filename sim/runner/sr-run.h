@@ -63,6 +63,8 @@ struct _SrRun
   StbDialect *dialect;
   StbLayout layout;
   gboolean injection; /* this test injects calls (no SIP); FALSE: IMS + sipp far end */
+  gboolean aborted;   /* a harness component (server, IMS core, head-end) died: the test ends
+                       * with that error, nothing after it is judged (no DUT is blamed) */
   gchar *test_dir;    /* run_dir/<test-id> */
   gchar *logs_dir;    /* run_dir/logs/<test-id> */
   gchar *sock_dir;    /* private 0700 directory */
@@ -104,6 +106,8 @@ gboolean sr_run_execute (SrRun *run, const SrScenario *scenario);
 
 /* ---- for handlers ------------------------------------------------------------------------ */
 
+/* TRUE when the run was interrupted by a signal or the test aborted on an infrastructure
+ * fault (run->aborted): stop waiting, raise nothing more. */
 gboolean sr_run_is_interrupted (SrRun *run);
 /* Raise issue @issue_id of the registry (sr-issues.h) on the test: level and requirement
  * from the registry; @requirement (nullable) picks one of the type's requirements or is the

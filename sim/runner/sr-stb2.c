@@ -12,6 +12,7 @@
 #include "sr-judge.h"
 #include "stb-agent.h"
 #include "stbsim-proc.h"
+#include "stbsim-tmpdir.h"
 
 #define EVENTS_CHANNEL "STBSim/Events"
 #define PREFIX "stb2."
@@ -37,7 +38,7 @@ stb2_free (Stb2 *s)
       g_clear_object (&s->qcop);
     }
   g_unlink (s->socket_path);
-  g_rmdir (s->sock_dir);
+  stbsim_tmpdir_remove (s->sock_dir);
   g_free (s->sock_dir);
   g_free (s->socket_path);
   g_free (s->trace_path);
@@ -163,7 +164,7 @@ sr_stb2_start (SrRun *run, const gchar *args, gdouble timeout_s, GError **error)
       g_set_error (error, SR_RUN_ERROR, SR_RUN_ERROR_COMPONENT, "stb2 is already started");
       return FALSE;
     }
-  g_autofree gchar *dir = g_dir_make_tmp ("stbsim2-XXXXXX", error);
+  g_autofree gchar *dir = stbsim_tmpdir_make ("stbsim2-XXXXXX", error);
   if (dir == NULL)
     return FALSE;
   Stb2 *s = g_new0 (Stb2, 1);

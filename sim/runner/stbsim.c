@@ -20,6 +20,7 @@
 #include "sr-suite.h"
 #include "sr-vocab.h"
 #include "stbsim-config.h"
+#include "stbsim-input.h"
 
 #define SUMMARY                                                                                    \
   "Commands:\n"                                                                                    \
@@ -144,7 +145,7 @@ static gboolean
 apply_ics (SrConfig *cfg, const gchar *ics_path, const gchar **role, GError **error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
-  if (!g_key_file_load_from_file (kf, ics_path, G_KEY_FILE_NONE, error))
+  if (!stbsim_input_load_keyfile (kf, ics_path, G_KEY_FILE_NONE, error))
     {
       g_prefix_error (error, "--ics %s: ", ics_path);
       return FALSE;
@@ -200,7 +201,7 @@ run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, const gchar *suite_name,
       g_autoptr (GError) error = NULL;
       report->ics_path = g_strdup (o->ics);
       report->ics = g_key_file_new ();
-      if (!g_key_file_load_from_file (report->ics, o->ics, G_KEY_FILE_NONE, &error))
+      if (!stbsim_input_load_keyfile (report->ics, o->ics, G_KEY_FILE_NONE, &error))
         return usage (NULL, "--ics: %s", error->message);
     }
   g_autoptr (GPtrArray) expanded = NULL;
@@ -493,7 +494,7 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int 
       if (o->ics)
         {
           ics = g_key_file_new ();
-          if (!g_key_file_load_from_file (ics, o->ics, G_KEY_FILE_NONE, &error))
+          if (!stbsim_input_load_keyfile (ics, o->ics, G_KEY_FILE_NONE, &error))
             return usage (NULL, "--ics: %s", error->message);
         }
       g_autoptr (GPtrArray) skipped = g_ptr_array_new_with_free_func (g_free);
