@@ -135,12 +135,12 @@ class Run:
         ]
         for t in self.threads:
             t.start()
-        first = wait_for(lambda: self.out[:1] or self.p.poll() is not None, "stbsim's first line")
+        # its first line names the run directory ("... report in DIR")
+        wait_for(lambda: self.out[:1] or self.p.poll() is not None, "stbsim's first line")
         check(self.out, "stbsim printed nothing: %s" % self.text())
         line = self.out[0]
         check("report in " in line, "unexpected first line: %r" % line)
         self.run_dir = line.split("report in ", 1)[1].strip()
-        del first
 
     @staticmethod
     def _drain(stream, sink):
@@ -322,21 +322,33 @@ def is_agent_event(text):
 # ---- the cases -------------------------------------------------------------------------------
 
 
-def case_qcopd_killed(tmp):
-    """stb-qcopd killed (SIGKILL) right after it received CALLER_SHOW_VIDEO_PAGE."""
-    tid = "caller.bidirectional"
-    run = Run(["run", "scenarios/caller.scenario", "-l", "bidirectional"], tmp)
+def component_killed(tmp, args, tid, moment, moment_what, victim, victim_what):
+    """Run @args; at the first trace line @moment of test @tid, SIGKILL the process
+    @victim picks: an infrastructure error (exit 3) that blames no DUT, nothing left."""
+    run = Run(args, tmp)
     try:
         sock = run.socket_dir(tid)
-        run.wait_trace(tid, is_switch("0000000100000001"), "CALLER_SHOW_VIDEO_PAGE at the server")
-        pid = run.find_proc(lambda p, comm, pp: comm == "stb-qcopd", "the stb-qcopd process")
-        os.kill(pid, signal.SIGKILL)
+        run.wait_trace(tid, moment, moment_what)
+        os.kill(run.find_proc(victim, victim_what), signal.SIGKILL)
         rc = run.wait_exit()
         results, _ = load_report(run)
         assert_infrastructure_error(run, rc, results, tid, "run::component-exited")
         assert_nothing_left(run, [sock])
     finally:
         run.kill_session()
+
+
+def case_qcopd_killed(tmp):
+    """stb-qcopd killed (SIGKILL) right after it received CALLER_SHOW_VIDEO_PAGE."""
+    component_killed(
+        tmp,
+        ["run", "scenarios/caller.scenario", "-l", "bidirectional"],
+        "caller.bidirectional",
+        is_switch("0000000100000001"),
+        "CALLER_SHOW_VIDEO_PAGE at the server",
+        lambda p, comm, pp: comm == "stb-qcopd",
+        "the stb-qcopd process",
+    )
 
 
 def case_kamailio_killed(tmp):
@@ -344,24 +356,17 @@ def case_kamailio_killed(tmp):
     for tool in ("kamailio", "sipp"):
         if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
             skip("%s is not installed" % tool)
-    tid = "kamailio-mid-call.bidirectional"
     scenario = os.path.join(ARGS.source_root, "tests", "harness", "kamailio-mid-call.scenario")
-    run = Run(["run", scenario, "--mode", "sip", "-l", "bidirectional"], tmp)
-    try:
-        sock = run.socket_dir(tid)
-        # the call is up (the far end holds it for 60 s): the runner now waits for its end
-        run.wait_trace(tid, is_agent_event("state=established"), "voip.call state=established")
-        pid = run.find_proc(
-            lambda p, comm, pp: comm == "kamailio" and (proc_stat(pp) or ("",))[0] == "stbsim-ims",
-            "the main kamailio process (child of stbsim-ims)",
-        )
-        os.kill(pid, signal.SIGKILL)
-        rc = run.wait_exit()
-        results, _ = load_report(run)
-        assert_infrastructure_error(run, rc, results, tid, "run::component-exited")
-        assert_nothing_left(run, [sock])
-    finally:
-        run.kill_session()
+    # the call is up (the far end holds it for 60 s): the runner now waits for its end
+    component_killed(
+        tmp,
+        ["run", scenario, "--mode", "sip", "-l", "bidirectional"],
+        "kamailio-mid-call.bidirectional",
+        is_agent_event("state=established"),
+        "voip.call state=established",
+        lambda p, comm, pp: comm == "kamailio" and (proc_stat(pp) or ("",))[0] == "stbsim-ims",
+        "the main kamailio process (child of stbsim-ims)",
+    )
 
 
 def runner_killed(tmp, sig):
