@@ -3,10 +3,11 @@
 # Run a test suite N times and print the failure rate per test: per meson test program and
 # per libcheck test case that failed at least once (file:line, tcase, test, first message).
 #
-# Usage: ci/repeat.sh [--load] [--builddir DIR] N [meson test args...]
+# Usage: ci/repeat.sh [--load] [--builddir DIR] [--minutes M] N [meson test args...]
 #   --load          start one CPU burner (`yes >/dev/null`) per core for the whole run;
 #                   they are stopped by PID on exit, error or signal
 #   --builddir DIR  the configured build to test (default build/check)
+#   --minutes M     start no further run after M minutes; the summary covers the runs done
 #   N               how many runs (1..1000)
 # Example: sh ci/repeat.sh --load 20 --suite ims --num-processes 1
 # Each run's log: DIR/meson-logs/repeat-<pid>-<i>.json (meson --logbase; several repeats may
@@ -15,15 +16,17 @@
 set -u
 load=0
 builddir=build/check
+minutes=0
 usage() {
-	echo "usage: ci/repeat.sh [--load] [--builddir DIR] N [meson test args...]" >&2
+	echo "usage: ci/repeat.sh [--load] [--builddir DIR] [--minutes M] N [meson test args...]" >&2
 	exit 4
 }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--load) load=1; shift ;;
 	--builddir) [ $# -ge 2 ] || usage; builddir=$2; shift 2 ;;
-	--help | -h) sed -n '3,14p' "$0"; exit 0 ;;
+	--minutes) [ $# -ge 2 ] || usage; minutes=$2; shift 2 ;;
+	--help | -h) sed -n '3,15p' "$0"; exit 0 ;;
 	*) break ;;
 	esac
 done
@@ -32,6 +35,7 @@ n=$1
 shift
 case $n in '' | *[!0-9]*) usage ;; esac
 [ "$n" -ge 1 ] && [ "$n" -le 1000 ] || usage
+case $minutes in '' | *[!0-9]*) usage ;; esac
 [ -f "$builddir/build.ninja" ] || { echo "repeat: $builddir is not a configured build (make check configures build/check)" >&2; exit 4; }
 
 burners=""
@@ -64,9 +68,15 @@ fi
 
 meson compile -C "$builddir" >/dev/null || { echo "repeat: build failed" >&2; exit 1; }
 logs=""
+done_runs=0
+t0=$(date +%s)
 i=1
 while [ "$i" -le "$n" ]; do
 	start=$(date +%s)
+	if [ "$minutes" -gt 0 ] && [ $((start - t0)) -ge $((minutes * 60)) ]; then
+		echo "repeat: time limit ($minutes min) reached: $done_runs of $n runs done"
+		break
+	fi
 	# one run's bound, as in ci/run-tests.sh
 	# in the background + wait: a signal interrupts `wait` at once (not a foreground child)
 	timeout --kill-after=30 1500 meson test -C "$builddir" --no-rebuild --logbase "repeat-$$-$i" "$@" \
@@ -75,14 +85,15 @@ while [ "$i" -le "$n" ]; do
 	wait "$run_pid"
 	rc=$?
 	run_pid=""
-	echo "repeat: run $i/$n exit $rc ($(($(date +%s) - start)) s)"
+	echo "repeat: run $i/$n exit $rc ($(($(date +%s) - start)) s; $(uptime | sed 's/.*load/load/'))"
+	done_runs=$i
 	logs="$logs $builddir/meson-logs/repeat-$$-$i.json"
 	i=$((i + 1))
 done
 stop_burners
 
 # shellcheck disable=SC2086 # one path per run, no spaces in them
-/usr/bin/python3 - "$n" $logs <<'PY'
+/usr/bin/python3 - "$done_runs" $logs <<'PY'
 import json, re, sys
 n = int(sys.argv[1])
 runs = {}    # meson test -> [runs seen, runs failed]

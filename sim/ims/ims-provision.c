@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "ims"
 
 #include "ims-provision.h"
+#include "stbsim-input.h"
 
 #include <glib/gstdio.h>
 
@@ -93,7 +94,7 @@ ims_subscribers_load (const gchar *csv_path, GError **error)
   gboolean header_seen = FALSE;
 
   g_return_val_if_fail (csv_path != NULL, NULL);
-  if (!g_file_get_contents (csv_path, &text, NULL, error))
+  if (!stbsim_input_read (csv_path, &text, NULL, error))
     {
       g_prefix_error (error, "subscribers: ");
       retag (error, IMS_ERROR_SUBSCRIBERS);

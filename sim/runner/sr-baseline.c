@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 
 #include "sr-stats.h"
+#include "stbsim-input.h"
 
 #define FORMAT "stbsim-baseline-1"
 
@@ -273,14 +274,17 @@ sr_baseline_load (const gchar *path, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local = NULL;
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, SR_BASELINE_ERROR, SR_BASELINE_ERROR_IO,
                    "baseline %s: no such file (create one with stbsim bench --save-baseline)",
                    path);
       return NULL;
     }
-  if (!json_parser_load_from_file (parser, path, &local))
+  g_autofree gchar *text = NULL;
+  gsize len = 0;
+  if (!stbsim_input_read (path, &text, &len, &local)
+      || !json_parser_load_from_data (parser, text, (gssize)len, &local))
     {
       g_set_error (error, SR_BASELINE_ERROR, SR_BASELINE_ERROR_PARSE,
                    "baseline %s: not valid JSON: %s", path, local->message);

@@ -9,6 +9,7 @@
 
 #include "sr-report-svg.h"
 #include "sr-suite.h"
+#include "stbsim-input.h"
 
 #define REFERENCE_ID "qcop.transit"
 #define DEFAULT_REPEAT 20
@@ -22,7 +23,7 @@ gchar *
 sr_bench_default_filter (const gchar *catalogue_path, GError **error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
-  if (!g_key_file_load_from_file (kf, catalogue_path, G_KEY_FILE_NONE, error))
+  if (!stbsim_input_load_keyfile (kf, catalogue_path, G_KEY_FILE_NONE, error))
     {
       g_prefix_error (error, "catalogue %s: ", catalogue_path);
       return NULL;
@@ -74,7 +75,7 @@ sr_bench_expand (const SrBenchOptions *opts, GPtrArray *tests)
   if (opts->repeat == 0 && opts->catalogue_path)
     {
       kf = g_key_file_new ();
-      if (!g_key_file_load_from_file (kf, opts->catalogue_path, G_KEY_FILE_NONE, NULL))
+      if (!stbsim_input_load_keyfile (kf, opts->catalogue_path, G_KEY_FILE_NONE, NULL))
         g_clear_pointer (&kf, g_key_file_unref);
     }
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)sr_test_spec_free);
@@ -708,7 +709,7 @@ load_profile (const SrConfig *config)
             ? g_strdup (name)
             : g_build_filename (config->source_root, "conformance", "profiles", file, NULL);
   g_autoptr (GKeyFile) kf = g_key_file_new ();
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL))
+  if (!stbsim_input_load_keyfile (kf, path, G_KEY_FILE_NONE, NULL))
     return NULL;
   return g_steal_pointer (&kf);
 }

@@ -576,6 +576,9 @@ json_test (JsonBuilder *b, const SrReport *r, const SrTestResult *t)
   json_str (b, "verdict", sr_verdict_to_string (t->verdict));
   json_builder_set_member_name (b, "finished");
   json_builder_add_boolean_value (b, t->finished);
+  /* what a reader of a report left by a killed run needs: the test that was running when the
+   * report was last written is "interrupted", never "not-run" (sr_suite_run() marks it) */
+  json_str (b, "state", t->finished ? "finished" : t->started ? "interrupted" : "not-run");
   json_builder_set_member_name (b, "duration_s");
   json_builder_add_double_value (b, duration_s (t));
   json_builder_set_member_name (b, "start_ns");

@@ -379,12 +379,29 @@ sr_run_agent_missing (SrRun *run, StbRole role)
 
 /* ---- components --------------------------------------------------------------------------- */
 
+/* The module of @role (a process the runner started for that role, by pid or process group,
+ * sr-judge.c) registered its listen channel since it was started: in the bidirectional layout
+ * the other module registers the same channel, so "someone registered it" is no readiness. */
 static gboolean
 module_registered (SrRun *run, gpointer data)
 {
   StbRole role = GPOINTER_TO_INT (data);
-  return sr_station_is_registered (run->stations[0],
-                                   stb_dialect_listen_channel (run->test->dialect, role));
+  SrTest *test = run->test;
+  const gchar *ch = stb_dialect_listen_channel (test->dialect, role);
+  const SrComponent *c = sr_test_component (test, stb_role_to_string (role));
+  GPtrArray *events = test->timeline->events;
+  for (guint i = sr_timeline_index_at (test->timeline, c ? c->started_ns : test->start_ns);
+       i < events->len; i++)
+    {
+      const SrEvent *e = g_ptr_array_index (events, i);
+      if (e->kind != SR_EVENT_CHANNEL || !g_str_equal (e->name, "qcop.register")
+          || g_strcmp0 (e->source, stb_role_to_string (role)) != 0)
+        continue;
+      g_autofree gchar *channel = sr_event_detail (e, "channel");
+      if (g_strcmp0 (channel, ch) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 /* The station component @name belongs to (NULL for the environment's components). */
@@ -584,13 +601,14 @@ sr_run_execute (SrRun *run, const SrScenario *scenario)
       if (run->test->result->verdict >= SR_VERDICT_INCONC)
         break;
     }
-  gboolean interrupted = sr_run_is_interrupted (run);
   run->test->stop_ns = stbsim_now_ns ();
   sr_run_stop_all (run);
-  if (!interrupted)
+  /* after stop_all: a component that died meanwhile aborts the judging too */
+  gboolean interrupted = sr_test_is_signalled (run->test);
+  if (!sr_run_is_interrupted (run))
     sr_sip_obs_judge (run->test); /* SW-SIP-01/02/04 from the IMS core's observation */
   run->test->result->end_ns = stbsim_now_ns ();
-  if (!interrupted)
+  if (!sr_run_is_interrupted (run))
     run_checks (run);
   if (!interrupted)
     {

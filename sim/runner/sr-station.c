@@ -12,6 +12,7 @@
 #include "sr-screen.h"
 #include "stb-agent.h"
 #include "stbsim-proc.h"
+#include "stbsim-tmpdir.h"
 
 #define EVENTS_CHANNEL "STBSim/Events"
 #define FAR_PREFIX "stb2."
@@ -40,14 +41,15 @@ sr_station_new (SrTest *test, guint index, GError **error)
   g_return_val_if_fail (index == 1 || index == 2, NULL);
   /* The socket lives in a private 0700 directory: short path (sun_path is 108 bytes) and
    * nobody else can connect to or replace it. */
-  g_autofree gchar *dir = g_dir_make_tmp (index == 1 ? "stbsim-XXXXXX" : "stbsim2-XXXXXX", error);
+  g_autofree gchar *dir = stbsim_tmpdir_make (index == 1 ? "stbsim-XXXXXX" : "stbsim2-XXXXXX",
+                                              error); /* removed even after SIGKILL */
   if (dir == NULL)
     return NULL;
   g_autoptr (SrScreen) screen = NULL;
   if (index == 1 && sr_screen_wanted (test->config)
       && (screen = sr_screen_claim (error)) == NULL) /* a Qt GUI DUT: the server of display N */
     {
-      g_rmdir (dir);
+      stbsim_tmpdir_remove (dir);
       return NULL;
     }
   SrStation *st = g_new0 (SrStation, 1);
@@ -81,7 +83,7 @@ sr_station_free (SrStation *st)
   g_clear_pointer (&st->judge, sr_judge_free);
   g_clear_pointer (&st->screen, sr_screen_free);
   g_unlink (st->socket_path);
-  g_rmdir (st->sock_dir);
+  stbsim_tmpdir_remove (st->sock_dir);
   g_free (st->sock_dir);
   g_free (st->socket_path);
   g_free (st->trace_path);

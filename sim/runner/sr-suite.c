@@ -500,6 +500,11 @@ sr_suite_run (const SrConfig *config, SrReport *report, GPtrArray *tests, gboole
           g_print ("[%u/%u] %-44s ", i + 1, tests->len, spec->id);
           fflush (stdout);
         }
+      /* on disk before the test runs: if this process is killed (SIGKILL, OOM), the report
+       * it leaves marks this test interrupted, not "not run" */
+      result->started = TRUE;
+      result->start_ns = stbsim_now_ns ();
+      written &= write_reports (report);
       run_one (config, report, spec, result);
       guint64 before = 0, after = 0;
       sr_retention_apply (report, result, &before, &after); /* --keep-artifacts */

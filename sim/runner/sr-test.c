@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sr-issues.h"
+#include "stbsim-input.h"
 #include "stb-protocol.h"
 
 /* clang-format off */
@@ -31,7 +32,7 @@ sr_test_set_profile (SrTest *test, const gchar *name, GError **error)
 {
   g_autofree gchar *path = profile_path (test, name);
   g_autoptr (GKeyFile) kf = g_key_file_new ();
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+  if (!stbsim_input_load_keyfile (kf, path, G_KEY_FILE_NONE, error))
     {
       g_prefix_error (error, "timing profile %s (%s): ", name, path);
       return FALSE;
@@ -146,9 +147,15 @@ sr_test_set_dialect (SrTest *test, const gchar *path, GError **error)
 }
 
 gboolean
-sr_test_is_interrupted (const SrTest *test)
+sr_test_is_signalled (const SrTest *test)
 {
   return test->config->interrupted != NULL && g_atomic_int_get (test->config->interrupted) != 0;
+}
+
+gboolean
+sr_test_is_interrupted (const SrTest *test)
+{
+  return test->aborted || sr_test_is_signalled (test);
 }
 
 void
@@ -308,13 +315,20 @@ sr_test_check_components (SrTest *test)
       /* a module that dies while the test runs fails SW-RX-07 (it must keep running and
        * handling later messages), with its exit status and log as the evidence; the last
        * stimulus says what it died of */
+      if (test->aborted)
+        continue; /* after an infrastructure death: only noted */
       if (is_module)
         sr_test_raise (test, "dut::crashed", NULL, stbsim_now_ns (),
                        "%s%s %s during the test (last stimulus: %s); log: %s",
                        c->is_dut ? "the DUT " : "", c->name, how,
                        test->last_stimulus ? test->last_stimulus : "none", c->log_path);
       else
-        sr_test_raise (test, "run::component-exited", NULL, stbsim_now_ns (),
-                       "%s %s during the test; log: %s", c->name, how, c->log_path);
+        {
+          /* the harness's own part: an error, and whatever follows (a module losing its
+           * server, a call the dead IMS core cannot end) is no finding about the DUT */
+          sr_test_raise (test, "run::component-exited", NULL, stbsim_now_ns (),
+                         "%s %s during the test; log: %s", c->name, how, c->log_path);
+          test->aborted = TRUE;
+        }
     }
 }

@@ -30,6 +30,8 @@ typedef struct
   gchar *dialect_path; /* the dialect the modules get (the observer uses the same) */
   StbLayout layout;
   gboolean injection; /* this test injects calls (no SIP); FALSE: IMS + sipp far end */
+  gboolean aborted;   /* a harness component (server, IMS core, head-end, stb2) died: the test
+                       * ends with that error, nothing after it is judged (no DUT is blamed) */
   GKeyFile *profile;  /* (nullable) timing profile: budgets */
   gchar *test_dir;    /* run_dir/tests/<test-id> */
   gchar *logs_dir;    /* run_dir/logs/<test-id> */
@@ -52,7 +54,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrTest, sr_test_free)
 gboolean sr_test_set_dialect (SrTest *test, const gchar *path, GError **error);
 /* Load the timing profile @name (a file, or conformance/profiles/<name>.ini). */
 gboolean sr_test_set_profile (SrTest *test, const gchar *name, GError **error);
+/* TRUE when the run was interrupted by a signal or the test aborted on an infrastructure
+ * fault (test->aborted): stop waiting, raise nothing more. */
 gboolean sr_test_is_interrupted (const SrTest *test);
+/* Interrupted by a signal (Ctrl-C, SIGTERM) only. */
+gboolean sr_test_is_signalled (const SrTest *test);
 
 /* Raise issue @issue_id of the registry (sr-issues.h) on the test. */
 void sr_test_raise (SrTest *test, const gchar *issue_id, const gchar *requirement, gint64 t_ns,
@@ -77,8 +83,9 @@ gboolean sr_test_start_component (SrTest *test, SrComponent *comp, gboolean wait
 gboolean sr_test_signal_component (SrTest *test, const gchar *name, int sig, GError **error);
 /* Stop @name by PID and forget it. */
 gboolean sr_test_stop_component (SrTest *test, const gchar *name, GError **error);
-/* Has @name exited? Then report it once: a module's exit is dut::crashed, another
- * component's run::component-exited, a sipp far end's a sipp.exit event. */
+/* Has a component exited? Then report it once: a module's exit is dut::crashed, a sipp far
+ * end's a sipp.exit event, the harness's own part's run::component-exited, which aborts the
+ * test (a module losing its server, a call the dead IMS core cannot end: no DUT finding). */
 void sr_test_check_components (SrTest *test);
 
 G_END_DECLS

@@ -24,6 +24,7 @@
 #include "sr-vocab.h"
 #include "stbsim-config.h"
 #include "stbsim-version.h"
+#include "stbsim-input.h"
 
 #define TRAILER                                                                                    \
   "Verdicts (TTCN-3 order): none < pass < inconc < fail < error.\n"                                \
@@ -240,7 +241,7 @@ static gboolean
 apply_ics (SrConfig *cfg, const gchar *ics_path, const gchar **role, GError **error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
-  if (!g_key_file_load_from_file (kf, ics_path, G_KEY_FILE_NONE, error))
+  if (!stbsim_input_load_keyfile (kf, ics_path, G_KEY_FILE_NONE, error))
     {
       g_prefix_error (error, "--ics %s: ", ics_path);
       return FALSE;
@@ -335,7 +336,7 @@ run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, GPtrArray *skipped, cons
       g_autoptr (GError) error = NULL;
       report->ics_path = g_strdup (o->ics);
       report->ics = g_key_file_new ();
-      if (!g_key_file_load_from_file (report->ics, o->ics, G_KEY_FILE_NONE, &error))
+      if (!stbsim_input_load_keyfile (report->ics, o->ics, G_KEY_FILE_NONE, &error))
         return usage ("--ics: %s", error->message);
     }
   g_autoptr (GPtrArray) expanded = NULL;
@@ -676,7 +677,9 @@ check_options (Options *o)
                 { "--baseline", o->baseline } };
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
     if (files[i].path && !g_file_test (files[i].path, G_FILE_TEST_IS_REGULAR))
-      return usage ("%s %s: no such file", files[i].option, files[i].path);
+      return usage ("%s %s: %s", files[i].option, files[i].path,
+                    g_file_test (files[i].path, G_FILE_TEST_EXISTS) ? "not a regular file"
+                                                                    : "no such file");
   if (o->keep_runs < -1 || o->keep_runs == 0)
     return usage ("--keep-runs %d: must be >= 1", o->keep_runs);
   return 0;
@@ -766,7 +769,7 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, int argc, char **argv, in
       if (o->ics)
         {
           ics = g_key_file_new ();
-          if (!g_key_file_load_from_file (ics, o->ics, G_KEY_FILE_NONE, &error))
+          if (!stbsim_input_load_keyfile (ics, o->ics, G_KEY_FILE_NONE, &error))
             return usage ("--ics: %s", error->message);
         }
       tests = sr_catalogue_select (entries, o->layout, ics, dut_role, cfg->injection, o->filter,

@@ -38,7 +38,9 @@ headend_setup (void)
     const gchar *argv[]
         = { exe,         "--lineup",         lineup, "--run-dir", run, "--rtsp-port", "0",
             "--unicast", "--live-port-base", "0",    NULL };
-    headend = stbsim_test_spawn_ready (argv, "stb-headend", log, 60000, &ready);
+    /* it encodes its VOD assets (150 s of video) before READY: 41 s under ASan at load 35
+     * (ci/repeat.sh --load), so a generous bound */
+    headend = stbsim_test_spawn_ready (argv, "stb-headend", log, 180000, &ready);
   }
   headend_rtsp = stb_stack_ready_value (ready, "rtsp");
   headend_lineup = stb_stack_ready_value (ready, "lineup");

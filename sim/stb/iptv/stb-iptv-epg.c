@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "stb-iptv"
 
 #include "stb-iptv-epg.h"
+#include "stbsim-input.h"
 
 #include <stdlib.h>
 
@@ -115,7 +116,7 @@ stb_epg_load (const gchar *path, GError **error)
 
   if (!path || !g_file_test (path, G_FILE_TEST_EXISTS))
     return stb_epg_new_default ();
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
+  if (!stbsim_input_load_keyfile (kf, path, G_KEY_FILE_NONE, &local))
     {
       g_set_error (error, G_KEY_FILE_ERROR, local->code, "%s: %s", path, local->message);
       return NULL;

@@ -9,6 +9,7 @@
 
 #include "stb-player.h"
 #include "stb-media-probe.h"
+#include "stbsim-input.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -124,7 +125,7 @@ lookup_channel (StbPlayer *self, guint channel, LiveSource *src, GError **error)
   g_autofree gchar *group = g_strdup_printf ("channel %u", channel);
   g_autofree gchar *uri = NULL;
 
-  if (!self->lineup_path || !g_key_file_load_from_file (kf, self->lineup_path, 0, error))
+  if (!self->lineup_path || !stbsim_input_load_keyfile (kf, self->lineup_path, 0, error))
     {
       if (error && !*error)
         g_set_error (error, STB_PLAYER_ERROR, STB_PLAYER_ERROR_NO_SUCH_CHANNEL,
