@@ -23,6 +23,10 @@
 #define RING_MAX 8192 /* packets, when no key frame comes (~40 s at 384 kbit/s) */
 #define BURST_MAX_US (15 * G_USEC_PER_SEC) /* a session ends here without RAMS-T */
 #define TICK_MS 2
+/* test faults (headend_fcc_set_fault) */
+#define FAULT_GAP_AT 25 /* packets after the key frame's first */
+#define FAULT_GAP_PACKETS 8
+#define FAULT_LATE_PACKETS 6
 
 typedef struct
 {
@@ -49,7 +53,8 @@ typedef struct
 {
   HeadendFccChannel *ch;
   GSocketAddress *peer;
-  gchar *key; /* "host:port" */
+  gchar *key;    /* "host:port" */
+  guint64 first; /* absolute index of its key frame packet */
   guint64 next;
   gint64 start_us, origin_us, end_us;
   guint sent;
@@ -57,6 +62,7 @@ typedef struct
 
 struct _HeadendFcc
 {
+  HeadendFccFault fault;
   GSocket *socket;
   GSource *source;
   guint16 port;
@@ -296,6 +302,11 @@ session_step (HeadendFcc *self, FccSession *s, gint64 now)
 
       if (due > now)
         break;
+      if (self->fault == HEADEND_FCC_FAULT_GAP && s->next == s->first + FAULT_GAP_AT)
+        {
+          s->next += FAULT_GAP_PACKETS;
+          continue;
+        }
       send_packet (self, s, pkt->rtp);
       s->next++;
     }
@@ -399,13 +410,16 @@ start_session (HeadendFcc *self, GSocketAddress *from, guint number, guint port,
   s->ch = ch;
   s->peer = g_inet_socket_address_new (host, (guint16)port);
   s->key = g_strdup (key);
-  s->next = ch->key_index;
+  s->next = ch->key_index + (self->fault == HEADEND_FCC_FAULT_LATE_START ? FAULT_LATE_PACKETS : 0);
+  s->next = MIN (s->next, ch->first_index + ch->ring->len - 1);
+  s->first = ch->key_index;
   kp = ch->ring->pdata[ch->key_index - ch->first_index];
   s->origin_us = kp->t_us;
   s->start_us = now;
   s->end_us = now + BURST_MAX_US;
   age_ms = (now - kp->t_us) / 1000;
-  send_psi (self, s, kp);
+  if (self->fault != HEADEND_FCC_FAULT_LATE_START)
+    send_psi (self, s, kp);
   g_mutex_unlock (&ch->lock);
   g_ptr_array_add (self->sessions, s);
   session_step (self, s, now);
@@ -567,6 +581,24 @@ headend_fcc_free (HeadendFcc *self)
   g_clear_pointer (&self->sessions, g_ptr_array_unref);
   g_clear_pointer (&self->channels, g_ptr_array_unref);
   g_free (self);
+}
+
+gboolean
+headend_fcc_set_fault (HeadendFcc *self, const gchar *name, GError **error)
+{
+  static const gchar *const names[] = { "none", "gap", "late-start" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (name, names[i]) == 0)
+      {
+        self->fault = (HeadendFccFault)i;
+        if (i)
+          g_message ("fcc: test fault %s", name);
+        return TRUE;
+      }
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "--fcc-fault %s: want none, gap or late-start", name);
+  return FALSE;
 }
 
 guint16

@@ -28,6 +28,17 @@ HeadendFcc *headend_fcc_new (guint16 port, gdouble speed, GError **error);
 void headend_fcc_free (HeadendFcc *fcc);
 guint16 headend_fcc_get_port (HeadendFcc *fcc);
 
+/* Faults for the tests that prove the player's checks can fail: "gap" skips 8 packets of
+ * every burst a little after its key frame; "late-start" starts bursts 6 packets after the
+ * key frame and without PAT/PMT. */
+typedef enum
+{
+  HEADEND_FCC_FAULT_NONE,
+  HEADEND_FCC_FAULT_GAP,
+  HEADEND_FCC_FAULT_LATE_START,
+} HeadendFccFault;
+gboolean headend_fcc_set_fault (HeadendFcc *fcc, const gchar *name, GError **error);
+
 /* Register live channel @number; the returned handle is fed by headend_fcc_channel_push(). */
 HeadendFccChannel *headend_fcc_add_channel (HeadendFcc *fcc, guint number);
 /* Streaming thread: one RTP packet (MP2T payload) just sent to the channel's group. */

@@ -42,6 +42,7 @@ typedef struct
   gboolean no_fcc;
   gint fcc_port;
   gdouble fcc_speed;
+  gchar *fcc_fault;
 } Options;
 
 typedef struct
@@ -131,6 +132,8 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
             "UDP port of the burst server on 127.0.0.1 (0 = any free)", "N" },
           { "fcc-speed", 0, 0, G_OPTION_ARG_DOUBLE, &o->fcc_speed,
             "Burst rate as a multiple of real time (default 8)", "F" },
+          { "fcc-fault", 0, 0, G_OPTION_ARG_STRING, &o->fcc_fault,
+            "Tests only: gap|late-start bursts (headend-fcc.h)", "NAME" },
           { "ready-fd", 0, 0, G_OPTION_ARG_INT, &o->ready_fd, "Write READY to this fd", "N" },
           { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- simulated IPTV head-end");
@@ -187,7 +190,8 @@ serve (Options *o, App *app, GError **error)
     return 1;
   if (!o->no_fcc)
     {
-      if (!(fcc = headend_fcc_new ((guint16)o->fcc_port, o->fcc_speed, error)))
+      if (!(fcc = headend_fcc_new ((guint16)o->fcc_port, o->fcc_speed, error))
+          || (o->fcc_fault && !headend_fcc_set_fault (fcc, o->fcc_fault, error)))
         return 1;
       fcc_uri = g_strdup_printf ("udp://127.0.0.1:%u", headend_fcc_get_port (fcc));
       g_key_file_set_string (lineup->keyfile, "live", "fcc", fcc_uri);
@@ -242,5 +246,6 @@ main (int argc, char **argv)
   g_free (o.lineup);
   g_free (o.run_dir);
   g_free (o.netns);
+  g_free (o.fcc_fault);
   return rc;
 }

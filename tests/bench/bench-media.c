@@ -244,6 +244,22 @@ print_live_row (const LiveRow *row, guint gop_ms)
   printf ("\n");
 }
 
+typedef struct
+{
+  StbPlayer *player;
+  guint frames;
+} Spliced;
+
+static gboolean
+spliced (gpointer data)
+{
+  Spliced *sp = data;
+  StbPlayerFrames fr;
+
+  stb_player_get_frames (sp->player, &fr);
+  return fr.joined && fr.decoded >= sp->frames;
+}
+
 /* One sample of @row: zap to the other channel, or stop (a call) and play the same again.
  * Then stay on it for a random part of a GOP (a random GOP phase for the next sample). */
 static void
@@ -264,7 +280,12 @@ live_sample (LiveRow *row, StbPlayer *player, Frames *f, guint channel, guint go
   ms = wait_first_frame (f, before, t0);
   if (ms >= 0)
     g_array_append_val (row->ms, ms);
-  media_test_run_for (g_random_int_range (200, gop_ms + 200));
+  if (row->fcc) /* play past the splice: at most a GOP of burst, then the multicast */
+    {
+      Spliced sp = { player, gop_ms / 40 + 10 };
+      stbsim_test_wait_until (NULL, spliced, &sp, (gint)(2 * gop_ms + WAIT_MS));
+    }
+  media_test_run_for (g_random_int_range (200, gop_ms + 200)); /* a random GOP phase */
   live_row_check (row, player);
 }
 

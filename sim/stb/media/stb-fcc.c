@@ -200,7 +200,12 @@ on_ctrl_readable (GSocket *socket, GIOCondition condition, gpointer data)
     return G_SOURCE_CONTINUE;
   g_mutex_lock (&self->lock);
   if (g_str_has_prefix (status, " status=ok"))
-    g_strlcpy (self->stats.status, "ok", sizeof self->stats.status);
+    {
+      const gchar *seq = strstr (buf, " seq=");
+
+      g_strlcpy (self->stats.status, "ok", sizeof self->stats.status);
+      self->stats.key_seq = seq ? (gint)(g_ascii_strtoull (seq + 5, NULL, 10) & 0xffff) : -1;
+    }
   else
     {
       const gchar *reason = strstr (buf, " reason=");
@@ -254,7 +259,7 @@ stb_fcc_new (const gchar *server_uri, guint channel, GMainContext *context, GErr
   self->channel = channel;
   self->server = g_steal_pointer (&server);
   self->context = g_main_context_ref (context);
-  self->stats.join_seq = self->stats.first_seq = -1;
+  self->stats.join_seq = self->stats.first_seq = self->stats.key_seq = -1;
   g_strlcpy (self->stats.status, "requested", sizeof self->stats.status);
   if (!(self->burst = bind_loopback (&self->burst_port, error))
       || !(self->ctrl = bind_loopback (NULL, error)))

@@ -71,6 +71,7 @@ struct _StbPlayer
   GMutex frames_lock;
   StbPlayerFrames frames;
   GstClockTime last_pts;
+  GstClockTime key_pts; /* PTS of the latest key frame into the decoder */
   GstClockTime frame_duration;
 };
 
@@ -306,9 +307,13 @@ on_decoder_input (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   StbPlayer *self = data;
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
 
+  gboolean key = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+
   g_mutex_lock (&self->frames_lock);
   if (self->frames.coded == 0)
-    self->frames.first_coded_key = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+    self->frames.first_coded_key = key;
+  if (key)
+    self->key_pts = GST_BUFFER_PTS (buf);
   self->frames.coded++;
   g_mutex_unlock (&self->frames_lock);
   return GST_PAD_PROBE_OK;
@@ -323,8 +328,9 @@ on_decoder_output (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
 
   g_mutex_lock (&self->frames_lock);
+  /* no B-frames here: a decoded frame with a key frame's PTS is that key frame */
   if (self->frames.decoded == 0)
-    self->frames.first_decoded_key = self->frames.first_coded_key;
+    self->frames.first_decoded_key = GST_CLOCK_TIME_IS_VALID (pts) && pts == self->key_pts;
   self->frames.decoded++;
   if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (self->last_pts))
     {
@@ -347,7 +353,7 @@ watch_decoder (StbPlayer *self, GstElement *vdec)
 
   g_mutex_lock (&self->frames_lock);
   memset (&self->frames, 0, sizeof self->frames);
-  self->last_pts = GST_CLOCK_TIME_NONE;
+  self->last_pts = self->key_pts = GST_CLOCK_TIME_NONE;
   self->frame_duration = GST_SECOND / 25; /* the head-end's rate; caps may say otherwise */
   g_mutex_unlock (&self->frames_lock);
   gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, on_decoder_input, self, NULL);
@@ -709,6 +715,9 @@ stb_player_get_frames (StbPlayer *self, StbPlayerFrames *frames)
       frames->multicast_packets = st.multicast_played;
       frames->joined = st.joined;
       frames->join_seq = st.join_seq;
+      frames->burst_from_key
+          = st.key_seq >= 0 && st.first_seq >= 0
+            && (st.first_seq == st.key_seq || st.first_seq == ((st.key_seq - 1) & 0xffff));
     }
   else
     frames->join_seq = -1;

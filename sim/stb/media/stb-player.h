@@ -40,14 +40,17 @@ typedef struct
 {
   guint coded;                /* buffers into the decoder */
   guint decoded;              /* frames out of it */
-  gboolean first_coded_key;   /* the first buffer into the decoder was a key frame */
-  gboolean first_decoded_key; /* ... and it was before the first decoded frame */
+  gboolean first_coded_key;   /* the first buffer into the decoder was a key frame (a burst
+                               * starts there; a plain join joins mid-GOP) */
+  gboolean first_decoded_key; /* the first decoded frame was a key frame (what is shown) */
   guint gaps;                 /* decoded PTS advanced by more than 1.5 frames */
   guint repeats;              /* decoded PTS did not advance */
   /* live with a burst */
   gboolean fcc;
-  gchar fcc_status[48]; /* "requested", "ok", "error:<reason>", "timeout" */
-  guint burst_packets;  /* RTP packets of the burst played */
+  gchar fcc_status[48];    /* "requested", "ok", "error:<reason>", "timeout" */
+  gboolean burst_from_key; /* the first packet played was the key frame's (or the PAT/PMT
+                            * packet just before it, SPEC 14) */
+  guint burst_packets;     /* RTP packets of the burst played */
   guint multicast_packets;
   gboolean joined; /* now plays the multicast */
   gint join_seq;   /* first multicast sequence number played, -1 none */
