@@ -24,11 +24,10 @@
 #define BURST_MAX_US (15 * G_USEC_PER_SEC) /* a session ends here without RAMS-T */
 #define TICK_MS 2
 /* test faults (headend_fcc_set_fault) */
-#define FAULT_GAP_AT 25 /* packets after the key frame's first */
-#define FAULT_GAP_PACKETS 8
+40 /* ~1 s: whole frames go, not just parts (which the decoder would hide) */
 #define FAULT_LATE_PACKETS 6
 
-typedef struct
+    typedef struct
 {
   GstBuffer *rtp;
   guint16 seq;
@@ -302,11 +301,6 @@ session_step (HeadendFcc *self, FccSession *s, gint64 now)
 
       if (due > now)
         break;
-      if (self->fault == HEADEND_FCC_FAULT_GAP && s->next == s->first + FAULT_GAP_AT)
-        {
-          s->next += FAULT_GAP_PACKETS;
-          continue;
-        }
       send_packet (self, s, pkt->rtp);
       s->next++;
     }
@@ -410,10 +404,10 @@ start_session (HeadendFcc *self, GSocketAddress *from, guint number, guint port,
   s->ch = ch;
   s->peer = g_inet_socket_address_new (host, (guint16)port);
   s->key = g_strdup (key);
-  s->next = ch->key_index + (self->fault == HEADEND_FCC_FAULT_LATE_START ? FAULT_LATE_PACKETS : 0);
-  s->next = MIN (s->next, ch->first_index + ch->ring->len - 1);
   s->first = ch->key_index;
-  kp = ch->ring->pdata[ch->key_index - ch->first_index];
+  s->next = s->first + (self->fault == HEADEND_FCC_FAULT_LATE_START ? FAULT_LATE_PACKETS : 0);
+  s->next = MIN (s->next, ch->first_index + ch->ring->len - 1);
+  kp = ch->ring->pdata[s->first - ch->first_index];
   s->origin_us = kp->t_us;
   s->start_us = now;
   s->end_us = now + BURST_MAX_US;
@@ -586,7 +580,7 @@ headend_fcc_free (HeadendFcc *self)
 gboolean
 headend_fcc_set_fault (HeadendFcc *self, const gchar *name, GError **error)
 {
-  static const gchar *const names[] = { "none", "gap", "late-start" };
+  static const gchar *const names[] = { "none", "late-start" };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     if (g_strcmp0 (name, names[i]) == 0)
@@ -597,7 +591,7 @@ headend_fcc_set_fault (HeadendFcc *self, const gchar *name, GError **error)
         return TRUE;
       }
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-               "--fcc-fault %s: want none, gap or late-start", name);
+               "--fcc-fault %s: want none or late-start", name);
   return FALSE;
 }
 

@@ -28,13 +28,11 @@ HeadendFcc *headend_fcc_new (guint16 port, gdouble speed, GError **error);
 void headend_fcc_free (HeadendFcc *fcc);
 guint16 headend_fcc_get_port (HeadendFcc *fcc);
 
-/* Faults for the tests that prove the player's checks can fail: "gap" skips 8 packets of
- * every burst a little after its key frame; "late-start" starts bursts 6 packets after the
- * key frame and without PAT/PMT. */
+/* A fault for the test that proves the player's burst check can fail: "late-start" starts
+ * bursts 6 packets after the key frame and without PAT/PMT. */
 typedef enum
 {
   HEADEND_FCC_FAULT_NONE,
-  HEADEND_FCC_FAULT_GAP,
   HEADEND_FCC_FAULT_LATE_START,
 } HeadendFccFault;
 gboolean headend_fcc_set_fault (HeadendFcc *fcc, const gchar *name, GError **error);

@@ -8,7 +8,8 @@
  *     a stop as long as a short call -> first decoded frame, what the IPTV module does on
  *     RESUME_IPTV), with a target p95 <= 250 ms for the burst (PASS/MISS); every sample also
  *     checks what the decoder saw: first frame from a key frame, no gap or repeat in the
- *     decoded PTS (the head-end's running time, burned into the picture by its clock overlay)
+ *     decoded PTS (timestamps: a frame the splice played twice or skipped; content lost inside
+ *     the stream is re-timed by the demuxer and not seen)
  *   - VOD resume time: resume() after a pause -> first decoded frame, N times
  *   - call first frame with and without the key-frame request (GOP 4 s, receiver joins late)
  *   - CPU per pipeline (getrusage of this process, /proc/PID/stat of the head-end)

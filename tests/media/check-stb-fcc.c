@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Fast channel change (SPEC §14) against a real stb-headend: the player's burst really starts
  * at a key frame, plays it, joins the multicast afterwards and tells the head-end (RAMS-T);
- * the picture has no gap or repeat; the capability off (player or head-end) still plays with
- * a plain join; faulty bursts from the head-end make those checks fail. No timing asserts:
- * bench-media measures the times. */
+ * the decoded timestamps have no gap or repeat; the capability off (player or head-end) or a
+ * deaf burst server still plays with a plain join; a burst that does not start at the key
+ * frame (head-end fault) fails the check. No timing asserts: bench-media measures the times. */
 #define G_LOG_DOMAIN "check-stb-fcc"
 
 #include "media-test.h"
@@ -265,28 +265,6 @@ START_TEST (test_fault_late_start)
 }
 END_TEST
 
-/* A burst with a hole is seen as a gap in the picture. The hole is 25 packets after the key
- * frame: zap until a burst was that long (the key frame was old enough; GOP 4 s). */
-START_TEST (test_fault_gap)
-{
-  g_autoptr (GError) error = NULL;
-  const gchar *fault[] = { "--fcc-fault", "gap", NULL };
-  StbPlayerFrames fr = { 0 };
-
-  start_all (NULL, 4000, fault, TRUE);
-  for (guint i = 0; i < 12 && fr.burst_packets < 40; i++)
-    {
-      ck_assert (stb_player_play_live (fx.player, 1 + i % 2, &error));
-      expect_first_frame ("live, burst with a hole");
-      ck_assert (stbsim_test_wait_until (NULL, spliced, NULL, JOIN_TIMEOUT_MS));
-      stb_player_get_frames (fx.player, &fr);
-      g_message ("try %u: burst %u packets, gaps %u", i, fr.burst_packets, fr.gaps);
-    }
-  ck_assert_msg (fr.burst_packets >= 40, "no burst of 40 packets in 12 zaps");
-  ck_assert_msg (fr.gaps > 0, "a burst with a hole of 8 packets showed no gap");
-}
-END_TEST
-
 static Suite *
 fcc_suite (void)
 {
@@ -308,9 +286,8 @@ fcc_suite (void)
   suite_add_tcase (s, off);
 
   tcase_add_checked_fixture (faults, NULL, teardown);
-  tcase_set_timeout (faults, 120);
+  tcase_set_timeout (faults, 180);
   tcase_add_test (faults, test_fault_late_start);
-  tcase_add_test (faults, test_fault_gap);
   suite_add_tcase (s, faults);
   return s;
 }

@@ -319,8 +319,9 @@ on_decoder_input (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-/* Decoded frames: their PTS (the head-end's running time, which its clock overlay shows)
- * must advance by one frame each: a bigger step is a gap, no step or a step back a repeat. */
+/* Decoded frames: their PTS must advance by one frame each: a bigger step is a gap, no step
+ * or a step back a repeat (e.g. a splice that plays a frame twice). Content lost inside the
+ * stream does not show here: the demuxer re-times across a PCR jump. */
 static GstPadProbeReturn
 on_decoder_output (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
