@@ -24,10 +24,9 @@
 #define BURST_MAX_US (15 * G_USEC_PER_SEC) /* a session ends here without RAMS-T */
 #define TICK_MS 2
 /* test faults (headend_fcc_set_fault) */
-40 /* ~1 s: whole frames go, not just parts (which the decoder would hide) */
 #define FAULT_LATE_PACKETS 6
 
-    typedef struct
+typedef struct
 {
   GstBuffer *rtp;
   guint16 seq;
