@@ -3,6 +3,8 @@
 
 #include "headend-live.h"
 
+#include <gst/app/gstappsink.h>
+
 #define FRAME_RATE 25
 
 struct _HeadendLive
@@ -14,7 +16,7 @@ struct _HeadendLive
 };
 
 static gchar *
-channel_description (const HeadendChannel *ch, const gchar *multicast_iface)
+channel_description (const HeadendChannel *ch, const gchar *multicast_iface, gboolean fcc)
 {
   g_autofree gchar *host = NULL;
   g_autofree gchar *label = g_strdup_printf ("CH %u", ch->number);
@@ -39,9 +41,11 @@ channel_description (const HeadendChannel *ch, const gchar *multicast_iface)
       " audiotestsrc is-live=true wave=sine volume=0.1 freq=%u samplesperbuffer=960"
       " ! audio/x-raw,rate=48000,channels=1 ! audioconvert ! avenc_aac bitrate=48000"
       " ! aacparse ! queue ! mux."
-      " mpegtsmux name=mux alignment=7 ! rtpmp2tpay pt=33"
-      " ! udpsink host=%s port=%u sync=true async=false%s",
-      ch->pattern, FRAME_RATE, label, key_int, 300 + 100 * ch->number, host, ch->port, mcast);
+      " mpegtsmux name=mux alignment=7 ! rtpmp2tpay pt=33 ! tee name=out allow-not-linked=true"
+      " ! udpsink host=%s port=%u sync=true async=false%s%s",
+      ch->pattern, FRAME_RATE, label, key_int, 300 + 100 * ch->number, host, ch->port, mcast,
+      /* after the udpsink (tee order): what the ring keeps was sent to the group */
+      fcc ? " out. ! appsink name=fcc sync=false async=false max-buffers=256 drop=true" : "");
 }
 
 static gboolean
@@ -63,11 +67,32 @@ on_bus_message (GstBus *bus, GstMessage *msg, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Streaming thread: every packet the channel sent goes to its fast-channel-change ring. */
+static GstFlowReturn
+on_fcc_sample (GstAppSink *sink, gpointer data)
+{
+  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (sink);
+
+  if (sample && gst_sample_get_buffer (sample))
+    headend_fcc_channel_push (data, gst_sample_get_buffer (sample));
+  return GST_FLOW_OK;
+}
+
+static void
+attach_fcc (GstElement *pipeline, HeadendFcc *fcc, guint number)
+{
+  g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (pipeline), "fcc");
+  GstAppSinkCallbacks cb = { .new_sample = on_fcc_sample };
+
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, headend_fcc_add_channel (fcc, number),
+                              NULL);
+}
+
 static gboolean
 start_channel (HeadendLive *self, const HeadendChannel *ch, const gchar *multicast_iface,
-               GError **error)
+               HeadendFcc *fcc, GError **error)
 {
-  g_autofree gchar *desc = channel_description (ch, multicast_iface);
+  g_autofree gchar *desc = channel_description (ch, multicast_iface, fcc != NULL);
   g_autoptr (GError) parse_error = NULL;
   GstElement *pipeline = gst_parse_launch (desc, &parse_error);
   g_autoptr (GstBus) bus = NULL;
@@ -81,6 +106,8 @@ start_channel (HeadendLive *self, const HeadendChannel *ch, const gchar *multica
       return FALSE;
     }
   g_ptr_array_add (self->pipelines, pipeline);
+  if (fcc)
+    attach_fcc (pipeline, fcc, ch->number);
   bus = gst_element_get_bus (pipeline);
   watch = gst_bus_add_watch (bus, on_bus_message, self);
   g_array_append_val (self->watches, watch);
@@ -95,7 +122,7 @@ start_channel (HeadendLive *self, const HeadendChannel *ch, const gchar *multica
 }
 
 HeadendLive *
-headend_live_start (HeadendLineup *lineup, const gchar *multicast_iface,
+headend_live_start (HeadendLineup *lineup, const gchar *multicast_iface, HeadendFcc *fcc,
                     void (*on_error) (const GError *error, gpointer user_data), gpointer user_data,
                     GError **error)
 {
@@ -106,7 +133,7 @@ headend_live_start (HeadendLineup *lineup, const gchar *multicast_iface,
   self->on_error = on_error;
   self->user_data = user_data;
   for (guint i = 0; i < lineup->channels->len; i++)
-    if (!start_channel (self, lineup->channels->pdata[i], multicast_iface, error))
+    if (!start_channel (self, lineup->channels->pdata[i], multicast_iface, fcc, error))
       return NULL;
   return g_steal_pointer (&self);
 }

@@ -5,6 +5,7 @@
 
 #include <gst/gst.h>
 
+#include "headend-fcc.h"
 #include "headend-lineup.h"
 
 G_BEGIN_DECLS
@@ -12,8 +13,10 @@ G_BEGIN_DECLS
 typedef struct _HeadendLive HeadendLive;
 
 /* Build and start every channel of @lineup (resolved uris). @multicast_iface NULL = unicast.
- * A pipeline error later calls @on_error on the main loop. */
+ * @fcc non-NULL: every channel also feeds its fast-channel-change ring (@fcc must outlive
+ * the returned object). A pipeline error later calls @on_error on the main loop. */
 HeadendLive *headend_live_start (HeadendLineup *lineup, const gchar *multicast_iface,
+                                 HeadendFcc *fcc,
                                  void (*on_error) (const GError *error, gpointer user_data),
                                  gpointer user_data, GError **error);
 void headend_live_free (HeadendLive *live);

@@ -5,9 +5,14 @@
  * to 127.0.0.1; VOD assets (generated MP4) over RTSP.
  *
  *   stb-headend --lineup FILE --run-dir DIR [--rtsp-port N] [--netns NAME | --unicast]
- *               [--live-port-base N] [--ready-fd N]
+ *               [--live-port-base N] [--no-fcc] [--fcc-port N] [--fcc-speed F] [--ready-fd N]
  *
- * READY rtsp=rtsp://127.0.0.1:PORT/vod/ live=multicast|unicast lineup=DIR/lineup.ini pid=PID
+ * READY rtsp=rtsp://127.0.0.1:PORT/vod/ live=multicast|unicast lineup=DIR/lineup.ini
+ *       fcc=udp://127.0.0.1:PORT|off pid=PID
+ *
+ * Fast channel change (SPEC §14): unless --no-fcc, every live channel keeps its latest GOP
+ * and bursts it on request (headend-fcc.c); the resolved lineup names the server in
+ * `[live] fcc=udp://127.0.0.1:PORT`.
  */
 #define _GNU_SOURCE /* setns */
 #define G_LOG_DOMAIN "stb-headend"
@@ -34,6 +39,10 @@ typedef struct
   gboolean unicast;
   gint live_port_base;
   gint ready_fd;
+  gboolean no_fcc;
+  gint fcc_port;
+  gdouble fcc_speed;
+  gchar *fcc_fault;
 } Options;
 
 typedef struct
@@ -117,6 +126,14 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
           { "unicast", 0, 0, G_OPTION_ARG_NONE, &o->unicast, "Unicast to 127.0.0.1 instead", NULL },
           { "live-port-base", 0, 0, G_OPTION_ARG_INT, &o->live_port_base,
             "Renumber live ports from N (0 = any free)", "N" },
+          { "no-fcc", 0, 0, G_OPTION_ARG_NONE, &o->no_fcc,
+            "No fast channel change (no burst server, no [live] fcc= in the lineup)", NULL },
+          { "fcc-port", 0, 0, G_OPTION_ARG_INT, &o->fcc_port,
+            "UDP port of the burst server on 127.0.0.1 (0 = any free)", "N" },
+          { "fcc-speed", 0, 0, G_OPTION_ARG_DOUBLE, &o->fcc_speed,
+            "Burst rate as a multiple of real time (default 8)", "F" },
+          { "fcc-fault", 0, 0, G_OPTION_ARG_STRING, &o->fcc_fault,
+            "Tests only: late-start bursts (headend-fcc.h)", "NAME" },
           { "ready-fd", 0, 0, G_OPTION_ARG_INT, &o->ready_fd, "Write READY to this fd", "N" },
           { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- simulated IPTV head-end");
@@ -127,6 +144,13 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
   if (!o->lineup || !o->run_dir)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--lineup and --run-dir needed");
+      return FALSE;
+    }
+  if (o->fcc_port < 0 || o->fcc_port > 65535 || o->fcc_speed < 0
+      || (o->fcc_speed > 0 && o->fcc_speed <= 1.0))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--fcc-port must be 0..65535 and --fcc-speed above 1 (faster than real time)");
       return FALSE;
     }
   return TRUE;
@@ -156,26 +180,38 @@ serve (Options *o, App *app, GError **error)
   g_autofree gchar *asset_dir = g_build_filename (o->run_dir, "vod", NULL);
   g_autofree gchar *resolved = g_build_filename (o->run_dir, "lineup.ini", NULL);
   const gchar *iface = o->unicast ? NULL : "lo";
+  g_autoptr (HeadendFcc) fcc = NULL;
   g_autoptr (HeadendVod) vod = NULL;
-  g_autoptr (HeadendLive) live = NULL;
+  g_autoptr (HeadendLive) live = NULL; /* freed first: its pipelines feed fcc */
+  g_autofree gchar *fcc_uri = NULL;
   g_autofree gchar *ready = NULL;
 
-  if (!lineup || !headend_lineup_resolve (lineup, o->unicast, o->live_port_base, error)
-      || !headend_lineup_write_resolved (lineup, resolved, iface, error)
+  if (!lineup || !headend_lineup_resolve (lineup, o->unicast, o->live_port_base, error))
+    return 1;
+  if (!o->no_fcc)
+    {
+      if (!(fcc = headend_fcc_new ((guint16)o->fcc_port, o->fcc_speed, error))
+          || (o->fcc_fault && !headend_fcc_set_fault (fcc, o->fcc_fault, error)))
+        return 1;
+      fcc_uri = g_strdup_printf ("udp://127.0.0.1:%u", headend_fcc_get_port (fcc));
+      g_key_file_set_string (lineup->keyfile, "live", "fcc", fcc_uri);
+    }
+  if (!headend_lineup_write_resolved (lineup, resolved, iface, error)
       || !headend_vod_generate (lineup, asset_dir, error))
     return 1;
   vod = headend_vod_start (lineup, asset_dir, (guint)o->rtsp_port, error);
   if (!vod)
     return 1;
-  live = headend_live_start (lineup, iface, on_live_error, app, error);
+  live = headend_live_start (lineup, iface, fcc, on_live_error, app, error);
   if (!live)
     return 1;
-  ready = g_strdup_printf ("READY rtsp=rtsp://127.0.0.1:%u/vod/ live=%s lineup=%s pid=%d",
+  ready = g_strdup_printf ("READY rtsp=rtsp://127.0.0.1:%u/vod/ live=%s lineup=%s fcc=%s pid=%d",
                            headend_vod_get_port (vod), o->unicast ? "unicast" : "multicast",
-                           resolved, (int)getpid ());
+                           resolved, fcc_uri ? fcc_uri : "off", (int)getpid ());
   g_message ("%s", ready);
   stbsim_ready_notify (o->ready_fd, ready);
   g_main_loop_run (app->loop);
+  g_clear_pointer (&live, headend_live_free);
   return app->exit_code;
 }
 
@@ -210,5 +246,6 @@ main (int argc, char **argv)
   g_free (o.lineup);
   g_free (o.run_dir);
   g_free (o.netns);
+  g_free (o.fcc_fault);
   return rc;
 }

@@ -253,18 +253,10 @@ END_TEST
 
 /* ---- multicast in a network namespace ------------------------------------------------ */
 
-/* Is @group (dotted quad) joined on lo, per /proc/self/net/igmp of this netns? */
 static gboolean
 igmp_joined (const gchar *group)
 {
-  g_autofree gchar *text = NULL;
-  g_autofree gchar *hex = NULL;
-  guint a, b, c, d;
-
-  ck_assert (sscanf (group, "%u.%u.%u.%u", &a, &b, &c, &d) == 4);
-  hex = g_strdup_printf ("%02X%02X%02X%02X", d, c, b, a); /* host order on x86 */
-  ck_assert (g_file_get_contents ("/proc/self/net/igmp", &text, NULL, NULL));
-  return strstr (text, hex) != NULL;
+  return media_test_igmp_joined (group);
 }
 
 static gboolean

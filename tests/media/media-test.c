@@ -9,6 +9,8 @@
 #include <gio/gio.h>
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -58,6 +60,13 @@ media_test_mkdtemp (const gchar *prefix)
 MediaHeadend *
 media_headend_start (const gchar *dir, const gchar *lineup_path, const gchar *netns, GError **error)
 {
+  return media_headend_start_args (dir, lineup_path, netns, NULL, error);
+}
+
+MediaHeadend *
+media_headend_start_args (const gchar *dir, const gchar *lineup_path, const gchar *netns,
+                          const gchar *const *extra, GError **error)
+{
   MediaHeadend *he = g_new0 (MediaHeadend, 1);
   g_autofree gchar *exe = stbsim_test_build_path ("sim/headend/stb-headend");
   g_autofree gchar *run = g_build_filename (dir, "headend", NULL);
@@ -83,6 +92,8 @@ media_headend_start (const gchar *dir, const gchar *lineup_path, const gchar *ne
       g_ptr_array_add (argv, (gpointer) "--live-port-base");
       g_ptr_array_add (argv, (gpointer) "0");
     }
+  for (guint i = 0; extra && extra[i]; i++)
+    g_ptr_array_add (argv, (gpointer)extra[i]);
   g_ptr_array_add (argv, NULL);
   StbsimProcOptions opts = { .name = "stb-headend", .log_path = log, .ready_fd = TRUE };
 
@@ -162,6 +173,63 @@ guint
 media_test_count_threads (void)
 {
   return count_dir ("/proc/self/task");
+}
+
+gboolean
+media_test_udp_port_bound (guint16 port)
+{
+  g_autofree gchar *text = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents ("/proc/self/net/udp", &text, NULL, NULL))
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 1; lines[i]; i++) /* "  sl  local_address ...": 0100007F:1F90 */
+    {
+      g_auto (GStrv) f = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+      const gchar *colon = f[0] && f[1] ? strchr (f[1], ':') : NULL;
+
+      if (colon && g_ascii_strtoull (colon + 1, NULL, 16) == port)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+media_test_igmp_joined (const gchar *group)
+{
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *hex = NULL;
+  guint a, b, c, d;
+
+  if (sscanf (group, "%u.%u.%u.%u", &a, &b, &c, &d) != 4
+      || !g_file_get_contents ("/proc/self/net/igmp", &text, NULL, NULL))
+    return FALSE;
+  hex = g_strdup_printf ("%02X%02X%02X%02X", d, c, b, a); /* host order on x86 */
+  return strstr (text, hex) != NULL;
+}
+
+typedef struct
+{
+  const gchar *path;
+  const gchar *text;
+} LogWait;
+
+static gboolean
+log_has (gpointer data)
+{
+  LogWait *w = data;
+  g_autofree gchar *text = NULL;
+
+  return g_file_get_contents (w->path, &text, NULL, NULL) && strstr (text, w->text);
+}
+
+gboolean
+media_test_wait_log (const gchar *path, const gchar *text, guint timeout_ms)
+{
+  LogWait w = { path, text };
+
+  return stbsim_test_wait_until (NULL, log_has, &w, (gint)timeout_ms);
 }
 
 static gboolean

@@ -24,6 +24,10 @@ gchar *media_test_write_lineup (const gchar *dir, guint n_channels, guint gop_ms
  * and wait (bounded) for READY; the error carries its log. */
 MediaHeadend *media_headend_start (const gchar *dir, const gchar *lineup_path, const gchar *netns,
                                    GError **error);
+/* The same with more stb-headend arguments (NULL-terminated, e.g. "--no-fcc"). */
+MediaHeadend *media_headend_start_args (const gchar *dir, const gchar *lineup_path,
+                                        const gchar *netns, const gchar *const *extra,
+                                        GError **error);
 /* A fresh private temp dir (no libcheck: usable from benchmarks). */
 gchar *media_test_mkdtemp (const gchar *prefix);
 /* SIGTERM it (bounded) and free; returns the wait status (-1 = had to be killed). */
@@ -36,6 +40,14 @@ guint media_test_count_fds (void);
 guint media_test_count_threads (void);
 /* "fd->target ..." for messages (transfer full). */
 gchar *media_test_fd_list (void);
+
+/* Is a UDP socket bound to @port in this network namespace (/proc/self/net/udp)? Passive:
+ * nothing is bound to find out. */
+gboolean media_test_udp_port_bound (guint16 port);
+/* Is @group (dotted quad) joined on some interface, per /proc/self/net/igmp? */
+gboolean media_test_igmp_joined (const gchar *group);
+/* Wait (bounded) until @path contains @text; FALSE after @timeout_ms. */
+gboolean media_test_wait_log (const gchar *path, const gchar *text, guint timeout_ms);
 
 /* Network namespaces (root only): create / delete by name; enter in this thread. */
 gboolean media_netns_add (const gchar *name, GError **error);

@@ -680,6 +680,10 @@ stb_iptv_add_options (StbIptv *self, GOptionContext *context)
           { "vod-base-uri", 0, 0, G_OPTION_ARG_STRING, &self->vod_base_uri,
             "RTSP base for VOD assets, e.g. rtsp://127.0.0.1:8554/vod/", "URI" },
           { "display", 0, 0, G_OPTION_ARG_NONE, &self->display, "Show video in a window", NULL },
+          { "no-fcc", 0, 0, G_OPTION_ARG_NONE, &self->no_fcc,
+            "No fast channel change: zap and resume join the multicast and wait for a key frame"
+            " (default: ask the lineup's [live] fcc= server for a burst, SPEC 14)",
+            NULL },
           { NULL } };
 
   self->module.source = "iptv";
@@ -699,8 +703,12 @@ stb_iptv_start (StbIptv *self, GError **error)
   g_autofree gchar *lineup
       = self->lineup_path ? g_strdup (self->lineup_path)
                           : g_build_filename (STBSIM_SOURCE_ROOT, "fixtures", "lineup.ini", NULL);
-  StbPlayerConfig config
-      = { .lineup_path = lineup, .vod_base_uri = self->vod_base_uri, .display = self->display };
+  /* live zap (I-03, I-05, I-11, I-12, I-21) and live resume (I-51, I-53) both go through
+   * stb_player_play_live(): with fast channel change each starts from a burst */
+  StbPlayerConfig config = { .lineup_path = lineup,
+                             .vod_base_uri = self->vod_base_uri,
+                             .display = self->display,
+                             .fast_channel_change = !self->no_fcc };
 
   self->trigger = -1;
   stb_fsm_init (&self->fsm, stb_iptv_fsm_table (), STB_IPTV_STATE_NAV, on_fsm_event, self);

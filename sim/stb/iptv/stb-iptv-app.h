@@ -46,6 +46,7 @@ typedef struct
   gchar *lineup_path;
   gchar *vod_base_uri;
   gboolean display;
+  gboolean no_fcc; /* never ask for a burst (SPEC §14): zap and resume join plainly */
 } StbIptv;
 
 void stb_iptv_add_options (StbIptv *self, GOptionContext *context);

@@ -3,11 +3,13 @@
  * The IPTV player: live channels (RTP/MPEG-TS from udpsrc, multicast or unicast) and VOD
  * (rtspsrc), decoded with avdec_h264 into a clock-synced sink. The first decoded frame after
  * every play/resume is timestamped in a pad probe on the decoder's src pad (streaming
- * thread) and reported on the main loop.
+ * thread) and reported on the main loop. Live channels start with a fast-channel-change burst
+ * when the lineup names a burst server and the config allows it (stb-fcc.c, SPEC §14).
  */
 #define G_LOG_DOMAIN "stb-player"
 
 #include "stb-player.h"
+#include "stb-fcc.h"
 #include "stb-media-probe.h"
 #include "stbsim-input.h"
 
@@ -51,6 +53,7 @@ struct _StbPlayer
   gchar *vod_base_uri;
   gboolean display;
   gchar *snapshot_dir;
+  gboolean fast_channel_change;
   GMainContext *context;
 
   State state;
@@ -63,6 +66,14 @@ struct _StbPlayer
   gint64 position_ms;       /* VOD: saved at pause/stop */
   gint64 pending_seek_ms;   /* VOD: seek here once data flows (-1 none) */
   gboolean seek_on_playing; /* data flows, but the pipeline is not PLAYING yet */
+  StbFcc *fcc;              /* live with a burst: the splice; NULL = plain join */
+
+  /* what the decoder saw since the last play (streaming threads, under frames_lock) */
+  GMutex frames_lock;
+  StbPlayerFrames frames;
+  GstClockTime last_pts;
+  GstClockTime key_pts; /* PTS of the latest key frame into the decoder */
+  GstClockTime frame_duration;
 };
 
 static const gchar *
@@ -92,6 +103,7 @@ typedef struct
   guint16 port;
   gboolean multicast;
   gchar *iface;
+  gchar *fcc; /* burst server udp://HOST:PORT, or NULL */
 } LiveSource;
 
 static void
@@ -99,6 +111,7 @@ live_source_clear (LiveSource *src)
 {
   g_clear_pointer (&src->host, g_free);
   g_clear_pointer (&src->iface, g_free);
+  g_clear_pointer (&src->fcc, g_free);
 }
 
 static gboolean
@@ -155,6 +168,7 @@ lookup_channel (StbPlayer *self, guint channel, LiveSource *src, GError **error)
       return FALSE;
     }
   src->iface = g_key_file_get_string (kf, "live", "multicast_iface", NULL);
+  src->fcc = g_key_file_get_string (kf, "live", "fcc", NULL);
   return TRUE;
 }
 
@@ -166,10 +180,17 @@ video_sink (StbPlayer *self)
   return stb_media_video_sink (self->display);
 }
 
+#define RTP_MP2T_CAPS "application/x-rtp,media=video,clock-rate=90000,encoding-name=MP2T"
+
+/* With a burst (@fcc), the picture plays up to one GOP behind the multicast, which waits in
+ * the queues meanwhile: they hold up to 6 s instead of 2 s. */
 static gchar *
-live_description (StbPlayer *self, const LiveSource *src)
+live_description (StbPlayer *self, const LiveSource *src, gboolean fcc)
 {
   g_autofree gchar *udp = NULL;
+  g_autofree gchar *head = NULL;
+  const gchar *queue = fcc ? "queue max-size-time=6000000000 max-size-buffers=0 max-size-bytes=0"
+                           : "queue max-size-time=2000000000";
 
   if (src->multicast)
     udp = g_strdup_printf ("udpsrc address=%s port=%u auto-multicast=true%s%s", src->host,
@@ -177,14 +198,14 @@ live_description (StbPlayer *self, const LiveSource *src)
                            src->iface ? src->iface : "");
   else
     udp = g_strdup_printf ("udpsrc address=%s port=%u", src->host, src->port);
-  return g_strdup_printf (
-      "%s caps=\"application/x-rtp,media=video,clock-rate=90000,encoding-name=MP2T\""
-      " buffer-size=1048576 ! rtpmp2tdepay ! tsdemux name=demux"
-      " demux. ! video/x-h264 ! queue max-size-time=2000000000 ! h264parse"
-      " ! avdec_h264 name=vdec max-threads=1 ! videoconvert ! %s"
-      " demux. ! audio/mpeg ! queue max-size-time=2000000000 ! aacparse ! avdec_aac"
-      " ! audioconvert ! fakesink sync=true",
-      udp, video_sink (self));
+  head = fcc ? stb_fcc_pipeline_head (udp, RTP_MP2T_CAPS)
+             : g_strdup_printf ("%s caps=\"" RTP_MP2T_CAPS "\" buffer-size=1048576 ! ", udp);
+  return g_strdup_printf ("%srtpmp2tdepay ! tsdemux name=demux"
+                          " demux. ! video/x-h264 ! %s ! h264parse"
+                          " ! avdec_h264 name=vdec max-threads=1 ! videoconvert ! %s"
+                          " demux. ! audio/mpeg ! %s ! aacparse ! avdec_aac"
+                          " ! audioconvert ! fakesink sync=true",
+                          head, queue, video_sink (self), queue);
 }
 
 /* rtspsrc's pads are linked by on_rtsp_pad_added (by their "media"), not by gst-parse's
@@ -276,6 +297,69 @@ teardown (StbPlayer *self)
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
   g_clear_pointer (&self->probe, stb_media_probe_free);
   g_clear_object (&self->pipeline);
+  g_clear_pointer (&self->fcc, stb_fcc_free); /* after NULL: no more appsink callbacks */
+}
+
+/* ---- what the decoder saw (streaming threads) ------------------------------------------ */
+
+static GstPadProbeReturn
+on_decoder_input (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  StbPlayer *self = data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  gboolean key = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+
+  g_mutex_lock (&self->frames_lock);
+  if (self->frames.coded == 0)
+    self->frames.first_coded_key = key;
+  if (key)
+    self->key_pts = GST_BUFFER_PTS (buf);
+  self->frames.coded++;
+  g_mutex_unlock (&self->frames_lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Decoded frames: their PTS must advance by one frame each: a bigger step is a gap, no step
+ * or a step back a repeat (e.g. a splice that plays a frame twice). Content lost inside the
+ * stream does not show here: the demuxer re-times across a PCR jump. */
+static GstPadProbeReturn
+on_decoder_output (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  StbPlayer *self = data;
+  GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+
+  g_mutex_lock (&self->frames_lock);
+  /* no B-frames here: a decoded frame with a key frame's PTS is that key frame */
+  if (self->frames.decoded == 0)
+    self->frames.first_decoded_key = GST_CLOCK_TIME_IS_VALID (pts) && pts == self->key_pts;
+  self->frames.decoded++;
+  if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (self->last_pts))
+    {
+      if (pts <= self->last_pts)
+        self->frames.repeats++;
+      else if (pts - self->last_pts > self->frame_duration * 3 / 2)
+        self->frames.gaps++;
+    }
+  if (GST_CLOCK_TIME_IS_VALID (pts))
+    self->last_pts = pts;
+  g_mutex_unlock (&self->frames_lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+watch_decoder (StbPlayer *self, GstElement *vdec)
+{
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (vdec, "sink");
+  g_autoptr (GstPad) src = gst_element_get_static_pad (vdec, "src");
+
+  g_mutex_lock (&self->frames_lock);
+  memset (&self->frames, 0, sizeof self->frames);
+  self->last_pts = self->key_pts = GST_CLOCK_TIME_NONE;
+  self->frame_duration = GST_SECOND / 25; /* the head-end's rate; caps may say otherwise */
+  g_mutex_unlock (&self->frames_lock);
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, on_decoder_input, self, NULL);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, on_decoder_output, self, NULL);
 }
 
 static void
@@ -361,8 +445,9 @@ on_bus_message (GstBus *bus, GstMessage *msg, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* @fcc (transfer full, nullable): the burst splice of a live channel. */
 static gboolean
-start_pipeline (StbPlayer *self, const gchar *desc, GError **error)
+start_pipeline (StbPlayer *self, const gchar *desc, StbFcc *fcc, GError **error)
 {
   g_autoptr (GError) parse_error = NULL;
   g_autoptr (GstElement) vdec = NULL;
@@ -371,12 +456,14 @@ start_pipeline (StbPlayer *self, const gchar *desc, GError **error)
   GSource *watch;
 
   teardown (self);
+  self->fcc = fcc;
   self->pipeline = gst_parse_launch (desc, &parse_error);
   if (!self->pipeline || parse_error)
     {
       g_set_error (error, STB_PLAYER_ERROR, STB_PLAYER_ERROR_FAILED, "%s: pipeline: %s", self->what,
                    parse_error ? parse_error->message : "?");
       g_clear_object (&self->pipeline);
+      g_clear_pointer (&self->fcc, stb_fcc_free);
       return FALSE;
     }
   gst_object_ref_sink (self->pipeline);
@@ -391,6 +478,12 @@ start_pipeline (StbPlayer *self, const gchar *desc, GError **error)
   vdec = gst_bin_get_by_name (GST_BIN (self->pipeline), "vdec");
   pad = gst_element_get_static_pad (vdec, "src");
   self->probe = stb_media_probe_new (pad, self->context, on_first_frame, self);
+  watch_decoder (self, vdec);
+  if (self->fcc && !stb_fcc_start (self->fcc, self->pipeline, error))
+    {
+      teardown (self);
+      return FALSE;
+    }
   bus = gst_element_get_bus (self->pipeline);
   watch = gst_bus_create_watch (bus);
   g_source_set_callback (watch, G_SOURCE_FUNC (on_bus_message), self, NULL);
@@ -437,7 +530,9 @@ stb_player_new (const StbPlayerConfig *config, const StbPlayerCallbacks *callbac
   self->vod_base_uri = g_strdup (config->vod_base_uri);
   self->display = config->display;
   self->snapshot_dir = g_strdup (config->snapshot_dir);
+  self->fast_channel_change = config->fast_channel_change;
   self->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&self->frames_lock);
   self->pending_seek_ms = -1;
   self->position_ms = -1;
   return self;
@@ -455,6 +550,7 @@ stb_player_free (StbPlayer *self)
   g_free (self->what);
   g_free (self->asset);
   g_main_context_unref (self->context);
+  g_mutex_clear (&self->frames_lock);
   g_free (self);
 }
 
@@ -463,6 +559,7 @@ stb_player_play_live (StbPlayer *self, guint channel, GError **error)
 {
   LiveSource src = { 0 };
   g_autofree gchar *desc = NULL;
+  StbFcc *fcc = NULL;
   gboolean ok;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -471,13 +568,22 @@ stb_player_play_live (StbPlayer *self, guint channel, GError **error)
       live_source_clear (&src);
       return FALSE;
     }
-  desc = live_description (self, &src);
   g_free (self->what);
   self->what = g_strdup_printf ("live:%u", channel);
   self->channel = channel;
   self->pending_seek_ms = -1;
+  teardown (self);
+  if (self->fast_channel_change && src.fcc)
+    {
+      g_autoptr (GError) fcc_error = NULL;
+
+      /* a burst we cannot ask for is no reason not to play: plain join */
+      if (!(fcc = stb_fcc_new (src.fcc, channel, self->context, &fcc_error)))
+        g_message ("%s: %s; plain join", self->what, fcc_error->message);
+    }
+  desc = live_description (self, &src, fcc != NULL);
   g_debug ("%s: %s", self->what, desc);
-  ok = start_pipeline (self, desc, error);
+  ok = start_pipeline (self, desc, fcc, error);
   live_source_clear (&src);
   set_state (self, ok ? STATE_LIVE : STATE_IDLE, "play live");
   return ok;
@@ -506,7 +612,7 @@ stb_player_play_vod (StbPlayer *self, const gchar *asset, gint64 position_ms, GE
   self->asset = g_steal_pointer (&asset_copy);
   self->position_ms = MAX (position_ms, 0);
   self->pending_seek_ms = position_ms > 0 ? position_ms : -1;
-  ok = start_pipeline (self, desc, error);
+  ok = start_pipeline (self, desc, NULL, error);
   set_state (self, ok ? STATE_VOD : STATE_IDLE, "play vod");
   return ok;
 }
@@ -591,6 +697,32 @@ stb_player_get_position_ms (StbPlayer *self)
   if (self->state == STATE_VOD && self->pending_seek_ms < 0)
     return query_position_ms (self);
   return self->pending_seek_ms >= 0 ? self->pending_seek_ms : self->position_ms;
+}
+
+void
+stb_player_get_frames (StbPlayer *self, StbPlayerFrames *frames)
+{
+  g_return_if_fail (self != NULL && frames != NULL);
+  g_mutex_lock (&self->frames_lock);
+  *frames = self->frames;
+  g_mutex_unlock (&self->frames_lock);
+  if (self->fcc)
+    {
+      StbFccStats st;
+
+      stb_fcc_get_stats (self->fcc, &st);
+      frames->fcc = TRUE;
+      g_strlcpy (frames->fcc_status, st.status, sizeof frames->fcc_status);
+      frames->burst_packets = st.burst_played;
+      frames->multicast_packets = st.multicast_played;
+      frames->joined = st.joined;
+      frames->join_seq = st.join_seq;
+      frames->burst_from_key
+          = st.key_seq >= 0 && st.first_seq >= 0
+            && (st.first_seq == st.key_seq || st.first_seq == ((st.key_seq - 1) & 0xffff));
+    }
+  else
+    frames->join_seq = -1;
 }
 
 gboolean

@@ -30,7 +30,31 @@ typedef struct
   const gchar *vod_base_uri; /* "rtsp://127.0.0.1:8554/vod/" ; NULL = no VOD */
   gboolean display;          /* real video sink (for people) instead of a fakesink */
   const gchar *snapshot_dir; /* PNG snapshots go here when requested; NULL = none */
+  /* live: ask the head-end for a burst from the last key frame when its lineup names a
+   * server (`[live] fcc=`), then join the multicast (SPEC §14); FALSE = always plain join */
+  gboolean fast_channel_change;
 } StbPlayerConfig;
+
+/* What the video decoder saw since the last play_live/play_vod/resume. */
+typedef struct
+{
+  guint coded;                /* buffers into the decoder */
+  guint decoded;              /* frames out of it */
+  gboolean first_coded_key;   /* the first buffer into the decoder was a key frame (a burst
+                               * starts there; a plain join joins mid-GOP) */
+  gboolean first_decoded_key; /* the first decoded frame was a key frame (what is shown) */
+  guint gaps;                 /* decoded PTS advanced by more than 1.5 frames */
+  guint repeats;              /* decoded PTS did not advance */
+  /* live with a burst */
+  gboolean fcc;
+  gchar fcc_status[48];    /* "requested", "ok", "error:<reason>", "timeout" */
+  gboolean burst_from_key; /* the first packet played was the key frame's (or the PAT/PMT
+                            * packet just before it, SPEC 14) */
+  guint burst_packets;     /* RTP packets of the burst played */
+  guint multicast_packets;
+  gboolean joined; /* now plays the multicast */
+  gint join_seq;   /* first multicast sequence number played, -1 none */
+} StbPlayerFrames;
 
 typedef struct
 {
@@ -56,6 +80,7 @@ gboolean stb_player_resume (StbPlayer *player, GError **error);
 void stb_player_stop (StbPlayer *player);
 /* Current VOD position in ms (-1 when not VOD). */
 gint64 stb_player_get_position_ms (StbPlayer *player);
+void stb_player_get_frames (StbPlayer *player, StbPlayerFrames *frames);
 /* Write a PNG of the current picture to snapshot_dir/@name.png. */
 gboolean stb_player_snapshot (StbPlayer *player, const gchar *name, GError **error);
 
