@@ -326,6 +326,53 @@ judge_trailer (const SrCheckContext *ctx, Messages *m, const SrEvent *e,
                     (long)g_utf8_strlen (msg->context, -1));
 }
 
+/* SW-MSG-01: a pair that is not the dialect's but whose byte-swapped values are (a sender that
+ * wrote little-endian). */
+static gboolean
+judge_byte_order (const SrCheckContext *ctx, const SrEvent *e, const StbSwitchMessage *msg,
+                  const gchar *role_name)
+{
+  gint32 type = (gint32)GUINT32_SWAP_LE_BE ((guint32)msg->raw_type);
+  gint32 param = (gint32)GUINT32_SWAP_LE_BE ((guint32)msg->raw_param);
+  guint8 swapped[8];
+  StbSwitchType t;
+  for (guint i = 0; i < 4; i++)
+    {
+      swapped[i] = (guint8)((guint32)type >> (24 - 8 * i));
+      swapped[4 + i] = (guint8)((guint32)param >> (24 - 8 * i));
+    }
+  g_auto (StbSwitchMessage) as_le = { 0 };
+  if (!stb_dialect_lookup_type (ctx->dialect, type, &t)
+      || !stb_protocol_decode (ctx->dialect, swapped, sizeof swapped, &as_le, NULL))
+    return FALSE;
+  sr_check_raise (ctx, MESSAGES, "msg::byte-order", NULL, e->t_ns,
+                  "%s sent messageType %d, parameter %d on %s: read little-endian they are %s "
+                  "(%d, %d); the fields are big-endian qint32",
+                  role_name, msg->raw_type, msg->raw_param, e->channel,
+                  stb_switch_param_to_string (as_le.param), type, param);
+  return TRUE;
+}
+
+/* SW-MSG-03: nothing after `sequence, context`; the canonical encoding of what was decoded
+ * has the sender's length. */
+static gboolean
+judge_trailing_bytes (const SrCheckContext *ctx, const SrEvent *e, const StbSwitchMessage *msg,
+                      gsize len, const gchar *role_name)
+{
+  if (!msg->has_sequence)
+    return FALSE;
+  g_autoptr (GBytes) canonical = stb_protocol_encode (ctx->dialect, msg);
+  gsize want = g_bytes_get_size (canonical);
+  if (len <= want)
+    return FALSE;
+  sr_check_raise (ctx, MESSAGES, "msg::bad-trailer", NULL, e->t_ns,
+                  "%s sent %s with %" G_GSIZE_FORMAT " bytes after its trailer's context "
+                  "(data %s): the trailer is `quint32 sequence [, QString context]` and "
+                  "nothing follows it",
+                  role_name, e->name, len - want, e->data_hex);
+  return TRUE;
+}
+
 static void
 judge_channel (const SrCheckContext *ctx, const SrEvent *e, StbRole role, const gchar *role_name)
 {
@@ -372,6 +419,8 @@ messages_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
     }
   if (!stb_dialect_lookup_type (ctx->dialect, msg.raw_type, &type) || type != want)
     {
+      if (judge_byte_order (ctx, e, &msg, role_name))
+        return;
       sr_check_raise (ctx, MESSAGES, "sw::wrong-message-type", NULL, e->t_ns,
                       "%s sent messageType %d (must be %d, %s) with parameter %d on %s", role_name,
                       msg.raw_type, stb_dialect_type_value (ctx->dialect, want),
@@ -386,6 +435,7 @@ messages_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
       return;
     }
   judge_trailer (ctx, state, e, &msg, role_name);
+  judge_trailing_bytes (ctx, e, &msg, len, role_name);
 }
 
 const SrCheckType sr_check_messages = {

@@ -14,5 +14,9 @@ extern const SrCheckType sr_check_iptv_sends;
 extern const SrCheckType sr_check_iptv_reports;
 extern const SrCheckType sr_check_agent;
 extern const SrCheckType sr_check_survival;
+extern const SrCheckType sr_check_timers; /* sr-check-timers.c */
+extern const SrCheckType sr_check_stamps; /* sr-check-agent.c */
+extern const SrCheckType sr_check_events;
+extern const SrCheckType sr_check_stream_release; /* sr-check-media.c */
 
 G_END_DECLS

@@ -26,6 +26,7 @@ typedef struct
   const StbDialect *dialect;
   StbLayout layout;
   GKeyFile *profile;          /* (nullable) timing profile: tolerances */
+  GKeyFile *ics;              /* (nullable) the DUT's ICS: [ixit] timer values */
   gboolean dut[2];            /* [STB_ROLE_IPTV], [STB_ROLE_VOIP]: played by a DUT */
   gboolean agent_declared[2]; /* the DUT's ICS says agent=yes */
   gboolean injection;         /* calls are injected (no SIP) */

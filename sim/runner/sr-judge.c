@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "qcop-datastream.h"
+#include "stb-agent.h"
 
 /* An integer member of a trace line, 0 unless it is one (a trace line is input: any JSON). */
 static gint64
@@ -126,6 +127,19 @@ decode_qstring_hex (const gchar *hex)
   return s;
 }
 
+/* An agent event as the server read it: its own time stamp and name, so that checks can
+ * compare the stamp with the arrival (SW-EVT-03, SW-EVT-04). (transfer full) */
+static gchar *
+agent_event_details (const gchar *data_hex)
+{
+  g_autoptr (GBytes) data = qcop_ds_from_hex (data_hex ? data_hex : "", NULL);
+  g_autofree gchar *source = NULL, *name = NULL, *details = NULL;
+  gint64 stamp = 0;
+  if (data == NULL || !stb_agent_decode_event (data, &stamp, &source, &name, &details, NULL))
+    return NULL;
+  return g_strdup_printf ("stamp=%" G_GINT64_FORMAT ";name=%s", stamp, name);
+}
+
 /* A client's life and commands other than switch messages (SR_EVENT_CHANNEL). */
 static gboolean
 client_record (SrRun *run, JsonObject *o, const gchar *kind, const gchar *type, gint64 t_ns)
@@ -157,7 +171,8 @@ client_record (SrRun *run, JsonObject *o, const gchar *kind, const gchar *type, 
       channel_event (run, c, t_ns, "qcop.detach", g_strdup_printf ("channel=%s", name ? name : ""));
     }
   else if (is_cmd && g_str_equal (type, "QCopSend") && g_strcmp0 (channel, "STBSim/Events") == 0)
-    channel_event (run, c, t_ns, "qcop.agent-event", NULL);
+    channel_event (run, c, t_ns, "qcop.agent-event",
+                   agent_event_details (json_get_string (o, "data")));
   else
     return FALSE;
   return TRUE;

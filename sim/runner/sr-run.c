@@ -17,6 +17,7 @@
 #include "sr-dut.h"
 #include "sr-issues.h"
 #include "sr-judge.h"
+#include "sr-procobs.h"
 #include "sr-sipobs.h"
 #include "stb-agent.h"
 #include "stbsim-proc.h"
@@ -128,6 +129,7 @@ sr_run_free (SrRun *run)
   g_string_free (run->trace_partial, TRUE);
   g_clear_pointer ((SrSipObsTail **)&run->sipobs, sr_sip_obs_tail_free);
   g_clear_pointer (&run->clients, g_hash_table_unref);
+  g_clear_pointer ((SrProcObs **)&run->procobs, sr_proc_obs_free);
   if (run->sock_dir)
     {
       g_unlink (run->socket_path);
@@ -321,6 +323,12 @@ sr_run_poll (SrRun *run)
   tail_trace (run);
   tail_sipobs (run);
   check_components (run);
+  if (run->stop_ns == 0 && run->start_ns != 0)
+    {
+      if (run->procobs == NULL)
+        run->procobs = sr_proc_obs_new ();
+      sr_proc_obs_poll (run->procobs, run->timeline);
+    }
 }
 
 static gboolean
@@ -702,6 +710,7 @@ run_checks (SrRun *run)
                          .dialect = run->dialect,
                          .layout = run->layout,
                          .profile = run->profile,
+                         .ics = cfg->dut_ics,
                          .injection = run->injection,
                          .stop_ns = run->stop_ns,
                          .end_ns = run->result->end_ns };

@@ -89,6 +89,7 @@ struct _SrRun
   guint trace_lines;
   gpointer sipobs;     /* SrSipObsTail* of the run's Kamailio log (sr-sipobs.h), NULL until seen */
   GHashTable *clients; /* QCOP client id -> its attribution (sr-judge.c), NULL until seen */
+  gpointer procobs;    /* SrProcObs* (sr-procobs.h): the IPTV processes' sockets */
 };
 
 SrRun *sr_run_new (const SrConfig *config, SrTestResult *result, SrTimeline *timeline,

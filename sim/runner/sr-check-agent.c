@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "sr-check-agent"
+
+/*
+ * The agent interface judged against what the harness sees itself (SPEC §2.2, §12): each
+ * module connection's events as the server read them (their time stamps against their
+ * arrival, their order, the readiness event), the events' syntax, that what a module reports
+ * having sent it did send, and that status() only reports.
+ */
+
+#include <string.h>
+
+#include "sr-check-types.h"
+
+#define REQ(...)                                                                                   \
+  (const gchar *const[])                                                                           \
+  {                                                                                                \
+    __VA_ARGS__, NULL                                                                              \
+  }
+
+#define STAMPS "agent.stamps"
+#define EVENTS "agent.events"
+#define MS G_GINT64_CONSTANT (1000000)
+/* An event cannot be stamped after the server read it; the two clocks are one
+ * (CLOCK_MONOTONIC), this only absorbs the trace's rounding. */
+#define FUTURE_SLACK_NS (5 * MS)
+
+static gboolean
+warn_only (const SrCheckContext *ctx)
+{
+  g_autofree gchar *v
+      = ctx->profile ? g_key_file_get_string (ctx->profile, "profile", "timing_verdict", NULL)
+                     : NULL;
+  return g_strcmp0 (v, "warn") == 0;
+}
+
+/* SW-EVT-03's 50 ms between a fact and its event, as the profile applies it ([tolerances]
+ * event_delay_ms; -1: not judged). */
+static gint64
+max_delay_ms (const SrCheckContext *ctx)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 v = ctx->profile
+                 ? g_key_file_get_int64 (ctx->profile, "tolerances", "event_delay_ms", &error)
+                 : -1;
+  return ctx->profile && error == NULL ? v : -1;
+}
+
+/* ---- time stamps and readiness, per connection, at the server (SW-EVT-03/04, SW-CHAN-13) -- */
+
+typedef struct
+{
+  StbRole role;
+  gint64 connect_ns;
+  gint64 last_stamp;
+  guint events;
+  gboolean ready;
+  gboolean late_reported;
+} StampConn;
+
+static gpointer
+stamps_start (const SrCheckContext *ctx)
+{
+  return g_hash_table_new_full (NULL, NULL, NULL, g_free);
+}
+
+static void
+judge_stamp (const SrCheckContext *ctx, StampConn *c, const SrEvent *e, gint64 stamp,
+             const gchar *name)
+{
+  const gchar *who = stb_role_to_string (c->role);
+  sr_check_evaluated (ctx, STAMPS, "SW-EVT-04");
+  sr_check_evaluated (ctx, STAMPS, "SW-EVT-03");
+  if (stamp > e->t_ns + FUTURE_SLACK_NS)
+    sr_check_raise (ctx, STAMPS, "agent::event-time-future", NULL, e->t_ns,
+                    "the %s module's event %s is stamped %.1f ms after the server read it: its "
+                    "time is not when the fact happened",
+                    who, name, (gdouble)(stamp - e->t_ns) / 1e6);
+  if (c->events > 0 && stamp < c->last_stamp)
+    sr_check_raise (ctx, STAMPS, "agent::event-order", NULL, e->t_ns,
+                    "the %s module sent event %s (stamped %.1f ms earlier than the event it sent "
+                    "before): events are sent in the order the facts happened",
+                    who, name, (gdouble)(c->last_stamp - stamp) / 1e6);
+  else if (max_delay_ms (ctx) >= 0 && e->t_ns - stamp > max_delay_ms (ctx) * MS
+           && !c->late_reported)
+    {
+      c->late_reported = TRUE; /* once per connection: one slow module is one finding */
+      sr_check_raise (ctx, STAMPS,
+                      warn_only (ctx) ? "latency::over-budget-warning" : "latency::over-budget",
+                      "SW-EVT-03", e->t_ns,
+                      "the %s module sent event %s %.1f ms after the fact it reports (at most "
+                      "%" G_GINT64_FORMAT " ms, profile [tolerances] event_delay_ms)",
+                      who, name, (gdouble)(e->t_ns - stamp) / 1e6, max_delay_ms (ctx));
+    }
+  c->last_stamp = MAX (c->last_stamp, stamp);
+  c->events++;
+}
+
+static void
+stamps_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
+{
+  GHashTable *conns = state;
+  StbRole role;
+  if (e->client == 0 || !stb_role_from_string (e->source, &role))
+    return;
+  StampConn *c = g_hash_table_lookup (conns, GINT_TO_POINTER (e->client));
+  if (c == NULL)
+    {
+      c = g_new0 (StampConn, 1);
+      c->role = role;
+      c->connect_ns = e->t_ns;
+      g_hash_table_insert (conns, GINT_TO_POINTER (e->client), c);
+    }
+  if (!g_str_equal (e->name, "qcop.agent-event"))
+    return;
+  g_autofree gchar *stamp = sr_event_detail (e, "stamp");
+  g_autofree gchar *name = sr_event_detail (e, "name");
+  if (stamp == NULL || name == NULL)
+    return; /* undecodable: agent::undecodable-event */
+  judge_stamp (ctx, c, e, g_ascii_strtoll (stamp, NULL, 10), name);
+  g_autofree gchar *ready = g_strdup_printf ("%s.ready", stb_role_to_string (role));
+  if (g_str_equal (name, ready))
+    c->ready = TRUE;
+}
+
+static void
+stamps_finish (const SrCheckContext *ctx, gpointer state)
+{
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init (&it, state);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      StampConn *c = value;
+      /* a connection that speaks the agent interface, or a DUT that declares it and lived
+       * long enough to be ready (the runner waits up to its start timeout) */
+      gboolean agent = c->events > 0
+                       || (ctx->dut[c->role] && ctx->agent_declared[c->role]
+                           && ctx->stop_ns - c->connect_ns > 5000 * MS);
+      if (!agent)
+        continue;
+      sr_check_evaluated (ctx, STAMPS, "SW-CHAN-13");
+      if (!c->ready)
+        sr_check_raise (ctx, STAMPS, "agent::no-ready-event", NULL, c->connect_ns,
+                        "the %s module (client %d) %s but never sent %s.ready",
+                        stb_role_to_string (c->role), GPOINTER_TO_INT (key),
+                        c->events > 0 ? "sent agent events" : "declares the agent interface",
+                        stb_role_to_string (c->role));
+    }
+}
+
+const SrCheckType sr_check_stamps = {
+  STAMPS,
+  1u << SR_EVENT_CHANNEL,
+  REQ ("SW-EVT-03", "SW-EVT-04", "SW-CHAN-13"),
+  "every agent event as the server read it: stamped no later than its arrival, within 50 ms "
+  "before it, in order per connection; a connection with agent events announces readiness",
+  stamps_start,
+  stamps_event,
+  stamps_finish,
+  (GDestroyNotify)g_hash_table_unref,
+};
+
+/* ---- what events say (SW-EVT-02, SW-EVT-05, SW-AGT-06) ----------------------------------- */
+
+typedef struct
+{
+  GHashTable *reported;      /* "role/PARAM" -> count of switch.tx */
+  GHashTable *sent;          /* "role/PARAM" -> count of sends at the server */
+  gchar *state[2];           /* last <role>.state to= */
+  gint64 status_asked_ns[2]; /* status() sent, not answered yet (0: none) */
+  guint status_asked[2], status_answers[2];
+} Events;
+
+static gpointer
+events_start (const SrCheckContext *ctx)
+{
+  Events *v = g_new0 (Events, 1);
+  v->reported = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  v->sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return v;
+}
+
+static void
+events_free (gpointer data)
+{
+  Events *v = data;
+  g_hash_table_unref (v->reported);
+  g_hash_table_unref (v->sent);
+  g_free (v->state[0]);
+  g_free (v->state[1]);
+  g_free (v);
+}
+
+static void
+count (GHashTable *table, gchar *key)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (table, key));
+  g_hash_table_replace (table, key, GUINT_TO_POINTER (n + 1));
+}
+
+/* SW-EVT-02: `key=value` pairs joined by `;`, no spaces around separators, no raw control
+ * characters. */
+static void
+judge_details (const SrCheckContext *ctx, const SrEvent *e)
+{
+  sr_check_evaluated (ctx, EVENTS, "SW-EVT-02");
+  if (e->details == NULL || *e->details == '\0')
+    return;
+  g_auto (GStrv) pairs = g_strsplit (e->details, ";", -1);
+  for (guint i = 0; pairs[i]; i++)
+    {
+      const gchar *p = pairs[i], *eq = strchr (p, '=');
+      gboolean bad = eq == NULL || eq == p || g_ascii_isspace (p[0]) || g_ascii_isspace (eq[-1])
+                     || g_ascii_isspace (eq[1])
+                     || (eq[1] != '\0' && g_ascii_isspace (p[strlen (p) - 1]));
+      for (const gchar *q = p; !bad && *q; q++)
+        bad = (guchar)*q < 0x20 || *q == 0x7f;
+      if (bad)
+        {
+          sr_check_raise (ctx, EVENTS, "agent::bad-details", NULL, e->t_ns,
+                          "%s's %s has details \"%s\": pair \"%s\" is not `key=value` (no spaces "
+                          "around separators, control characters percent-encoded)",
+                          e->source, e->name, e->details, p);
+          return;
+        }
+    }
+}
+
+/* SW-AGT-06: between status() and its answer, no state change and no switch message; the
+ * answer describes the state last reported. */
+static void
+judge_status_window (const SrCheckContext *ctx, Events *v, StbRole role, const SrEvent *e)
+{
+  if (v->status_asked_ns[role] == 0)
+    return;
+  sr_check_evaluated (ctx, EVENTS, "SW-AGT-06");
+  sr_check_raise (ctx, EVENTS, "agent::status-changed-state", NULL, e->t_ns,
+                  "the %s module %s %s between status() and its %s.status answer: status() "
+                  "must not change state",
+                  stb_role_to_string (role), e->kind == SR_EVENT_AGENT ? "reported" : "sent",
+                  e->name, stb_role_to_string (role));
+  v->status_asked_ns[role] = 0; /* one finding per status() */
+}
+
+static void
+events_agent (const SrCheckContext *ctx, Events *v, StbRole role, const SrEvent *e)
+{
+  const gchar *r = stb_role_to_string (role);
+  judge_details (ctx, e);
+  g_autofree gchar *state_name = g_strdup_printf ("%s.state", r);
+  g_autofree gchar *status_name = g_strdup_printf ("%s.status", r);
+  if (g_str_equal (e->name, "switch.tx"))
+    {
+      g_autofree gchar *param = sr_event_detail (e, "param");
+      count (v->reported, g_strdup_printf ("%s/%s", r, param ? param : "?"));
+    }
+  else if (g_str_equal (e->name, state_name))
+    {
+      judge_status_window (ctx, v, role, e);
+      g_free (v->state[role]);
+      v->state[role] = sr_event_detail (e, "to");
+    }
+  else if (g_str_equal (e->name, status_name) && v->status_asked_ns[role] != 0)
+    {
+      g_autofree gchar *state = sr_event_detail (e, "state");
+      sr_check_evaluated (ctx, EVENTS, "SW-AGT-06");
+      v->status_answers[role]++;
+      v->status_asked_ns[role] = 0;
+      if (v->state[role] != NULL && g_strcmp0 (state, v->state[role]) != 0)
+        sr_check_raise (ctx, EVENTS, "agent::status-changed-state", NULL, e->t_ns,
+                        "%s.status says state=%s, but the module's last %s.state was to=%s", r,
+                        state ? state : "(none)", r, v->state[role]);
+    }
+  else if (g_str_has_suffix (e->name, ".ready"))
+    g_clear_pointer (&v->state[role], g_free);
+}
+
+static void
+events_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
+{
+  Events *v = state;
+  StbRole role;
+  if (e->kind == SR_EVENT_AGENT && stb_role_from_string (e->source, &role))
+    events_agent (ctx, v, role, e);
+  else if (sr_check_is_module_send (e, &role))
+    {
+      judge_status_window (ctx, v, role, e);
+      count (v->sent, g_strdup_printf ("%s/%s", stb_role_to_string (role), e->name));
+    }
+  else if (e->kind == SR_EVENT_RUNNER && g_str_equal (e->name, "send-switch")
+           && sr_event_matches (e, "message=status()"))
+    {
+      g_autofree gchar *channel = sr_event_detail (e, "channel");
+      role = g_str_has_suffix (channel ? channel : "", "/IPTV") ? STB_ROLE_IPTV : STB_ROLE_VOIP;
+      if (channel && g_str_has_prefix (channel, "STBSim/Agent/"))
+        {
+          v->status_asked_ns[role] = e->t_ns;
+          v->status_asked[role]++;
+        }
+    }
+}
+
+static void
+events_finish (const SrCheckContext *ctx, gpointer state)
+{
+  Events *v = state;
+  for (gint role = 0; role < 2; role++)
+    if (v->status_asked[role] > 0)
+      {
+        sr_check_evaluated (ctx, EVENTS, "SW-AGT-06");
+        if (v->status_answers[role] < v->status_asked[role])
+          sr_check_raise (ctx, EVENTS, "agent::status-no-answer", NULL, ctx->stop_ns,
+                          "the harness sent status() %u times to the %s module, which answered "
+                          "%u times with %s.status",
+                          v->status_asked[role], stb_role_to_string (role), v->status_answers[role],
+                          stb_role_to_string (role));
+      }
+  /* SW-EVT-05: every switch.tx a module reported is a message the server saw it send */
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init (&it, v->reported);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      guint reported = GPOINTER_TO_UINT (value);
+      guint sent = GPOINTER_TO_UINT (g_hash_table_lookup (v->sent, key));
+      sr_check_evaluated (ctx, EVENTS, "SW-EVT-05");
+      if (reported > sent)
+        sr_check_raise (ctx, EVENTS, "agent::event-without-fact", NULL, ctx->stop_ns,
+                        "%s: the module reported switch.tx %u times, the server saw it send %u "
+                        "times: events for things that did not happen",
+                        (const gchar *)key, reported, sent);
+    }
+}
+
+const SrCheckType sr_check_events = {
+  EVENTS,
+  (1u << SR_EVENT_AGENT) | (1u << SR_EVENT_QCOP) | (1u << SR_EVENT_RUNNER),
+  REQ ("SW-EVT-02", "SW-EVT-05", "SW-AGT-06"),
+  "agent events' details are `key=value;...`; every switch.tx was sent at the server; status() "
+  "is answered once and changes nothing",
+  events_start,
+  events_event,
+  events_finish,
+  events_free,
+};

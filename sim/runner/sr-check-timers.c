@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+#define G_LOG_DOMAIN "sr-check-timers"
+
+/*
+ * The VoIP module's timers judged from what the harness sees (SPEC §10): T_DIALOG runs from
+ * the incoming call's arrival to the REJECT_CONTINUE_IPTV of its expiry (V-13), T_SHOW from
+ * the module's STOP_IPTV at the server to the RESUME_IPTV of its expiry (V-21). A timer that
+ * fires before its value is SW-TMR-04; one that never fires is its own requirement
+ * (SW-TMR-01, SW-TMR-02); its lateness is the SW-TIME-30 / SW-TIME-31 budget of the profile.
+ * The value is the one the harness launched the module with: the ICS [ixit] value for a DUT,
+ * the `--t-*-ms` option of our own module's command line, else SPEC §10's default.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sr-check-types.h"
+#include "sr-dut.h"
+#include "stb-protocol.h"
+
+#define REQ(...)                                                                                   \
+  (const gchar *const[])                                                                           \
+  {                                                                                                \
+    __VA_ARGS__, NULL                                                                              \
+  }
+
+#define TIMERS "voip.timers"
+#define MS G_GINT64_CONSTANT (1000000)
+
+typedef enum
+{
+  T_DIALOG,
+  T_SHOW,
+  N_TIMERS
+} TimerId;
+
+static const struct
+{
+  const gchar *name;
+  const gchar *ics_key; /* [ixit] */
+  const gchar *option;  /* stbsim's module */
+  gint64 default_ms;    /* SPEC §10 */
+  const gchar *requirement;
+  const gchar *budget;
+  const gchar *expiry; /* what its expiry sends */
+} timers[N_TIMERS] = {
+  { "T_DIALOG", "t_dialog_ms", "--t-dialog-ms", 30000, "SW-TMR-01", "SW-TIME-30",
+    "REJECT_CONTINUE_IPTV" },
+  { "T_SHOW", "t_show_ms", "--t-show-ms", 5000, "SW-TMR-02", "SW-TIME-31", "RESUME_IPTV" },
+};
+
+typedef struct
+{
+  gint64 value_ms[N_TIMERS];
+  gint64 started_ns[N_TIMERS]; /* 0: not running (as far as the harness can tell) */
+} Timers;
+
+/* `--t-show-ms=N` or `--t-show-ms N` in @cmd, else -1. */
+static gint64
+option_value (const gchar *cmd, const gchar *option)
+{
+  const gchar *p = cmd ? strstr (cmd, option) : NULL;
+  if (p == NULL)
+    return -1;
+  p += strlen (option);
+  if (*p != '=' && *p != ' ')
+    return -1;
+  gchar *end = NULL;
+  gint64 v = g_ascii_strtoll (p + 1, &end, 10);
+  return end != p + 1 && v > 0 ? v : -1;
+}
+
+static gpointer
+timers_start (const SrCheckContext *ctx)
+{
+  Timers *t = g_new0 (Timers, 1);
+  for (guint i = 0; i < N_TIMERS; i++)
+    {
+      g_autofree gchar *ics
+          = ctx->dut[STB_ROLE_VOIP] ? sr_dut_ics_value (ctx->ics, timers[i].ics_key, NULL) : NULL;
+      t->value_ms[i] = ics ? g_ascii_strtoll (ics, NULL, 10) : timers[i].default_ms;
+    }
+  return t;
+}
+
+static gint64
+profile_ms (const SrCheckContext *ctx, const gchar *group, const gchar *key, gint64 def)
+{
+  g_autoptr (GError) error = NULL;
+  gdouble v = ctx->profile ? g_key_file_get_double (ctx->profile, group, key, &error) : 0;
+  return ctx->profile && error == NULL ? (gint64)v : def;
+}
+
+static gboolean
+warn_only (const SrCheckContext *ctx)
+{
+  g_autofree gchar *v
+      = ctx->profile ? g_key_file_get_string (ctx->profile, "profile", "timing_verdict", NULL)
+                     : NULL;
+  return g_strcmp0 (v, "warn") == 0;
+}
+
+/* The expiry's message reached the server while the timer ran. */
+static void
+judge_expiry (const SrCheckContext *ctx, Timers *t, TimerId id, const SrEvent *e)
+{
+  gint64 elapsed = e->t_ns - t->started_ns[id];
+  gint64 value = t->value_ms[id] * MS;
+  gint64 early = profile_ms (ctx, "tolerances", "timer_early_ms", 5) * MS;
+  t->started_ns[id] = 0;
+  sr_check_evaluated (ctx, TIMERS, "SW-TMR-04");
+  sr_check_evaluated (ctx, TIMERS, timers[id].requirement);
+  if (elapsed < value - early)
+    {
+      sr_check_raise (ctx, TIMERS, "timer::early", NULL, e->t_ns,
+                      "%s fired after %.3f s: the VoIP module sent %s, its expiry, but %s is "
+                      "%" G_GINT64_FORMAT
+                      " ms (tolerance [tolerances] timer_early_ms %" G_GINT64_FORMAT " ms)",
+                      timers[id].name, (gdouble)elapsed / 1e9, timers[id].expiry,
+                      timers[id].ics_key, t->value_ms[id], early / MS);
+      return;
+    }
+  gint64 budget = profile_ms (ctx, "budgets", timers[id].budget, -1);
+  if (budget < 0)
+    return;
+  sr_check_evaluated (ctx, TIMERS, timers[id].budget);
+  if (elapsed - value > budget * MS)
+    sr_check_raise (ctx, TIMERS,
+                    warn_only (ctx) ? "latency::over-budget-warning" : "latency::over-budget",
+                    timers[id].budget, e->t_ns,
+                    "%s fired %.3f ms after its value (%" G_GINT64_FORMAT
+                    " ms); budget %s is %" G_GINT64_FORMAT " ms",
+                    timers[id].name, (gdouble)(elapsed - value) / 1e6, t->value_ms[id],
+                    timers[id].budget, budget);
+}
+
+static void
+timers_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
+{
+  Timers *t = state;
+  StbRole role;
+  if (e->kind == SR_EVENT_RUNNER && g_str_equal (e->name, "start")
+      && g_strcmp0 (e->target, "voip") == 0 && !ctx->dut[STB_ROLE_VOIP])
+    for (guint i = 0; i < N_TIMERS; i++)
+      {
+        gint64 v = option_value (e->details, timers[i].option);
+        t->value_ms[i] = v > 0 ? v : timers[i].default_ms;
+      }
+  /* T_DIALOG starts with the call's arrival (its dialog follows at once: V-01) */
+  if ((e->kind == SR_EVENT_QCOP && g_str_equal (e->name, "inject.call"))
+      || (e->kind == SR_EVENT_AGENT && g_strcmp0 (e->source, "voip") == 0
+          && g_str_equal (e->name, "voip.dialog") && sr_event_matches (e, "state=shown")
+          && t->started_ns[T_DIALOG] == 0))
+    t->started_ns[T_DIALOG] = e->t_ns;
+  /* what stops the timers besides their expiry: the user, the far end, the IPTV module */
+  else if ((e->kind == SR_EVENT_QCOP && g_str_has_prefix (e->name, "key.voip"))
+           || (e->kind == SR_EVENT_QCOP && g_str_equal (e->name, "inject.hangup"))
+           || (e->kind == SR_EVENT_SIP
+               && (g_str_equal (e->name, "CANCEL") || g_str_equal (e->name, "BYE"))))
+    t->started_ns[T_DIALOG] = t->started_ns[T_SHOW] = 0;
+  else if (sr_check_is_delivery (e, &role) && role == STB_ROLE_VOIP
+           && g_str_equal (e->name, "CALLEE_SHOW_VIDEO_PAGE"))
+    t->started_ns[T_SHOW] = 0;
+  else if (e->kind == SR_EVENT_CHANNEL && g_strcmp0 (e->source, "voip") == 0
+           && g_str_equal (e->name, "qcop.connect"))
+    t->started_ns[T_DIALOG] = t->started_ns[T_SHOW] = 0; /* a new life */
+  else if (sr_check_is_module_send (e, &role) && role == STB_ROLE_VOIP)
+    {
+      if (g_str_equal (e->name, "STOP_IPTV"))
+        {
+          t->started_ns[T_DIALOG] = 0;
+          t->started_ns[T_SHOW] = e->t_ns;
+        }
+      else if (g_str_equal (e->name, timers[T_DIALOG].expiry) && t->started_ns[T_DIALOG] != 0)
+        judge_expiry (ctx, t, T_DIALOG, e);
+      else if (g_str_equal (e->name, timers[T_SHOW].expiry) && t->started_ns[T_SHOW] != 0)
+        judge_expiry (ctx, t, T_SHOW, e);
+    }
+}
+
+static void
+timers_finish (const SrCheckContext *ctx, gpointer state)
+{
+  Timers *t = state;
+  for (guint i = 0; i < N_TIMERS; i++)
+    {
+      if (t->started_ns[i] == 0)
+        continue;
+      /* still running at the end: past its value, its budget and a second of grace, it
+       * never fired */
+      gint64 budget = MAX (profile_ms (ctx, "budgets", timers[i].budget, 1000), 0);
+      gint64 due = t->started_ns[i] + (t->value_ms[i] + budget + 1000) * MS;
+      if (ctx->stop_ns < due)
+        continue;
+      sr_check_evaluated (ctx, TIMERS, timers[i].requirement);
+      sr_check_raise (ctx, TIMERS, "timer::not-fired", timers[i].requirement, t->started_ns[i],
+                      "%s (%s %" G_GINT64_FORMAT " ms) started here and had not fired %.1f s "
+                      "later: no %s from the VoIP module, and nothing else stopped it",
+                      timers[i].name, timers[i].ics_key, t->value_ms[i],
+                      (gdouble)(ctx->stop_ns - t->started_ns[i]) / 1e9, timers[i].expiry);
+    }
+}
+
+const SrCheckType sr_check_timers = {
+  TIMERS,
+  (1u << SR_EVENT_RUNNER) | (1u << SR_EVENT_QCOP) | (1u << SR_EVENT_AGENT) | (1u << SR_EVENT_SIP)
+      | (1u << SR_EVENT_CHANNEL),
+  REQ ("SW-TMR-01", "SW-TMR-02", "SW-TMR-04", "SW-TIME-30", "SW-TIME-31"),
+  "T_DIALOG and T_SHOW measured from the call's arrival / the STOP_IPTV at the server to the "
+  "message of their expiry: not before their value, within the profile's budget, and at all",
+  timers_start,
+  timers_event,
+  timers_finish,
+  g_free,
+};
