@@ -99,6 +99,21 @@ is_protocol_channel (const SrCheckContext *ctx, const gchar *channel)
          || g_strcmp0 (channel, d->to_voip) == 0;
 }
 
+/* SW-MSG-04: the server closes a connection that announces a raw part over the QWS limit
+ * (Annex D.1): the message never reached anyone, the drop is the evidence. */
+static void
+judge_drop (const SrCheckContext *ctx, const Conn *c, const SrEvent *e)
+{
+  g_autofree gchar *why = sr_event_detail (e, "why");
+  if (!sr_event_matches (e, "reason=drop") || why == NULL
+      || strstr (why, "exceeds the QWS limit") == NULL)
+    return;
+  sr_check_evaluated (ctx, REGISTRATIONS, "SW-MSG-04");
+  sr_check_raise (ctx, REGISTRATIONS, "msg::over-limit", NULL, e->t_ns,
+                  "the server dropped the %s module (client %d): %s", stb_role_to_string (c->role),
+                  c->client, why);
+}
+
 static void
 registrations_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
 {
@@ -116,7 +131,10 @@ registrations_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e
   else if (g_str_equal (e->name, "qcop.identify"))
     c->identified = TRUE;
   else if (g_str_equal (e->name, "qcop.disconnect") && e->t_ns < ctx->stop_ns)
-    c->disconnected = TRUE; /* by itself, not by the harness stopping the stations */
+    {
+      c->disconnected = TRUE; /* by itself, not by the harness stopping the stations */
+      judge_drop (ctx, c, e);
+    }
   else if (g_str_equal (e->name, "qcop.agent-event") && c->first_event_ns == 0)
     c->first_event_ns = e->t_ns;
   else if (g_str_equal (e->name, "qcop.register") && channel != NULL)
@@ -266,7 +284,7 @@ const SrCheckType sr_check_registrations = {
   REGISTRATIONS,
   (1u << SR_EVENT_CHANNEL) | (1u << SR_EVENT_QCOP),
   REQ ("SW-CHAN-02", "SW-CHAN-03", "SW-CHAN-04", "SW-CHAN-10", "SW-CHAN-11", "SW-CHAN-12",
-       "SW-AGT-01", "SW-RST-03"),
+       "SW-AGT-01", "SW-RST-03", "SW-MSG-04"),
   "every module connection: exact listen channel registered once, in order, nothing else",
   registrations_start,
   registrations_event,
@@ -405,6 +423,7 @@ messages_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
   sr_check_evaluated (ctx, MESSAGES, "SW-MSG-01");
   sr_check_evaluated (ctx, MESSAGES, "SW-MSG-02");
   sr_check_evaluated (ctx, MESSAGES, "SW-DLCT-03"); /* the payload layout is not a dialect's */
+  sr_check_evaluated (ctx, MESSAGES, "SW-MSG-04");  /* it reached the server: it fit */
   judge_channel (ctx, e, role, role_name);
   StbSwitchType want
       = role == STB_ROLE_IPTV ? STB_SWITCH_TYPE_IPTV_TO_VOIP : STB_SWITCH_TYPE_VOIP_TO_IPTV;

@@ -6,7 +6,8 @@
  * the incoming call's arrival to the REJECT_CONTINUE_IPTV of its expiry (V-13), T_SHOW from
  * the module's STOP_IPTV at the server to the RESUME_IPTV of its expiry (V-21). A timer that
  * fires before its value is SW-TMR-04; one that never fires is its own requirement
- * (SW-TMR-01, SW-TMR-02); its lateness is the SW-TIME-30 / SW-TIME-31 budget of the profile.
+ * (SW-TMR-01..03); its lateness is the SW-TIME-30..32 budget of the profile. T_ALERT runs
+ * from the STB's INVITE at the IMS core to its CANCEL (V-32, V-44), SIP mode only.
  * The value is the one the harness launched the module with: the ICS [ixit] value for a DUT,
  * the `--t-*-ms` option of our own module's command line, else SPEC §10's default.
  */
@@ -31,6 +32,7 @@ typedef enum
 {
   T_DIALOG,
   T_SHOW,
+  T_ALERT,
   N_TIMERS
 } TimerId;
 
@@ -47,6 +49,7 @@ static const struct
   { "T_DIALOG", "t_dialog_ms", "--t-dialog-ms", 30000, "SW-TMR-01", "SW-TIME-30",
     "REJECT_CONTINUE_IPTV" },
   { "T_SHOW", "t_show_ms", "--t-show-ms", 5000, "SW-TMR-02", "SW-TIME-31", "RESUME_IPTV" },
+  { "T_ALERT", "t_alert_ms", "--t-alert-ms", 60000, "SW-TMR-03", "SW-TIME-32", "CANCEL" },
 };
 
 typedef struct
@@ -134,6 +137,28 @@ judge_expiry (const SrCheckContext *ctx, Timers *t, TimerId id, const SrEvent *e
                     timers[id].budget, budget);
 }
 
+/* T_ALERT (V-32..V-44) as the IMS core sees it: from the STB's first INVITE to its CANCEL,
+ * stopped by a final response to the STB (an authentication challenge is not one). */
+static void
+timers_sip (const SrCheckContext *ctx, Timers *t, const SrEvent *e)
+{
+  if (g_str_equal (e->name, "ims.rx") && sr_event_matches (e, "sip=INVITE;stb=from"))
+    {
+      if (t->started_ns[T_ALERT] == 0)
+        t->started_ns[T_ALERT] = e->t_ns;
+    }
+  else if (g_str_equal (e->name, "ims.rx") && sr_event_matches (e, "sip=CANCEL;stb=from")
+           && t->started_ns[T_ALERT] != 0)
+    judge_expiry (ctx, t, T_ALERT, e);
+  else if (g_str_equal (e->name, "ims.tx") && sr_event_matches (e, "method=INVITE;stb=to"))
+    {
+      g_autofree gchar *status = sr_event_detail (e, "status");
+      gint64 code = status ? g_ascii_strtoll (status, NULL, 10) : 0;
+      if (code >= 200 && code != 401 && code != 407)
+        t->started_ns[T_ALERT] = 0;
+    }
+}
+
 static void
 timers_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
 {
@@ -148,16 +173,23 @@ timers_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
       }
   /* T_DIALOG starts with the call's arrival (its dialog follows at once: V-01) */
   if ((e->kind == SR_EVENT_QCOP && g_str_equal (e->name, "inject.call"))
+      || (e->kind == SR_EVENT_SIP && g_str_equal (e->name, "ims.tx")
+          && sr_event_matches (e, "sip=INVITE;stb=to") && t->started_ns[T_DIALOG] == 0)
       || (e->kind == SR_EVENT_AGENT && g_strcmp0 (e->source, "voip") == 0
           && g_str_equal (e->name, "voip.dialog") && sr_event_matches (e, "state=shown")
           && t->started_ns[T_DIALOG] == 0))
     t->started_ns[T_DIALOG] = e->t_ns;
-  /* what stops the timers besides their expiry: the user, the far end, the IPTV module */
+  /* what stops the timers besides their expiry: the user, the far end, the IPTV module (a
+   * 486 is a second call refused while busy: no dialog of its own) */
   else if ((e->kind == SR_EVENT_QCOP && g_str_has_prefix (e->name, "key.voip"))
            || (e->kind == SR_EVENT_QCOP && g_str_equal (e->name, "inject.hangup"))
-           || (e->kind == SR_EVENT_SIP
-               && (g_str_equal (e->name, "CANCEL") || g_str_equal (e->name, "BYE"))))
+           || (e->kind == SR_EVENT_SIP && g_str_equal (e->name, "ims.tx")
+               && (sr_event_matches (e, "sip=CANCEL;stb=to")
+                   || sr_event_matches (e, "sip=BYE;stb=to")))
+           || (e->kind == SR_EVENT_SIP && sr_event_matches (e, "sip=486;stb=from")))
     t->started_ns[T_DIALOG] = t->started_ns[T_SHOW] = 0;
+  else if (e->kind == SR_EVENT_SIP)
+    timers_sip (ctx, t, e);
   else if (sr_check_is_delivery (e, &role) && role == STB_ROLE_VOIP
            && g_str_equal (e->name, "CALLEE_SHOW_VIDEO_PAGE"))
     t->started_ns[T_SHOW] = 0;
@@ -205,7 +237,8 @@ const SrCheckType sr_check_timers = {
   TIMERS,
   (1u << SR_EVENT_RUNNER) | (1u << SR_EVENT_QCOP) | (1u << SR_EVENT_AGENT) | (1u << SR_EVENT_SIP)
       | (1u << SR_EVENT_CHANNEL),
-  REQ ("SW-TMR-01", "SW-TMR-02", "SW-TMR-04", "SW-TIME-30", "SW-TIME-31"),
+  REQ ("SW-TMR-01", "SW-TMR-02", "SW-TMR-03", "SW-TMR-04", "SW-TIME-30", "SW-TIME-31",
+       "SW-TIME-32"),
   "T_DIALOG and T_SHOW measured from the call's arrival / the STOP_IPTV at the server to the "
   "message of their expiry: not before their value, within the profile's budget, and at all",
   timers_start,

@@ -18,5 +18,6 @@ extern const SrCheckType sr_check_timers; /* sr-check-timers.c */
 extern const SrCheckType sr_check_stamps; /* sr-check-agent.c */
 extern const SrCheckType sr_check_events;
 extern const SrCheckType sr_check_stream_release; /* sr-check-media.c */
+extern const SrCheckType sr_check_latency;        /* sr-check-latency.c */
 
 G_END_DECLS

@@ -87,6 +87,10 @@ const SrIssueType sr_issue_types[] = {
     "the optional trailer of a sent switch message is malformed",
     "sequence must start at 1 per process and grow by 1; context must be a valid QString of at "
     "most 256 QChars; nothing may follow it." },
+  { "msg::over-limit", SR_VERDICT_FAIL, REQ ("SW-MSG-04"), SR_ISSUE_FLAGS_NONE,
+    "a module sent a message over the QWS raw limit",
+    "The server dropped the module's connection because a command announced a raw part over "
+    "16384 bytes (Annex D.1): data, channel and message name must fit together." },
   { "chan::registered-send-channel", SR_VERDICT_FAIL, REQ ("SW-CHAN-03"), SR_ISSUE_FLAGS_NONE,
     "a module registered the channel it sends on (unidirectional layout)",
     "In the unidirectional layout a module registers only the channel the other module sends "
@@ -208,7 +212,7 @@ const SrIssueType sr_issue_types[] = {
     "T_SHOW) reached the server earlier after the timer's start (the call's arrival, the "
     "module's STOP_IPTV) than the value the module was launched with, less the profile's "
     "[tolerances] timer_early_ms." },
-  { "timer::not-fired", SR_VERDICT_FAIL, REQ ("SW-TMR-01", "SW-TMR-02"), SR_ISSUE_FLAGS_NONE,
+  { "timer::not-fired", SR_VERDICT_FAIL, REQ ("SW-TMR-01", "SW-TMR-02", "SW-TMR-03"), SR_ISSUE_FLAGS_NONE,
     "a VoIP timer never fired",
     "The timer started (dialog shown, STOP_IPTV sent), nothing stopped it (key, far end, "
     "CALLEE_SHOW_VIDEO_PAGE), and its expiry's message did not come within its value, its "

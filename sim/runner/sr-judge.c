@@ -154,7 +154,13 @@ client_record (SrRun *run, JsonObject *o, const gchar *kind, const gchar *type, 
     channel_event (run, c, t_ns, "qcop.connect", NULL);
   else if (g_str_equal (kind, "client")
            && (g_str_equal (type, "disconnect") || g_str_equal (type, "drop")))
-    channel_event (run, c, t_ns, "qcop.disconnect", g_strdup_printf ("reason=%s", type));
+    {
+      /* the server's own words (e.g. a raw part over the QWS limit: SW-MSG-04), made a value */
+      g_autofree gchar *why = g_strdup (json_get_string (o, "reason"));
+      g_strdelimit (why, ";=", ',');
+      channel_event (run, c, t_ns, "qcop.disconnect",
+                     g_strdup_printf ("reason=%s%s%s", type, why ? ";why=" : "", why ? why : ""));
+    }
   else if (is_cmd && g_str_equal (type, "Identify"))
     {
       client_identified (c, json_get_string (o, "app"));

@@ -58,6 +58,7 @@ static const struct
   { "t-show-early", "voip", "T_SHOW fires at half its value" },
   { "t-show-never", "voip", "T_SHOW never fires" },
   { "t-dialog-early", "voip", "T_DIALOG fires at half its value" },
+  { "t-alert-early", "voip", "T_ALERT fires at half its value" },
   /* robustness */
   { "crash-short-data", "voip", "aborts on switch data shorter than 8 bytes" },
   { "no-type-filter", "voip", "skips the messageType filter (acts on not-addressed messages)" },
@@ -70,8 +71,12 @@ static const struct
   { "event-late-stamp", "iptv", "stamps events with the send time + 100 ms" },
   { "no-ready-event", "iptv", "emits no iptv.ready" },
   { "status-changes-state", "voip", "status() in DIALOG also closes the dialog" },
+  { "event-details-spaces", "iptv", "joins event details with \"; \" (a space after each ;)" },
+  { "event-state-late", "voip", "sends each state event after the event that follows it" },
+  { "tx-event-twice", "voip", "reports every switch.tx twice" },
   /* timing */
   { "slow-callee-show", "iptv", "CALLEE_SHOW_VIDEO_PAGE 800 ms after STOP_IPTV (2x budget)" },
+  { "slow-dispatch", "iptv", "handles every switch message 300 ms after it arrived" },
 };
 
 static const gchar *selected;

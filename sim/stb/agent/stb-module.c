@@ -228,6 +228,50 @@ raw_fields (const StbSwitchMessage *msg, gsize len)
   return buf;
 }
 
+static void on_switch_received (QcopClient *client, const gchar *channel, const gchar *message,
+                                GBytes *data, gpointer user_data);
+
+#ifdef STB_WITH_FAULTS
+/* Fault slow-dispatch: every switch message is handled 300 ms after it arrived ("messages
+ * are polled from a timer"). */
+typedef struct
+{
+  StbModule *self;
+  gchar *channel, *message;
+  GBytes *data;
+} Deferred;
+
+static gboolean redelivering;
+
+static gboolean
+on_deferred (gpointer user_data)
+{
+  Deferred *d = user_data;
+  redelivering = TRUE;
+  on_switch_received (NULL, d->channel, d->message, d->data, d->self);
+  redelivering = FALSE;
+  g_free (d->channel);
+  g_free (d->message);
+  g_bytes_unref (d->data);
+  g_free (d);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+fault_defers (StbModule *self, const gchar *channel, const gchar *message, GBytes *data)
+{
+  if (!STB_FAULT ("slow-dispatch") || redelivering)
+    return FALSE;
+  Deferred *d = g_new0 (Deferred, 1);
+  d->self = self;
+  d->channel = g_strdup (channel);
+  d->message = g_strdup (message);
+  d->data = g_bytes_ref (data);
+  g_timeout_add (300, on_deferred, d);
+  return TRUE;
+}
+#endif
+
 static void
 on_switch_received (QcopClient *client, const gchar *channel, const gchar *message, GBytes *data,
                     gpointer user_data)
@@ -243,6 +287,8 @@ on_switch_received (QcopClient *client, const gchar *channel, const gchar *messa
   const guint8 *p = g_bytes_get_data (data, &len);
 
 #ifdef STB_WITH_FAULTS
+  if (fault_defers (self, channel, message, data))
+    return;
   if (fault_drops (self, channel, len, NULL))
     return;
   if (STB_FAULT ("unknown-param-acts") && len >= 8

@@ -271,7 +271,8 @@ dial (StbVoip *self)
     self->call_id = ++self->next_inject_id;
   call_event (self, self->call_id, "dialling", 0, NULL);
   if (self->t_alert_ms > 0)
-    self->t_alert = g_timeout_add ((guint)self->t_alert_ms, on_t_alert, self);
+    self->t_alert = g_timeout_add ((guint)self->t_alert_ms / (STB_FAULT ("t-alert-early") ? 2 : 1),
+                                   on_t_alert, self);
   transit (self, STB_VOIP_STATE_DIALLING, "V-32", -1);
   return TRUE;
 }
