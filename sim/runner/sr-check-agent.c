@@ -181,6 +181,7 @@ typedef struct
   gchar *state[2];           /* last <role>.state to= */
   gint64 status_asked_ns[2]; /* status() sent, not answered yet (0: none) */
   guint status_asked[2], status_answers[2];
+  guint64 ignored[2]; /* last <role>.ignored count= of the current process (SW-RX-08) */
 } Events;
 
 static gpointer
@@ -254,6 +255,27 @@ judge_status_window (const SrCheckContext *ctx, Events *v, StbRole role, const S
   v->status_asked_ns[role] = 0; /* one finding per status() */
 }
 
+/* SW-RX-08: the ignored-message counter lives as long as the process: each <role>.ignored
+ * count= is the previous one plus one, and status() reports at least the last one. */
+static void
+judge_ignored_count (const SrCheckContext *ctx, Events *v, StbRole role, const SrEvent *e)
+{
+  gboolean status = g_str_has_suffix (e->name, ".status");
+  g_autofree gchar *value = sr_event_detail (e, status ? "ignored" : "count");
+  if (value == NULL)
+    return;
+  guint64 n = g_ascii_strtoull (value, NULL, 10);
+  sr_check_evaluated (ctx, EVENTS, "SW-RX-08");
+  if (status ? n < v->ignored[role] : n <= v->ignored[role])
+    sr_check_raise (ctx, EVENTS, "agent::ignored-count-reset", NULL, e->t_ns,
+                    "%s reports %s=%" G_GUINT64_FORMAT
+                    " after the module had counted %" G_GUINT64_FORMAT
+                    " ignored messages: the counter must persist for the life of the process",
+                    e->name, status ? "ignored" : "count", n, v->ignored[role]);
+  if (!status)
+    v->ignored[role] = n;
+}
+
 static void
 events_agent (const SrCheckContext *ctx, Events *v, StbRole role, const SrEvent *e)
 {
@@ -284,7 +306,12 @@ events_agent (const SrCheckContext *ctx, Events *v, StbRole role, const SrEvent 
                         state ? state : "(none)", r, v->state[role]);
     }
   else if (g_str_has_suffix (e->name, ".ready"))
-    g_clear_pointer (&v->state[role], g_free);
+    {
+      g_clear_pointer (&v->state[role], g_free);
+      v->ignored[role] = 0; /* a new process */
+    }
+  if (g_str_has_suffix (e->name, ".ignored") || g_str_equal (e->name, status_name))
+    judge_ignored_count (ctx, v, role, e);
 }
 
 static void
@@ -347,9 +374,9 @@ events_finish (const SrCheckContext *ctx, gpointer state)
 const SrCheckType sr_check_events = {
   EVENTS,
   (1u << SR_EVENT_AGENT) | (1u << SR_EVENT_QCOP) | (1u << SR_EVENT_RUNNER),
-  REQ ("SW-EVT-02", "SW-EVT-05", "SW-AGT-06"),
+  REQ ("SW-EVT-02", "SW-EVT-05", "SW-AGT-06", "SW-RX-08"),
   "agent events' details are `key=value;...`; every switch.tx was sent at the server; status() "
-  "is answered once and changes nothing",
+  "is answered once and changes nothing; ignored-message counters never go back",
   events_start,
   events_event,
   events_finish,

@@ -56,6 +56,7 @@ typedef struct
 {
   gint64 value_ms[N_TIMERS];
   gint64 started_ns[N_TIMERS]; /* 0: not running (as far as the harness can tell) */
+  gint64 stopped_ns[N_TIMERS]; /* start of a timer a row stopped, until the call ends */
 } Timers;
 
 /* `--t-show-ms=N` or `--t-show-ms N` in @cmd, else -1. */
@@ -137,6 +138,24 @@ judge_expiry (const SrCheckContext *ctx, Timers *t, TimerId id, const SrEvent *e
                     timers[id].budget, budget);
 }
 
+/* SW-TMR-05: the expiry's message of a timer a row had stopped, with nothing else (key, far
+ * end) in between that would send it, at about the timer's value: the timer kept running. */
+static void
+judge_stopped (const SrCheckContext *ctx, Timers *t, TimerId id, const SrEvent *e)
+{
+  gint64 elapsed = e->t_ns - t->stopped_ns[id];
+  gint64 early = profile_ms (ctx, "tolerances", "timer_early_ms", 5) * MS;
+  t->stopped_ns[id] = 0;
+  if (elapsed < t->value_ms[id] * MS - early)
+    return; /* something else, judged by the flow checks */
+  sr_check_evaluated (ctx, TIMERS, "SW-TMR-05");
+  sr_check_raise (ctx, TIMERS, "timer::not-stopped", NULL, e->t_ns,
+                  "the VoIP module sent %s %.3f s after %s started, though a row had stopped it "
+                  "(CALLEE_SHOW_VIDEO_PAGE) and nothing ended the call: its expiry acted in "
+                  "another state",
+                  timers[id].expiry, (gdouble)elapsed / 1e9, timers[id].name);
+}
+
 /* T_ALERT (V-32..V-44) as the IMS core sees it: from the STB's first INVITE to its CANCEL,
  * stopped by a final response to the STB (an authentication challenge is not one). */
 static void
@@ -187,12 +206,18 @@ timers_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
                && (sr_event_matches (e, "sip=CANCEL;stb=to")
                    || sr_event_matches (e, "sip=BYE;stb=to")))
            || (e->kind == SR_EVENT_SIP && sr_event_matches (e, "sip=486;stb=from")))
-    t->started_ns[T_DIALOG] = t->started_ns[T_SHOW] = 0;
+    {
+      t->started_ns[T_DIALOG] = t->started_ns[T_SHOW] = 0;
+      t->stopped_ns[T_DIALOG] = t->stopped_ns[T_SHOW] = 0; /* the call ends: a legal give-back */
+    }
   else if (e->kind == SR_EVENT_SIP)
     timers_sip (ctx, t, e);
   else if (sr_check_is_delivery (e, &role) && role == STB_ROLE_VOIP
            && g_str_equal (e->name, "CALLEE_SHOW_VIDEO_PAGE"))
-    t->started_ns[T_SHOW] = 0;
+    {
+      t->stopped_ns[T_SHOW] = t->started_ns[T_SHOW]; /* V-20 leaves AWAIT_SHOW */
+      t->started_ns[T_SHOW] = 0;
+    }
   else if (e->kind == SR_EVENT_CHANNEL && g_strcmp0 (e->source, "voip") == 0
            && g_str_equal (e->name, "qcop.connect"))
     t->started_ns[T_DIALOG] = t->started_ns[T_SHOW] = 0; /* a new life */
@@ -207,6 +232,8 @@ timers_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
         judge_expiry (ctx, t, T_DIALOG, e);
       else if (g_str_equal (e->name, timers[T_SHOW].expiry) && t->started_ns[T_SHOW] != 0)
         judge_expiry (ctx, t, T_SHOW, e);
+      else if (g_str_equal (e->name, timers[T_SHOW].expiry) && t->stopped_ns[T_SHOW] != 0)
+        judge_stopped (ctx, t, T_SHOW, e);
     }
 }
 
@@ -237,7 +264,7 @@ const SrCheckType sr_check_timers = {
   TIMERS,
   (1u << SR_EVENT_RUNNER) | (1u << SR_EVENT_QCOP) | (1u << SR_EVENT_AGENT) | (1u << SR_EVENT_SIP)
       | (1u << SR_EVENT_CHANNEL),
-  REQ ("SW-TMR-01", "SW-TMR-02", "SW-TMR-03", "SW-TMR-04", "SW-TIME-30", "SW-TIME-31",
+  REQ ("SW-TMR-01", "SW-TMR-02", "SW-TMR-03", "SW-TMR-04", "SW-TMR-05", "SW-TIME-30", "SW-TIME-31",
        "SW-TIME-32"),
   "T_DIALOG and T_SHOW measured from the call's arrival / the STOP_IPTV at the server to the "
   "message of their expiry: not before their value, within the profile's budget, and at all",

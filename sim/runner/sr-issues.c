@@ -146,6 +146,10 @@ const SrIssueType sr_issue_types[] = {
     "a module reported something the harness did not see happen",
     "More switch.tx events of a parameter than switch messages of that parameter the server "
     "saw the module send." },
+  { "agent::ignored-count-reset", SR_VERDICT_FAIL, REQ ("SW-RX-08"), SR_ISSUE_FLAGS_NONE,
+    "a module's ignored-message counter went back",
+    "The count= of <module>.ignored grows by one per ignored message for the whole life of the "
+    "process (and status() reports it); it went back without a restart." },
   { "agent::status-changed-state", SR_VERDICT_FAIL, REQ ("SW-AGT-06"), SR_ISSUE_FLAGS_NONE,
     "status() changed the module's state",
     "Between status() and its <module>.status answer the module reported a state change or "
@@ -217,6 +221,10 @@ const SrIssueType sr_issue_types[] = {
     "The timer started (dialog shown, STOP_IPTV sent), nothing stopped it (key, far end, "
     "CALLEE_SHOW_VIDEO_PAGE), and its expiry's message did not come within its value, its "
     "SW-TIME budget and a second of grace." },
+  { "timer::not-stopped", SR_VERDICT_FAIL, REQ ("SW-TMR-05"), SR_ISSUE_FLAGS_NONE,
+    "a VoIP timer acted after a row had stopped it",
+    "T_SHOW stops with CALLEE_SHOW_VIDEO_PAGE (V-20); its expiry's RESUME_IPTV came anyway, "
+    "at about its value, with no hang-up in between." },
   { "dut::crashed", SR_VERDICT_FAIL, REQ ("SW-RX-07"), SR_ISSUE_FLAGS_NONE,
     "a module died during the test",
     "A module exited or was killed while the test ran (it must survive any data on its "

@@ -59,12 +59,15 @@ static const struct
   { "t-show-never", "voip", "T_SHOW never fires" },
   { "t-dialog-early", "voip", "T_DIALOG fires at half its value" },
   { "t-alert-early", "voip", "T_ALERT fires at half its value" },
+  { "t-show-not-stopped", "voip",
+    "T_SHOW is not stopped by CALLEE_SHOW_VIDEO_PAGE and fires in the call" },
   /* robustness */
   { "crash-short-data", "voip", "aborts on switch data shorter than 8 bytes" },
   { "no-type-filter", "voip", "skips the messageType filter (acts on not-addressed messages)" },
   { "unknown-param-acts", "iptv", "treats an unknown parameter as STOP_IPTV" },
   { "trailer-ignored", "iptv", "drops every message longer than 8 bytes" },
   { "seq-dedupe", "iptv", "drops a message whose sequence repeats the previous one" },
+  { "ignored-count-resets", "iptv", "zeroes its ignored-message counters whenever it sends" },
   /* agent */
   { "no-agent", "voip", "no agent interface at all (no channel, no events)" },
   { "agent-silent", "iptv", "takes keys on the agent channel but emits no events" },

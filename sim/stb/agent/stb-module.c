@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;
@@ -378,6 +379,8 @@ stb_module_send (StbModule *self, StbSwitchParam param, const gchar *row)
 #endif
   gsize len = 0;
   const guint8 *p = g_bytes_get_data (data, &len);
+  if (STB_FAULT ("ignored-count-resets")) /* "statistics per exchange" */
+    memset (self->ignored, 0, sizeof self->ignored);
 
   if (!qcop_client_send (self->client, channel, self->dialect->message, p, len, &error))
     {

@@ -223,7 +223,8 @@ answer (StbVoip *self)
 {
   g_autoptr (GError) error = NULL;
 
-  g_clear_handle_id (&self->t_show, g_source_remove);
+  if (!STB_FAULT ("t-show-not-stopped")) /* "the callback checks the state anyway" */
+    g_clear_handle_id (&self->t_show, g_source_remove);
   page (self, "main", "V-20");
   if (self->sip && !STB_FAULT ("sip-early-200"))
     {
@@ -355,7 +356,8 @@ on_t_show (gpointer user_data)
   StbVoip *self = user_data;
 
   self->t_show = 0;
-  if (self->fsm.state == STB_VOIP_STATE_AWAIT_SHOW)
+  if (self->fsm.state == STB_VOIP_STATE_AWAIT_SHOW
+      || (STB_FAULT ("t-show-not-stopped") && self->fsm.state == STB_VOIP_STATE_IN_CALL))
     await_show_failed (self, 480, "switch-timeout", "V-21");
   return G_SOURCE_REMOVE;
 }
