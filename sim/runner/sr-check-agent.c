@@ -182,6 +182,7 @@ typedef struct
   gint64 status_asked_ns[2]; /* status() sent, not answered yet (0: none) */
   guint status_asked[2], status_answers[2];
   guint64 ignored[2]; /* last <role>.ignored count= of the current process (SW-RX-08) */
+  guint keys_sent[2], keys_reported[2]; /* key(QString) at the server, <role>.key (SW-AGT-02) */
 } Events;
 
 static gpointer
@@ -312,6 +313,10 @@ events_agent (const SrCheckContext *ctx, Events *v, StbRole role, const SrEvent 
     }
   if (g_str_has_suffix (e->name, ".ignored") || g_str_equal (e->name, status_name))
     judge_ignored_count (ctx, v, role, e);
+  g_autofree gchar *key_name = g_strdup_printf ("%s.key", r);
+  g_autofree gchar *key = g_str_equal (e->name, key_name) ? sr_event_detail (e, "key") : NULL;
+  if (key != NULL && !g_str_equal (key, "select") && !g_str_equal (key, "dial"))
+    v->keys_reported[role]++; /* select() and dial() are commands, not key messages */
 }
 
 static void
@@ -326,6 +331,9 @@ events_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
       judge_status_window (ctx, v, role, e);
       count (v->sent, g_strdup_printf ("%s/%s", stb_role_to_string (role), e->name));
     }
+  else if (e->kind == SR_EVENT_QCOP && g_str_has_prefix (e->name, "key.")
+           && stb_role_from_string (e->name + 4, &role))
+    v->keys_sent[role]++;
   else if (e->kind == SR_EVENT_RUNNER && g_str_equal (e->name, "send-switch")
            && sr_event_matches (e, "message=status()"))
     {
@@ -354,6 +362,19 @@ events_finish (const SrCheckContext *ctx, gpointer state)
                           v->status_asked[role], stb_role_to_string (role), v->status_answers[role],
                           stb_role_to_string (role));
       }
+  /* SW-AGT-02: a key message is one press: one <role>.key per key(QString) the server
+   * delivered (a module that reports none has no agent: agent::no-events) */
+  for (gint role = 0; role < 2; role++)
+    if (v->keys_sent[role] > 0 && v->keys_reported[role] > 0)
+      {
+        sr_check_evaluated (ctx, EVENTS, "SW-AGT-02");
+        if (v->keys_reported[role] != v->keys_sent[role])
+          sr_check_raise (ctx, EVENTS, "agent::key-not-one-press", NULL, ctx->stop_ns,
+                          "the harness sent %u key messages to the %s module, which reported %u "
+                          "%s.key events: a key message is one press",
+                          v->keys_sent[role], stb_role_to_string (role), v->keys_reported[role],
+                          stb_role_to_string (role));
+      }
   /* SW-EVT-05: every switch.tx a module reported is a message the server saw it send */
   GHashTableIter it;
   gpointer key, value;
@@ -374,9 +395,10 @@ events_finish (const SrCheckContext *ctx, gpointer state)
 const SrCheckType sr_check_events = {
   EVENTS,
   (1u << SR_EVENT_AGENT) | (1u << SR_EVENT_QCOP) | (1u << SR_EVENT_RUNNER),
-  REQ ("SW-EVT-02", "SW-EVT-05", "SW-AGT-06", "SW-RX-08"),
+  REQ ("SW-EVT-02", "SW-EVT-05", "SW-AGT-06", "SW-RX-08", "SW-AGT-02"),
   "agent events' details are `key=value;...`; every switch.tx was sent at the server; status() "
-  "is answered once and changes nothing; ignored-message counters never go back",
+  "is answered once and changes nothing; ignored-message counters never go back; one <role>.key "
+  "per key message",
   events_start,
   events_event,
   events_finish,

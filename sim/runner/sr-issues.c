@@ -150,6 +150,10 @@ const SrIssueType sr_issue_types[] = {
     "a module's ignored-message counter went back",
     "The count= of <module>.ignored grows by one per ignored message for the whole life of the "
     "process (and status() reports it); it went back without a restart." },
+  { "agent::key-not-one-press", SR_VERDICT_FAIL, REQ ("SW-AGT-02"), SR_ISSUE_FLAGS_NONE,
+    "a module did not take each key message as one press",
+    "The number of <module>.key events (select and dial aside) differs from the number of "
+    "key(QString) messages the server delivered to the module's agent channel." },
   { "agent::status-changed-state", SR_VERDICT_FAIL, REQ ("SW-AGT-06"), SR_ISSUE_FLAGS_NONE,
     "status() changed the module's state",
     "Between status() and its <module>.status answer the module reported a state change or "

@@ -38,6 +38,7 @@ static const struct
   { "start-sends", "iptv", "sends CALLEE_SHOW_VIDEO_PAGE at start-up" },
   { "hidden-digit-plays", "iptv", "a digit key while hidden (caller) plays that channel" },
   { "caller-no-hide", "iptv", "sends CALLER_SHOW_VIDEO_PAGE but does not hide its page" },
+  { "key-autorepeat", "iptv", "takes one digit key message as a press and a repeat" },
   { "dup-stop-no-reply", "iptv", "does not answer a duplicate STOP_IPTV in HIDDEN_CALLEE" },
   /* VoIP rows */
   { "early-answer", "voip", "shows the main page and answers before CALLEE_SHOW_VIDEO_PAGE" },
