@@ -67,6 +67,7 @@ static const struct
   { "no-type-filter", "voip", "skips the messageType filter (acts on not-addressed messages)" },
   { "unknown-param-acts", "iptv", "treats an unknown parameter as STOP_IPTV" },
   { "trailer-ignored", "iptv", "drops every message longer than 8 bytes" },
+  { "any-message-name", "iptv", "acts on any QCOP message name on its channel" },
   { "seq-dedupe", "iptv", "drops a message whose sequence repeats the previous one" },
   { "ignored-count-resets", "iptv", "zeroes its ignored-message counters whenever it sends" },
   /* agent */
