@@ -404,3 +404,121 @@ const SrCheckType sr_check_events = {
   events_finish,
   events_free,
 };
+
+/* ---- injections have their row's effect (SW-AGT-07) ------------------------------------- */
+
+#define INJECT "voip.injection"
+#define INJECT_GRACE_NS (2000 * MS)
+
+typedef struct
+{
+  gchar *state;      /* the VoIP module's last voip.state to= */
+  gchar *pending;    /* injection awaiting its effect ("inject.call"), NULL: none */
+  gint64 pending_ns; /* when the server delivered it */
+  gboolean agent;    /* the VoIP module reports events */
+} Injection;
+
+static gpointer
+injection_start (const SrCheckContext *ctx)
+{
+  return g_new0 (Injection, 1);
+}
+
+static void
+injection_free (gpointer data)
+{
+  Injection *j = data;
+  g_free (j->state);
+  g_free (j->pending);
+  g_free (j);
+}
+
+static void
+judge_injection (const SrCheckContext *ctx, Injection *j, gint64 now_ns)
+{
+  if (j->pending == NULL || now_ns - j->pending_ns < INJECT_GRACE_NS || !j->agent)
+    return;
+  sr_check_evaluated (ctx, INJECT, "SW-AGT-07");
+  sr_check_raise (ctx, INJECT, "voip::injection-ignored", NULL, j->pending_ns,
+                  "%s reached the VoIP module (state %s) and had no effect within %.1f s (no "
+                  "voip.call / voip.dialog change of its row)",
+                  j->pending, j->state ? j->state : "?", (gdouble)INJECT_GRACE_NS / 1e9);
+  g_clear_pointer (&j->pending, g_free);
+}
+
+/* Does @e show the effect of the pending injection? */
+static gboolean
+injection_effect (const Injection *j, const SrEvent *e)
+{
+  if (g_str_equal (j->pending, "inject.call"))
+    return g_str_equal (e->name, "voip.call")
+           && (sr_event_matches (e, "state=incoming") || sr_event_matches (e, "code=486"));
+  if (g_str_equal (j->pending, "inject.answer"))
+    return g_str_equal (e->name, "voip.call") && sr_event_matches (e, "state=answered");
+  /* hangup, reject: the call or the dialog ends */
+  return (g_str_equal (e->name, "voip.call")
+          && (sr_event_matches (e, "state=ended") || sr_event_matches (e, "state=failed")))
+         || (g_str_equal (e->name, "voip.dialog") && sr_event_matches (e, "state=closed"));
+}
+
+static void
+injection_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
+{
+  Injection *j = state;
+  judge_injection (ctx, j, e->t_ns);
+  if (e->kind == SR_EVENT_AGENT && g_strcmp0 (e->source, "voip") == 0)
+    {
+      j->agent = TRUE;
+      if (g_str_equal (e->name, "voip.state"))
+        {
+          g_free (j->state);
+          j->state = sr_event_detail (e, "to");
+        }
+      else if (g_str_equal (e->name, "voip.ready"))
+        {
+          g_free (j->state);
+          j->state = g_strdup ("IDLE");
+        }
+      if (j->pending != NULL && injection_effect (j, e))
+        {
+          sr_check_evaluated (ctx, INJECT, "SW-AGT-07");
+          g_clear_pointer (&j->pending, g_free);
+        }
+      return;
+    }
+  if (e->kind != SR_EVENT_QCOP || !g_str_has_prefix (e->name, "inject.") || !ctx->injection)
+    return;
+  /* the rows marked (inj): a call in any state (V-01, or 486 when busy), a hang-up while a
+   * call or dialog exists, an answer or a refusal while dialling */
+  gboolean applies
+      = g_str_equal (e->name, "inject.call")
+        || (g_str_equal (e->name, "inject.hangup")
+            && (g_strcmp0 (j->state, "DIALOG") == 0 || g_strcmp0 (j->state, "AWAIT_SHOW") == 0
+                || g_strcmp0 (j->state, "IN_CALL") == 0))
+        || ((g_str_equal (e->name, "inject.answer") || g_str_equal (e->name, "inject.reject"))
+            && g_strcmp0 (j->state, "DIALLING") == 0);
+  g_clear_pointer (&j->pending, g_free);
+  if (applies)
+    {
+      j->pending = g_strdup (e->name);
+      j->pending_ns = e->t_ns;
+    }
+}
+
+static void
+injection_finish (const SrCheckContext *ctx, gpointer state)
+{
+  judge_injection (ctx, state, ctx->stop_ns);
+}
+
+const SrCheckType sr_check_injection = {
+  INJECT,
+  (1u << SR_EVENT_AGENT) | (1u << SR_EVENT_QCOP),
+  REQ ("SW-AGT-07"),
+  "every injection the server delivered in a state whose row takes it has that row's effect "
+  "(an incoming call, the call or dialog ending, the outgoing call answered or failed)",
+  injection_start,
+  injection_event,
+  injection_finish,
+  injection_free,
+};

@@ -17,6 +17,7 @@ extern const SrCheckType sr_check_survival;
 extern const SrCheckType sr_check_timers; /* sr-check-timers.c */
 extern const SrCheckType sr_check_stamps; /* sr-check-agent.c */
 extern const SrCheckType sr_check_events;
+extern const SrCheckType sr_check_injection;
 extern const SrCheckType sr_check_stream_release; /* sr-check-media.c */
 extern const SrCheckType sr_check_latency;        /* sr-check-latency.c */
 

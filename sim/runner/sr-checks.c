@@ -21,6 +21,7 @@ const SrCheckType *const sr_check_types[] = {
   &sr_check_events,
   &sr_check_stream_release,
   &sr_check_latency,
+  &sr_check_injection,
   NULL,
 };
 

@@ -195,6 +195,10 @@ const SrIssueType sr_issue_types[] = {
   { "voip::key-without-focus", SR_VERDICT_FAIL, REQ ("SW-VOIP-09", "SW-AGT-03"), SR_ISSUE_FLAGS_NONE,
     "the VoIP module acted on a key while it showed nothing",
     "In IDLE and AWAIT_SHOW keys are reported handled=no (the IPTV module has the focus)." },
+  { "voip::injection-ignored", SR_VERDICT_FAIL, REQ ("SW-AGT-07"), SR_ISSUE_FLAGS_NONE,
+    "an injection message had no effect",
+    "In inject mode, injectCall / injectHangup / injectAnswer / injectReject delivered in a "
+    "state whose row takes it must have that row's effect (voip.call, voip.dialog)." },
   { "voip::give-back", SR_VERDICT_FAIL, REQ ("SW-VOIP-06"), SR_ISSUE_FLAGS_NONE,
     "the VoIP module did not give the screen back exactly once",
     "After STOP_IPTV exactly one RESUME_IPTV when that call ends; after "

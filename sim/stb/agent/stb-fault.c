@@ -75,6 +75,7 @@ static const struct
   { "agent-silent", "iptv", "takes keys on the agent channel but emits no events" },
   { "event-late-stamp", "iptv", "stamps events with the send time + 100 ms" },
   { "no-ready-event", "iptv", "emits no iptv.ready" },
+  { "inject-hangup-dialog-only", "voip", "honours injectHangup() only before the call is up" },
   { "status-changes-state", "voip", "status() in DIALOG also closes the dialog" },
   { "event-details-spaces", "iptv", "joins event details with \"; \" (a space after each ;)" },
   { "event-state-late", "voip", "sends each state event after the event that follows it" },

@@ -515,7 +515,8 @@ inject (StbVoip *self, const gchar *message, GBytes *data)
     dialog_closed (self, 487, "cancel", "cancelled", "V-12");
   else if (g_str_equal (message, "injectHangup()") && s == STB_VOIP_STATE_AWAIT_SHOW)
     await_show_failed (self, 487, "cancelled", "V-22");
-  else if (g_str_equal (message, "injectHangup()") && s == STB_VOIP_STATE_IN_CALL)
+  else if (g_str_equal (message, "injectHangup()") && s == STB_VOIP_STATE_IN_CALL
+           && !STB_FAULT ("inject-hangup-dialog-only"))
     call_over (self, FALSE, 200, "remote-hangup");
   else if (g_str_equal (message, "injectAnswer()") && s == STB_VOIP_STATE_DIALLING)
     outgoing_answered (self);
