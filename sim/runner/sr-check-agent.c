@@ -25,15 +25,6 @@
  * (CLOCK_MONOTONIC), this only absorbs the trace's rounding. */
 #define FUTURE_SLACK_NS (5 * MS)
 
-static gboolean
-warn_only (const SrCheckContext *ctx)
-{
-  g_autofree gchar *v
-      = ctx->profile ? g_key_file_get_string (ctx->profile, "profile", "timing_verdict", NULL)
-                     : NULL;
-  return g_strcmp0 (v, "warn") == 0;
-}
-
 #define DEFAULT_DELAY_MS 50 /* SW-EVT-03 */
 /* A stamp taken on another thread (SIP transport, media) and handed to the main loop
  * (SW-EVT-04) may trail the main-loop events of the same handler by a fraction of a ms
@@ -45,11 +36,7 @@ warn_only (const SrCheckContext *ctx)
 static gint64
 max_delay_ms (const SrCheckContext *ctx)
 {
-  g_autoptr (GError) error = NULL;
-  gint64 v = ctx->profile
-                 ? g_key_file_get_int64 (ctx->profile, "tolerances", "event_delay_ms", &error)
-                 : -1;
-  return ctx->profile && error == NULL ? v : -1;
+  return sr_check_profile_ms (ctx, "tolerances", "event_delay_ms", -1);
 }
 
 /* ---- time stamps and readiness, per connection, at the server (SW-EVT-03/04, SW-CHAN-13) -- */
@@ -96,9 +83,7 @@ judge_stamp (const SrCheckContext *ctx, StampConn *c, const SrEvent *e, gint64 s
            && !c->late_reported)
     {
       c->late_reported = TRUE; /* once per connection: one slow module is one finding */
-      sr_check_raise (ctx, STAMPS,
-                      warn_only (ctx) ? "latency::over-budget-warning" : "latency::over-budget",
-                      "SW-EVT-03", e->t_ns,
+      sr_check_raise (ctx, STAMPS, sr_check_over_budget_issue (ctx), "SW-EVT-03", e->t_ns,
                       "the %s module sent event %s %.1f ms after the fact it reports (at most "
                       "%" G_GINT64_FORMAT " ms, profile [tolerances] event_delay_ms)",
                       who, name, (gdouble)(e->t_ns - stamp) / 1e6, max_delay_ms (ctx));

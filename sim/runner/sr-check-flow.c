@@ -465,11 +465,7 @@ position_of (const SrEvent *e)
 static gint64
 vod_tolerance_ms (const SrCheckContext *ctx)
 {
-  g_autoptr (GError) error = NULL;
-  gint64 v = ctx->profile ? (gint64)g_key_file_get_double (ctx->profile, "tolerances",
-                                                           "vod_resume_position_ms", &error)
-                          : 0;
-  return ctx->profile && error == NULL ? v : 1000;
+  return sr_check_profile_ms (ctx, "tolerances", "vod_resume_position_ms", 1000);
 }
 
 static void

@@ -63,12 +63,8 @@ judge_hop (const SrCheckContext *ctx, Latency *l, guint slot, const gchar *budge
   if (ms <= budget_ms || l->reported[slot])
     return;
   l->reported[slot] = TRUE;
-  g_autofree gchar *verdict
-      = g_key_file_get_string (ctx->profile, "profile", "timing_verdict", NULL);
-  sr_check_raise (
-      ctx, LATENCY,
-      g_strcmp0 (verdict, "warn") == 0 ? "latency::over-budget-warning" : "latency::over-budget",
-      budget_id, to_ns, "%s took %.3f ms, budget %s is %.3f ms", hop, ms, budget_id, budget_ms);
+  sr_check_raise (ctx, LATENCY, sr_check_over_budget_issue (ctx), budget_id, to_ns,
+                  "%s took %.3f ms, budget %s is %.3f ms", hop, ms, budget_id, budget_ms);
 }
 
 /* The other role's pending entry for @param in @table, removed (0: none). */

@@ -87,30 +87,13 @@ timers_start (const SrCheckContext *ctx)
   return t;
 }
 
-static gint64
-profile_ms (const SrCheckContext *ctx, const gchar *group, const gchar *key, gint64 def)
-{
-  g_autoptr (GError) error = NULL;
-  gdouble v = ctx->profile ? g_key_file_get_double (ctx->profile, group, key, &error) : 0;
-  return ctx->profile && error == NULL ? (gint64)v : def;
-}
-
-static gboolean
-warn_only (const SrCheckContext *ctx)
-{
-  g_autofree gchar *v
-      = ctx->profile ? g_key_file_get_string (ctx->profile, "profile", "timing_verdict", NULL)
-                     : NULL;
-  return g_strcmp0 (v, "warn") == 0;
-}
-
 /* The expiry's message reached the server while the timer ran. */
 static void
 judge_expiry (const SrCheckContext *ctx, Timers *t, TimerId id, const SrEvent *e)
 {
   gint64 elapsed = e->t_ns - t->started_ns[id];
   gint64 value = t->value_ms[id] * MS;
-  gint64 early = profile_ms (ctx, "tolerances", "timer_early_ms", 5) * MS;
+  gint64 early = sr_check_profile_ms (ctx, "tolerances", "timer_early_ms", 5) * MS;
   t->started_ns[id] = 0;
   sr_check_evaluated (ctx, TIMERS, "SW-TMR-04");
   sr_check_evaluated (ctx, TIMERS, timers[id].requirement);
@@ -124,14 +107,12 @@ judge_expiry (const SrCheckContext *ctx, Timers *t, TimerId id, const SrEvent *e
                       timers[id].ics_key, t->value_ms[id], early / MS);
       return;
     }
-  gint64 budget = profile_ms (ctx, "budgets", timers[id].budget, -1);
+  gint64 budget = sr_check_profile_ms (ctx, "budgets", timers[id].budget, -1);
   if (budget < 0)
     return;
   sr_check_evaluated (ctx, TIMERS, timers[id].budget);
   if (elapsed - value > budget * MS)
-    sr_check_raise (ctx, TIMERS,
-                    warn_only (ctx) ? "latency::over-budget-warning" : "latency::over-budget",
-                    timers[id].budget, e->t_ns,
+    sr_check_raise (ctx, TIMERS, sr_check_over_budget_issue (ctx), timers[id].budget, e->t_ns,
                     "%s fired %.3f ms after its value (%" G_GINT64_FORMAT
                     " ms); budget %s is %" G_GINT64_FORMAT " ms",
                     timers[id].name, (gdouble)(elapsed - value) / 1e6, t->value_ms[id],
@@ -144,7 +125,7 @@ static void
 judge_stopped (const SrCheckContext *ctx, Timers *t, TimerId id, const SrEvent *e)
 {
   gint64 elapsed = e->t_ns - t->stopped_ns[id];
-  gint64 early = profile_ms (ctx, "tolerances", "timer_early_ms", 5) * MS;
+  gint64 early = sr_check_profile_ms (ctx, "tolerances", "timer_early_ms", 5) * MS;
   t->stopped_ns[id] = 0;
   if (elapsed < t->value_ms[id] * MS - early)
     return; /* something else, judged by the flow checks */
@@ -247,7 +228,7 @@ timers_finish (const SrCheckContext *ctx, gpointer state)
         continue;
       /* still running at the end: past its value, its budget and a second of grace, it
        * never fired */
-      gint64 budget = MAX (profile_ms (ctx, "budgets", timers[i].budget, 1000), 0);
+      gint64 budget = MAX (sr_check_profile_ms (ctx, "budgets", timers[i].budget, 1000), 0);
       gint64 due = t->started_ns[i] + (t->value_ms[i] + budget + 1000) * MS;
       if (ctx->stop_ns < due)
         continue;

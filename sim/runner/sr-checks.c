@@ -38,6 +38,23 @@ sr_check_raise (const SrCheckContext *ctx, const gchar *check, const gchar *id,
   sr_check_evaluated (ctx, check, requirement);
 }
 
+gint64
+sr_check_profile_ms (const SrCheckContext *ctx, const gchar *group, const gchar *key, gint64 def)
+{
+  g_autoptr (GError) error = NULL;
+  gdouble v = ctx->profile ? g_key_file_get_double (ctx->profile, group, key, &error) : 0;
+  return ctx->profile && error == NULL ? (gint64)v : def;
+}
+
+const gchar *
+sr_check_over_budget_issue (const SrCheckContext *ctx)
+{
+  g_autofree gchar *v
+      = ctx->profile ? g_key_file_get_string (ctx->profile, "profile", "timing_verdict", NULL)
+                     : NULL;
+  return g_strcmp0 (v, "warn") == 0 ? "latency::over-budget-warning" : "latency::over-budget";
+}
+
 gboolean
 sr_check_is_module_send (const SrEvent *e, StbRole *role)
 {

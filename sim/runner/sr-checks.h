@@ -61,6 +61,13 @@ void sr_check_raise (const SrCheckContext *ctx, const gchar *check, const gchar 
                      const gchar *requirement, gint64 t_ns, const gchar *fmt, ...)
     G_GNUC_PRINTF (6, 7);
 
+/* For checks: the profile's [@group] @key as whole ms, else @def (no profile, no key). */
+gint64 sr_check_profile_ms (const SrCheckContext *ctx, const gchar *group, const gchar *key,
+                            gint64 def);
+/* For checks: the latency issue id for an over-budget sample under the profile's
+ * timing_verdict ("latency::over-budget", or its warning under warn). */
+const gchar *sr_check_over_budget_issue (const SrCheckContext *ctx);
+
 /* Is @event a switch message sent by a module (not the harness) at the server? */
 gboolean sr_check_is_module_send (const SrEvent *event, StbRole *role);
 /* Is @event the delivery of a switch message to a module? */
