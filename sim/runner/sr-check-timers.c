@@ -159,6 +159,15 @@ timers_sip (const SrCheckContext *ctx, Timers *t, const SrEvent *e)
     }
 }
 
+/* The far end's CANCEL or BYE as the IMS core logged it (Kamailio relays a CANCEL without
+ * logging its copy to the STB); the STB's own CANCEL is T_ALERT's expiry. */
+static gboolean
+far_end_ends (const SrEvent *e)
+{
+  return e->kind == SR_EVENT_SIP && !sr_event_matches (e, "stb=from")
+         && (sr_event_matches (e, "sip=CANCEL") || sr_event_matches (e, "sip=BYE"));
+}
+
 static void
 timers_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
 {
@@ -183,9 +192,7 @@ timers_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
    * 486 is a second call refused while busy: no dialog of its own) */
   else if ((e->kind == SR_EVENT_QCOP && g_str_has_prefix (e->name, "key.voip"))
            || (e->kind == SR_EVENT_QCOP && g_str_equal (e->name, "inject.hangup"))
-           || (e->kind == SR_EVENT_SIP && g_str_equal (e->name, "ims.tx")
-               && (sr_event_matches (e, "sip=CANCEL;stb=to")
-                   || sr_event_matches (e, "sip=BYE;stb=to")))
+           || far_end_ends (e)
            || (e->kind == SR_EVENT_SIP && sr_event_matches (e, "sip=486;stb=from")))
     {
       t->started_ns[T_DIALOG] = t->started_ns[T_SHOW] = 0;

@@ -137,7 +137,17 @@ agent_event_details (const gchar *data_hex)
   gint64 stamp = 0;
   if (data == NULL || !stb_agent_decode_event (data, &stamp, &source, &name, &details, NULL))
     return NULL;
-  return g_strdup_printf ("stamp=%" G_GINT64_FORMAT ";name=%s", stamp, name);
+  /* a key event names its key: checks count presses at the server (SW-AGT-02) */
+  g_autofree gchar *key = NULL;
+  if (g_str_has_suffix (name, ".key") && details != NULL)
+    {
+      g_auto (GStrv) pairs = g_strsplit (details, ";", -1);
+      for (guint i = 0; pairs[i] && key == NULL; i++)
+        if (g_str_has_prefix (pairs[i], "key="))
+          key = g_strdup (pairs[i] + 4);
+    }
+  return g_strdup_printf ("stamp=%" G_GINT64_FORMAT ";name=%s%s%s", stamp, name, key ? ";key=" : "",
+                          key ? key : "");
 }
 
 /* A client's life and commands other than switch messages (SR_EVENT_CHANNEL). */
