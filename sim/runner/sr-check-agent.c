@@ -26,8 +26,9 @@
 #define FUTURE_SLACK_NS (5 * MS)
 
 #define DEFAULT_DELAY_MS 50 /* SW-EVT-03 */
-/* Main-loop events of one handler are stamped microseconds apart; this absorbs the rest. */
-#define ORDER_SLACK_NS (5 * MS)
+/* Main-loop events are stamped and sent in one thread: their stamps never go back, even by
+ * the microseconds between two events of one handler (a state event held behind the next). */
+#define ORDER_SLACK_NS 0
 
 /* SW-EVT-03's 50 ms between a fact and its event, as the profile applies it ([tolerances]
  * event_delay_ms; -1: not judged). */
