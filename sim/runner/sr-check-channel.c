@@ -99,6 +99,21 @@ is_protocol_channel (const SrCheckContext *ctx, const gchar *channel)
          || g_strcmp0 (channel, d->to_voip) == 0;
 }
 
+/* SW-MSG-04: the server closes a connection that announces a raw part over the QWS limit
+ * (Annex D.1): the message never reached anyone, the drop is the evidence. */
+static void
+judge_drop (const SrCheckContext *ctx, const Conn *c, const SrEvent *e)
+{
+  g_autofree gchar *why = sr_event_detail (e, "why");
+  if (!sr_event_matches (e, "reason=drop") || why == NULL
+      || strstr (why, "exceeds the QWS limit") == NULL)
+    return;
+  sr_check_evaluated (ctx, REGISTRATIONS, "SW-MSG-04");
+  sr_check_raise (ctx, REGISTRATIONS, "msg::over-limit", NULL, e->t_ns,
+                  "the server dropped the %s module (client %d): %s", stb_role_to_string (c->role),
+                  c->client, why);
+}
+
 static void
 registrations_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
 {
@@ -116,7 +131,10 @@ registrations_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e
   else if (g_str_equal (e->name, "qcop.identify"))
     c->identified = TRUE;
   else if (g_str_equal (e->name, "qcop.disconnect") && e->t_ns < ctx->stop_ns)
-    c->disconnected = TRUE; /* by itself, not by the harness stopping the stations */
+    {
+      c->disconnected = TRUE; /* by itself, not by the harness stopping the stations */
+      judge_drop (ctx, c, e);
+    }
   else if (g_str_equal (e->name, "qcop.agent-event") && c->first_event_ns == 0)
     c->first_event_ns = e->t_ns;
   else if (g_str_equal (e->name, "qcop.register") && channel != NULL)
@@ -266,7 +284,7 @@ const SrCheckType sr_check_registrations = {
   REGISTRATIONS,
   (1u << SR_EVENT_CHANNEL) | (1u << SR_EVENT_QCOP),
   REQ ("SW-CHAN-02", "SW-CHAN-03", "SW-CHAN-04", "SW-CHAN-10", "SW-CHAN-11", "SW-CHAN-12",
-       "SW-AGT-01", "SW-RST-03"),
+       "SW-AGT-01", "SW-RST-03", "SW-MSG-04"),
   "every module connection: exact listen channel registered once, in order, nothing else",
   registrations_start,
   registrations_event,
@@ -326,6 +344,53 @@ judge_trailer (const SrCheckContext *ctx, Messages *m, const SrEvent *e,
                     (long)g_utf8_strlen (msg->context, -1));
 }
 
+/* SW-MSG-01: a pair that is not the dialect's but whose byte-swapped values are (a sender that
+ * wrote little-endian). */
+static gboolean
+judge_byte_order (const SrCheckContext *ctx, const SrEvent *e, const StbSwitchMessage *msg,
+                  const gchar *role_name)
+{
+  gint32 type = (gint32)GUINT32_SWAP_LE_BE ((guint32)msg->raw_type);
+  gint32 param = (gint32)GUINT32_SWAP_LE_BE ((guint32)msg->raw_param);
+  guint8 swapped[8];
+  StbSwitchType t;
+  for (guint i = 0; i < 4; i++)
+    {
+      swapped[i] = (guint8)((guint32)type >> (24 - 8 * i));
+      swapped[4 + i] = (guint8)((guint32)param >> (24 - 8 * i));
+    }
+  g_auto (StbSwitchMessage) as_le = { 0 };
+  if (!stb_dialect_lookup_type (ctx->dialect, type, &t)
+      || !stb_protocol_decode (ctx->dialect, swapped, sizeof swapped, &as_le, NULL))
+    return FALSE;
+  sr_check_raise (ctx, MESSAGES, "msg::byte-order", NULL, e->t_ns,
+                  "%s sent messageType %d, parameter %d on %s: read little-endian they are %s "
+                  "(%d, %d); the fields are big-endian qint32",
+                  role_name, msg->raw_type, msg->raw_param, e->channel,
+                  stb_switch_param_to_string (as_le.param), type, param);
+  return TRUE;
+}
+
+/* SW-MSG-03: nothing after `sequence, context`; the canonical encoding of what was decoded
+ * has the sender's length. */
+static gboolean
+judge_trailing_bytes (const SrCheckContext *ctx, const SrEvent *e, const StbSwitchMessage *msg,
+                      gsize len, const gchar *role_name)
+{
+  if (!msg->has_sequence)
+    return FALSE;
+  g_autoptr (GBytes) canonical = stb_protocol_encode (ctx->dialect, msg);
+  gsize want = g_bytes_get_size (canonical);
+  if (len <= want)
+    return FALSE;
+  sr_check_raise (ctx, MESSAGES, "msg::bad-trailer", NULL, e->t_ns,
+                  "%s sent %s with %" G_GSIZE_FORMAT " bytes after its trailer's context "
+                  "(data %s): the trailer is `quint32 sequence [, QString context]` and "
+                  "nothing follows it",
+                  role_name, e->name, len - want, e->data_hex);
+  return TRUE;
+}
+
 static void
 judge_channel (const SrCheckContext *ctx, const SrEvent *e, StbRole role, const gchar *role_name)
 {
@@ -358,6 +423,7 @@ messages_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
   sr_check_evaluated (ctx, MESSAGES, "SW-MSG-01");
   sr_check_evaluated (ctx, MESSAGES, "SW-MSG-02");
   sr_check_evaluated (ctx, MESSAGES, "SW-DLCT-03"); /* the payload layout is not a dialect's */
+  sr_check_evaluated (ctx, MESSAGES, "SW-MSG-04");  /* it reached the server: it fit */
   judge_channel (ctx, e, role, role_name);
   StbSwitchType want
       = role == STB_ROLE_IPTV ? STB_SWITCH_TYPE_IPTV_TO_VOIP : STB_SWITCH_TYPE_VOIP_TO_IPTV;
@@ -372,6 +438,8 @@ messages_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
     }
   if (!stb_dialect_lookup_type (ctx->dialect, msg.raw_type, &type) || type != want)
     {
+      if (judge_byte_order (ctx, e, &msg, role_name))
+        return;
       sr_check_raise (ctx, MESSAGES, "sw::wrong-message-type", NULL, e->t_ns,
                       "%s sent messageType %d (must be %d, %s) with parameter %d on %s", role_name,
                       msg.raw_type, stb_dialect_type_value (ctx->dialect, want),
@@ -386,6 +454,7 @@ messages_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
       return;
     }
   judge_trailer (ctx, state, e, &msg, role_name);
+  judge_trailing_bytes (ctx, e, &msg, len, role_name);
 }
 
 const SrCheckType sr_check_messages = {

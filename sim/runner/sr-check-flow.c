@@ -113,6 +113,7 @@ give_back_agent (const SrCheckContext *ctx, GiveBack *g, const SrEvent *e)
         return;
       const gchar *state = at ? at : g->state;
       sr_check_evaluated (ctx, GIVE_BACK, "SW-VOIP-09");
+      sr_check_evaluated (ctx, GIVE_BACK, "SW-AGT-03");
       if (g_str_equal (state, "IDLE") || g_str_equal (state, "AWAIT_SHOW"))
         {
           g_autofree gchar *key = sr_event_detail (e, "key");
@@ -238,7 +239,7 @@ give_back_finish (const SrCheckContext *ctx, gpointer state)
 const SrCheckType sr_check_give_back = {
   GIVE_BACK,
   (1u << SR_EVENT_QCOP) | (1u << SR_EVENT_CHANNEL) | (1u << SR_EVENT_AGENT),
-  REQ ("SW-VOIP-06", "SW-VOIP-02", "SW-RST-01", "SW-VOIP-07", "SW-VOIP-09"),
+  REQ ("SW-VOIP-06", "SW-VOIP-02", "SW-RST-01", "SW-VOIP-07", "SW-VOIP-09", "SW-AGT-03"),
   "the VoIP module's give-back invariants on the channel: one RESUME_IPTV per STOP_IPTV, one "
   "BACK_TO_NAV per CALLER_SHOW_VIDEO_PAGE, RESUME_IPTV first after every start",
   give_back_start,
@@ -260,9 +261,30 @@ typedef struct
   guint keys_since_caller_show; /* key presses to the IPTV module since its last CALLER_SHOW */
   guint stops_delivered;        /* STOP_IPTV delivered to the IPTV module */
   guint callee_shows_sent;
+  gint64 caller_show_ns; /* its CALLER_SHOW_VIDEO_PAGE while its page was shown (0: hidden) */
+  gboolean agent;        /* it sends agent events (its pages are known) */
 } IptvSends;
 
 static void judge_callee_order (const SrCheckContext *ctx, IptvSends *s, const SrEvent *e);
+
+/* SW-IPTV-04: with CALLER_SHOW_VIDEO_PAGE the IPTV module hides its UI: its next page is
+ * hidden (its report may come just after the server read the message). */
+static void
+judge_caller_hide (const SrCheckContext *ctx, IptvSends *s, const SrEvent *e)
+{
+  if (s->caller_show_ns == 0)
+    return;
+  sr_check_evaluated (ctx, IPTV_SENDS, "SW-IPTV-04");
+  if (!s->page_hidden)
+    {
+      g_autofree gchar *page = sr_event_detail (e, "page");
+      sr_check_raise (ctx, IPTV_SENDS, "iptv::caller-not-hidden", NULL, e->t_ns,
+                      "the IPTV module sent CALLER_SHOW_VIDEO_PAGE and then showed page %s, "
+                      "without hiding its UI (iptv.page page=hidden)",
+                      page ? page : "?");
+    }
+  s->caller_show_ns = 0;
+}
 
 static void
 iptv_sends_agent (const SrCheckContext *ctx, IptvSends *s, const SrEvent *e)
@@ -275,6 +297,7 @@ iptv_sends_agent (const SrCheckContext *ctx, IptvSends *s, const SrEvent *e)
       judge_callee_order (ctx, s, e);
       return;
     }
+  s->agent = TRUE;
   if (g_str_equal (e->name, "iptv.ready"))
     s->playing = s->page_hidden = FALSE;
   else if (g_str_equal (e->name, "iptv.play"))
@@ -288,6 +311,7 @@ iptv_sends_agent (const SrCheckContext *ctx, IptvSends *s, const SrEvent *e)
   else if (g_str_equal (e->name, "iptv.page"))
     {
       s->page_hidden = sr_event_matches (e, "page=hidden");
+      judge_caller_hide (ctx, s, e);
       if (s->page_hidden && s->stop_delivered_ns != 0 && s->hidden_ns == 0)
         s->hidden_ns = e->t_ns;
     }
@@ -350,6 +374,8 @@ iptv_sends_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
                             "the IPTV module sent CALLER_SHOW_VIDEO_PAGE without a user key "
                             "(I-01/I-02 need `ok` on videocall or `videocall`)");
           s->keys_since_caller_show = 0;
+          if (!s->page_hidden)
+            s->caller_show_ns = e->t_ns;
         }
       else if (is_param (e, STB_SWITCH_PARAM_CALLEE_SHOW_VIDEO_PAGE))
         {
@@ -365,15 +391,29 @@ iptv_sends_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
     }
 }
 
+static void
+iptv_sends_finish (const SrCheckContext *ctx, gpointer state)
+{
+  IptvSends *s = state;
+  /* still not hidden a second after its CALLER_SHOW_VIDEO_PAGE, to the end of the test */
+  if (s->caller_show_ns == 0 || !s->agent || ctx->stop_ns - s->caller_show_ns < 1000000000)
+    return;
+  sr_check_evaluated (ctx, IPTV_SENDS, "SW-IPTV-04");
+  sr_check_raise (ctx, IPTV_SENDS, "iptv::caller-not-hidden", NULL, s->caller_show_ns,
+                  "the IPTV module sent CALLER_SHOW_VIDEO_PAGE and never reported hiding its UI "
+                  "(iptv.page page=hidden) in the %.1f s that followed",
+                  (gdouble)(ctx->stop_ns - s->caller_show_ns) / 1e9);
+}
+
 const SrCheckType sr_check_iptv_sends = {
   IPTV_SENDS,
   (1u << SR_EVENT_QCOP) | (1u << SR_EVENT_RUNNER) | (1u << SR_EVENT_AGENT),
-  REQ ("SW-IPTV-03", "SW-IPTV-05"),
-  "the IPTV module sends CALLER_SHOW_VIDEO_PAGE only after a user key and one "
-  "CALLEE_SHOW_VIDEO_PAGE per STOP_IPTV it received; nothing at start-up",
+  REQ ("SW-IPTV-03", "SW-IPTV-04", "SW-IPTV-05"),
+  "the IPTV module sends CALLER_SHOW_VIDEO_PAGE only after a user key (and hides its UI) and "
+  "one CALLEE_SHOW_VIDEO_PAGE per STOP_IPTV it received; nothing at start-up",
   iptv_sends_start,
   iptv_sends_event,
-  NULL,
+  iptv_sends_finish,
   g_free,
 };
 
@@ -425,11 +465,7 @@ position_of (const SrEvent *e)
 static gint64
 vod_tolerance_ms (const SrCheckContext *ctx)
 {
-  g_autoptr (GError) error = NULL;
-  gint64 v = ctx->profile ? (gint64)g_key_file_get_double (ctx->profile, "tolerances",
-                                                           "vod_resume_position_ms", &error)
-                          : 0;
-  return ctx->profile && error == NULL ? v : 1000;
+  return sr_check_profile_ms (ctx, "tolerances", "vod_resume_position_ms", 1000);
 }
 
 static void

@@ -3,7 +3,7 @@
 
 /* The check types (sr-check-*.c), listed in sr_check_types[] (sr-checks.c). */
 
-#include "sr-checks.h"
+#include "sr-check.h"
 
 G_BEGIN_DECLS
 
@@ -14,5 +14,11 @@ extern const SrCheckType sr_check_iptv_sends;
 extern const SrCheckType sr_check_iptv_reports;
 extern const SrCheckType sr_check_agent;
 extern const SrCheckType sr_check_survival;
+extern const SrCheckType sr_check_timers; /* sr-check-timers.c */
+extern const SrCheckType sr_check_stamps; /* sr-check-agent.c */
+extern const SrCheckType sr_check_events;
+extern const SrCheckType sr_check_injection;
+extern const SrCheckType sr_check_stream_release; /* sr-check-media.c */
+extern const SrCheckType sr_check_latency;        /* sr-check-latency.c */
 
 G_END_DECLS

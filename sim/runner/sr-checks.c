@@ -9,46 +9,14 @@
 #include "sr-issues.h"
 
 const SrCheckType *const sr_check_types[] = {
-  &sr_check_registrations, &sr_check_messages, &sr_check_give_back, &sr_check_iptv_sends,
-  &sr_check_iptv_reports,  &sr_check_agent,    &sr_check_survival,  NULL,
+  &sr_check_registrations,  &sr_check_messages,
+  &sr_check_give_back,      &sr_check_iptv_sends,
+  &sr_check_iptv_reports,   &sr_check_agent,
+  &sr_check_survival,       &sr_check_timers,
+  &sr_check_stamps,         &sr_check_events,
+  &sr_check_stream_release, &sr_check_latency,
+  &sr_check_injection,      NULL,
 };
-
-void
-sr_check_evaluated (const SrCheckContext *ctx, const gchar *check, const gchar *requirement)
-{
-  sr_test_result_note_evaluated (ctx->result, requirement, check);
-}
-
-void
-sr_check_raise (const SrCheckContext *ctx, const gchar *check, const gchar *id,
-                const gchar *requirement, gint64 t_ns, const gchar *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  sr_issue_raisev (ctx->result, id, requirement, t_ns, fmt, ap);
-  va_end (ap);
-  const SrIssueType *type = sr_issue_type_lookup (id);
-  if (requirement == NULL && type != NULL && type->requirements != NULL)
-    requirement = type->requirements[0];
-  sr_check_evaluated (ctx, check, requirement);
-}
-
-gboolean
-sr_check_is_module_send (const SrEvent *e, StbRole *role)
-{
-  if (e->kind != SR_EVENT_QCOP || g_strcmp0 (e->target, "server") != 0 || e->msg_type == 0
-      || e->client == 0)
-    return FALSE;
-  return stb_role_from_string (e->source, role);
-}
-
-gboolean
-sr_check_is_delivery (const SrEvent *e, StbRole *role)
-{
-  if (e->kind != SR_EVENT_QCOP || g_strcmp0 (e->source, "server") != 0 || e->target == NULL)
-    return FALSE;
-  return stb_role_from_string (e->target, role);
-}
 
 void
 sr_checks_run (const SrCheckContext *ctx, GPtrArray *events)

@@ -79,10 +79,18 @@ const SrIssueType sr_issue_types[] = {
     SR_ISSUE_FLAGS_NONE, "a module sent a switch message on the wrong channel",
     "Bidirectional: every switch message on the bidirectional channel (SW-CHAN-02); "
     "unidirectional: VoIP on to_iptv, IPTV on to_voip (SW-CHAN-03)." },
+  { "msg::byte-order", SR_VERDICT_FAIL, REQ ("SW-MSG-01"), SR_ISSUE_FLAGS_NONE,
+    "a module wrote messageType and parameter little-endian",
+    "The two qint32 are not the dialect's values, but byte-swapped they are: the sender wrote "
+    "them in host (little-endian) order instead of QDataStream's big-endian." },
   { "msg::bad-trailer", SR_VERDICT_FAIL, REQ ("SW-MSG-03"), SR_ISSUE_FLAGS_NONE,
     "the optional trailer of a sent switch message is malformed",
     "sequence must start at 1 per process and grow by 1; context must be a valid QString of at "
     "most 256 QChars; nothing may follow it." },
+  { "msg::over-limit", SR_VERDICT_FAIL, REQ ("SW-MSG-04"), SR_ISSUE_FLAGS_NONE,
+    "a module sent a message over the QWS raw limit",
+    "The server dropped the module's connection because a command announced a raw part over "
+    "16384 bytes (Annex D.1): data, channel and message name must fit together." },
   { "chan::registered-send-channel", SR_VERDICT_FAIL, REQ ("SW-CHAN-03"), SR_ISSUE_FLAGS_NONE,
     "a module registered the channel it sends on (unidirectional layout)",
     "In the unidirectional layout a module registers only the channel the other module sends "
@@ -119,6 +127,40 @@ const SrIssueType sr_issue_types[] = {
   { "agent::undecodable-event", SR_VERDICT_FAIL, REQ ("SW-EVT-01"), SR_ISSUE_FLAGS_NONE,
     "a module sent an event that does not decode",
     "event(qlonglong,QString,QString,QString) with QDataStream v12 data." },
+  { "agent::event-time-future", SR_VERDICT_FAIL, REQ ("SW-EVT-04", "SW-EVT-01"),
+    SR_ISSUE_FLAGS_NONE, "an agent event is stamped later than the server read it",
+    "The event's time (CLOCK_MONOTONIC, the clock of the server trace) is after its arrival at "
+    "the server: it is not the time of the fact but, at best, of the sending." },
+  { "agent::event-order", SR_VERDICT_FAIL, REQ ("SW-EVT-03"), SR_ISSUE_FLAGS_NONE,
+    "a module sent its agent events out of the order of their facts",
+    "As read at the server, per connection, event times must not decrease." },
+  { "agent::no-ready-event", SR_VERDICT_FAIL, REQ ("SW-CHAN-13"), SR_ISSUE_FLAGS_NONE,
+    "a module with the agent interface never announced readiness",
+    "A connection that sent agent events (or a DUT whose ICS declares agent=yes) sent no "
+    "iptv.ready / voip.ready." },
+  { "agent::bad-details", SR_VERDICT_FAIL, REQ ("SW-EVT-02"), SR_ISSUE_FLAGS_NONE,
+    "an agent event's details are not `key=value;...`",
+    "Pairs joined by `;`, no spaces around separators, `%`, `;`, `=` and control characters "
+    "percent-encoded in values." },
+  { "agent::event-without-fact", SR_VERDICT_FAIL, REQ ("SW-EVT-05"), SR_ISSUE_FLAGS_NONE,
+    "a module reported something the harness did not see happen",
+    "More switch.tx events of a parameter than switch messages of that parameter the server "
+    "saw the module send." },
+  { "agent::ignored-count-reset", SR_VERDICT_FAIL, REQ ("SW-RX-08"), SR_ISSUE_FLAGS_NONE,
+    "a module's ignored-message counter went back",
+    "The count= of <module>.ignored grows by one per ignored message for the whole life of the "
+    "process (and status() reports it); it went back without a restart." },
+  { "agent::key-not-one-press", SR_VERDICT_FAIL, REQ ("SW-AGT-02"), SR_ISSUE_FLAGS_NONE,
+    "a module did not take each key message as one press",
+    "The number of <module>.key events (select and dial aside) differs from the number of "
+    "key(QString) messages the server delivered to the module's agent channel." },
+  { "agent::status-changed-state", SR_VERDICT_FAIL, REQ ("SW-AGT-06"), SR_ISSUE_FLAGS_NONE,
+    "status() changed the module's state",
+    "Between status() and its <module>.status answer the module reported a state change or "
+    "sent a switch message, or the answer's state is not the state last reported." },
+  { "agent::status-no-answer", SR_VERDICT_FAIL, REQ ("SW-AGT-06"), SR_ISSUE_FLAGS_NONE,
+    "status() was not answered",
+    "Every status() on the module's agent channel is answered by one <module>.status event." },
   /* ---- module behaviour judged passively over the whole test --------------------------------- */
   { "iptv::page-not-changed", SR_VERDICT_FAIL, REQ ("SW-IPTV-12"), SR_ISSUE_FLAGS_NONE,
     "the IPTV module reported a page change to the page already shown",
@@ -134,6 +176,14 @@ const SrIssueType sr_issue_types[] = {
     "the IPTV module sent a switch message no row of §6.2 prescribes",
     "CALLER_SHOW_VIDEO_PAGE only after a user key, CALLEE_SHOW_VIDEO_PAGE only after a "
     "STOP_IPTV delivered to it; nothing at start-up." },
+  { "iptv::caller-not-hidden", SR_VERDICT_FAIL, REQ ("SW-IPTV-04"), SR_ISSUE_FLAGS_NONE,
+    "the IPTV module sent CALLER_SHOW_VIDEO_PAGE without hiding its UI",
+    "I-01/I-02: with CALLER_SHOW_VIDEO_PAGE the module hides its UI; its next iptv.page is "
+    "page=hidden." },
+  { "iptv::stream-kept", SR_VERDICT_FAIL, REQ ("SW-IPTV-05"), SR_ISSUE_FLAGS_NONE,
+    "the IPTV module kept its stream after STOP_IPTV",
+    "Observed in /proc, not reported: half a second after its CALLEE_SHOW_VIDEO_PAGE the "
+    "module's process still held the UDP socket or RTSP connection of the stream it played." },
   { "iptv::callee-order", SR_VERDICT_FAIL, REQ ("SW-IPTV-05"), SR_ISSUE_FLAGS_NONE,
     "the IPTV module replied CALLEE_SHOW_VIDEO_PAGE before it had stopped and hidden",
     "On STOP_IPTV: stop playback and release the decoder (iptv.stop, if something played), hide "
@@ -142,9 +192,13 @@ const SrIssueType sr_issue_types[] = {
     "the VoIP module sent RESUME_IPTV before releasing its media and hiding",
     "At the end of a callee call: voip.media state=released, voip.page page=hidden, then "
     "RESUME_IPTV (server time)." },
-  { "voip::key-without-focus", SR_VERDICT_FAIL, REQ ("SW-VOIP-09"), SR_ISSUE_FLAGS_NONE,
+  { "voip::key-without-focus", SR_VERDICT_FAIL, REQ ("SW-VOIP-09", "SW-AGT-03"), SR_ISSUE_FLAGS_NONE,
     "the VoIP module acted on a key while it showed nothing",
     "In IDLE and AWAIT_SHOW keys are reported handled=no (the IPTV module has the focus)." },
+  { "voip::injection-ignored", SR_VERDICT_FAIL, REQ ("SW-AGT-07"), SR_ISSUE_FLAGS_NONE,
+    "an injection message had no effect",
+    "In inject mode, injectCall / injectHangup / injectAnswer / injectReject delivered in a "
+    "state whose row takes it must have that row's effect (voip.call, voip.dialog)." },
   { "voip::give-back", SR_VERDICT_FAIL, REQ ("SW-VOIP-06"), SR_ISSUE_FLAGS_NONE,
     "the VoIP module did not give the screen back exactly once",
     "After STOP_IPTV exactly one RESUME_IPTV when that call ends; after "
@@ -164,6 +218,21 @@ const SrIssueType sr_issue_types[] = {
     "the STB handled calls without registering",
     "No REGISTER from the STB passed the IMS core before its first call." },
   /* ---- DUT processes ----------------------------------------------------------------------- */
+  { "timer::early", SR_VERDICT_FAIL, REQ ("SW-TMR-04"), SR_ISSUE_FLAGS_NONE,
+    "a VoIP timer fired before its value",
+    "The message of a timer's expiry (REJECT_CONTINUE_IPTV for T_DIALOG, RESUME_IPTV for "
+    "T_SHOW) reached the server earlier after the timer's start (the call's arrival, the "
+    "module's STOP_IPTV) than the value the module was launched with, less the profile's "
+    "[tolerances] timer_early_ms." },
+  { "timer::not-fired", SR_VERDICT_FAIL, REQ ("SW-TMR-01", "SW-TMR-02", "SW-TMR-03"), SR_ISSUE_FLAGS_NONE,
+    "a VoIP timer never fired",
+    "The timer started (dialog shown, STOP_IPTV sent), nothing stopped it (key, far end, "
+    "CALLEE_SHOW_VIDEO_PAGE), and its expiry's message did not come within its value, its "
+    "SW-TIME budget and a second of grace." },
+  { "timer::not-stopped", SR_VERDICT_FAIL, REQ ("SW-TMR-05"), SR_ISSUE_FLAGS_NONE,
+    "a VoIP timer acted after a row had stopped it",
+    "T_SHOW stops with CALLEE_SHOW_VIDEO_PAGE (V-20); its expiry's RESUME_IPTV came anyway, "
+    "at about its value, with no hang-up in between." },
   { "dut::crashed", SR_VERDICT_FAIL, REQ ("SW-RX-07"), SR_ISSUE_FLAGS_NONE,
     "a module died during the test",
     "A module exited or was killed while the test ran (it must survive any data on its "

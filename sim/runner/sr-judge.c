@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "qcop-datastream.h"
+#include "stb-agent.h"
 
 /* An integer member of a trace line, 0 unless it is one (a trace line is input: any JSON). */
 static gint64
@@ -155,6 +156,29 @@ decode_qstring_hex (const gchar *hex)
   return s;
 }
 
+/* An agent event as the server read it: its own time stamp and name, so that checks can
+ * compare the stamp with the arrival (SW-EVT-03, SW-EVT-04). (transfer full) */
+static gchar *
+agent_event_details (const gchar *data_hex)
+{
+  g_autoptr (GBytes) data = qcop_ds_from_hex (data_hex ? data_hex : "", NULL);
+  g_autofree gchar *source = NULL, *name = NULL, *details = NULL;
+  gint64 stamp = 0;
+  if (data == NULL || !stb_agent_decode_event (data, &stamp, &source, &name, &details, NULL))
+    return NULL;
+  /* a key event names its key: checks count presses at the server (SW-AGT-02) */
+  g_autofree gchar *key = NULL;
+  if (g_str_has_suffix (name, ".key") && details != NULL)
+    {
+      g_auto (GStrv) pairs = g_strsplit (details, ";", -1);
+      for (guint i = 0; pairs[i] && key == NULL; i++)
+        if (g_str_has_prefix (pairs[i], "key="))
+          key = g_strdup (pairs[i] + 4);
+    }
+  return g_strdup_printf ("stamp=%" G_GINT64_FORMAT ";name=%s%s%s", stamp, name, key ? ";key=" : "",
+                          key ? key : "");
+}
+
 /* A client's life and commands other than switch messages (SR_EVENT_CHANNEL). */
 static gboolean
 client_record (SrJudge *judge, JsonObject *o, const gchar *kind, const gchar *type, gint64 t_ns)
@@ -169,7 +193,13 @@ client_record (SrJudge *judge, JsonObject *o, const gchar *kind, const gchar *ty
     channel_event (judge, c, t_ns, "qcop.connect", NULL);
   else if (g_str_equal (kind, "client")
            && (g_str_equal (type, "disconnect") || g_str_equal (type, "drop")))
-    channel_event (judge, c, t_ns, "qcop.disconnect", g_strdup_printf ("reason=%s", type));
+    {
+      /* the server's own words (e.g. a raw part over the QWS limit: SW-MSG-04), made a value */
+      g_autofree gchar *why = g_strdup (json_get_string (o, "reason"));
+      g_strdelimit (why, ";=", ',');
+      channel_event (judge, c, t_ns, "qcop.disconnect",
+                     g_strdup_printf ("reason=%s%s%s", type, why ? ";why=" : "", why ? why : ""));
+    }
   else if (is_cmd && g_str_equal (type, "Identify"))
     {
       client_identified (c, json_get_string (o, "app"));
@@ -187,7 +217,8 @@ client_record (SrJudge *judge, JsonObject *o, const gchar *kind, const gchar *ty
                      g_strdup_printf ("channel=%s", name ? name : ""));
     }
   else if (is_cmd && g_str_equal (type, "QCopSend") && g_strcmp0 (channel, "STBSim/Events") == 0)
-    channel_event (judge, c, t_ns, "qcop.agent-event", NULL);
+    channel_event (judge, c, t_ns, "qcop.agent-event",
+                   agent_event_details (json_get_string (o, "data")));
   else
     return FALSE;
   return TRUE;

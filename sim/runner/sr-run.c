@@ -14,6 +14,7 @@
 #include "sr-checks.h"
 #include "sr-dut.h"
 #include "sr-launch.h"
+#include "sr-procobs.h"
 #include "sr-sipobs.h"
 #include "sr-station.h"
 #include "stbsim-proc.h"
@@ -27,6 +28,7 @@ struct _SrRun
   SrTest *test;
   SrStation *stations[2];  /* [0] the STB under test, [1] the far-end STB (NULL until started) */
   SrSipObsTail *sipobs;    /* the IMS core's SIP observations, NULL until its log exists */
+  SrProcObs *procobs;      /* the IPTV processes' sockets (sr-procobs.h), while the test runs */
   GHashTable *checkpoints; /* name -> gint64* */
   GHashTable *consumed;    /* SrEvent* that satisfied an expectation (each satisfies one) */
   gint64 deadline_ns;      /* whole-scenario bound */
@@ -61,6 +63,7 @@ sr_run_free (SrRun *run)
   for (guint i = 0; i < G_N_ELEMENTS (run->stations); i++)
     g_clear_pointer (&run->stations[i], sr_station_free);
   g_clear_pointer (&run->sipobs, sr_sip_obs_tail_free);
+  g_clear_pointer (&run->procobs, sr_proc_obs_free);
   g_clear_pointer (&run->test, sr_test_free);
   g_hash_table_unref (run->checkpoints);
   g_hash_table_unref (run->consumed);
@@ -182,6 +185,12 @@ sr_run_poll (SrRun *run)
   sr_station_poll (run->stations[0]);
   poll_sipobs (run);
   sr_test_check_components (run->test);
+  if (run->test->stop_ns == 0 && run->test->start_ns != 0)
+    {
+      if (run->procobs == NULL)
+        run->procobs = sr_proc_obs_new ();
+      sr_proc_obs_poll (run->procobs, run->test->timeline);
+    }
 }
 
 static gboolean
@@ -560,6 +569,7 @@ run_checks (SrRun *run)
                          .dialect = test->dialect,
                          .layout = test->layout,
                          .profile = test->profile,
+                         .ics = cfg->dut_ics,
                          .injection = test->injection,
                          .stop_ns = test->stop_ns,
                          .end_ns = test->result->end_ns };

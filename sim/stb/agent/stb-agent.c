@@ -19,6 +19,8 @@ struct _StbAgent
   StbAgentCommandFunc on_command;
   gpointer user_data;
   guint64 dropped;
+  GBytes *held; /* fault event-state-late: a state event sent after the next event */
+  gchar *held_name;
 };
 
 GBytes *
@@ -162,6 +164,8 @@ stb_agent_free (StbAgent *self)
   if (self->input_id)
     qcop_client_unregister (self->client, self->input_id);
   g_clear_object (&self->client);
+  g_clear_pointer (&self->held, g_bytes_unref);
+  g_free (self->held_name);
   g_free (self->source);
   g_free (self);
 }
@@ -178,27 +182,53 @@ stb_agent_get_dropped (StbAgent *self)
   return self->dropped;
 }
 
-void
-stb_agent_emit_at (StbAgent *self, gint64 t_ns, const gchar *name, const gchar *details)
+static void
+send_event (StbAgent *self, GBytes *data, const gchar *name)
 {
-  g_autoptr (GBytes) data = NULL;
   g_autoptr (GError) error = NULL;
   gsize len = 0;
-  const guint8 *p;
+  const guint8 *p = g_bytes_get_data (data, &len);
 
-  if (STB_FAULT ("no-agent") || STB_FAULT ("agent-silent"))
-    return;
-  if (STB_FAULT ("event-late-stamp")) /* stamped "when sent", plus a queueing delay */
-    t_ns = stbsim_now_ns () + 100 * G_GINT64_CONSTANT (1000000);
-  data = stb_agent_encode_event (t_ns, self->source, name, details);
-  p = g_bytes_get_data (data, &len);
-
-  g_message ("event %s %s", name, details ? details : "");
   if (!qcop_client_send (self->client, STB_AGENT_EVENTS_CHANNEL, STB_AGENT_EVENT_MESSAGE, p, len,
                          &error))
     {
       self->dropped++;
       g_message ("event %s dropped: %s", name, error->message);
+    }
+}
+
+void
+stb_agent_emit_at (StbAgent *self, gint64 t_ns, const gchar *name, const gchar *details)
+{
+  g_autoptr (GBytes) data = NULL;
+  g_autofree gchar *spaced = NULL;
+
+  if (STB_FAULT ("no-agent") || STB_FAULT ("agent-silent"))
+    return;
+  if (STB_FAULT ("event-late-stamp")) /* stamped "when sent", plus a queueing delay */
+    t_ns = stbsim_now_ns () + 100 * G_GINT64_CONSTANT (1000000);
+  if (STB_FAULT ("event-details-spaces") && details && *details) /* "for readability" */
+    {
+      g_auto (GStrv) pairs = g_strsplit (details, ";", -1);
+      details = spaced = g_strjoinv ("; ", pairs);
+    }
+  data = stb_agent_encode_event (t_ns, self->source, name, details);
+
+  g_message ("event %s %s", name, details ? details : "");
+  if (STB_FAULT ("event-state-late") && g_str_has_suffix (name, ".state") && !self->held)
+    {
+      self->held = g_steal_pointer (&data); /* "state events are flushed with the next one" */
+      self->held_name = g_strdup (name);
+      return;
+    }
+  send_event (self, data, name);
+  if (STB_FAULT ("tx-event-twice") && g_str_equal (name, "switch.tx"))
+    send_event (self, data, name);
+  if (self->held)
+    {
+      g_autoptr (GBytes) held = g_steal_pointer (&self->held);
+      g_autofree gchar *held_name = g_steal_pointer (&self->held_name);
+      send_event (self, held, held_name);
     }
 }
 

@@ -38,6 +38,7 @@ static const struct
   { "start-sends", "iptv", "sends CALLEE_SHOW_VIDEO_PAGE at start-up" },
   { "hidden-digit-plays", "iptv", "a digit key while hidden (caller) plays that channel" },
   { "caller-no-hide", "iptv", "sends CALLER_SHOW_VIDEO_PAGE but does not hide its page" },
+  { "key-autorepeat", "iptv", "takes one digit key message as a press and a repeat" },
   { "dup-stop-no-reply", "iptv", "does not answer a duplicate STOP_IPTV in HIDDEN_CALLEE" },
   /* VoIP rows */
   { "early-answer", "voip", "shows the main page and answers before CALLEE_SHOW_VIDEO_PAGE" },
@@ -58,21 +59,31 @@ static const struct
   { "t-show-early", "voip", "T_SHOW fires at half its value" },
   { "t-show-never", "voip", "T_SHOW never fires" },
   { "t-dialog-early", "voip", "T_DIALOG fires at half its value" },
+  { "t-alert-early", "voip", "T_ALERT fires at half its value" },
+  { "t-show-not-stopped", "voip",
+    "T_SHOW is not stopped by CALLEE_SHOW_VIDEO_PAGE and fires in the call" },
   /* robustness */
   { "crash-short-data", "voip", "aborts on switch data shorter than 8 bytes" },
   { "no-type-filter", "voip", "skips the messageType filter (acts on not-addressed messages)" },
   { "unknown-param-acts", "iptv", "treats an unknown parameter as STOP_IPTV" },
   { "trailer-ignored", "iptv", "drops every message longer than 8 bytes" },
+  { "any-message-name", "iptv", "acts on any QCOP message name on its channel" },
   { "seq-dedupe", "iptv", "drops a message whose sequence repeats the previous one" },
+  { "ignored-count-resets", "iptv", "zeroes its ignored-message counters whenever it sends" },
   /* agent */
   { "no-agent", "voip", "no agent interface at all (no channel, no events)" },
   { "agent-silent", "iptv", "takes keys on the agent channel but emits no events" },
   { "event-late-stamp", "iptv", "stamps events with the send time + 100 ms" },
   { "no-ready-event", "iptv", "emits no iptv.ready" },
+  { "inject-hangup-dialog-only", "voip", "honours injectHangup() only before the call is up" },
   { "status-changes-state", "voip", "status() in DIALOG also closes the dialog" },
+  { "event-details-spaces", "iptv", "joins event details with \"; \" (a space after each ;)" },
+  { "event-state-late", "voip", "sends each state event after the event that follows it" },
+  { "tx-event-twice", "voip", "reports every switch.tx twice" },
   /* timing */
   { "slow-callee-show", "iptv",
     "CALLEE_SHOW_VIDEO_PAGE 800 ms (or STB_FAULT_DELAY_MS) after STOP_IPTV (2x budget)" },
+  { "slow-dispatch", "iptv", "handles every switch message 300 ms after it arrived" },
 };
 
 static const gchar *selected;

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;
@@ -228,6 +229,50 @@ raw_fields (const StbSwitchMessage *msg, gsize len)
   return buf;
 }
 
+static void on_switch_received (QcopClient *client, const gchar *channel, const gchar *message,
+                                GBytes *data, gpointer user_data);
+
+#ifdef STB_WITH_FAULTS
+/* Fault slow-dispatch: every switch message is handled 300 ms after it arrived ("messages
+ * are polled from a timer"). */
+typedef struct
+{
+  StbModule *self;
+  gchar *channel, *message;
+  GBytes *data;
+} Deferred;
+
+static gboolean redelivering;
+
+static gboolean
+on_deferred (gpointer user_data)
+{
+  Deferred *d = user_data;
+  redelivering = TRUE;
+  on_switch_received (NULL, d->channel, d->message, d->data, d->self);
+  redelivering = FALSE;
+  g_free (d->channel);
+  g_free (d->message);
+  g_bytes_unref (d->data);
+  g_free (d);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+fault_defers (StbModule *self, const gchar *channel, const gchar *message, GBytes *data)
+{
+  if (!STB_FAULT ("slow-dispatch") || redelivering)
+    return FALSE;
+  Deferred *d = g_new0 (Deferred, 1);
+  d->self = self;
+  d->channel = g_strdup (channel);
+  d->message = g_strdup (message);
+  d->data = g_bytes_ref (data);
+  g_timeout_add (300, on_deferred, d);
+  return TRUE;
+}
+#endif
+
 static void
 on_switch_received (QcopClient *client, const gchar *channel, const gchar *message, GBytes *data,
                     gpointer user_data)
@@ -243,6 +288,8 @@ on_switch_received (QcopClient *client, const gchar *channel, const gchar *messa
   const guint8 *p = g_bytes_get_data (data, &len);
 
 #ifdef STB_WITH_FAULTS
+  if (fault_defers (self, channel, message, data))
+    return;
   if (fault_drops (self, channel, len, NULL))
     return;
   if (STB_FAULT ("unknown-param-acts") && len >= 8
@@ -256,7 +303,7 @@ on_switch_received (QcopClient *client, const gchar *channel, const gchar *messa
   g_clear_error (&error);
   stb_switch_message_clear (&msg);
 #endif
-  if (g_strcmp0 (message, self->dialect->message) != 0)
+  if (g_strcmp0 (message, self->dialect->message) != 0 && !STB_FAULT ("any-message-name"))
     {
       g_autofree gchar *esc = stb_agent_escape (message);
       details = g_strdup_printf ("channel=%s;message=%s;len=%" G_GSIZE_FORMAT ";data=%s", channel,
@@ -332,6 +379,8 @@ stb_module_send (StbModule *self, StbSwitchParam param, const gchar *row)
 #endif
   gsize len = 0;
   const guint8 *p = g_bytes_get_data (data, &len);
+  if (STB_FAULT ("ignored-count-resets")) /* "statistics per exchange" */
+    memset (self->ignored, 0, sizeof self->ignored);
 
   if (!qcop_client_send (self->client, channel, self->dialect->message, p, len, &error))
     {

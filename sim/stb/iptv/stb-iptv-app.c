@@ -669,6 +669,8 @@ static void
 on_key (const gchar *key, gpointer user_data)
 {
   stb_iptv_handle_key (user_data, key);
+  if (STB_FAULT ("key-autorepeat") && g_ascii_isdigit (key[0])) /* a press and a repeat */
+    stb_iptv_handle_key (user_data, key);
 }
 
 void

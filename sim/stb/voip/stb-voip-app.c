@@ -223,7 +223,8 @@ answer (StbVoip *self)
 {
   g_autoptr (GError) error = NULL;
 
-  g_clear_handle_id (&self->t_show, g_source_remove);
+  if (!STB_FAULT ("t-show-not-stopped")) /* "the callback checks the state anyway" */
+    g_clear_handle_id (&self->t_show, g_source_remove);
   page (self, "main", "V-20");
   if (self->sip && !STB_FAULT ("sip-early-200"))
     {
@@ -271,7 +272,8 @@ dial (StbVoip *self)
     self->call_id = ++self->next_inject_id;
   call_event (self, self->call_id, "dialling", 0, NULL);
   if (self->t_alert_ms > 0)
-    self->t_alert = g_timeout_add ((guint)self->t_alert_ms, on_t_alert, self);
+    self->t_alert = g_timeout_add ((guint)self->t_alert_ms / (STB_FAULT ("t-alert-early") ? 2 : 1),
+                                   on_t_alert, self);
   transit (self, STB_VOIP_STATE_DIALLING, "V-32", -1);
   return TRUE;
 }
@@ -354,7 +356,8 @@ on_t_show (gpointer user_data)
   StbVoip *self = user_data;
 
   self->t_show = 0;
-  if (self->fsm.state == STB_VOIP_STATE_AWAIT_SHOW)
+  if (self->fsm.state == STB_VOIP_STATE_AWAIT_SHOW
+      || (STB_FAULT ("t-show-not-stopped") && self->fsm.state == STB_VOIP_STATE_IN_CALL))
     await_show_failed (self, 480, "switch-timeout", "V-21");
   return G_SOURCE_REMOVE;
 }
@@ -512,7 +515,8 @@ inject (StbVoip *self, const gchar *message, GBytes *data)
     dialog_closed (self, 487, "cancel", "cancelled", "V-12");
   else if (g_str_equal (message, "injectHangup()") && s == STB_VOIP_STATE_AWAIT_SHOW)
     await_show_failed (self, 487, "cancelled", "V-22");
-  else if (g_str_equal (message, "injectHangup()") && s == STB_VOIP_STATE_IN_CALL)
+  else if (g_str_equal (message, "injectHangup()") && s == STB_VOIP_STATE_IN_CALL
+           && !STB_FAULT ("inject-hangup-dialog-only"))
     call_over (self, FALSE, 200, "remote-hangup");
   else if (g_str_equal (message, "injectAnswer()") && s == STB_VOIP_STATE_DIALLING)
     outgoing_answered (self);
