@@ -4,6 +4,7 @@
 #include "sr-component.h"
 #include "sr-dut.h"
 #include "sr-netns.h"
+#include "sr-parallel.h"
 #include "sr-stb2.h"
 
 #include <gio/gio.h>
@@ -148,20 +149,6 @@ no_args (SrRun *run, GPtrArray *argv)
 {
 }
 
-/* A free UDP port on 127.0.0.1 (for a sipp far end). */
-static guint
-free_udp_port (void)
-{
-  g_autoptr (GSocket) sock
-      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  if (sock == NULL || !g_socket_bind (sock, any, FALSE, NULL))
-    return 0;
-  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (sock, NULL);
-  return bound ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)) : 0;
-}
-
 /* Component arguments may name what the run started: {ims} (host:port of the IMS core),
  * {domain}, {sipp} (the sipp scenario directory), {free_port} (a new free UDP port),
  * {far_port} (one free UDP port kept for the whole test: a far end that registers, then
@@ -173,7 +160,7 @@ expand_placeholders (SrRun *run, const gchar *args)
   g_autofree gchar *ims = sr_component_ready_value (run, "ims", "sip");
   g_autofree gchar *domain = sr_component_ready_value (run, "ims", "domain");
   g_autofree gchar *sipp = g_build_filename (run->config->source_root, "sim", "ims", "sipp", NULL);
-  g_autofree gchar *port = g_strdup_printf ("%u", free_udp_port ());
+  g_autofree gchar *port = g_strdup_printf ("%u", sr_ports_pick (run->config));
   g_string_replace (s, "{ims}", ims ? ims : "127.0.0.1:5060", 0);
   g_string_replace (s, "{domain}", domain ? domain : "ims.test", 0);
   g_string_replace (s, "{sipp}", sipp, 0);
@@ -181,7 +168,7 @@ expand_placeholders (SrRun *run, const gchar *args)
   g_autofree gchar *stb_addr = sr_netns_stb_addr (run); /* 127.0.0.1, or the netns STB side */
   g_string_replace (s, "{stb_addr}", stb_addr, 0);
   if (strstr (args, "{far_port}") != NULL && run->far_port == 0)
-    run->far_port = free_udp_port ();
+    run->far_port = sr_ports_pick (run->config);
   g_autofree gchar *far = g_strdup_printf ("%u", run->far_port);
   g_string_replace (s, "{far_port}", far, 0);
   return g_string_free (g_steal_pointer (&s), FALSE);
@@ -327,6 +314,8 @@ sr_component_new (SrRun *run, const gchar *name, const gchar *extra_args, GError
       for (guint i = 0; extra[i]; i++)
         add (argv, extra[i]);
     }
+  if (g_str_equal (type->name, "ims")) /* stbsim -j: a port of the child's range */
+    sr_ports_add_ims_port (run->config, argv);
   if (!sr_netns_adjust_argv (run, name, argv, error))
     return NULL;
   g_ptr_array_add (argv, NULL);

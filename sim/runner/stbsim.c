@@ -5,6 +5,7 @@
 
 #include <glib-unix.h>
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@
 #include "sr-coverage.h"
 #include "sr-dut.h"
 #include "sr-issues.h"
+#include "sr-merge.h"
+#include "sr-parallel.h"
 #include "sr-report.h"
 #include "sr-scenario.h"
 #include "sr-suite.h"
@@ -25,6 +28,8 @@
   "Commands:\n"                                                                                    \
   "  run FILE.scenario     run one scenario (in each layout it applies to)\n"                      \
   "  suite conformance     run the catalogue's test cases (conformance/catalogue.ini)\n"           \
+  "                        (-j N: N tests at once; --shard K/N: this machine's part)\n"            \
+  "  merge RUN_DIR... -o OUT  merge run directories (shards) into one run and report\n"            \
   "  bench                 run the catalogue's timing cases (or -t) --repeat N times: latency\n"   \
   "                        distributions (p50/p95/p99 per hop) vs --baseline FILE\n"               \
   "  list                  list the catalogue's test cases\n"                                      \
@@ -57,6 +62,11 @@ typedef struct
   gchar *baseline;       /* bench */
   gchar *save_baseline;  /* bench */
   SrBenchOptions *bench; /* set for the bench command */
+  gchar *jobs;           /* -j: N or auto (sr-parallel.h) */
+  gchar *shard;          /* --shard K/N */
+  gchar *run_dir;        /* --run-dir: this exact run directory (the -j children) */
+  gchar *ports;          /* --ports FIRST-LAST (the -j children) */
+  gchar **child_args;    /* -j: the command each child runs (the user's options) */
 } Options;
 
 static volatile gint interrupted;
@@ -183,8 +193,9 @@ static int
 run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, const gchar *suite_name, int argc,
            char **argv)
 {
-  g_autofree gchar *run_id = make_run_id ();
-  cfg->run_dir = g_build_filename (o->report_dir, run_id, NULL);
+  g_autofree gchar *run_id = o->run_dir ? g_path_get_basename (o->run_dir) : make_run_id ();
+  cfg->run_dir
+      = o->run_dir ? g_strdup (o->run_dir) : g_build_filename (o->report_dir, run_id, NULL);
   g_autoptr (SrReport) report = sr_report_new (run_id, cfg->run_dir);
   g_autoptr (SrTimeline) timeline = sr_timeline_new ();
   report->timeline = timeline;
@@ -220,13 +231,31 @@ run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, const gchar *suite_name,
   g_unix_signal_add (SIGTERM, on_signal, NULL);
   g_print ("stbsim: run %s, %u test(s), mode %s, report in %s\n", run_id, tests->len, report->mode,
            cfg->run_dir);
-  SrVerdict v = sr_suite_run (cfg, report, tests, !o->quiet);
+  guint jobs = 1;
+  g_autoptr (GError) jobs_error = NULL;
+  if (o->jobs && !sr_parallel_parse_jobs (o->jobs, &jobs, &jobs_error))
+    return usage (NULL, "%s", jobs_error->message);
+  if (jobs > 1 && (o->bench || o->child_args == NULL))
+    return usage (NULL,
+                  "-j %s: only for `suite` (benchmarks run serially: their timings are the "
+                  "point; spread them over machines with --shard K/N and stbsim merge)",
+                  o->jobs);
+  if (o->shard)
+    report->extra_json = sr_shard_json (o->shard);
+  SrVerdict v = jobs > 1 ? sr_parallel_run (cfg, report, tests, (const gchar *const *)o->child_args,
+                                            jobs, !o->quiet)
+                         : sr_suite_run (cfg, report, tests, !o->quiet);
   g_autofree gchar *summary = sr_report_summary (report);
   g_print ("\n%s", summary);
   g_autofree gchar *html = g_build_filename (cfg->run_dir, "report.html", NULL);
   g_print ("report: %s\n", html);
   if (o->bench)
-    v = sr_bench_finish (o->bench, cfg, report, v);
+    {
+      g_autoptr (JsonNode) shard = g_steal_pointer (&report->extra_json);
+      v = sr_bench_finish (o->bench, cfg, report, v);
+      if (shard != NULL && !sr_shard_json_add (report, shard))
+        v = SR_VERDICT_ERROR;
+    }
   return sr_verdict_exit_code (v);
 }
 
@@ -274,6 +303,18 @@ make_context (Options *o, const gchar *params)
       "bench: compare with this baseline (fixtures/baselines/)", "FILE" },
     { "save-baseline", 0, 0, G_OPTION_ARG_FILENAME, &o->save_baseline,
       "bench: save the measured distributions as a baseline", "FILE" },
+    { "jobs", 'j', 0, G_OPTION_ARG_STRING, &o->jobs,
+      "suite: run N tests at once, each in its own child process (auto or 0: min(2 x CPUs, "
+      "available memory / 256 MiB, 16)); default 1",
+      "N" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &o->shard,
+      "Run only shard K of N: the selected tests sorted by id, every N-th from the K-th "
+      "(merge the shards' run directories with stbsim merge)",
+      "K/N" },
+    { "run-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->run_dir,
+      "Write the run into this directory instead of <report-dir>/<run-id> (used by -j)", "DIR" },
+    { "ports", 0, 0, G_OPTION_ARG_STRING, &o->ports,
+      "Give components UDP ports from this range (used by -j: one range per child)", "FIRST-LAST" },
     { NULL },
   };
   GOptionContext *ctx = g_option_context_new (params);
@@ -397,6 +438,11 @@ options_clear (Options *o, SrConfig *cfg)
   g_free (cfg->ims_image);
   g_free (o->baseline);
   g_free (o->save_baseline);
+  g_free (o->jobs);
+  g_free (o->shard);
+  g_free (o->run_dir);
+  g_free (o->ports);
+  g_strfreev (o->child_args);
   g_free (cfg->build_root);
   g_free (cfg->source_root);
   g_free (cfg->run_dir);
@@ -407,12 +453,45 @@ options_clear (Options *o, SrConfig *cfg)
   g_strfreev (cfg->dut_ics_roles);
 }
 
+/* The command a -j child runs: this stbsim, `suite conformance` and the user's options that
+ * shape a test (sr_parallel_run() adds -t, --run-dir, --ports). */
+static gchar **
+child_args (Options *o)
+{
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_autofree gchar *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_strv_builder_add_many (b, self ? self : "stbsim", "suite", "conformance", NULL);
+  const struct
+  {
+    const gchar *flag;
+    const gchar *value;
+  } opts[] = { { "--layout", o->layout },   { "--profile", o->profile },
+               { "--ics", o->ics },         { "--catalogue", o->catalogue },
+               { "--dialect", o->dialect }, { "--mode", o->mode },
+               { "--ims", o->ims } };
+  for (guint i = 0; i < G_N_ELEMENTS (opts); i++)
+    if (opts[i].value)
+      g_strv_builder_add_many (b, opts[i].flag, opts[i].value, NULL);
+  for (guint i = 0; o->duts && o->duts[i]; i++)
+    g_strv_builder_add_many (b, "--dut", o->duts[i], NULL);
+  if (o->no_capture)
+    g_strv_builder_add (b, "--no-capture");
+  gchar grace[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_dtostr (grace, sizeof grace, o->agent_grace);
+  g_strv_builder_add_many (b, "--agent-grace", grace, NULL);
+  return g_strv_builder_end (b);
+}
+
 static int
 dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int argc, char **argv,
           int orig_argc, char **orig_argv)
 {
   g_autoptr (GError) error = NULL;
   const gchar *dut_role = NULL;
+  if (g_str_equal (cmd, "suite"))
+    o->child_args = child_args (o); /* before the defaults below fill in o->ics */
+  if (o->ports && !sr_ports_parse (o->ports, cfg, &error))
+    return usage (ctx, "%s", error->message);
   if (!apply_duts (cfg, o->duts, &dut_role, &error))
     return usage (ctx, "%s", error->message);
   if (o->ics && !apply_ics (cfg, o->ics, &dut_role, &error))
@@ -511,6 +590,11 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, GOptionContext *ctx, int 
                  ? 4
                  : 3;
     }
+  guint shard_k = 0, shard_n = 0;
+  if (o->shard && !sr_shard_parse (o->shard, &shard_k, &shard_n, &error))
+    return usage (ctx, "%s", error->message);
+  if (o->shard)
+    sr_shard_select (tests, shard_k, shard_n);
   if (!validate_scenarios (tests, &error))
     {
       g_printerr ("stbsim: %s\n", error->message);
@@ -532,6 +616,8 @@ main (int argc, char **argv)
     return cmd_list_issues (argc, argv);
   if (argc >= 2 && g_str_equal (argv[1], "coverage"))
     return cmd_coverage (argc, argv);
+  if (argc >= 2 && g_str_equal (argv[1], "merge"))
+    return sr_merge_main (argc, argv);
   o.agent_grace = 3.0;
   g_autoptr (GOptionContext) ctx = make_context (&o, "COMMAND [ARGS] - STB switching-protocol "
                                                      "conformance runner");
