@@ -316,6 +316,7 @@ read_trace (SrMerge *m, const gchar *path, GPtrArray *tests, GHashTable *renamed
   if (!g_file_get_contents (path, &text, NULL, error))
     return FALSE;
   g_autoptr (GPtrArray) by_start = g_ptr_array_copy (tests, NULL, NULL);
+  g_ptr_array_set_free_func (by_start, NULL);
   g_ptr_array_sort (by_start, compare_start);
   g_autoptr (GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < tests->len; i++)

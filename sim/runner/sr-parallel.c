@@ -268,6 +268,70 @@ lease_acquire (Lease *lease)
   return FALSE;
 }
 
+/* ---- scheduling: longest first --------------------------------------------------------------- */
+
+/* id -> duration (s, gdouble*) from the newest earlier runs in @history (run directories with
+ * a results.json), at most HISTORY_RUNS of them, the newest value winning. */
+#define HISTORY_RUNS 5
+static GHashTable *
+load_history (const gchar *history, const gchar *skip)
+{
+  GHashTable *durations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GDir) d = history ? g_dir_open (history, 0, NULL) : NULL;
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func (g_free);
+  const gchar *name;
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (history, name, "results.json", NULL);
+      if (g_strcmp0 (name, skip) != 0 && g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        g_ptr_array_add (runs, g_steal_pointer (&path));
+    }
+  /* run ids start with a UTC timestamp: sorting by name is sorting by age */
+  g_ptr_array_sort (runs, (GCompareFunc)(void (*) (void))g_strcmp0);
+  guint first = runs->len > HISTORY_RUNS ? runs->len - HISTORY_RUNS : 0;
+  for (guint i = first; i < runs->len; i++)
+    {
+      g_autoptr (JsonParser) p = json_parser_new ();
+      if (!json_parser_load_from_file (p, g_ptr_array_index (runs, i), NULL)
+          || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+        continue;
+      JsonObject *root = json_node_get_object (json_parser_get_root (p));
+      JsonNode *tn = json_object_get_member (root, "tests");
+      JsonArray *tests = tn && JSON_NODE_HOLDS_ARRAY (tn) ? json_node_get_array (tn) : NULL;
+      for (guint k = 0; tests && k < json_array_get_length (tests); k++)
+        {
+          JsonNode *n = json_array_get_element (tests, k);
+          JsonObject *t = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+          const gchar *id = t ? json_object_get_string_member_with_default (t, "id", NULL) : NULL;
+          if (id == NULL || !json_object_get_boolean_member_with_default (t, "finished", FALSE))
+            continue;
+          gdouble *v = g_new (gdouble, 1);
+          *v = json_object_get_double_member_with_default (t, "duration_s", 0.0);
+          g_hash_table_insert (durations, g_strdup (id), v);
+        }
+    }
+  return durations;
+}
+
+static GHashTable *sort_durations; /* for compare_longest (one sort at a time) */
+
+static gdouble
+expected (const SrTestSpec *s)
+{
+  const gdouble *v = g_hash_table_lookup (sort_durations, s->id);
+  return v ? *v : G_MAXDOUBLE; /* never measured: first, it may be long */
+}
+
+static gint
+compare_longest (gconstpointer a, gconstpointer b)
+{
+  const SrTestSpec *x = *(SrTestSpec *const *)a, *y = *(SrTestSpec *const *)b;
+  gdouble dx = expected (x), dy = expected (y);
+  if (dx != dy)
+    return dx > dy ? -1 : 1;
+  return g_strcmp0 (x->id, y->id);
+}
+
 /* ---- children ------------------------------------------------------------------------------ */
 
 typedef struct
@@ -444,9 +508,17 @@ running (Parallel *p)
 
 SrVerdict
 sr_parallel_run (const SrConfig *config, SrReport *report, GPtrArray *tests,
-                 const gchar *const *child_args, guint jobs, gboolean progress)
+                 const gchar *const *child_args, guint jobs, const gchar *history,
+                 gboolean progress)
 {
   Parallel p = { 0 };
+  g_autoptr (GPtrArray) order = g_ptr_array_copy (tests, NULL, NULL);
+  g_ptr_array_set_free_func (order, NULL); /* a view: @tests owns the specs */
+  sort_durations = load_history (history, report->run_id);
+  if (g_hash_table_size (sort_durations) > 0)
+    g_ptr_array_sort (order, compare_longest);
+  g_clear_pointer (&sort_durations, g_hash_table_unref);
+  tests = order; /* the order children start in; the report is in id order */
   p.config = config;
   p.report = report;
   p.tests = tests;

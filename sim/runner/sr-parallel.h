@@ -69,8 +69,14 @@ void sr_ports_add_ims_port (const SrConfig *config, GPtrArray *argv);
  * children run, without -t/--run-dir/--ports (e.g. {"/path/stbsim", "suite", "conformance",
  * "--mode", "sip", NULL}). Fills @report like sr_suite_run() (in test-id order), writes it
  * after every child. Returns the overall verdict.
+ *
+ * Scheduling: longest first (LPT), by each test's duration in the newest of the earlier runs
+ * in @history (nullable; the report directory): the long timing and media tests no longer
+ * start last and make the tail. Tests never measured start first; without history, the
+ * selection's order. The order only changes when a test starts, never a verdict.
  */
 SrVerdict sr_parallel_run (const SrConfig *config, SrReport *report, GPtrArray *tests,
-                           const gchar *const *child_args, guint jobs, gboolean progress);
+                           const gchar *const *child_args, guint jobs, const gchar *history,
+                           gboolean progress);
 
 G_END_DECLS

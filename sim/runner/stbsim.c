@@ -243,7 +243,7 @@ run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, const gchar *suite_name,
   if (o->shard)
     report->extra_json = sr_shard_json (o->shard);
   SrVerdict v = jobs > 1 ? sr_parallel_run (cfg, report, tests, (const gchar *const *)o->child_args,
-                                            jobs, !o->quiet)
+                                            jobs, o->report_dir, !o->quiet)
                          : sr_suite_run (cfg, report, tests, !o->quiet);
   g_autofree gchar *summary = sr_report_summary (report);
   g_print ("\n%s", summary);
