@@ -16,6 +16,7 @@
 #include "sr-coverage.h"
 #include "sr-dut.h"
 #include "sr-issues.h"
+#include "sr-load.h"
 #include "sr-merge.h"
 #include "sr-parallel.h"
 #include "sr-report.h"
@@ -30,6 +31,7 @@
   "  suite conformance     run the catalogue's test cases (conformance/catalogue.ini)\n"           \
   "                        (-j N: N tests at once; --shard K/N: this machine's part)\n"            \
   "  merge RUN_DIR... -o OUT  merge run directories (shards) into one run and report\n"            \
+  "  load [--stbs K ...]   switch latency of K STBs against one loaded IMS core (--help)\n"        \
   "  bench                 run the catalogue's timing cases (or -t) --repeat N times: latency\n"   \
   "                        distributions (p50/p95/p99 per hop) vs --baseline FILE\n"               \
   "  list                  list the catalogue's test cases\n"                                      \
@@ -618,6 +620,8 @@ main (int argc, char **argv)
     return cmd_coverage (argc, argv);
   if (argc >= 2 && g_str_equal (argv[1], "merge"))
     return sr_merge_main (argc, argv);
+  if (argc >= 2 && g_str_equal (argv[1], "load"))
+    return sr_load_main (argc, argv);
   o.agent_grace = 3.0;
   g_autoptr (GOptionContext) ctx = make_context (&o, "COMMAND [ARGS] - STB switching-protocol "
                                                      "conformance runner");
