@@ -173,33 +173,34 @@ sipp_argv (Load *l, const gchar *xml, gboolean to_core, guint port)
   return a;
 }
 
-/* /proc/PID/stat utime+stime (clock ticks), 0 if gone. */
+/* The fields of /proc/@pid/stat after "pid (comm) ": state(0) ppid(1) ... utime(11)
+ * stime(12); NULL if the process is gone. */
+static gchar **
+proc_stat (const gchar *pid)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree gchar *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NULL;
+  const gchar *p = strrchr (text, ')');
+  g_auto (GStrv) f = p && p[1] == ' ' ? g_strsplit (p + 2, " ", 16) : NULL;
+  return f && g_strv_length (f) >= 14 ? g_steal_pointer (&f) : NULL;
+}
+
+/* utime+stime (clock ticks), 0 if gone. */
 static guint64
 proc_ticks (GPid pid)
 {
-  g_autofree gchar *path = g_strdup_printf ("/proc/%d/stat", (int)pid);
-  g_autofree gchar *text = NULL;
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return 0;
-  const gchar *p = strrchr (text, ')');
-  if (p == NULL)
-    return 0;
-  g_auto (GStrv) f = g_strsplit (p + 2, " ", 16);
-  /* after "pid (comm) ": state(0) ppid(1) ... utime(11) stime(12) */
-  if (g_strv_length (f) < 14)
-    return 0;
-  return g_ascii_strtoull (f[11], NULL, 10) + g_ascii_strtoull (f[12], NULL, 10);
+  g_autofree gchar *id = g_strdup_printf ("%d", (int)pid);
+  g_auto (GStrv) f = proc_stat (id);
+  return f ? g_ascii_strtoull (f[11], NULL, 10) + g_ascii_strtoull (f[12], NULL, 10) : 0;
 }
 
 static GPid
 proc_ppid (const gchar *pid)
 {
-  g_autofree gchar *path = g_strdup_printf ("/proc/%s/stat", pid);
-  g_autofree gchar *text = NULL;
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return 0;
-  const gchar *p = strrchr (text, ')');
-  return p ? (GPid)g_ascii_strtoll (p + 4, NULL, 10) : 0;
+  g_auto (GStrv) f = proc_stat (pid);
+  return f ? (GPid)g_ascii_strtoll (f[1], NULL, 10) : 0;
 }
 
 /* CPU ticks of @pid and its direct children (Kamailio's workers). */

@@ -186,8 +186,20 @@ jms_to_ns (JsonObject *o, const gchar *key)
 
 /* ---- results.json -> SrTestResult ------------------------------------------------------------ */
 
+/* @text with every @from (an input run directory) replaced by @to (the merged one), so that
+ * evidence naming a log or capture points to where the merge put it. */
+static gchar *
+relocate (const gchar *text, const gchar *from, const gchar *to)
+{
+  if (text == NULL || from == NULL || strstr (text, from) == NULL)
+    return g_strdup (text);
+  g_autoptr (GString) s = g_string_new (text);
+  g_string_replace (s, from, to, 0);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
 static SrTestResult *
-test_from_json (JsonObject *o)
+test_from_json (JsonObject *o, const gchar *from, const gchar *to)
 {
   const gchar *id = jstr (o, "id");
   if (id == NULL)
@@ -210,8 +222,9 @@ test_from_json (JsonObject *o)
       if (is == NULL || jstr (is, "id") == NULL)
         continue;
       sr_verdict_from_string (jstr (is, "level"), &level);
+      g_autofree gchar *evidence = relocate (jstr (is, "evidence"), from, to);
       g_ptr_array_add (t->issues, sr_issue_new (jstr (is, "id"), level, jstr (is, "requirement"),
-                                                jstr (is, "evidence"), jint (is, "t_ns", 0)));
+                                                evidence, jint (is, "t_ns", 0)));
     }
   JsonObject *cov = jobj (o, "coverage");
   g_autoptr (GList) reqs = cov ? json_object_get_members (cov) : NULL;
@@ -589,11 +602,14 @@ sr_merge_add_dir (SrMerge *m, const gchar *dir, gboolean move, const gchar *host
     g_string_append_printf (m->interrupted, "%s%s: %s", m->interrupted->len ? "; " : "", dir,
                             jstr (root, "interrupted"));
 
+  g_autofree gchar *from = g_strdup (dir); /* as the input's own run wrote it (-j) */
+  while (strlen (from) > 1 && g_str_has_suffix (from, "/"))
+    from[strlen (from) - 1] = '\0';
   g_autoptr (GPtrArray) added = g_ptr_array_new ();
   g_autoptr (GHashTable) renamed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   for (guint i = 0; i < json_array_get_length (tests_json); i++)
     {
-      SrTestResult *t = test_from_json (jarr_obj (tests_json, i));
+      SrTestResult *t = test_from_json (jarr_obj (tests_json, i), from, m->report->run_dir);
       if (t == NULL)
         continue;
       gint at = find_test (m->report, t->id);

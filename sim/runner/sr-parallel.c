@@ -37,16 +37,29 @@ mem_available_kib (void)
   return p ? g_ascii_strtoull (p + strlen ("MemAvailable:"), NULL, 10) : 0;
 }
 
+static gdouble
+load_average (void)
+{
+  g_autofree gchar *text = NULL;
+  if (!g_file_get_contents ("/proc/loadavg", &text, NULL, NULL))
+    return 0.0;
+  return g_ascii_strtod (text, NULL);
+}
+
 guint
 sr_parallel_default_jobs (gchar **why)
 {
   guint cpus = (guint)MAX (g_get_num_processors (), 1);
   guint64 kib = mem_available_kib ();
   guint by_mem = kib ? (guint)MIN (kib / (MIB_PER_JOB * 1024), G_MAXUINT) : MAX_JOBS;
-  guint jobs = MAX (1, MIN (MIN (2 * cpus, by_mem), MAX_JOBS));
+  gdouble load = load_average ();
+  gdouble free_slots = 2.0 * cpus - load; /* what others already use is not ours */
+  guint by_cpu = free_slots < 1.0 ? 1 : (guint)free_slots;
+  guint jobs = MAX (1, MIN (MIN (by_cpu, by_mem), MAX_JOBS));
   if (why)
-    *why = g_strdup_printf ("min(2 x %u CPUs, %" G_GUINT64_FORMAT " MiB available / %u MiB, %u)",
-                            cpus, kib / 1024, MIB_PER_JOB, MAX_JOBS);
+    *why = g_strdup_printf ("min(2 x %u CPUs - load %.1f, %" G_GUINT64_FORMAT
+                            " MiB available / %u MiB, %u) = %u",
+                            cpus, load, kib / 1024, MIB_PER_JOB, MAX_JOBS, jobs);
   return jobs;
 }
 

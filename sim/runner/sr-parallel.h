@@ -31,8 +31,11 @@
 
 G_BEGIN_DECLS
 
-/* The default -j: min(2 x online CPUs, MemAvailable / 256 MiB), at least 1, at most 16.
- * @why (nullable) gets the rule with this machine's numbers. */
+/* The default -j: min(2 x online CPUs - the 1-minute load average, MemAvailable / 256 MiB),
+ * at least 1, at most 16. A test waits on protocol timers most of the time (about half a
+ * core each), so two per CPU keep the CPUs busy; on a machine others already load, their load
+ * is subtracted (a starved media start-up misses its 5 s expectation: measured at load 40 on
+ * 2 CPUs). @why (nullable) gets the rule with this machine's numbers. */
 guint sr_parallel_default_jobs (gchar **why);
 
 /* "-j" values: a number >= 1, or "auto" / "0" = sr_parallel_default_jobs(). */

@@ -237,6 +237,13 @@ run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, const gchar *suite_name,
   g_autoptr (GError) jobs_error = NULL;
   if (o->jobs && !sr_parallel_parse_jobs (o->jobs, &jobs, &jobs_error))
     return usage (NULL, "%s", jobs_error->message);
+  if (o->jobs && jobs > 0 && !o->quiet)
+    {
+      g_autofree gchar *why = NULL;
+      if (g_str_equal (o->jobs, "auto") || g_str_equal (o->jobs, "0"))
+        sr_parallel_default_jobs (&why);
+      g_print ("stbsim: -j %u%s%s\n", jobs, why ? ": " : "", why ? why : "");
+    }
   if (jobs > 1 && (o->bench || o->child_args == NULL))
     return usage (NULL,
                   "-j %s: only for `suite` (benchmarks run serially: their timings are the "
@@ -306,8 +313,8 @@ make_context (Options *o, const gchar *params)
     { "save-baseline", 0, 0, G_OPTION_ARG_FILENAME, &o->save_baseline,
       "bench: save the measured distributions as a baseline", "FILE" },
     { "jobs", 'j', 0, G_OPTION_ARG_STRING, &o->jobs,
-      "suite: run N tests at once, each in its own child process (auto or 0: min(2 x CPUs, "
-      "available memory / 256 MiB, 16)); default 1",
+      "suite: run N tests at once, each in its own child process (auto or 0: min(2 x CPUs - "
+      "load average, available memory / 256 MiB, 16)); default 1",
       "N" },
     { "shard", 0, 0, G_OPTION_ARG_STRING, &o->shard,
       "Run only shard K of N: the selected tests sorted by id, every N-th from the K-th "

@@ -398,6 +398,23 @@ START_TEST (test_parallel_and_shards_equal_serial)
   const gchar *par_args[] = { "suite", "conformance", "-t", SUBSET, "--dut", dut, "-j", "2", NULL };
   ck_assert_int_eq (sr_test_stbsim (tmpdir, par_args, &par_r, &par), 1);
   g_autoptr (GHashTable) got = verdicts_of (par);
+  {
+    /* again, with the serial run as history (longest first): same verdicts */
+    g_autofree gchar *history = g_path_get_dirname (serial);
+    g_autofree gchar *again = g_build_filename (tmpdir, "again", NULL);
+    const gchar *argv[]
+        = { exe,         "suite", "conformance", "-t",        SUBSET, "--dut",        dut,
+            "-j",        "3",     "--quiet",     "--profile", "ci",   "--report-dir", history,
+            "--run-dir", again,   NULL };
+    gint status = 0;
+    g_autofree gchar *o = NULL, *e = NULL;
+    ck_assert (g_spawn_sync (NULL, (gchar **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &o, &e,
+                             &status, NULL));
+    ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 1, "-j 3: %s%s", o, e);
+    g_autoptr (GHashTable) got2 = verdicts_of (again);
+    g_autofree gchar *d = compare (want, got2);
+    ck_assert_msg (*d == '\0', "-j 3 with history differs from serial:\n%s", d);
+  }
   g_autofree gchar *diff = compare (want, got);
   ck_assert_msg (*diff == '\0', "-j 2 differs from serial:\n%s", diff);
   g_autofree gchar *capture
