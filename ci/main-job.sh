@@ -13,8 +13,8 @@
 # STBSIM_IMS=container (make run IMS=container): the IMS core runs in a podman container
 # (stbsim --ims container; root, sim/ims/container-image.sh makes the image on first use).
 # STBSIM_JOBS=N|auto (make run RUN_JOBS=N): tests run N at a time, each in its own child
-# process (stbsim suite -j, sim/runner/sr-parallel.h); default auto = min(2 x CPUs,
-# available memory / 256 MiB, 16); 1 = serial.
+# process (stbsim suite -j, sim/runner/sr-parallel.h); default auto = min(2 x CPUs - load
+# average, available memory / 256 MiB, 16), at least 1; 1 = serial.
 set -u
 builddir=${1:-build/default}
 [ $# -gt 0 ] && shift
