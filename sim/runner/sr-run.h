@@ -43,15 +43,16 @@ typedef struct
   gchar *profile;      /* timing profile name (conformance/profiles/<name>.ini) */
   gchar *dut_iptv;     /* (nullable) DUT command template (sr-dut.h) */
   gchar *dut_voip;
-  gchar *dut_voip_inject;      /* (nullable) the VoIP DUT's template for inject-mode tests */
-  GKeyFile *dut_ics;           /* (nullable) the DUT's ICS: [ixit] timer values */
-  gchar **dut_ics_roles;       /* (nullable) roles launched from the DUT's ICS templates */
-  gboolean injection;          /* no SIP: calls are injected into the VoIP agent */
-  gchar *ims_image;            /* (nullable) --ims container: the IMS core's image tag */
-  gboolean no_capture;         /* --no-capture: no tests/<id>/capture.pcapng */
-  gdouble agent_grace_s;       /* how long to wait for a DUT's first agent event */
-  volatile gint *interrupted;  /* set by the signal handler */
-  guint port_first, port_last; /* UDP ports components get (sr-parallel.h); 0: the kernel's */
+  gchar *dut_voip_inject;     /* (nullable) the VoIP DUT's template for inject-mode tests */
+  GKeyFile *dut_ics;          /* (nullable) the DUT's ICS: [ixit] timer values */
+  gchar **dut_ics_roles;      /* (nullable) roles launched from the DUT's ICS templates */
+  gboolean injection;         /* no SIP: calls are injected into the VoIP agent */
+  gchar *ims_image;           /* (nullable) --ims container: the IMS core's image tag */
+  gboolean no_capture;        /* --no-capture: no tests/<id>/capture.pcapng */
+  gdouble agent_grace_s;      /* how long to wait for a DUT's first agent event */
+  volatile gint *interrupted; /* set by the signal handler */
+  guint port_first;           /* stbsim -j: UDP ports for components (sr-parallel.h) */
+  guint port_last;            /* 0: the kernel picks them */
 } SrConfig;
 
 typedef struct _SrComponent SrComponent;
