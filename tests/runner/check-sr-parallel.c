@@ -10,7 +10,8 @@
  * the verdicts are mixed: some pass, some fail with a requirement id): one serial run, one
  * `-j 2` run (twice: without and with history), and three `--shard K/3` runs as separate
  * processes (two at a time) then `stbsim merge`d, must give every test the same verdict with
- * the serial run's deciding issue among its issues. The comparison is shown to fail on a
+ * the serial run's deciding issue among its issues (or, on a starved machine, only expectation
+ * timeouts). The comparison is shown to fail on a
  * merge that misses a shard.
  */
 
@@ -360,9 +361,10 @@ verdicts_of (const gchar *dir)
   return v;
 }
 
-/* Same functional verdict: the same verdict, and the serial run's deciding issue (its first at
- * that level) is among @got's issues at that level. A machine so loaded that a run also times
- * out on an expectation adds issues, which is load, not a different verdict. */
+/* Same verdict, and when the machine is not starved the same deciding issue: @want's first
+ * issue at its level is among @got's, or @got's are only expectation timeouts (a CPU-starved
+ * run times out on an earlier expectation and ends the scenario there: seen with ASan at load
+ * 50 on 2 CPUs, in serial runs too). ci/parallel-repeat.sh compares deciding issues strictly. */
 static gboolean
 same_verdict (const gchar *want, const gchar *got)
 {
@@ -374,7 +376,12 @@ same_verdict (const gchar *want, const gchar *got)
     return FALSE;
   g_auto (GStrv) wi = g_strsplit (g_strstrip (w[1]), " ", -1);
   g_auto (GStrv) gi = g_strsplit (g_strstrip (g[1]), " ", -1);
-  return wi[0] == NULL || *wi[0] == '\0' || g_strv_contains ((const gchar *const *)gi, wi[0]);
+  if (wi[0] == NULL || *wi[0] == '\0' || g_strv_contains ((const gchar *const *)gi, wi[0]))
+    return TRUE;
+  for (guint i = 0; gi[i]; i++)
+    if (!g_str_equal (gi[i], "expect::event-missing"))
+      return FALSE;
+  return TRUE;
 }
 
 /* "" when equal, else what differs (transfer full). */
@@ -403,6 +410,8 @@ START_TEST (test_same_verdict)
   ck_assert (same_verdict ("pass|", "pass|"));
   ck_assert (same_verdict ("fail| a b", "fail| c a"));
   ck_assert (!same_verdict ("fail| a b", "fail| b"));
+  ck_assert (same_verdict ("fail| a", "fail| expect::event-missing"));
+  ck_assert (!same_verdict ("fail| a", "fail| expect::event-missing b"));
   ck_assert (!same_verdict ("fail| a", "pass|"));
   ck_assert (!same_verdict ("pass|", NULL));
 }
