@@ -26,6 +26,9 @@ JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
 TESTS        ?=
 # Extra arguments for the main job, e.g. RUN_ARGS="--dut voip='/opt/vendor/voip --qcop %s'".
 RUN_ARGS     ?=
+# Tests at a time in the main job (stbsim suite -j): auto = min(2 x CPUs - load average,
+# memory / 256 MiB, 16), at least 1.
+RUN_JOBS     ?= auto
 # Where the IMS core runs for `make ims` and `make run`: local (Kamailio on loopback) or
 # container (podman, sim/ims/container-image.sh; root).
 IMS          ?= local
@@ -48,7 +51,7 @@ $(COVDIR)/build.ninja: | deps
 	$(MESON) setup $(COVDIR) --buildtype=debug -Db_coverage=true
 
 run: all
-	STBSIM_IMS=$(IMS) sh ci/main-job.sh $(BUILDDIR) $(RUN_ARGS)
+	STBSIM_IMS=$(IMS) STBSIM_JOBS=$(RUN_JOBS) sh ci/main-job.sh $(BUILDDIR) $(RUN_ARGS)
 
 check: deps format-check $(CHECKDIR)/build.ninja
 	$(MESON) compile -C $(CHECKDIR)

@@ -12,6 +12,9 @@
 # STBSIM_MODE=injection|sip forces one.
 # STBSIM_IMS=container (make run IMS=container): the IMS core runs in a podman container
 # (stbsim --ims container; root, sim/ims/container-image.sh makes the image on first use).
+# STBSIM_JOBS=N|auto (make run RUN_JOBS=N): tests run N at a time, each in its own child
+# process (stbsim suite -j, sim/runner/sr-parallel.h); default auto = min(2 x CPUs - load
+# average, available memory / 256 MiB, 16), at least 1; 1 = serial.
 set -u
 builddir=${1:-build/default}
 [ $# -gt 0 ] && shift
@@ -47,18 +50,19 @@ case $ims in
     *) echo "main-job: IMS=$ims: local or container" >&2; exit 4 ;;
 esac
 
+jobs=${STBSIM_JOBS:-auto}
 reportdir=${STBSIM_REPORT_DIR:-reports}
 # CI machines are noisy: timing budgets warn (profile ci, SW-TIME-92) unless a profile is given
 profile="--profile ci"
 case " $* " in *" --profile"*|*" -p "*) profile="" ;; esac
-echo "main-job: $stbsim suite conformance --mode $mode $imsopt --report-dir $reportdir $profile $*"
+echo "main-job: $stbsim suite conformance --mode $mode $imsopt -j $jobs --report-dir $reportdir $profile $*"
 # stbsim prints one progress line per test, then the summary table and the report path.
 # the report of this run only: a run directory newer than this marker (a usage error writes none,
 # and must not point at a previous run's report)
 marker=$(mktemp)
 trap 'rm -f "$marker"' EXIT
 # shellcheck disable=SC2086
-"$stbsim" suite conformance --mode "$mode" $imsopt --report-dir "$reportdir" $profile "$@"
+"$stbsim" suite conformance --mode "$mode" $imsopt -j "$jobs" --report-dir "$reportdir" $profile "$@"
 rc=$?
 case $rc in
     0) verdict="pass" ;;

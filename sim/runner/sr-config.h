@@ -41,6 +41,8 @@ typedef struct
   gboolean no_capture;        /* --no-capture: no tests/<id>/capture.pcapng */
   gdouble agent_grace_s;      /* how long to wait for a DUT's first agent event */
   volatile gint *interrupted; /* set by the signal handler */
+  guint port_first;           /* stbsim -j: UDP ports for components (sr-ports.h) */
+  guint port_last;            /* 0: the kernel picks them */
 } SrConfig;
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 
 #include "sr-dut.h"
 #include "sr-netns.h"
+#include "sr-ports.h"
 
 typedef void (*AddArgsFunc) (SrTest *test, SrStation *station, GPtrArray *argv);
 
@@ -163,20 +164,6 @@ lookup (const gchar *name, guint *station)
   return NULL;
 }
 
-/* A free UDP port on 127.0.0.1 (for a sipp far end). */
-static guint
-free_udp_port (void)
-{
-  g_autoptr (GSocket) sock
-      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  if (sock == NULL || !g_socket_bind (sock, any, FALSE, NULL))
-    return 0;
-  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (sock, NULL);
-  return bound ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)) : 0;
-}
-
 /* Component arguments may name what the test started: {ims} (host:port of the IMS core),
  * {domain}, {sipp} (the sipp scenario directory), {free_port} (a new free UDP port),
  * {far_port} (one free UDP port kept for the whole test: a far end that registers, then
@@ -188,7 +175,7 @@ expand_placeholders (SrTest *test, const gchar *args)
   g_autofree gchar *ims = sr_test_ready_value (test, "ims", "sip");
   g_autofree gchar *domain = sr_test_ready_value (test, "ims", "domain");
   g_autofree gchar *sipp = g_build_filename (test->config->source_root, "sim", "ims", "sipp", NULL);
-  g_autofree gchar *port = g_strdup_printf ("%u", free_udp_port ());
+  g_autofree gchar *port = g_strdup_printf ("%u", sr_ports_pick (test->config));
   g_string_replace (s, "{ims}", ims ? ims : "127.0.0.1:5060", 0);
   g_string_replace (s, "{domain}", domain ? domain : "ims.test", 0);
   g_string_replace (s, "{sipp}", sipp, 0);
@@ -196,7 +183,7 @@ expand_placeholders (SrTest *test, const gchar *args)
   g_autofree gchar *stb_addr = sr_netns_stb_addr (test); /* 127.0.0.1, or the netns STB side */
   g_string_replace (s, "{stb_addr}", stb_addr, 0);
   if (strstr (args, "{far_port}") != NULL && test->far_port == 0)
-    test->far_port = free_udp_port ();
+    test->far_port = sr_ports_pick (test->config);
   g_autofree gchar *far = g_strdup_printf ("%u", test->far_port);
   g_string_replace (s, "{far_port}", far, 0);
   return g_string_free (g_steal_pointer (&s), FALSE);
@@ -337,6 +324,8 @@ sr_launch_component (SrTest *test, SrStation *station, const gchar *name, const 
       for (guint i = 0; extra[i]; i++)
         add (argv, extra[i]);
     }
+  if (g_str_equal (type->name, "ims")) /* stbsim -j: a port of the child's range */
+    sr_ports_add_ims_port (test->config, argv);
   if (!sr_netns_adjust_argv (test, name, argv, error))
     return NULL;
   g_ptr_array_add (argv, NULL);

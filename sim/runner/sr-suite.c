@@ -358,8 +358,8 @@ sr_scenario_tests (const gchar *path, const gchar *layout, GError **error)
 
 /* ---- running ------------------------------------------------------------------------------ */
 
-static SrTestResult *
-result_for (const SrTestSpec *spec)
+SrTestResult *
+sr_test_spec_result (const SrTestSpec *spec)
 {
   SrTestResult *r = sr_test_result_new (spec->id);
   r->scenario = g_strdup (spec->scenario);
@@ -487,7 +487,7 @@ sr_suite_run (const SrConfig *config, SrReport *report, GPtrArray *tests, gboole
   guint first = report->tests->len;
   gboolean written = TRUE;
   for (guint i = 0; i < tests->len; i++)
-    g_ptr_array_add (report->tests, result_for (g_ptr_array_index (tests, i)));
+    g_ptr_array_add (report->tests, sr_test_spec_result (g_ptr_array_index (tests, i)));
   written &= write_reports (report);
   for (guint i = 0; i < tests->len; i++)
     {

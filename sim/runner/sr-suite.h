@@ -55,6 +55,9 @@ GPtrArray *sr_scenario_tests (const gchar *path, const gchar *layout, GError **e
  * outside a run (inspect, selection). (transfer full) */
 GHashTable *sr_builtin_placeholders (void);
 
+/* A "not run" result for @spec (transfer full). */
+SrTestResult *sr_test_spec_result (const SrTestSpec *spec);
+
 /* Run @tests, filling @report (results added up front as "not run"), writing the report files
  * after each test. @progress: print a line per test to stdout. Returns the overall verdict. */
 SrVerdict sr_suite_run (const SrConfig *config, SrReport *report, GPtrArray *tests,

@@ -17,6 +17,9 @@
 #include "sr-coverage.h"
 #include "sr-dut.h"
 #include "sr-issues.h"
+#include "sr-load.h"
+#include "sr-merge.h"
+#include "sr-parallel.h"
 #include "sr-report.h"
 #include "sr-retention.h"
 #include "sr-scenario.h"
@@ -39,6 +42,7 @@ enum
   OPT_RUN = 1 << 1,    /* DUT, profile, reports, mode, ... */
   OPT_BENCH = 1 << 2,  /* --repeat --baseline --save-baseline */
   OPT_JSON = 1 << 3,   /* --json */
+  OPT_SCALE = 1 << 4,  /* -j --shard --run-dir --ports (suite; bench: --shard) */
 };
 
 typedef struct
@@ -52,10 +56,13 @@ typedef struct
 static const Command commands[] = {
   { "run", "FILE.scenario", "run one scenario (in each layout it applies to)",
     OPT_SELECT | OPT_RUN },
-  { "suite", "conformance", "run the catalogue's test cases (conformance/catalogue.ini)",
-    OPT_SELECT | OPT_RUN },
+  { "suite", "conformance",
+    "run the catalogue's test cases (conformance/catalogue.ini); -j N: N at once; --shard K/N",
+    OPT_SELECT | OPT_RUN | OPT_SCALE },
   { "bench", "", "run the timing cases --repeat N times: p50/p95/p99 per hop vs --baseline FILE",
-    OPT_SELECT | OPT_RUN | OPT_BENCH },
+    OPT_SELECT | OPT_RUN | OPT_BENCH | OPT_SCALE },
+  { "merge", "RUN_DIR... -o OUT", "merge run directories (shards) into one run and report", 0 },
+  { "load", "[--stbs K ...]", "switch latency of K STBs against one loaded IMS core", 0 },
   { "list", "", "list the catalogue's test cases (-t, -l, --json)", OPT_SELECT | OPT_JSON },
   { "list-actions", "", "print every scenario action with its parameters", 0 },
   { "list-issues", "", "print the issue registry: id, level, requirements, summary", OPT_JSON },
@@ -113,6 +120,11 @@ typedef struct
   gchar *baseline;           /* bench */
   gchar *save_baseline;      /* bench */
   SrBenchOptions *bench;     /* set for the bench command */
+  gchar *jobs;               /* -j: N or auto (sr-parallel.h) */
+  gchar *shard;              /* --shard K/N */
+  gchar *run_dir;            /* --run-dir: this exact run directory (the -j children) */
+  gchar *ports;              /* --ports FIRST-LAST (the -j children) */
+  gchar **child_args;        /* -j: the command each child runs (the user's options) */
 } Options;
 
 static volatile gint interrupted;
@@ -312,8 +324,9 @@ static int
 run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, GPtrArray *skipped, const gchar *suite_name,
            int argc, char **argv)
 {
-  g_autofree gchar *run_id = make_run_id ();
-  cfg->run_dir = g_build_filename (o->report_dir, run_id, NULL);
+  g_autofree gchar *run_id = o->run_dir ? g_path_get_basename (o->run_dir) : make_run_id ();
+  cfg->run_dir
+      = o->run_dir ? g_strdup (o->run_dir) : g_build_filename (o->report_dir, run_id, NULL);
   g_autoptr (SrReport) report = sr_report_new (run_id, cfg->run_dir);
   g_autoptr (SrTimeline) timeline = sr_timeline_new ();
   report->timeline = timeline;
@@ -358,14 +371,39 @@ run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, GPtrArray *skipped, cons
   g_unix_signal_add (SIGTERM, on_signal, NULL);
   g_print ("stbsim: run %s, %u test(s), %u not applicable, mode %s, report in %s\n", run_id,
            tests->len, report->not_applicable->len, report->mode, cfg->run_dir);
-  SrVerdict v = sr_suite_run (cfg, report, tests, !o->quiet);
+  guint jobs = 1;
+  g_autoptr (GError) jobs_error = NULL;
+  if (o->jobs && !sr_parallel_parse_jobs (o->jobs, &jobs, &jobs_error))
+    return usage ("%s", jobs_error->message);
+  if (o->jobs && jobs > 0 && !o->quiet)
+    {
+      g_autofree gchar *why = NULL;
+      if (g_str_equal (o->jobs, "auto") || g_str_equal (o->jobs, "0"))
+        sr_parallel_default_jobs (&why);
+      g_print ("stbsim: -j %u%s%s\n", jobs, why ? ": " : "", why ? why : "");
+    }
+  if (jobs > 1 && (o->bench || o->child_args == NULL))
+    return usage ("-j %s: only for `suite` (benchmarks run serially: their timings are the "
+                  "point; spread them over machines with --shard K/N and stbsim merge)",
+                  o->jobs);
+  if (o->shard)
+    report->extra_json = sr_shard_json (o->shard);
+  SrVerdict v = jobs > 1 ? sr_parallel_run (cfg, report, tests, (const gchar *const *)o->child_args,
+                                            jobs, o->report_dir, !o->quiet)
+                         : sr_suite_run (cfg, report, tests, !o->quiet);
   g_autofree gchar *summary = sr_report_summary_full (report, o->verbose || tests->len == 0);
   g_print ("\n%s", summary);
   g_autofree gchar *html = g_build_filename (cfg->run_dir, "report.html", NULL);
   g_print ("report: %s\n", html);
   int rc = v == SR_VERDICT_NONE ? sr_report_exit_code (report) : sr_verdict_exit_code (v);
   if (o->bench)
-    rc = sr_verdict_exit_code (sr_bench_finish (o->bench, cfg, report, v));
+    {
+      g_autoptr (JsonNode) shard = g_steal_pointer (&report->extra_json);
+      v = sr_bench_finish (o->bench, cfg, report, v);
+      if (shard != NULL && !sr_shard_json_add (report, shard))
+        v = SR_VERDICT_ERROR;
+      rc = sr_verdict_exit_code (v);
+    }
   if (o->keep_runs > 0)
     {
       g_autoptr (GError) error = NULL;
@@ -454,6 +492,23 @@ make_context (Options *o, const Command *cmd)
     { { "keep-runs", 0, 0, G_OPTION_ARG_INT, &o->keep_runs,
         "After the run, remove all but the newest N run directories of --report-dir", "N" },
       OPT_RUN },
+    { { "jobs", 'j', 0, G_OPTION_ARG_STRING, &o->jobs,
+        "Run N tests at once, each in its own child process (auto or 0: min(2 x CPUs - load "
+        "average, available memory / 256 MiB, 16)); default 1 (suite only)",
+        "N" },
+      OPT_SCALE },
+    { { "shard", 0, 0, G_OPTION_ARG_STRING, &o->shard,
+        "Run only shard K of N: the selected tests sorted by id, every N-th from the K-th "
+        "(merge the shards' run directories with stbsim merge)",
+        "K/N" },
+      OPT_SCALE },
+    { { "run-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->run_dir,
+        "Write the run into this directory instead of <report-dir>/<run-id> (used by -j)", "DIR" },
+      OPT_SCALE },
+    { { "ports", 0, 0, G_OPTION_ARG_STRING, &o->ports,
+        "Give components UDP ports from this range (used by -j: one range per child)",
+        "FIRST-LAST" },
+      OPT_SCALE },
     { { "repeat", 'n', 0, G_OPTION_ARG_INT, &o->repeat,
         "Runs per test (default: the catalogue's repeat=, else 20)", "N" },
       OPT_BENCH },
@@ -632,6 +687,11 @@ options_clear (Options *o, SrConfig *cfg)
   g_free (o->mode);
   g_free (o->ims);
   g_free (o->junit_inconclusive);
+  g_free (o->jobs);
+  g_free (o->shard);
+  g_free (o->run_dir);
+  g_free (o->ports);
+  g_strfreev (o->child_args);
   g_free (o->keep_artifacts);
   g_free (cfg->ims_image);
   g_free (o->baseline);
@@ -685,6 +745,40 @@ check_options (Options *o)
   return 0;
 }
 
+/* The command a -j child runs: this stbsim, `suite conformance` and the user's options that
+ * shape a test (sr_parallel_run() adds -t, --run-dir, --ports). */
+static gchar **
+child_args (Options *o)
+{
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_autofree gchar *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_strv_builder_add_many (b, self ? self : "stbsim", "suite", "conformance", NULL);
+  const struct
+  {
+    const gchar *flag;
+    const gchar *value;
+  } opts[] = { { "--layout", o->layout },
+               { "--profile", o->profile },
+               { "--ics", o->ics },
+               { "--catalogue", o->catalogue },
+               { "--dialect", o->dialect },
+               { "--mode", o->mode },
+               { "--ims", o->ims },
+               { "--keep-artifacts", o->keep_artifacts },
+               { "--junit-inconclusive", o->junit_inconclusive } };
+  for (guint i = 0; i < G_N_ELEMENTS (opts); i++)
+    if (opts[i].value)
+      g_strv_builder_add_many (b, opts[i].flag, opts[i].value, NULL);
+  for (guint i = 0; o->duts && o->duts[i]; i++)
+    g_strv_builder_add_many (b, "--dut", o->duts[i], NULL);
+  if (o->no_capture)
+    g_strv_builder_add (b, "--no-capture");
+  gchar grace[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_dtostr (grace, sizeof grace, o->agent_grace);
+  g_strv_builder_add_many (b, "--agent-grace", grace, NULL);
+  return g_strv_builder_end (b);
+}
+
 static int
 dispatch (const gchar *cmd, Options *o, SrConfig *cfg, int argc, char **argv, int orig_argc,
           char **orig_argv)
@@ -694,6 +788,10 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, int argc, char **argv, in
   int rc = check_options (o);
   if (rc != 0)
     return rc;
+  if (g_str_equal (cmd, "suite"))
+    o->child_args = child_args (o); /* before the defaults below fill in o->ics */
+  if (o->ports && !sr_ports_parse (o->ports, cfg, &error))
+    return usage ("%s", error->message);
   if (!apply_duts (cfg, o->duts, &dut_role, &error))
     return usage ("%s", error->message);
   if (o->ics && !apply_ics (cfg, o->ics, &dut_role, &error))
@@ -788,6 +886,11 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, int argc, char **argv, in
                  ? SR_EXIT_USAGE
                  : SR_EXIT_ERROR;
     }
+  guint shard_k = 0, shard_n = 0;
+  if (o->shard && !sr_shard_parse (o->shard, &shard_k, &shard_n, &error))
+    return usage ("%s", error->message);
+  if (o->shard)
+    sr_shard_select (tests, shard_k, shard_n);
   if (!validate_scenarios (tests, &error))
     {
       g_printerr ("stbsim: %s\n", error->message);
@@ -889,6 +992,10 @@ main (int argc, char **argv)
       return usage ("missing COMMAND (options come after it: stbsim COMMAND [OPTIONS])");
     }
   usage_command = command->name;
+  if (g_str_equal (command->name, "merge"))
+    return sr_merge_main (argc, argv);
+  if (g_str_equal (command->name, "load"))
+    return sr_load_main (argc, argv);
   if (g_str_equal (command->name, "coverage"))
     {
       for (int i = 2; i < argc; i++)
