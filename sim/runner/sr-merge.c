@@ -722,8 +722,12 @@ static gchar *
 pools_html (SrMerge *m)
 {
   GString *out = g_string_new (NULL);
-  g_string_append (out, "<h2>Merged inputs</h2>\n<table>\n<tr><th>input</th><th>host</th>"
-                        "<th>tests</th><th>finished</th></tr>\n");
+  /* folded: a -j run merges one input per test, which would push the verdicts off screen */
+  g_string_append_printf (out,
+                          "<details><summary>Merged inputs: %u run director%s (each one's host "
+                          "and tests)</summary>\n<table>\n<tr><th>input</th><th>host</th>"
+                          "<th>tests</th><th>finished</th></tr>\n",
+                          m->inputs->len, m->inputs->len == 1 ? "y" : "ies");
   for (guint i = 0; i < m->inputs->len; i++)
     {
       JsonObject *o = json_node_get_object (g_ptr_array_index (m->inputs, i));
@@ -733,7 +737,7 @@ pools_html (SrMerge *m)
           out, "<tr><td>%s</td><td>%s</td><td>%" G_GINT64_FORMAT "</td><td>%s</td></tr>\n", dir,
           host, jint (o, "tests", 0), jbool (o, "finished", FALSE) ? "yes" : "no");
     }
-  g_string_append (out, "</table>\n");
+  g_string_append (out, "</table>\n</details>\n");
   if (m->pools->len == 0)
     return g_string_free (out, FALSE);
   g_string_append (out, "<h2>Latency distributions, pooled over the inputs</h2>\n<table>\n"
