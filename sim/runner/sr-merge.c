@@ -530,6 +530,11 @@ fill_metadata (SrReport *r, JsonObject *root)
     r->profile = g_strdup (jstr (root, "profile"));
   if (r->command_line == NULL)
     r->command_line = g_strdup (jstr (root, "command_line"));
+  /* the harness that judged the inputs (a merge judges nothing itself) */
+  if (r->harness_version == NULL)
+    r->harness_version = g_strdup (jstr (jobj (root, "harness"), "version"));
+  if (r->harness_commit == NULL)
+    r->harness_commit = g_strdup (jstr (jobj (root, "harness"), "commit"));
   if (r->dut_iptv == NULL)
     r->dut_iptv = g_strdup (jstr (jobj (root, "dut"), "iptv"));
   if (r->dut_voip == NULL)
