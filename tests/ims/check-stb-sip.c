@@ -760,6 +760,14 @@ START_TEST (test_sdp_roundtrip)
   ck_assert_int_eq (remote.audio_pt, 0);
   ck_assert (
       !stb_sdp_parse_remote ("v=0\r\ns=-\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n", &remote, &error));
+  /* a line with white space before its type never reaches sofia-sip, which skips the white
+   * space and took " m=8 6000 R =rt" as an m= line nobody had checked (out of memory in
+   * sdp_parse(), tests/fuzz/crashes/stb-sdp/oom-191ca8cd...) */
+  g_clear_error (&error);
+  ck_assert (!stb_sdp_parse_remote ("v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\n"
+                                    "m=audio 5000 RTP/AVP 0\r\n m=8 6000 R =rt\r\n",
+                                    &remote, &error));
+  ck_assert_msg (strstr (error->message, "starts with white space") != NULL, "%s", error->message);
 }
 END_TEST
 

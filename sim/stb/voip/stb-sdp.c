@@ -145,6 +145,16 @@ media_lines_ok (const gchar *sdp, GError **error)
     {
       gsize len = strcspn (line, "\r\n");
       n++;
+      /* RFC 4566: <type>=<value>, nothing before the type; sofia-sip skips leading white
+       * space, so " m=8 6000 R =rt" would reach it as an m= line we never checked (an
+       * out-of-memory in sdp_parse(), found by tests/fuzz) */
+      if (len > 0 && (line[0] == ' ' || line[0] == '\t'))
+        {
+          g_autofree gchar *shown = g_strndup (line, MIN (len, 80));
+          g_set_error (error, STB_SIP_ERROR, STB_SIP_ERROR_FAILED,
+                       "remote SDP line %u starts with white space: %s", n, shown);
+          return FALSE;
+        }
       if (g_str_has_prefix (line, "m=") && !media_line_ok (line + 2, len - 2))
         {
           g_autofree gchar *shown = g_strndup (line, MIN (len, 80));
