@@ -702,12 +702,8 @@ bench_html (const Judgement *j, const SrBaseline *base)
 static GKeyFile *
 load_profile (const SrConfig *config)
 {
-  const gchar *name = config->profile ? config->profile : "reference";
-  g_autofree gchar *file = g_strdup_printf ("%s.ini", name);
   g_autofree gchar *path
-      = g_file_test (name, G_FILE_TEST_IS_REGULAR)
-            ? g_strdup (name)
-            : g_build_filename (config->source_root, "conformance", "profiles", file, NULL);
+      = sr_profile_path (config, config->profile ? config->profile : "reference");
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   if (!stbsim_input_load_keyfile (kf, path, G_KEY_FILE_NONE, NULL))
     return NULL;

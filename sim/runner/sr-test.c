@@ -17,20 +17,19 @@
 G_DEFINE_QUARK (sr-run-error-quark, sr_run_error)
 /* clang-format on */
 
-/* Where a profile name points: a file, or conformance/profiles/<name>.ini. */
-static gchar *
-profile_path (const SrTest *test, const gchar *name)
+gchar *
+sr_profile_path (const SrConfig *config, const gchar *name)
 {
   if (g_file_test (name, G_FILE_TEST_IS_REGULAR))
     return g_strdup (name);
   g_autofree gchar *file = g_strdup_printf ("%s.ini", name);
-  return g_build_filename (test->config->source_root, "conformance", "profiles", file, NULL);
+  return g_build_filename (config->source_root, "conformance", "profiles", file, NULL);
 }
 
 gboolean
 sr_test_set_profile (SrTest *test, const gchar *name, GError **error)
 {
-  g_autofree gchar *path = profile_path (test, name);
+  g_autofree gchar *path = sr_profile_path (test->config, name);
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   if (!stbsim_input_load_keyfile (kf, path, G_KEY_FILE_NONE, error))
     {
@@ -49,7 +48,7 @@ load_default_profile (SrTest *test, GError **error)
 {
   if (test->config->profile != NULL)
     return sr_test_set_profile (test, test->config->profile, error);
-  g_autofree gchar *path = profile_path (test, "reference");
+  g_autofree gchar *path = sr_profile_path (test->config, "reference");
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     return TRUE;
   return sr_test_set_profile (test, "reference", error);

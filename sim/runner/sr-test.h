@@ -52,6 +52,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrTest, sr_test_free)
 
 /* Use the dialect @path (a scenario's meta dialect=) for the modules and the observer. */
 gboolean sr_test_set_dialect (SrTest *test, const gchar *path, GError **error);
+/* Where a timing profile name points: a file, or conformance/profiles/<name>.ini.
+ * (transfer full) */
+gchar *sr_profile_path (const SrConfig *config, const gchar *name);
 /* Load the timing profile @name (a file, or conformance/profiles/<name>.ini). */
 gboolean sr_test_set_profile (SrTest *test, const gchar *name, GError **error);
 /* TRUE when the run was interrupted by a signal or the test aborted on an infrastructure
