@@ -6,8 +6,8 @@
 
 #include <json-glib/json-glib.h>
 #include <string.h>
-#include <sys/wait.h>
 
+#include "sr-test-util.h"
 #include "stbsim-test.h"
 
 static gchar *tmpdir;
@@ -23,26 +23,6 @@ teardown (void)
 {
   stbsim_test_rmtree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
-}
-
-/* Run stbsim with @args (NULL-terminated) in @tmpdir under LC_ALL=C. */
-static gint
-run_stbsim (const gchar *const *args, gchar **out, gchar **err)
-{
-  g_autofree gchar *exe = stbsim_test_build_path ("sim/runner/stbsim");
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, exe);
-  for (guint i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (gpointer)args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "LC_ALL", "C", TRUE);
-  gint status = 0;
-  g_autoptr (GError) error = NULL;
-  ck_assert_msg (g_spawn_sync (tmpdir, (gchar **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, out,
-                               err, &status, &error),
-                 "%s", error ? error->message : "");
-  ck_assert_msg (WIFEXITED (status), "stbsim did not exit normally");
-  return WEXITSTATUS (status);
 }
 
 static gboolean
@@ -67,7 +47,7 @@ START_TEST (test_version)
 {
   g_autofree gchar *out = NULL, *err = NULL;
   const gchar *args[] = { "--version", NULL };
-  ck_assert_int_eq (run_stbsim (args, &out, &err), 0);
+  ck_assert_int_eq (sr_test_stbsim_output (tmpdir, args, &out, &err), 0);
   /* "stbsim 0.1.0 (commit <git describe>)": the commit is embedded at build time */
   g_autoptr (GRegex) re = g_regex_new ("^stbsim [0-9]+\\.[0-9]+\\.[0-9]+ \\(commit [0-9a-f]{7,}"
                                        "(-dirty)?\\)\n$",
@@ -81,19 +61,19 @@ START_TEST (test_help_per_command)
 {
   g_autofree gchar *run = NULL, *list = NULL, *bench = NULL, *err = NULL;
   const gchar *a[] = { "run", "--help", NULL };
-  ck_assert_int_eq (run_stbsim (a, &run, &err), 0);
+  ck_assert_int_eq (sr_test_stbsim_output (tmpdir, a, &run, &err), 0);
   ck_assert (strstr (run, "stbsim [OPTION...] run FILE.scenario"));
   ck_assert (strstr (run, "--dut") && strstr (run, "--junit-inconclusive")
              && strstr (run, "--keep-artifacts"));
   ck_assert (strstr (run, "--repeat") == NULL);
   const gchar *b[] = { "list", "--help", NULL };
   g_clear_pointer (&err, g_free);
-  ck_assert_int_eq (run_stbsim (b, &list, &err), 0);
+  ck_assert_int_eq (sr_test_stbsim_output (tmpdir, b, &list, &err), 0);
   ck_assert (strstr (list, "--json") && strstr (list, "--test"));
   ck_assert (strstr (list, "--dut") == NULL);
   const gchar *c[] = { "bench", "--help", NULL };
   g_clear_pointer (&err, g_free);
-  ck_assert_int_eq (run_stbsim (c, &bench, &err), 0);
+  ck_assert_int_eq (sr_test_stbsim_output (tmpdir, c, &bench, &err), 0);
   ck_assert (strstr (bench, "--baseline") && strstr (bench, "--save-baseline"));
 }
 END_TEST
@@ -115,7 +95,7 @@ START_TEST (test_usage_errors)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree gchar *out = NULL, *err = NULL;
-      gint rc = run_stbsim (cases[i], &out, &err);
+      gint rc = sr_test_stbsim_output (tmpdir, cases[i], &out, &err);
       ck_assert_msg (rc == 4, "%s: exit %d: %s", cases[i][0], rc, err);
       ck_assert_msg (count_lines (err) == 2, "case %u: not one line + hint:\n%s", i, err);
       ck_assert_msg (strstr (err, "Try 'stbsim"), "no hint: %s", err);
@@ -131,7 +111,7 @@ START_TEST (test_glib_quotes_ascii)
   ck_assert (g_file_set_contents (bad, "[implementation\nroles=voip\n", -1, NULL));
   g_autofree gchar *out = NULL, *err = NULL;
   const gchar *args[] = { "suite", "conformance", "--ics", bad, NULL };
-  gint rc = run_stbsim (args, &out, &err);
+  gint rc = sr_test_stbsim_output (tmpdir, args, &out, &err);
   ck_assert_msg (rc == 4, "exit %d: %s", rc, err);
   ck_assert_msg (is_ascii (err) && strchr (err, '?') == NULL, "%s", err);
 }
@@ -141,14 +121,14 @@ START_TEST (test_list)
 {
   g_autofree gchar *out = NULL, *err = NULL;
   const gchar *args[] = { "list", "-t", "^TC-CALLEE-01\\.", NULL };
-  ck_assert_int_eq (run_stbsim (args, &out, &err), 0);
+  ck_assert_int_eq (sr_test_stbsim_output (tmpdir, args, &out, &err), 0);
   ck_assert_msg (g_str_has_prefix (out, "TEST "), "no header: %s", out);
   ck_assert (strstr (out, "TC-CALLEE-01.bidirectional"));
   ck_assert (strstr (out, "2 test(s)\n"));
   g_autofree gchar *json = NULL;
   const gchar *jargs[] = { "list", "--json", "-t", "^TC-CALLEE-01\\.", NULL };
   g_clear_pointer (&err, g_free);
-  ck_assert_int_eq (run_stbsim (jargs, &json, &err), 0);
+  ck_assert_int_eq (sr_test_stbsim_output (tmpdir, jargs, &json, &err), 0);
   g_autoptr (JsonParser) p = json_parser_new ();
   ck_assert_msg (json_parser_load_from_data (p, json, -1, NULL), "%s", json);
   JsonArray *a = json_node_get_array (json_parser_get_root (p));
@@ -167,7 +147,7 @@ START_TEST (test_only_not_applicable)
   g_autofree gchar *out = NULL, *err = NULL;
   const gchar *args[]
       = { "suite", "conformance", "-t", "^TC-SIP-CALLER-01\\.", "-q", "-r", reports, NULL };
-  gint rc = run_stbsim (args, &out, &err);
+  gint rc = sr_test_stbsim_output (tmpdir, args, &out, &err);
   ck_assert_msg (rc == 0, "exit %d: %s%s", rc, out, err);
   ck_assert (strstr (out, "not applicable: TC-SIP-CALLER-01: needs SIP"));
   ck_assert_msg (strstr (out, "not applicable: TC-SIP-CALLEE") == NULL, "-t ignored: %s", out);

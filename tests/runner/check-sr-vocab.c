@@ -5,11 +5,11 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "sr-scenario.h"
 #include "sr-suite.h"
 #include "sr-vocab.h"
+#include "sr-test-util.h"
 #include "stbsim-test.h"
 
 static gchar *tmpdir;
@@ -229,31 +229,13 @@ END_TEST
 
 /* ---- cli: the real binary ----------------------------------------------------------------- */
 
-static gint
-run_stbsim (const gchar *const *args, gchar **out, gchar **err)
-{
-  g_autofree gchar *exe = stbsim_test_build_path ("sim/runner/stbsim");
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, exe);
-  for (guint i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (gpointer)args[i]);
-  g_ptr_array_add (argv, NULL);
-  gint status = 0;
-  g_autoptr (GError) error = NULL;
-  ck_assert_msg (g_spawn_sync (tmpdir, (gchar **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               out, err, &status, &error),
-                 "%s", error ? error->message : "");
-  ck_assert_msg (WIFEXITED (status), "stbsim did not exit normally");
-  return WEXITSTATUS (status);
-}
-
 START_TEST (test_cli_inspect_bad)
 {
   g_autofree gchar *path
       = write_file ("bad.scenario", META STACK "expect-event, name=iptv.stp, timeout=1\n");
   g_autofree gchar *out = NULL, *err = NULL;
   const gchar *args[] = { "inspect", path, NULL };
-  gint rc = run_stbsim (args, &out, &err);
+  gint rc = sr_test_stbsim_output (tmpdir, args, &out, &err);
   ck_assert_msg (rc == 4, "exit %d: %s", rc, err);
   ck_assert_msg (strstr (err, "bad.scenario:4:15:") != NULL, "%s", err);
   ck_assert_msg (strstr (err, "did you mean iptv.stop?") != NULL, "%s", err);
@@ -268,7 +250,7 @@ START_TEST (test_cli_run_refuses)
   g_autofree gchar *reports = g_build_filename (tmpdir, "reports", NULL);
   g_autofree gchar *out = NULL, *err = NULL;
   const gchar *args[] = { "run", path, "-r", reports, NULL };
-  gint rc = run_stbsim (args, &out, &err);
+  gint rc = sr_test_stbsim_output (tmpdir, args, &out, &err);
   ck_assert_msg (rc == 4, "exit %d: %s%s", rc, out, err);
   ck_assert_msg (strstr (err, "bad.scenario:4:") != NULL, "%s", err);
   ck_assert_msg (!g_file_test (reports, G_FILE_TEST_EXISTS), "a run started: %s", out);
@@ -279,7 +261,7 @@ START_TEST (test_cli_list_events)
 {
   g_autofree gchar *out = NULL, *err = NULL;
   const gchar *args[] = { "list-events", NULL };
-  ck_assert_int_eq (run_stbsim (args, &out, &err), 0);
+  ck_assert_int_eq (sr_test_stbsim_output (tmpdir, args, &out, &err), 0);
   for (const SrVocabEvent *e = sr_vocab_events; e->name; e++)
     ck_assert_msg (strstr (out, e->name) != NULL, "%s missing", e->name);
   ck_assert (strstr (out, "page=nav|player|hidden") != NULL);

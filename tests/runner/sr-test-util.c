@@ -75,3 +75,22 @@ sr_test_issues_text (JsonParser *results, guint i)
     }
   return g_string_free (out, FALSE);
 }
+
+gint
+sr_test_stbsim_output (const gchar *cwd, const gchar *const *args, gchar **out, gchar **err)
+{
+  g_autofree gchar *exe = stbsim_test_build_path ("sim/runner/stbsim");
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, exe);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer)args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "LC_ALL", "C", TRUE);
+  gint status = 0;
+  g_autoptr (GError) error = NULL;
+  ck_assert_msg (g_spawn_sync (cwd, (gchar **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, out,
+                               err, &status, &error),
+                 "%s", error ? error->message : "");
+  ck_assert_msg (WIFEXITED (status), "stbsim did not exit normally");
+  return WEXITSTATUS (status);
+}

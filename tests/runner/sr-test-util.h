@@ -14,6 +14,9 @@ G_BEGIN_DECLS
  * Returns its exit code; @results gets results.json, @out_dir (optional) the run directory. */
 gint sr_test_stbsim (const gchar *tmpdir, const gchar *const *args, JsonParser **results,
                      gchar **out_dir);
+/* Run the built stbsim with @args (NULL-terminated) in @cwd under LC_ALL=C; its exit code,
+ * stdout and stderr. */
+gint sr_test_stbsim_output (const gchar *cwd, const gchar *const *args, gchar **out, gchar **err);
 /* The one run directory stbsim made in @reports (fails the test otherwise). */
 gchar *sr_test_only_run_dir (const gchar *reports);
 /* Test @i of results.json (transfer none). */
