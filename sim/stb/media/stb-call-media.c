@@ -115,7 +115,7 @@ bind_udp (const gchar *host, guint16 port, GError **error)
 static guint16
 local_port (GSocket *sock)
 {
-  g_autoptr (GSocketAddress) sa = g_socket_get_local_address (sock, NULL);
+  g_autoptr (GSocketAddress) sa = sock ? g_socket_get_local_address (sock, NULL) : NULL;
   return sa ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa)) : 0;
 }
 
@@ -230,6 +230,25 @@ pipeline_description (StbCallMedia *self)
 
   return g_strdup_printf ("rtpbin name=rtpbin latency=%d rtp-profile=avpf%s%s", JITTER_MS, audio,
                           video);
+}
+
+/* Every element of a call's pipeline (both audio codecs), loaded before the module is ready,
+ * not on the main loop when the first call starts (stb_media_preload()). */
+static void
+preload (StbCallMedia *self)
+{
+  StbMediaEndpoint dummy = { .address = "127.0.0.1", .audio_port = 2, .video_port = 4 };
+
+  for (gint pt = 0; pt <= 8; pt += 8)
+    {
+      g_autofree gchar *desc = NULL;
+
+      dummy.audio_pt = pt;
+      self->remote = dummy;
+      desc = pipeline_description (self);
+      stb_media_preload (desc, NULL);
+    }
+  memset (&self->remote, 0, sizeof self->remote);
 }
 
 static void
@@ -448,6 +467,7 @@ stb_call_media_new (const StbCallMediaConfig *config, const StbCallMediaCallback
   self->request_key_frame = config->request_key_frame;
   self->gop_ms = config->gop_ms ? config->gop_ms : DEFAULT_GOP_MS;
   self->context = g_main_context_ref_thread_default ();
+  preload (self);
   return self;
 }
 

@@ -137,6 +137,31 @@ stb_media_probe_free (StbMediaProbe *self)
   g_atomic_rc_box_release_full (self, (GDestroyNotify)probe_release);
 }
 
+void
+stb_media_preload (const gchar *description, const gchar *const *extra)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) parsed = NULL;
+
+  if (description)
+    {
+      parsed = gst_parse_launch (description, &error);
+      if (parsed)
+        gst_object_ref_sink (parsed); /* never started: freeing it only frees the elements */
+      else
+        g_message ("preloading media elements: %s", error ? error->message : "?");
+    }
+  for (guint i = 0; extra && extra[i]; i++)
+    {
+      g_autoptr (GstElementFactory) factory = gst_element_factory_find (extra[i]);
+      g_autoptr (GstPluginFeature) loaded
+          = factory ? gst_plugin_feature_load (GST_PLUGIN_FEATURE (factory)) : NULL;
+
+      if (!loaded)
+        g_message ("preloading media element %s: not available", extra[i]);
+    }
+}
+
 const gchar *
 stb_media_video_sink (gboolean display)
 {

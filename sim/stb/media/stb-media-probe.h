@@ -29,6 +29,14 @@ void stb_media_probe_free (StbMediaProbe *probe);
  * @display and a display ($DISPLAY / $WAYLAND_DISPLAY) exists, else a fakesink. */
 const gchar *stb_media_video_sink (gboolean display);
 
+/* Load, now, the plugins of every element of the gst-launch @description (parsed, never
+ * started) and of the @extra factory names (elements that bins such as rtspsrc create while
+ * they run), so that a later gst_parse_launch() on the main loop does not dlopen them: a
+ * first libav load takes ~1 s on a busy machine, and a module's main loop blocked that long
+ * sends its events late (SPEC SW-EVT-03). Failures are not errors: the element then loads
+ * when it is first used, as before. */
+void stb_media_preload (const gchar *description, const gchar *const *extra);
+
 /* Write the last picture @sink rendered (it or a child needs `last-sample`) to @path. */
 gboolean stb_media_snapshot_png (GstElement *sink, const gchar *path, GError **error);
 /* Write the last picture of @pipeline's "vsink" (NULL @pipeline: nothing playing) to

@@ -224,6 +224,23 @@ vod_description (StbPlayer *self, const gchar *uri)
                           uri, video_sink (self));
 }
 
+/* Every element a live (plain or burst) or VOD pipeline uses, loaded before the module is
+ * ready, not on the main loop at the first play (stb_media_preload()). */
+static void
+preload (StbPlayer *self)
+{
+  static const gchar *const rtsp_children[]
+      = { "rtpbin", "rtpjitterbuffer", "rtpsession", "rtpssrcdemux", "rtpptdemux", NULL };
+  LiveSource src = { .host = (gchar *)"127.0.0.1", .port = 1 };
+  g_autofree gchar *plain = live_description (self, &src, FALSE);
+  g_autofree gchar *burst = live_description (self, &src, TRUE);
+  g_autofree gchar *vod = vod_description (self, "rtsp://127.0.0.1:1/preload");
+
+  stb_media_preload (plain, NULL);
+  stb_media_preload (burst, NULL);
+  stb_media_preload (vod, rtsp_children);
+}
+
 /* Streaming thread: link a new rtspsrc pad to the depayloader of its media; anything else
  * becomes an error message on the bus (reported on the main loop). */
 static void
@@ -535,6 +552,7 @@ stb_player_new (const StbPlayerConfig *config, const StbPlayerCallbacks *callbac
   g_mutex_init (&self->frames_lock);
   self->pending_seek_ms = -1;
   self->position_ms = -1;
+  preload (self);
   return self;
 }
 
