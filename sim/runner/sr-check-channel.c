@@ -164,6 +164,7 @@ judge_registration (const SrCheckContext *ctx, const Conn *c, guint i)
   const gchar *send = stb_dialect_send_channel (ctx->dialect, c->role);
   sr_check_evaluated (ctx, REGISTRATIONS, "SW-CHAN-04");
   sr_check_evaluated (ctx, REGISTRATIONS, "SW-CHAN-11");
+  sr_check_evaluated (ctx, REGISTRATIONS, "SW-AGT-01"); /* never STBSim/Events */
   if (strchr (ch, '*') != NULL)
     sr_check_raise (ctx, REGISTRATIONS, "chan::wildcard-registration", NULL, t,
                     "the %s module (client %d) registered the wildcard '%s'; it must register "
@@ -179,13 +180,10 @@ judge_registration (const SrCheckContext *ctx, const Conn *c, guint i)
         break;
       }
   if (g_str_equal (ch, AGENT_EVENTS_CHANNEL))
-    {
-      sr_check_evaluated (ctx, REGISTRATIONS, "SW-AGT-01");
-      sr_check_raise (ctx, REGISTRATIONS, "agent::registered-events", NULL, t,
-                      "the %s module (client %d) registered %s; modules send events there, "
-                      "they do not listen",
-                      role_name, c->client, ch);
-    }
+    sr_check_raise (ctx, REGISTRATIONS, "agent::registered-events", NULL, t,
+                    "the %s module (client %d) registered %s; modules send events there, "
+                    "they do not listen",
+                    role_name, c->client, ch);
   if (ctx->layout == STB_LAYOUT_UNIDIRECTIONAL && g_str_equal (ch, send))
     sr_check_raise (ctx, REGISTRATIONS, "chan::registered-send-channel", NULL, t,
                     "the %s module (client %d) registered '%s', the channel it sends on; in the "
