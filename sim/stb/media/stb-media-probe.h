@@ -33,8 +33,10 @@ const gchar *stb_media_video_sink (gboolean display);
  * started) and of the @extra factory names (elements that bins such as rtspsrc create while
  * they run), so that a later gst_parse_launch() on the main loop does not dlopen them: a
  * first libav load takes ~1 s on a busy machine, and a module's main loop blocked that long
- * sends its events late (SPEC SW-EVT-03). Failures are not errors: the element then loads
- * when it is first used, as before. */
+ * sends its events late (SPEC SW-EVT-03). Before the module is ready, not on a thread while
+ * it is: a runner presses keys right after READY, and a first play then waited for the
+ * thread's libav load just the same (1.5-2.7 s late events at load average 25, measured).
+ * Failures are not errors: the element then loads when it is first used, as before. */
 void stb_media_preload (const gchar *description, const gchar *const *extra);
 
 /* Write the last picture @sink rendered (it or a child needs `last-sample`) to @path. */
