@@ -495,7 +495,7 @@ modules_suite (void)
 
   tc = tcase_create ("robustness");
   tcase_add_unchecked_fixture (tc, headend_setup, headend_teardown);
-  tcase_set_timeout (tc, 60);
+  tcase_set_timeout (tc, 120);
   tcase_add_loop_test (tc, test_malformed, 0, 2);
   tcase_add_loop_test (tc, test_vendor_dialect, 0, 2);
   tcase_add_loop_test (tc, test_show_timeout, 0, 2);

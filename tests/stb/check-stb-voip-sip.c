@@ -217,7 +217,7 @@ stb_start (StbStack *stack, const StbSetup *s)
     DOMAIN,        "--t-dialog-ms", "10000",      NULL
   };
   const gchar *wrapper[] = { "ip", "netns", "exec", s->netns, NULL };
-  StbStackOptions o = { .layout = s->layout, .name = "check-stb-voip-sip", .voip_ready_ms = 20000 };
+  StbStackOptions o = { .layout = s->layout, .name = "check-stb-voip-sip" };
 
   for (guint i = 0; base[i]; i++)
     g_ptr_array_add (args, (gpointer)base[i]);

@@ -53,6 +53,11 @@ on_event (QcopClient *client, const gchar *channel, const gchar *message, GBytes
   g_ptr_array_add (stack->events, e);
 }
 
+/* Bound on a process's READY: a module loads its media plugins before it is ready (libav
+ * alone took more than 10 s in an ASan build at load average 34), so only a hung start-up
+ * may reach it. */
+#define READY_MS 30000
+
 static StbsimProc *
 spawn_ready (const gchar *const *argv, const gchar *name, const gchar *log, gint bound_ms)
 {
@@ -103,7 +108,7 @@ spawn_module (StbStack *stack, const gchar *name, const StbStackOptions *o)
     g_ptr_array_add (argv, (gpointer)extra[i]);
   g_ptr_array_add (argv, NULL);
   return spawn_ready ((const gchar *const *)argv->pdata, proc_name, log,
-                      voip && o->voip_ready_ms > 0 ? o->voip_ready_ms : 10000);
+                      voip && o->voip_ready_ms > 0 ? o->voip_ready_ms : READY_MS);
 }
 
 /* stb-qcopd on a socket of the run dir or on a Qt display, or the options' own server. */
@@ -152,7 +157,7 @@ start_server (StbStack *stack, const StbStackOptions *o, const gchar *qcopd, con
   stack->socket = stb_stack_path (stack, "qcop.sock");
   {
     const gchar *argv[] = { qcopd, "--socket", stack->socket, "--trace", stack->trace, NULL };
-    stack->qcopd = stbsim_test_spawn_ready (argv, "stb-qcopd", log, 10000, NULL);
+    stack->qcopd = stbsim_test_spawn_ready (argv, "stb-qcopd", log, READY_MS, NULL);
   }
 }
 

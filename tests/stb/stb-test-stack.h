@@ -35,7 +35,7 @@ typedef struct
   const gchar *const *iptv_args;    /* extra stb-iptv arguments (NULL-terminated) */
   const gchar *const *voip_args;    /* extra stb-voip arguments */
   const gchar *const *voip_wrapper; /* argv prefix for stb-voip, e.g. ip netns exec NS */
-  gint voip_ready_ms;               /* bound on stb-voip's READY (0: 10000) */
+  gint voip_ready_ms;               /* bound on stb-voip's READY (0: 30000) */
   /* the QWS server: stb-qcopd --socket DIR/qcop.sock by default; with qws_display > 0,
    * stb-qcopd --display N (Qt's socket /tmp/qtembedded-N/QtEmbedded-N); with server_argv,
    * that program (spawned with "--ready-fd 3" appended, @server_env added to its environment)
