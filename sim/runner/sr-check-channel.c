@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "qcop-datastream.h"
+#include "qcop-wire.h"
 #include "sr-check-types.h"
 #include "stb-protocol.h"
 
@@ -100,13 +101,15 @@ is_protocol_channel (const SrCheckContext *ctx, const gchar *channel)
 }
 
 /* SW-MSG-04: the server closes a connection that announces a raw part over the QWS limit
- * (Annex D.1): the message never reached anyone, the drop is the evidence. */
+ * (Annex D.1): the message never reached anyone, the drop is the evidence. The server's words
+ * (qcop-wire.c): "QWS command QCopSend announces a raw part of N bytes (allowed: 0..16384)". */
 static void
 judge_drop (const SrCheckContext *ctx, const Conn *c, const SrEvent *e)
 {
   g_autofree gchar *why = sr_event_detail (e, "why");
-  if (!sr_event_matches (e, "reason=drop") || why == NULL
-      || strstr (why, "exceeds the QWS limit") == NULL)
+  const gchar *raw = why ? strstr (why, "announces a raw part of ") : NULL;
+  if (!sr_event_matches (e, "reason=drop") || raw == NULL
+      || g_ascii_strtoll (raw + strlen ("announces a raw part of "), NULL, 10) <= QCOP_WIRE_MAX_RAW)
     return;
   sr_check_evaluated (ctx, REGISTRATIONS, "SW-MSG-04");
   sr_check_raise (ctx, REGISTRATIONS, "msg::over-limit", NULL, e->t_ns,
