@@ -182,17 +182,19 @@ handled_text (gint handled)
   return handled < 0 ? "no answer" : handled ? "handled=yes" : "handled=no";
 }
 
-/* Judge the pending command with what followed it until @now_ns; @complete: its grace is over
- * (else only what is already certain: an effect where none may be). */
+/* Judge the pending command with what followed it; @complete: its grace is over (else only
+ * what is already certain: an answer or an effect where none may be). */
 static void
 judge (const SrCheckContext *ctx, Command *c, gboolean complete)
 {
   const CommandSpec *s = c->spec;
   const gchar *r = stb_role_to_string (s->role);
-  Must must = s->must (c);
   if (c->arg == NULL || !c->agent)
     return;
-  if (must == MUST_ACT && complete)
+  Must must = s->must (c);
+  /* before the grace is over, a refusal (or the whole effect) is already certain */
+  gboolean decided = complete || c->handled == 0 || (c->handled == 1 && c->effect);
+  if (must == MUST_ACT && decided)
     {
       sr_check_evaluated (ctx, s->check, s->requirement);
       if (c->handled != 1 || !c->effect)
@@ -211,7 +213,7 @@ judge (const SrCheckContext *ctx, Command *c, gboolean complete)
                         s->key, c->arg, r, c->arg_state, r, s->key, handled_text (c->handled),
                         c->effect ? ", and it acted" : "");
     }
-  else if (must == MUST_NOTHING && c->handled == 1 && complete)
+  else if (must == MUST_NOTHING && c->handled == 1 && decided)
     {
       sr_check_evaluated (ctx, s->check, s->requirement);
       if (!c->effect)
@@ -219,8 +221,13 @@ judge (const SrCheckContext *ctx, Command *c, gboolean complete)
                         "%s(%s) reached the %s module in %s: handled=yes but no %s", s->key, c->arg,
                         r, c->arg_state ? c->arg_state : "an unknown state", s->effect_text);
     }
-  else if (!complete)
-    return; /* not decided yet */
+}
+
+/* The pending command is judged (judge()) and forgotten. */
+static void
+close_command (const SrCheckContext *ctx, Command *c, gboolean complete)
+{
+  judge (ctx, c, complete);
   g_clear_pointer (&c->arg, g_free);
   g_clear_pointer (&c->arg_state, g_free);
 }
@@ -293,7 +300,7 @@ command_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
   const gchar *r = stb_role_to_string (c->spec->role);
   StbRole role;
   if (c->arg != NULL && e->t_ns - c->at_ns > COMMAND_GRACE_NS)
-    judge (ctx, c, TRUE);
+    close_command (ctx, c, TRUE);
   if (c->arg != NULL && !c->effect && c->spec->is_effect (c, e))
     c->effect = TRUE;
   if (e->kind == SR_EVENT_AGENT && stb_role_from_string (e->source, &role) && role == c->spec->role)
@@ -301,8 +308,10 @@ command_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
   g_autofree gchar *command = g_strdup_printf ("%s.%s", c->spec->key, r);
   if (e->kind != SR_EVENT_QCOP || !g_str_equal (e->name, command))
     return;
+  /* the next command within the grace: what the previous one still lacks may come behind
+   * this one's delivery, so only what is already certain counts */
   if (c->arg != NULL)
-    judge (ctx, c, TRUE); /* the next command: the previous one had its time */
+    close_command (ctx, c, FALSE);
   c->arg = sr_event_detail (e, c->spec->role == STB_ROLE_IPTV ? "item" : "number");
   if (c->arg == NULL)
     c->arg = g_strdup ("");
@@ -316,7 +325,7 @@ static void
 command_finish (const SrCheckContext *ctx, gpointer state)
 {
   Command *c = state;
-  judge (ctx, c, ctx->stop_ns - c->at_ns >= COMMAND_GRACE_NS);
+  close_command (ctx, c, ctx->stop_ns - c->at_ns >= COMMAND_GRACE_NS);
 }
 
 #define COMMAND_KINDS ((1u << SR_EVENT_AGENT) | (1u << SR_EVENT_QCOP))

@@ -229,25 +229,28 @@ START_TEST (test_sip_in_inject_mode)
 }
 END_TEST
 
+/* An injected call shows the dialog; then injectAnswer(), which no (inj) row of DIALOG takes. */
+static void
+voip_dialog_then_answer (Timeline *tl)
+{
+  agent (tl, 1, "voip", "voip.ready", "pid=2;inject=1");
+  command (tl, 10, "inject.call", NULL);
+  agent (tl, 1, "voip", "voip.call", "state=incoming;call-id=1;role=callee;code=180");
+  agent (tl, 1, "voip", "voip.state", "from=IDLE;to=DIALOG;reason=V-01");
+  command (tl, 10, "inject.answer", NULL);
+}
+
 START_TEST (test_stray_injection)
 {
   g_auto (Timeline) tl = { 0 };
-  agent (&tl, 1, "voip", "voip.ready", "pid=2;inject=1");
-  command (&tl, 10, "inject.call", NULL);
-  agent (&tl, 1, "voip", "voip.call", "state=incoming;call-id=1;role=callee;code=180");
-  agent (&tl, 1, "voip", "voip.state", "from=IDLE;to=DIALOG;reason=V-01");
-  command (&tl, 10, "inject.answer", NULL); /* no (inj) row in DIALOG */
+  voip_dialog_then_answer (&tl);
   agent (&tl, 1, "voip", "voip.ignored",
          "reason=unexpected-state;channel=STBSim/Agent/VoIP;message=injectAnswer();count=1");
   g_autoptr (SrTestResult) ok = judge (&sr_check_injection, &tl, TRUE, 3000);
   assert_only (ok, NULL, 0, "SW-VOIP-13");
   /* the same, the module acting on it */
   g_auto (Timeline) bad = { 0 };
-  agent (&bad, 1, "voip", "voip.ready", "pid=2;inject=1");
-  command (&bad, 10, "inject.call", NULL);
-  agent (&bad, 1, "voip", "voip.call", "state=incoming;call-id=1;role=callee;code=180");
-  agent (&bad, 1, "voip", "voip.state", "from=IDLE;to=DIALOG;reason=V-01");
-  command (&bad, 10, "inject.answer", NULL);
+  voip_dialog_then_answer (&bad);
   agent (&bad, 1, "voip", "voip.dialog", "state=closed;reason=accept");
   g_autoptr (SrTestResult) r = judge (&sr_check_injection, &bad, TRUE, 3000);
   assert_only (r, "voip::injection-out-of-row", 1, "SW-VOIP-13");
