@@ -61,6 +61,9 @@ struct _Command
   gint64 at_ns;
   gint handled; /* -1: no answer yet, 0: handled=no, 1: handled=yes */
   gboolean effect;
+  guint defer; /* keys delivered before it, not answered yet: its state is the one they lead to */
+  guint unanswered;   /* keys and commands delivered to the module, <role>.key not seen yet */
+  gboolean unreacted; /* a switch message was delivered to the module, no event of it since */
 };
 
 /* ---- select(ITEM), SW-AGT-04 -------------------------------------------------------------- */
@@ -271,6 +274,7 @@ command_agent (Command *c, const SrEvent *e, const gchar *r)
   g_autofree gchar *ready_name = g_strdup_printf ("%s.ready", r);
   g_autofree gchar *key_name = g_strdup_printf ("%s.key", r);
   c->agent = TRUE;
+  c->unreacted = FALSE;
   if (g_str_equal (e->name, state_name))
     {
       g_free (c->state);
@@ -281,14 +285,24 @@ command_agent (Command *c, const SrEvent *e, const gchar *r)
       g_free (c->state);
       c->state = g_strdup (c->spec->role == STB_ROLE_IPTV ? "NAV" : "IDLE");
       g_hash_table_remove_all (c->known);
+      c->unanswered = 0;
+    }
+  else if (g_str_equal (e->name, key_name) && c->arg != NULL && c->defer > 0)
+    {
+      c->unanswered = c->unanswered > 0 ? c->unanswered - 1 : 0;
+      if (--c->defer == 0) /* the keys before the command are done: its state */
+        c->arg_state = g_strdup (c->state);
     }
   else if (g_str_equal (e->name, key_name) && c->arg != NULL && c->handled < 0)
     {
       g_autofree gchar *key = sr_event_detail (e, "key");
+      c->unanswered = c->unanswered > 0 ? c->unanswered - 1 : 0;
       g_autofree gchar *handled = sr_event_detail (e, "handled");
       if (g_strcmp0 (key, c->spec->key) == 0)
         c->handled = g_strcmp0 (handled, "yes") == 0 ? 1 : 0;
     }
+  else if (g_str_equal (e->name, key_name) && c->unanswered > 0)
+    c->unanswered--;
   if (c->spec->role == STB_ROLE_IPTV)
     select_learn (c, e);
 }
@@ -306,6 +320,11 @@ command_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
   if (e->kind == SR_EVENT_AGENT && stb_role_from_string (e->source, &role) && role == c->spec->role)
     command_agent (c, e, r);
   g_autofree gchar *command = g_strdup_printf ("%s.%s", c->spec->key, r);
+  g_autofree gchar *key = g_strdup_printf ("key.%s", r);
+  if (sr_check_is_delivery (e, &role) && role == c->spec->role)
+    c->unreacted = TRUE;
+  if (e->kind == SR_EVENT_QCOP && g_str_equal (e->name, key))
+    c->unanswered++;
   if (e->kind != SR_EVENT_QCOP || !g_str_equal (e->name, command))
     return;
   /* the next command within the grace: what the previous one still lacks may come behind
@@ -315,7 +334,11 @@ command_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
   c->arg = sr_event_detail (e, c->spec->role == STB_ROLE_IPTV ? "item" : "number");
   if (c->arg == NULL)
     c->arg = g_strdup ("");
-  c->arg_state = g_strdup (c->state);
+  /* the state it meets: the one last reported, once the keys before it are answered; unknown
+   * when a switch message reached the module and it has not reacted yet */
+  c->defer = c->unanswered;
+  c->arg_state = c->defer == 0 && !c->unreacted ? g_strdup (c->state) : NULL;
+  c->unanswered++;
   c->at_ns = e->t_ns;
   c->handled = -1;
   c->effect = FALSE;

@@ -143,6 +143,23 @@ START_TEST (test_select_while_hidden)
 }
 END_TEST
 
+START_TEST (test_select_behind_key)
+{
+  /* menu, then select at once: select meets NAV (where menu leads), not HIDDEN_CALLER */
+  g_auto (Timeline) tl = { 0 };
+  iptv_nav (&tl);
+  agent (&tl, 1, "iptv", "iptv.state", "from=NAV;to=HIDDEN_CALLER;reason=I-01");
+  command (&tl, 10, "key.iptv", "key=menu");
+  command (&tl, 1, "select.iptv", "item=videocall");
+  agent (&tl, 1, "iptv", "iptv.state", "from=HIDDEN_CALLER;to=NAV;reason=I-44");
+  agent (&tl, 1, "iptv", "iptv.key", "key=menu;handled=yes");
+  agent (&tl, 1, "iptv", "iptv.key", "key=select;handled=yes");
+  module_send (&tl, 1, "iptv", "CALLER_SHOW_VIDEO_PAGE", 1);
+  g_autoptr (SrTestResult) r = judge (&sr_check_select, &tl, TRUE, 3000);
+  assert_only (r, NULL, 0, "SW-AGT-04");
+}
+END_TEST
+
 START_TEST (test_select_unknown_item)
 {
   g_auto (Timeline) tl = { 0 };
@@ -298,6 +315,7 @@ suite (void)
   tcase_add_test (tc, test_select_conformant);
   tcase_add_test (tc, test_select_cursor_only);
   tcase_add_test (tc, test_select_while_hidden);
+  tcase_add_test (tc, test_select_behind_key);
   tcase_add_test (tc, test_select_unknown_item);
   tcase_add_test (tc, test_dial_conformant);
   tcase_add_test (tc, test_dial_not_acted);
