@@ -419,6 +419,18 @@ typedef struct
   gchar *pending;    /* injection awaiting its effect ("inject.call"), NULL: none */
   gint64 pending_ns; /* when the server delivered it */
   gboolean agent;    /* the VoIP module reports events */
+  /* SW-VOIP-13: an injection no (inj) row takes (or any, outside inject mode), awaiting its
+   * voip.ignored; NULL: none */
+  gchar *stray;
+  gchar *stray_state;
+  gint64 stray_ns;
+  gboolean stray_mixed;  /* a key or switch message reached the module meanwhile */
+  guint keys_unanswered; /* key(QString) / dial(QString) delivered, no voip.key yet */
+  gchar *deferred;       /* an injection that came behind unanswered keys, NULL: none */
+  gint64 deferred_ns;
+  guint deferred_keys; /* how many of them it waits for */
+  gint64 delivery_ns;  /* the last switch message delivered to the module */
+  gboolean reacted;    /* the module reported something since */
 } Injection;
 
 static gpointer
@@ -433,6 +445,9 @@ injection_free (gpointer data)
   Injection *j = data;
   g_free (j->state);
   g_free (j->pending);
+  g_free (j->stray);
+  g_free (j->stray_state);
+  g_free (j->deferred);
   g_free (j);
 }
 
@@ -464,62 +479,229 @@ injection_effect (const Injection *j, const SrEvent *e)
          || (g_str_equal (e->name, "voip.dialog") && sr_event_matches (e, "state=closed"));
 }
 
+/* SW-VOIP-13: the SIP code a callee's voip.call reports in inject mode is the one the row
+ * would have sent (§7.2, §9.8); 0: not judged. */
+static guint
+inject_code (const SrEvent *e)
+{
+  static const struct
+  {
+    const gchar *match;
+    guint code;
+  } codes[] = {
+    { "state=answered", 200 },      { "reason=rejected", 603 },  { "reason=busy", 486 },
+    { "reason=timeout", 480 },      { "reason=cancelled", 487 }, { "reason=switch-timeout", 480 },
+    { "reason=unregistered", 480 },
+  };
+  if (!g_str_equal (e->name, "voip.call") || !sr_event_matches (e, "role=callee"))
+    return 0;
+  for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
+    if (sr_event_matches (e, codes[i].match))
+      return codes[i].code;
+  return 0;
+}
+
+static void
+judge_inject_mode (const SrCheckContext *ctx, const SrEvent *e)
+{
+  guint want = inject_code (e);
+  g_autofree gchar *code = sr_event_detail (e, "code");
+  if (!ctx->injection)
+    return;
+  if (g_str_equal (e->name, "sip.tx"))
+    {
+      sr_check_evaluated (ctx, INJECT, "SW-VOIP-13");
+      sr_check_raise (ctx, INJECT, "voip::sip-in-inject-mode", NULL, e->t_ns,
+                      "the VoIP module, in inject mode, reports sending SIP (sip.tx %s)",
+                      e->details ? e->details : "");
+    }
+  if (want == 0)
+    return;
+  sr_check_evaluated (ctx, INJECT, "SW-VOIP-13");
+  if (code == NULL || g_ascii_strtoull (code, NULL, 10) != want)
+    sr_check_raise (ctx, INJECT, "voip::inject-code", NULL, e->t_ns,
+                    "in inject mode voip.call %s reports code=%s: the row would have sent %u",
+                    e->details ? e->details : "", code ? code : "(none)", want);
+}
+
+/* SW-VOIP-13: a stray injection is reported voip.ignored and has no effect; an effect is the
+ * module's first reaction unless a key or switch message reached it meanwhile. */
+static void
+judge_stray (const SrCheckContext *ctx, Injection *j, const SrEvent *e)
+{
+  const gchar *why = ctx->injection ? "unexpected-state" : "not-inject-mode";
+  gboolean late = e == NULL || e->t_ns - j->stray_ns > INJECT_GRACE_NS;
+  StbRole role;
+  if (j->stray == NULL || !j->agent)
+    return;
+  if (!late && e->kind == SR_EVENT_AGENT && g_str_equal (e->name, "voip.ignored"))
+    {
+      g_autofree gchar *message = sr_event_detail (e, "message");
+      if (message == NULL || !g_str_has_prefix (message, "inject"))
+        return;
+      sr_check_evaluated (ctx, INJECT, "SW-VOIP-13");
+      if (!sr_event_matches (e,
+                             ctx->injection ? "reason=unexpected-state" : "reason=not-inject-mode"))
+        sr_check_raise (ctx, INJECT, "voip::injection-out-of-row", NULL, e->t_ns,
+                        "%s (state %s) was ignored with %s, not reason=%s", j->stray,
+                        j->stray_state ? j->stray_state : "?", e->details ? e->details : "", why);
+    }
+  else if (!late
+           && ((e->kind == SR_EVENT_AGENT && g_strcmp0 (e->source, "voip") == 0
+                && (g_str_equal (e->name, "voip.state") || g_str_equal (e->name, "voip.dialog")
+                    || g_str_equal (e->name, "voip.call") || g_str_equal (e->name, "voip.page")))
+               || (sr_check_is_module_send (e, &role) && role == STB_ROLE_VOIP)))
+    {
+      if (j->stray_mixed)
+        return; /* a key or message may have caused it */
+      sr_check_evaluated (ctx, INJECT, "SW-VOIP-13");
+      sr_check_raise (ctx, INJECT, "voip::injection-out-of-row", NULL, e->t_ns,
+                      "%s reached the VoIP module in %s%s, where no (inj) row takes it, and the "
+                      "module acted on it (%s %s) instead of voip.ignored reason=%s",
+                      j->stray, j->stray_state ? j->stray_state : "?",
+                      ctx->injection ? "" : " outside inject mode", e->name,
+                      e->details ? e->details : "", why);
+    }
+  else if (late)
+    {
+      sr_check_evaluated (ctx, INJECT, "SW-VOIP-13");
+      sr_check_raise (ctx, INJECT, "voip::injection-out-of-row", NULL, j->stray_ns,
+                      "%s reached the VoIP module in %s%s and was not reported voip.ignored "
+                      "reason=%s within %.1f s",
+                      j->stray, j->stray_state ? j->stray_state : "?",
+                      ctx->injection ? "" : " outside inject mode", why,
+                      (gdouble)INJECT_GRACE_NS / 1e9);
+    }
+  else
+    {
+      if ((e->kind == SR_EVENT_QCOP && g_str_has_suffix (e->name, ".voip"))
+          || (sr_check_is_delivery (e, &role) && role == STB_ROLE_VOIP))
+        j->stray_mixed = TRUE;
+      return;
+    }
+  g_clear_pointer (&j->stray, g_free);
+}
+
+static void
+stray (Injection *j, const gchar *name, gint64 t_ns)
+{
+  g_free (j->stray);
+  g_free (j->stray_state);
+  j->stray = g_strdup (name);
+  j->stray_state = g_strdup (j->state);
+  j->stray_ns = t_ns;
+  /* a switch message just before it may still be in the module's hands */
+  j->stray_mixed = j->delivery_ns != 0 && !j->reacted && t_ns - j->delivery_ns < INJECT_GRACE_NS;
+}
+
+/* The injection @name the server delivered at @t_ns, in the state the module handled it in
+ * (j->state once the keys delivered before it were answered). */
+static void
+classify (const SrCheckContext *ctx, Injection *j, const gchar *name, gint64 t_ns)
+{
+  /* the rows marked (inj): a call in any state (V-01, or 486 when busy), a hang-up while a
+   * call or dialog exists, an answer or a refusal while dialling; none outside inject mode */
+  gboolean applies
+      = ctx->injection
+        && (g_str_equal (name, "inject.call")
+            || (g_str_equal (name, "inject.hangup")
+                && (g_strcmp0 (j->state, "DIALOG") == 0 || g_strcmp0 (j->state, "AWAIT_SHOW") == 0
+                    || g_strcmp0 (j->state, "IN_CALL") == 0))
+            || ((g_str_equal (name, "inject.answer") || g_str_equal (name, "inject.reject"))
+                && g_strcmp0 (j->state, "DIALLING") == 0));
+  g_clear_pointer (&j->pending, g_free);
+  if (applies)
+    {
+      j->pending = g_strdup (name);
+      j->pending_ns = t_ns;
+    }
+  else
+    stray (j, name, t_ns);
+}
+
+static void
+injection_agent (const SrCheckContext *ctx, Injection *j, const SrEvent *e)
+{
+  j->agent = TRUE;
+  j->reacted = TRUE;
+  judge_inject_mode (ctx, e);
+  if (g_str_equal (e->name, "voip.state"))
+    {
+      g_free (j->state);
+      j->state = sr_event_detail (e, "to");
+    }
+  else if (g_str_equal (e->name, "voip.ready"))
+    {
+      g_free (j->state);
+      j->state = g_strdup ("IDLE");
+      j->keys_unanswered = 0;
+    }
+  else if (g_str_equal (e->name, "voip.key") && j->keys_unanswered > 0)
+    {
+      j->keys_unanswered--;
+      if (j->deferred != NULL && --j->deferred_keys == 0)
+        {
+          g_autofree gchar *name = g_steal_pointer (&j->deferred);
+          classify (ctx, j, name, j->deferred_ns);
+        }
+    }
+  if (j->pending != NULL && injection_effect (j, e))
+    {
+      sr_check_evaluated (ctx, INJECT, "SW-AGT-07");
+      g_clear_pointer (&j->pending, g_free);
+    }
+}
+
 static void
 injection_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
 {
   Injection *j = state;
+  StbRole role;
   judge_injection (ctx, j, e->t_ns);
+  judge_stray (ctx, j, e);
   if (e->kind == SR_EVENT_AGENT && g_strcmp0 (e->source, "voip") == 0)
+    injection_agent (ctx, j, e);
+  else if (e->kind == SR_EVENT_QCOP
+           && (g_str_equal (e->name, "key.voip") || g_str_equal (e->name, "dial.voip")))
+    j->keys_unanswered++;
+  else if (sr_check_is_delivery (e, &role) && role == STB_ROLE_VOIP)
     {
-      j->agent = TRUE;
-      if (g_str_equal (e->name, "voip.state"))
-        {
-          g_free (j->state);
-          j->state = sr_event_detail (e, "to");
-        }
-      else if (g_str_equal (e->name, "voip.ready"))
-        {
-          g_free (j->state);
-          j->state = g_strdup ("IDLE");
-        }
-      if (j->pending != NULL && injection_effect (j, e))
-        {
-          sr_check_evaluated (ctx, INJECT, "SW-AGT-07");
-          g_clear_pointer (&j->pending, g_free);
-        }
-      return;
+      j->delivery_ns = e->t_ns;
+      j->reacted = FALSE;
     }
-  if (e->kind != SR_EVENT_QCOP || !g_str_has_prefix (e->name, "inject.") || !ctx->injection)
-    return;
-  /* the rows marked (inj): a call in any state (V-01, or 486 when busy), a hang-up while a
-   * call or dialog exists, an answer or a refusal while dialling */
-  gboolean applies
-      = g_str_equal (e->name, "inject.call")
-        || (g_str_equal (e->name, "inject.hangup")
-            && (g_strcmp0 (j->state, "DIALOG") == 0 || g_strcmp0 (j->state, "AWAIT_SHOW") == 0
-                || g_strcmp0 (j->state, "IN_CALL") == 0))
-        || ((g_str_equal (e->name, "inject.answer") || g_str_equal (e->name, "inject.reject"))
-            && g_strcmp0 (j->state, "DIALLING") == 0);
-  g_clear_pointer (&j->pending, g_free);
-  if (applies)
+  else if (e->kind == SR_EVENT_QCOP && g_str_has_prefix (e->name, "inject."))
     {
-      j->pending = g_strdup (e->name);
-      j->pending_ns = e->t_ns;
+      /* keys delivered before it and not answered yet: the module handles the injection in
+       * the state they lead to, not in the one last reported */
+      g_clear_pointer (&j->deferred, g_free);
+      if (j->keys_unanswered == 0)
+        classify (ctx, j, e->name, e->t_ns);
+      else
+        {
+          j->deferred = g_strdup (e->name);
+          j->deferred_ns = e->t_ns;
+          j->deferred_keys = j->keys_unanswered;
+        }
     }
 }
 
 static void
 injection_finish (const SrCheckContext *ctx, gpointer state)
 {
-  judge_injection (ctx, state, ctx->stop_ns);
+  Injection *j = state;
+  judge_injection (ctx, j, ctx->stop_ns);
+  if (j->stray != NULL && ctx->stop_ns - j->stray_ns > INJECT_GRACE_NS)
+    judge_stray (ctx, j, NULL);
 }
 
 const SrCheckType sr_check_injection = {
   INJECT,
   (1u << SR_EVENT_AGENT) | (1u << SR_EVENT_QCOP),
-  REQ ("SW-AGT-07"),
+  REQ ("SW-AGT-07", "SW-VOIP-13"),
   "every injection the server delivered in a state whose row takes it has that row's effect "
-  "(an incoming call, the call or dialog ending, the outgoing call answered or failed)",
+  "(an incoming call, the call or dialog ending, the outgoing call answered or failed); any "
+  "other (and every one outside inject mode) is reported voip.ignored and does nothing; in "
+  "inject mode no SIP, and a callee's voip.call reports the code its row would have sent",
   injection_start,
   injection_event,
   injection_finish,

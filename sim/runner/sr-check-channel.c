@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "qcop-datastream.h"
+#include "qcop-wire.h"
 #include "sr-check-types.h"
 #include "stb-protocol.h"
 
@@ -48,8 +49,9 @@ conn_free (Conn *c)
 
 typedef struct
 {
-  GHashTable *conns; /* client id -> Conn */
-  GArray *order;     /* client ids in connect order */
+  GHashTable *conns;      /* client id -> Conn */
+  GArray *order;          /* client ids in connect order */
+  gboolean over_limit[2]; /* msg::over-limit raised for the role (once: it reconnects) */
 } Registrations;
 
 static gpointer
@@ -100,15 +102,20 @@ is_protocol_channel (const SrCheckContext *ctx, const gchar *channel)
 }
 
 /* SW-MSG-04: the server closes a connection that announces a raw part over the QWS limit
- * (Annex D.1): the message never reached anyone, the drop is the evidence. */
+ * (Annex D.1): the message never reached anyone, the drop is the evidence. The server's words
+ * (qcop-wire.c): "QWS command QCopSend announces a raw part of N bytes (allowed: 0..16384)". */
 static void
-judge_drop (const SrCheckContext *ctx, const Conn *c, const SrEvent *e)
+judge_drop (const SrCheckContext *ctx, Registrations *r, const Conn *c, const SrEvent *e)
 {
   g_autofree gchar *why = sr_event_detail (e, "why");
-  if (!sr_event_matches (e, "reason=drop") || why == NULL
-      || strstr (why, "exceeds the QWS limit") == NULL)
+  const gchar *raw = why ? strstr (why, "announces a raw part of ") : NULL;
+  if (!sr_event_matches (e, "reason=drop") || raw == NULL
+      || g_ascii_strtoll (raw + strlen ("announces a raw part of "), NULL, 10) <= QCOP_WIRE_MAX_RAW)
     return;
   sr_check_evaluated (ctx, REGISTRATIONS, "SW-MSG-04");
+  if (r->over_limit[c->role])
+    return; /* the same sender again, after its reconnect: one finding */
+  r->over_limit[c->role] = TRUE;
   sr_check_raise (ctx, REGISTRATIONS, "msg::over-limit", NULL, e->t_ns,
                   "the server dropped the %s module (client %d): %s", stb_role_to_string (c->role),
                   c->client, why);
@@ -133,7 +140,7 @@ registrations_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e
   else if (g_str_equal (e->name, "qcop.disconnect") && e->t_ns < ctx->stop_ns)
     {
       c->disconnected = TRUE; /* by itself, not by the harness stopping the stations */
-      judge_drop (ctx, c, e);
+      judge_drop (ctx, r, c, e);
     }
   else if (g_str_equal (e->name, "qcop.agent-event") && c->first_event_ns == 0)
     c->first_event_ns = e->t_ns;

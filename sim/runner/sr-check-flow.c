@@ -348,7 +348,8 @@ iptv_sends_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
 {
   IptvSends *s = state;
   StbRole role;
-  if (e->kind == SR_EVENT_QCOP && g_str_equal (e->name, "key.iptv"))
+  if (e->kind == SR_EVENT_QCOP
+      && (g_str_equal (e->name, "key.iptv") || g_str_equal (e->name, "select.iptv")))
     s->keys_since_caller_show++;
   else if (e->kind == SR_EVENT_RUNNER && g_str_has_prefix (e->name, "send.")
            && g_strcmp0 (e->target, "iptv") == 0)

@@ -20,5 +20,7 @@ extern const SrCheckType sr_check_events;
 extern const SrCheckType sr_check_injection;
 extern const SrCheckType sr_check_stream_release; /* sr-check-media.c */
 extern const SrCheckType sr_check_latency;        /* sr-check-latency.c */
+extern const SrCheckType sr_check_select;         /* sr-check-command.c */
+extern const SrCheckType sr_check_dial;
 
 G_END_DECLS

@@ -8,15 +8,27 @@
 #include "sr-check-types.h"
 #include "sr-issues.h"
 
+/* one line each, so that new check types merge cleanly */
+/* clang-format off */
 const SrCheckType *const sr_check_types[] = {
-  &sr_check_registrations,  &sr_check_messages,
-  &sr_check_give_back,      &sr_check_iptv_sends,
-  &sr_check_iptv_reports,   &sr_check_agent,
-  &sr_check_survival,       &sr_check_timers,
-  &sr_check_stamps,         &sr_check_events,
-  &sr_check_stream_release, &sr_check_latency,
-  &sr_check_injection,      NULL,
+  &sr_check_registrations,
+  &sr_check_messages,
+  &sr_check_give_back,
+  &sr_check_iptv_sends,
+  &sr_check_iptv_reports,
+  &sr_check_agent,
+  &sr_check_survival,
+  &sr_check_timers,
+  &sr_check_stamps,
+  &sr_check_events,
+  &sr_check_stream_release,
+  &sr_check_latency,
+  &sr_check_injection,
+  &sr_check_select,
+  &sr_check_dial,
+  NULL,
 };
+/* clang-format on */
 
 void
 sr_checks_run (const SrCheckContext *ctx, GPtrArray *events)

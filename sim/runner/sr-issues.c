@@ -161,6 +161,23 @@ const SrIssueType sr_issue_types[] = {
   { "agent::status-no-answer", SR_VERDICT_FAIL, REQ ("SW-AGT-06"), SR_ISSUE_FLAGS_NONE,
     "status() was not answered",
     "Every status() on the module's agent channel is answered by one <module>.status event." },
+  { "agent::select-not-acted", SR_VERDICT_FAIL, REQ ("SW-AGT-04"), SR_ISSUE_FLAGS_NONE,
+    "select(ITEM) did not act as the cursor on ITEM and ok",
+    "In NAV, PLAYING_LIVE or PLAYING_VOD, select(ITEM) of an item of the navigation page "
+    "(`videocall`, or an item the module showed) is iptv.key key=select handled=yes followed by "
+    "the row of `ok` on ITEM (I-01, I-03, I-04; preceded by menu from the player)." },
+  { "agent::select-not-refused", SR_VERDICT_FAIL, REQ ("SW-AGT-04"), SR_ISSUE_FLAGS_NONE,
+    "select(ITEM) was not refused in a hidden state or for a non-item",
+    "In HIDDEN_CALLER / HIDDEN_CALLEE, or with ITEM not of the form videocall | live:N | "
+    "vod:ASSET, the module reports iptv.key key=select handled=no and does nothing." },
+  { "agent::dial-not-acted", SR_VERDICT_FAIL, REQ ("SW-AGT-05"), SR_ISSUE_FLAGS_NONE,
+    "dial(N) on the main page did not dial",
+    "In MAIN_PAGE, dial(N) is typing N and ok (V-32): voip.key key=dial handled=yes and "
+    "voip.call state=dialling (or state=failed reason=unregistered, V-33)." },
+  { "agent::dial-not-refused", SR_VERDICT_FAIL, REQ ("SW-AGT-05"), SR_ISSUE_FLAGS_NONE,
+    "dial(N) outside the main page was not refused",
+    "dial(N) is valid in MAIN_PAGE only; elsewhere the module reports voip.key key=dial "
+    "handled=no and places no call." },
   /* ---- module behaviour judged passively over the whole test --------------------------------- */
   { "iptv::page-not-changed", SR_VERDICT_FAIL, REQ ("SW-IPTV-12"), SR_ISSUE_FLAGS_NONE,
     "the IPTV module reported a page change to the page already shown",
@@ -199,6 +216,17 @@ const SrIssueType sr_issue_types[] = {
     "an injection message had no effect",
     "In inject mode, injectCall / injectHangup / injectAnswer / injectReject delivered in a "
     "state whose row takes it must have that row's effect (voip.call, voip.dialog)." },
+  { "voip::injection-out-of-row", SR_VERDICT_FAIL, REQ ("SW-VOIP-13"), SR_ISSUE_FLAGS_NONE,
+    "an injection no (inj) row takes was not ignored",
+    "An injection in a state where no row marked (inj) takes it (or any injection outside inject "
+    "mode) is reported voip.ignored reason=unexpected-state (not-inject-mode) and has no effect." },
+  { "voip::inject-code", SR_VERDICT_FAIL, REQ ("SW-VOIP-13"), SR_ISSUE_FLAGS_NONE,
+    "in inject mode a call's voip.call does not report the SIP code it would have sent",
+    "In inject mode a callee's voip.call carries code= the row would have sent: 200 answered, "
+    "603 rejected, 486 busy, 480 timeout / switch-timeout, 487 cancelled." },
+  { "voip::sip-in-inject-mode", SR_VERDICT_FAIL, REQ ("SW-VOIP-13"), SR_ISSUE_FLAGS_NONE,
+    "the VoIP module sent SIP in inject mode",
+    "In inject mode the module sends and expects no SIP: it reported a sip.tx." },
   { "voip::give-back", SR_VERDICT_FAIL, REQ ("SW-VOIP-06"), SR_ISSUE_FLAGS_NONE,
     "the VoIP module did not give the screen back exactly once",
     "After STOP_IPTV exactly one RESUME_IPTV when that call ends; after "

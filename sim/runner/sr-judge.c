@@ -258,6 +258,7 @@ switch_event (SrJudge *judge, gint64 t_ns, const gchar *channel, const gchar *da
 }
 
 /* The runner's own agent messages as the server read them: `key.<role>` (details key=K),
+ * `select.iptv` (item=ITEM), `dial.voip` (number=N),
  * `inject.<what>`: SPEC §11 takes key and injection times at the server ("srv:"). */
 static void
 agent_command (SrJudge *judge, gint64 t_ns, const gchar *channel, const gchar *message,
@@ -265,18 +266,27 @@ agent_command (SrJudge *judge, gint64 t_ns, const gchar *channel, const gchar *m
 {
   const gchar *role = g_str_has_suffix (channel, "/IPTV") ? "iptv" : "voip";
   g_autofree gchar *name = NULL, *details = NULL;
-  if (g_str_equal (message, "key(QString)"))
+  if (g_str_equal (message, "key(QString)") || g_str_equal (message, "select(QString)")
+      || g_str_equal (message, "dial(QString)"))
     {
+      /* key.<role> key=K; select.iptv item=ITEM, dial.voip number=N (SW-AGT-04, SW-AGT-05) */
       g_autoptr (GBytes) data = qcop_ds_from_hex (data_hex ? data_hex : "", NULL);
-      g_autofree gchar *key = NULL;
+      g_autofree gchar *arg = NULL;
+      g_autofree gchar *what = g_strndup (message, strcspn (message, "("));
       QcopDsReader r;
       gsize len = 0;
       const guint8 *p = data ? g_bytes_get_data (data, &len) : NULL;
       qcop_ds_reader_init (&r, p, len);
-      if (p == NULL || !qcop_ds_read_string (&r, &key, NULL))
+      if (p == NULL || !qcop_ds_read_string (&r, &arg, NULL))
         return;
-      name = g_strdup_printf ("key.%s", role);
-      details = g_strdup_printf ("key=%s", key ? key : "");
+      if (arg != NULL && !g_str_equal (what, "key"))
+        g_strdelimit (arg, ";=", ','); /* a value in details */
+      name = g_strdup_printf ("%s.%s", what, role);
+      details = g_strdup_printf ("%s=%s",
+                                 g_str_equal (what, "key")      ? "key"
+                                 : g_str_equal (what, "select") ? "item"
+                                                                : "number",
+                                 arg ? arg : "");
     }
   else if (g_str_has_prefix (message, "inject"))
     {

@@ -27,6 +27,8 @@ static const struct
   { "msg-little-endian", "iptv", "writes messageType and parameter little-endian" },
   { "msg-seq-zero", "voip", "appends a sequence trailer that starts at 0" },
   { "msg-trailer-garbage", "iptv", "appends bytes after the trailer's context" },
+  { "msg-over-limit", "voip",
+    "sends a 20000-byte context past a QCOP client without the QWS size check" },
   /* IPTV rows */
   { "ignore-stop", "iptv", "ignores STOP_IPTV" },
   { "show-before-hide", "iptv", "sends CALLEE_SHOW_VIDEO_PAGE before stopping and hiding" },
@@ -80,6 +82,10 @@ static const struct
   { "event-details-spaces", "iptv", "joins event details with \"; \" (a space after each ;)" },
   { "event-state-late", "voip", "sends each state event after the event that follows it" },
   { "tx-event-twice", "voip", "reports every switch.tx twice" },
+  { "select-cursor-only", "iptv", "select(ITEM) moves the cursor to ITEM but does not press ok" },
+  { "dial-from-idle", "voip", "dial(N) in IDLE opens the main page and dials" },
+  { "inject-answer-accepts", "voip",
+    "injectAnswer() in the incoming-call dialog accepts the call" },
   /* timing */
   { "slow-callee-show", "iptv",
     "CALLEE_SHOW_VIDEO_PAGE 800 ms (or STB_FAULT_DELAY_MS) after STOP_IPTV (2x budget)" },

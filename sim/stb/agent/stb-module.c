@@ -6,6 +6,9 @@
 #include "stb-fault.h"
 
 #include "qcop-datastream.h"
+#ifdef STB_WITH_FAULTS
+#include "qcop-client-private.h" /* msg-over-limit writes past the client's size check */
+#endif
 #include "stbsim-config.h"
 #include "stbsim-proc.h"
 
@@ -99,6 +102,36 @@ fault_encode (StbModule *self, StbSwitchParam param)
   if (STB_FAULT ("msg-trailer-garbage"))
     g_byte_array_append (out, (const guint8 *)"\xde\xad\xbe\xef", 4);
   return g_byte_array_free_to_bytes (out);
+}
+
+/* msg-over-limit: the message with a 10000-QChar context (20016 data bytes), written as a
+ * QCopSend straight into the client's send queue, as a QCOP client without the QWS size check
+ * would (the product library refuses it: qcop_wire_encode_send). */
+static gboolean
+fault_send_unchecked (StbModule *self, const gchar *channel, GBytes *plain)
+{
+  const gchar *message = self->dialect->message;
+  g_autoptr (GByteArray) data = g_byte_array_new ();
+  gsize plain_len = 0;
+  const guint8 *p = g_bytes_get_data (plain, &plain_len);
+  guint32 be[2] = { GUINT32_TO_BE (1), GUINT32_TO_BE (20000) }; /* sequence, context bytes */
+  g_byte_array_append (data, p, (guint)MIN (plain_len, 8));
+  g_byte_array_append (data, (const guint8 *)be, sizeof be);
+  for (guint i = 0; i < 10000; i++)
+    g_byte_array_append (data, (const guint8 *)"\0x", 2);
+  glong nc = 0, nm = 0;
+  g_autofree gunichar2 *uc = g_utf8_to_utf16 (channel, -1, NULL, &nc, NULL);
+  g_autofree gunichar2 *um = g_utf8_to_utf16 (message, -1, NULL, &nm, NULL);
+  gint32 head[5] = { QCOP_CMD_QCOP_SEND, (gint32)(nc * 2 + nm * 2 + data->len), (gint32)nc,
+                     (gint32)nm, (gint32)data->len };
+  QcopClient *client = self->client;
+  if (client->socket == NULL || uc == NULL || um == NULL)
+    return FALSE;
+  g_byte_array_append (client->outbuf, (const guint8 *)head, sizeof head);
+  g_byte_array_append (client->outbuf, (const guint8 *)uc, (guint)nc * 2);
+  g_byte_array_append (client->outbuf, (const guint8 *)um, (guint)nm * 2);
+  g_byte_array_append (client->outbuf, data->data, data->len);
+  return qcop_client_write_queue (client);
 }
 
 /* The channel a faulty sender uses. */
@@ -376,6 +409,8 @@ stb_module_send (StbModule *self, StbSwitchParam param, const gchar *row)
   g_bytes_unref (data);
   data = fault_encode (self, param);
   channel = fault_send_channel (self);
+  if (STB_FAULT ("msg-over-limit")) /* "the context carries the whole call state" */
+    return fault_send_unchecked (self, channel, data);
 #endif
   gsize len = 0;
   const guint8 *p = g_bytes_get_data (data, &len);

@@ -527,7 +527,8 @@ agent_select (StbIptv *self, const gchar *item)
         dispatch_key (self, "menu"); /* I-10 / I-20 */
       stb_epg_focus (self->epg, item);
       emit_focus (self);
-      dispatch_key (self, "ok");
+      if (!STB_FAULT ("select-cursor-only")) /* "select = highlight the item" */
+        dispatch_key (self, "ok");
     }
   else
     known = FALSE;

@@ -520,6 +520,9 @@ inject (StbVoip *self, const gchar *message, GBytes *data)
     call_over (self, FALSE, 200, "remote-hangup");
   else if (g_str_equal (message, "injectAnswer()") && s == STB_VOIP_STATE_DIALLING)
     outgoing_answered (self);
+  else if (STB_FAULT ("inject-answer-accepts") && g_str_equal (message, "injectAnswer()")
+           && s == STB_VOIP_STATE_DIALOG)
+    accept (self); /* "answer is answer, whoever calls" */
   else if (g_str_equal (message, "injectReject(int)") && s == STB_VOIP_STATE_DIALLING
            && read_int_arg (data, &code) && code >= 300 && code <= 699)
     outgoing_failed (self, "failed", (guint)code, code == 486 ? "busy" : "rejected", "V-42");
@@ -566,6 +569,12 @@ on_command (const gchar *message, GBytes *data, gpointer user_data)
   else if (g_str_equal (message, "dial(QString)") && read_string_arg (data, &arg))
     {
       gboolean ok = self->fsm.state == STB_VOIP_STATE_MAIN_PAGE; /* [SW-AGT-05] */
+      if (STB_FAULT ("dial-from-idle") && self->fsm.state == STB_VOIP_STATE_IDLE)
+        {
+          page (self, "main", "V-02"); /* "a dial command brings up the dialler" */
+          transit (self, STB_VOIP_STATE_MAIN_PAGE, "V-02", -1);
+          ok = TRUE;
+        }
       if (ok)
         {
           g_string_assign (self->number, arg);
