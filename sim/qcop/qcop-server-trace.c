@@ -215,13 +215,14 @@ qcop_server_trace_drain (QcopServer *self)
   q->last_payload = q->members_of = NO_PAYLOAD;
 }
 
-/* Begin a record that is formatted now: after the queued ones, stamped after them. */
+/* Begin a record that is formatted now: after the queued ones, stamped after them. Drains
+ * even when nobody listens any more, so that no fact outlives its client. */
 static gboolean
 begin_now (QcopServer *self, const gchar *kind, const gchar *type)
 {
+  qcop_server_trace_drain (self);
   if (!qcop_trace_is_active (self->trace))
     return FALSE;
-  qcop_server_trace_drain (self);
   qcop_trace_begin (self->trace, kind, type);
   return TRUE;
 }

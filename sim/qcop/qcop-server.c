@@ -1068,5 +1068,6 @@ qcop_server_set_trace_func (QcopServer *self, QcopServerTraceFunc func, gpointer
                             GDestroyNotify notify)
 {
   g_return_if_fail (self != NULL);
+  qcop_server_trace_drain (self); /* what happened before goes to the previous func */
   qcop_trace_set_func (self->trace, func, user_data, notify);
 }
