@@ -23,6 +23,7 @@ G_BEGIN_DECLS
 gint qcop_server_socket_listen (const gchar *path, guint32 uid, gboolean *bound, GError **error);
 
 typedef struct _Client Client;
+typedef struct _TraceQueue TraceQueue; /* qcop-server-trace.c */
 
 struct _Client
 {
@@ -40,10 +41,11 @@ struct _Client
   GPtrArray *channels; /* QcopRegistryChannel* this client registered on */
   gboolean dirty;
   gboolean dead;
-  gboolean peer_gone;   /* writes fail (EPIPE): only its remaining input still counts */
-  gsize undelivered;    /* bytes of events it went away without */
-  GSource *idle_source; /* drops it if no complete command arrives in time (limits) */
-  gint32 qws_lock;      /* Identify's idLock + 1 (its QWSLock semaphore set); 0: none */
+  gboolean peer_gone;         /* writes fail (EPIPE): only its remaining input still counts */
+  gsize undelivered;          /* bytes of events it went away without */
+  GSource *idle_source;       /* drops it if no complete command arrives in time (limits) */
+  gint32 qws_lock;            /* Identify's idLock + 1 (its QWSLock semaphore set); 0: none */
+  QcopTraceText trace_fields; /* its client, app and pid members; empty: not formatted yet */
 };
 
 struct _QcopServer
@@ -73,7 +75,8 @@ struct _QcopServer
   GByteArray *scratch;             /* the event being delivered, encoded once for every recipient */
   gchar names[QCOP_WIRE_NAMES_SIZE]; /* channel and message of the QCopSend being handled */
   QcopTrace *trace;
-  GSource *trace_flush; /* writes pending records at most TRACE_FLUSH_DELAY_MS late */
+  TraceQueue *trace_queue; /* forwarding-path records not formatted yet */
+  GSource *trace_flush;    /* writes pending records at most QCOP_SERVER_TRACE_FLUSH_MS late */
   QcopServerStats stats;
 };
 
@@ -88,7 +91,13 @@ typedef struct
   gboolean is_response;
 } EventInfo;
 
-/* qcop-server-trace.c: trace records of clients, commands, events and the server itself. */
+/* qcop-server-trace.c: trace records of clients, commands, events and the server itself.
+ * QCopSend commands and events are queued as facts and formatted by
+ * qcop_server_trace_drain(), which the server calls once a dispatch has written its
+ * deliveries; every other record drains the queue before it is written. */
+TraceQueue *qcop_server_trace_queue_new (void);
+void qcop_server_trace_queue_free (TraceQueue *q);
+void qcop_server_trace_drain (QcopServer *self);
 void qcop_server_trace_lifecycle (Client *c, const gchar *type, const gchar *reason);
 /* @data: the command's data (QCopSend) or raw part (window commands); NULL for none. */
 void qcop_server_trace_command (Client *c, const QcopWireItem *item, const guint8 *data, gsize len);

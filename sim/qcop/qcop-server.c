@@ -474,6 +474,7 @@ handle_command (Client *c, const QcopWireItem *item)
       case QCOP_CMD_IDENTIFY:
         g_free (c->app);
         c->app = g_strdup (item->name);
+        c->trace_fields.len = 0; /* its trace records name it from now on */
         c->qws_lock = item->id_lock >= 0 ? item->id_lock + 1 : 0;
         g_message ("client %d is \"%s\" (pid %" G_GINT64_FORMAT ")", c->id, c->app, c->pid);
         qcop_server_trace_lifecycle (c, "identify", NULL);
@@ -512,6 +513,7 @@ client_free (Client *c)
   g_byte_array_unref (c->in);
   g_byte_array_unref (c->out);
   g_free (c->app);
+  qcop_trace_text_clear (&c->trace_fields);
   g_free (c);
 }
 
@@ -563,12 +565,13 @@ reap_dead (QcopServer *self)
   g_ptr_array_set_size (self->dead, 0);
 }
 
-/* End of every dispatch: write what was queued, free what was closed (the trace is written
- * by its own source, qcop_server_watch_trace_flush). */
+/* End of every dispatch: write what was queued, then format its trace records (written to
+ * the file by their own source, qcop_server_watch_trace_flush), then free what was closed. */
 static void
 finish_dispatch (QcopServer *self)
 {
   flush_dirty (self);
+  qcop_server_trace_drain (self);
   reap_dead (self);
 }
 
@@ -948,6 +951,7 @@ qcop_server_new (const QcopServerOptions *options, GMainContext *context, GError
   self->dirty = g_ptr_array_new ();
   self->dead = g_ptr_array_new ();
   self->scratch = g_byte_array_new ();
+  self->trace_queue = qcop_server_trace_queue_new ();
 
   if (strlen (self->display_spec) + 1 > QCOP_WIRE_MAX_RAW)
     {
@@ -1005,6 +1009,7 @@ qcop_server_free (QcopServer *self)
     }
   qcop_server_trace_server (self, "stop");
   g_clear_pointer (&self->trace, qcop_trace_free);
+  g_clear_pointer (&self->trace_queue, qcop_server_trace_queue_free);
   g_clear_pointer (&self->clients, g_hash_table_unref);
   g_clear_pointer (&self->registry, qcop_registry_free);
   g_clear_pointer (&self->ids, qcop_id_space_free);
@@ -1054,6 +1059,7 @@ gboolean
 qcop_server_flush_trace (QcopServer *self, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
+  qcop_server_trace_drain (self);
   return qcop_trace_flush (self->trace, error);
 }
 
@@ -1062,5 +1068,6 @@ qcop_server_set_trace_func (QcopServer *self, QcopServerTraceFunc func, gpointer
                             GDestroyNotify notify)
 {
   g_return_if_fail (self != NULL);
+  qcop_server_trace_drain (self); /* what happened before goes to the previous func */
   qcop_trace_set_func (self->trace, func, user_data, notify);
 }

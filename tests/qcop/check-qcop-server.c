@@ -868,6 +868,140 @@ START_TEST (test_trace_complete)
 }
 END_TEST
 
+/* The trace's lines with every t_ns and pid replaced by T and P. */
+static gchar **
+read_trace_masked (void)
+{
+  g_autofree gchar *text = NULL;
+  g_autoptr (GRegex) t_ns = g_regex_new ("\"t_ns\":[0-9]+", 0, 0, NULL);
+  g_autoptr (GRegex) pid = g_regex_new ("\"pid\":[0-9]+", 0, 0, NULL);
+  g_autofree gchar *no_t = NULL, *no_pid = NULL;
+
+  ck_assert (g_file_get_contents (srv.trace, &text, NULL, NULL));
+  no_t = g_regex_replace_literal (t_ns, text, -1, 0, "\"t_ns\":T", 0, NULL);
+  no_pid = g_regex_replace_literal (pid, no_t, -1, 0, "\"pid\":P", 0, NULL);
+  return g_strsplit (no_pid, "\n", -1);
+}
+
+/* A record line as read_trace_masked() gives it; @app is JSON-escaped, @rest its members after
+ * pid. */
+static gchar *
+masked_record (const gchar *kind, const gchar *type, gint32 client, const gchar *app,
+               const gchar *rest)
+{
+  return g_strdup_printf (
+      "{\"t_ns\":T,\"kind\":\"%s\",\"type\":\"%s\",\"client\":%d,\"app\":\"%s\","
+      "\"pid\":P%s}",
+      kind, type, client, app, rest);
+}
+
+/* @expected (NULL-terminated) must be consecutive lines of @lines. */
+static void
+assert_lines_in_order (gchar **lines, const gchar *const *expected)
+{
+  guint i = 0;
+
+  while (lines[i] != NULL && g_strcmp0 (lines[i], expected[0]) != 0)
+    i++;
+  ck_assert_msg (lines[i] != NULL, "no trace line %s", expected[0]);
+  for (guint k = 1; expected[k] != NULL; k++)
+    {
+      ck_assert_msg (lines[i + k] != NULL, "trace ends before %s", expected[k]);
+      ck_assert_str_eq (lines[i + k], expected[k]);
+    }
+}
+
+/* One write holding a QCopSend (to a member, another and a wildcard), a Create and a send
+ * with a name beyond Latin-1: the records of the forwarding path are formatted after the
+ * deliveries, but the trace holds them as they happened, each in its place. */
+START_TEST (test_trace_fanout_order)
+{
+  g_autoptr (Tc) a = NULL;
+  g_autoptr (Tc) b = NULL;
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  g_autofree gchar *hex = NULL, *x = qstring_hex ("X"), *m = qstring_hex ("m()");
+  g_auto (GStrv) lines = NULL;
+
+  server_start (NULL, NULL);
+  a = tc_spawn ("alpha");
+  b = tc_spawn ("be\"ta");
+  tc_cmd (a, "register\tX");
+  barrier (a, "X", TRUE);
+  tc_cmd (b, "register\tX");
+  tc_cmd (b, "register\tX*");
+  tc_cmd (b, "register\t\xc4\x80"); /* U+0100: "?" in Latin-1 */
+  barrier (b, "\xc4\x80", TRUE);
+  ck_assert (qcop_wire_encode_send (out, "X", "m()", (const guint8 *)"\1", 1, NULL));
+  qcop_wire_encode_create (out, 2);
+  ck_assert (qcop_wire_encode_send (out, "\xc4\x80", "n()", NULL, 0, NULL));
+  hex = qcop_ds_to_hex (out->data, out->len);
+  tc_cmd (a, "raw\t%s", hex);
+  tc_expect_exact (a, "msg\t0\tX\tm()\t01");
+  tc_expect_exact (b, "msg\t0\tX\tm()\t01");
+  g_free (tc_expect (b, "msg\t0\tX*\tforwardedMessage("));
+  tc_expect_exact (b, "msg\t0\t?\tn()\t");
+  ck_assert_int_eq (server_stop (), 0);
+
+  {
+    const gchar *msg = ",\"channel\":\"X\",\"message\":\"m()\",\"data\":\"01\"";
+    g_autofree gchar *fwd = g_strdup_printf (
+        ",\"channel\":\"X*\",\"message\":\"forwardedMessage(QString,QString,QByteArray)\","
+        "\"data\":\"%s%s0000000101\",\"is_response\":false",
+        x, m);
+    g_autofree gchar *sent = g_strconcat (msg, ",\"is_response\":false", NULL);
+    g_autofree gchar *e0 = masked_record ("cmd", "QCopSend", a->id, "alpha", msg);
+    g_autofree gchar *e1 = masked_record ("event", "QCopMessage", a->id, "alpha", sent);
+    g_autofree gchar *e2 = masked_record ("event", "QCopMessage", b->id, "be\\\"ta", sent);
+    g_autofree gchar *e3 = masked_record ("event", "QCopMessage", b->id, "be\\\"ta", fwd);
+    g_autofree gchar *e4 = masked_record ("cmd", "Create", a->id, "alpha", ",\"count\":2");
+    g_autofree gchar *e5 = masked_record ("event", "Creation", a->id, "alpha", "");
+    g_autofree gchar *e6
+        = masked_record ("cmd", "QCopSend", a->id, "alpha",
+                         ",\"channel\":\"\xc4\x80\",\"message\":\"n()\",\"data\":\"\"");
+    g_autofree gchar *e7 = masked_record (
+        "event", "QCopMessage", b->id, "be\\\"ta",
+        ",\"channel\":\"?\",\"message\":\"n()\",\"data\":\"\",\"is_response\":false");
+    const gchar *const expected[] = { e0, e1, e2, e3, e4, e5, e6, e7, NULL };
+
+    lines = read_trace_masked ();
+    assert_lines_in_order (lines, expected);
+  }
+}
+END_TEST
+
+static gboolean
+trace_file_has (gpointer needle)
+{
+  g_autofree gchar *text = NULL;
+
+  return g_file_get_contents (srv.trace, &text, NULL, NULL) && strstr (text, needle) != NULL;
+}
+
+/* A reader tailing the trace sees a message's records while the server runs (they are
+ * written within QCOP_SERVER_TRACE_FLUSH_MS, not at exit), as complete lines. */
+START_TEST (test_trace_live)
+{
+  g_autoptr (Tc) a = NULL;
+  g_autofree gchar *want = NULL, *text = NULL;
+
+  server_start (NULL, NULL);
+  a = tc_spawn ("alpha");
+  tc_cmd (a, "register\tL");
+  tc_cmd (a, "send\tL\tlive()\t0102");
+  tc_expect_exact (a, "msg\t0\tL\tlive()\t0102");
+  want = g_strdup ("\"channel\":\"L\",\"message\":\"live()\",\"data\":\"0102\",\"is_response\":"
+                   "false}\n");
+  /* 2 ms in fact; less than the tcase timeout, so that a failure says what was awaited */
+  ck_assert_msg (stbsim_test_wait_until (NULL, trace_file_has, want, 10000),
+                 "the delivery of live() is not in %s within 10 s while the server runs",
+                 srv.trace);
+  ck_assert (!stbsim_proc_poll_exit (srv.proc, NULL));
+  ck_assert (g_file_get_contents (srv.trace, &text, NULL, NULL));
+  ck_assert (g_str_has_suffix (text, "\n")); /* whole lines only */
+  ck_assert_int_eq (server_stop (), 0);
+}
+END_TEST
+
 START_TEST (test_sigterm_clean_exit)
 {
   g_autoptr (Tc) a = NULL;
@@ -1240,6 +1374,8 @@ server_suite (void)
 
   tc = add_tcase (s, "lifecycle", 30);
   tcase_add_test (tc, test_trace_complete);
+  tcase_add_test (tc, test_trace_fanout_order);
+  tcase_add_test (tc, test_trace_live);
   tcase_add_test (tc, test_sigterm_clean_exit);
   tcase_add_test (tc, test_command_line);
 
