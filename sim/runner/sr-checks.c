@@ -9,13 +9,23 @@
 #include "sr-issues.h"
 
 const SrCheckType *const sr_check_types[] = {
-  &sr_check_registrations,  &sr_check_messages,
-  &sr_check_give_back,      &sr_check_iptv_sends,
-  &sr_check_iptv_reports,   &sr_check_agent,
-  &sr_check_survival,       &sr_check_timers,
-  &sr_check_stamps,         &sr_check_events,
-  &sr_check_stream_release, &sr_check_latency,
-  &sr_check_injection,      NULL,
+  &sr_check_registrations,
+  &sr_check_messages,
+  &sr_check_give_back,
+  &sr_check_iptv_sends,
+  &sr_check_iptv_reports,
+  &sr_check_agent,
+  &sr_check_survival,
+  &sr_check_timers,
+  &sr_check_stamps,
+  &sr_check_events,
+  &sr_check_stream_release,
+  &sr_check_latency,
+  &sr_check_injection,
+  &sr_check_ringing,
+  &sr_check_sdp_address,
+  &sr_check_restart,
+  NULL,
 };
 
 void
