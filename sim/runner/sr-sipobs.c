@@ -347,7 +347,7 @@ struct _SrSipObsTail
 {
   gchar *path;
   gchar *stb_user;
-  gchar *stb_addr; /* learned from the STB's REGISTER */
+  gchar *stb_addr; /* learned from the STB's latest REGISTER */
   gint fd;
   GString *partial;
   SrClockMap clock;
@@ -412,9 +412,13 @@ handle_line (SrSipObsTail *tail, SrTest *test, const gchar *line)
   if (r != SR_SIP_OBS_OK)
     return;
   tail->lines++;
-  if (tail->stb_addr == NULL && obs.dir == SR_SIP_RX && !obs.is_reply
-      && g_str_equal (obs.method, "REGISTER") && g_str_equal (obs.from_user, tail->stb_user))
-    tail->stb_addr = g_strdup (obs.peer);
+  /* every REGISTER of the STB's user: a restarted VoIP module registers from a new port */
+  if (obs.dir == SR_SIP_RX && !obs.is_reply && g_str_equal (obs.method, "REGISTER")
+      && g_str_equal (obs.from_user, tail->stb_user) && g_strcmp0 (tail->stb_addr, obs.peer) != 0)
+    {
+      g_free (tail->stb_addr);
+      tail->stb_addr = g_strdup (obs.peer);
+    }
   g_autoptr (SrEvent) e = sr_sip_obs_to_event (&obs, &tail->clock, tail->stb_user, tail->stb_addr);
   sr_timeline_add (test->timeline, e);
 }
