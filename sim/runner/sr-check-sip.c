@@ -187,9 +187,22 @@ peer_host (const gchar *peer)
   return colon ? g_strndup (peer, (gsize)(colon - peer)) : g_strdup (peer ? peer : "");
 }
 
+static gpointer
+sdp_start (const SrCheckContext *ctx)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL); /* Call-IDs reported */
+}
+
+static void
+sdp_free (gpointer state)
+{
+  g_hash_table_unref (state);
+}
+
 static void
 sdp_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
 {
+  GHashTable *reported = state;
   if (!is_ims (e, "ims.rx", "from") || !detail_is (e, "sdp", "yes"))
     return;
   g_autofree gchar *peer = sr_event_detail (e, "peer");
@@ -208,11 +221,14 @@ sdp_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
   g_autofree gchar *sip = sr_event_detail (e, "sip");
   g_autofree gchar *method = sr_event_detail (e, "method");
   g_autofree gchar *callid = sr_event_detail (e, "callid");
+  if (!g_hash_table_add (reported, g_strdup (callid ? callid : "")))
+    return; /* once per call (an INVITE sent again with credentials carries the same SDP) */
+  gboolean local = g_str_equal (host, "127.0.0.1");
   sr_check_raise (ctx, SDP_ADDRESS, "sip::sdp-address", "SW-SIP-07", e->t_ns,
-                  "ims.rx %s (%s, Call-ID %s) from the STB at %s: its SDP %s%s, not 127.0.0.1 "
-                  "or %s (the address the STB sends SIP from)",
+                  "ims.rx %s (%s, Call-ID %s) from the STB at %s: its SDP %s%s, not 127.0.0.1%s%s "
+                  "(the address the STB sends its SIP from%s)",
                   sip, method, callid, peer, *wrong ? "names the media address " : "has no c= line",
-                  wrong, host);
+                  wrong, local ? "" : " or ", local ? "" : host, local ? " is 127.0.0.1" : "");
 }
 
 const SrCheckType sr_check_sdp_address = {
@@ -220,8 +236,8 @@ const SrCheckType sr_check_sdp_address = {
   1u << SR_EVENT_SIP,
   REQ ("SW-SIP-07"),
   "every c= address of an SDP the STB sends is 127.0.0.1 or the address it sends its SIP from",
-  NULL,
+  sdp_start,
   sdp_event,
   NULL,
-  NULL,
+  sdp_free,
 };
