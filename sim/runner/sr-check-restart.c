@@ -3,7 +3,9 @@
 
 /*
  * SW-RST-04 (SPEC §9.10): a VoIP module restarted during a call does not resume that call.
- * A restart is a new connection of the VoIP role at the server after an earlier one; it was
+ * A restart is a new VoIP process at the server: a connection of the VoIP role from another
+ * pid than the one before (the same process reconnecting to a restarted server keeps its
+ * call, SW-CHAN-12; a connection whose pid the server could not tell counts as new); it was
  * "during a call" when the old instance had a call open (its voip.call events, or a call of
  * the STB's SIP user answered at the IMS core and not hung up). Until the new instance has a
  * call of its own (voip.call state=incoming|dialling), it must not report the old call going
@@ -25,6 +27,7 @@
 typedef struct
 {
   gboolean connected;      /* a VoIP instance connected before */
+  gchar *pid;              /* its pid at the server (NULL: unknown) */
   gboolean agent_call;     /* the current instance reported a call that has not ended */
   GHashTable *sip_open;    /* Call-IDs of the STB answered 2xx and not hung up */
   GHashTable *old_callids; /* Call-IDs the STB had before the last restart */
@@ -48,6 +51,7 @@ restart_free (gpointer data)
   Restart *r = data;
   g_hash_table_unref (r->sip_open);
   g_hash_table_unref (r->old_callids);
+  g_free (r->pid);
   g_free (r);
 }
 
@@ -66,6 +70,11 @@ resumed (const SrCheckContext *ctx, Restart *r, const SrEvent *e, const gchar *w
 static void
 on_connect (const SrCheckContext *ctx, Restart *r, const SrEvent *e)
 {
+  g_autofree gchar *pid = sr_event_detail (e, "pid");
+  if (r->connected && pid != NULL && g_strcmp0 (pid, r->pid) == 0)
+    return; /* the same process reconnecting */
+  g_free (r->pid);
+  r->pid = g_steal_pointer (&pid);
   gboolean in_call = r->agent_call || g_hash_table_size (r->sip_open) > 0;
   if (r->connected && in_call)
     {

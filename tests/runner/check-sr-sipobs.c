@@ -787,6 +787,16 @@ START_TEST (test_check_restart)
       ck_assert_msg (g_hash_table_contains (j->result->coverage, "SW-RST-04") == cases[i].in_call,
                      "case %u: evaluated?", i);
     }
+  /* the same process reconnecting (a restarted server, SW-CHAN-12) keeps its call */
+  g_autoptr (Judge) j = judge_new ();
+  const gchar *lines[] = { rx_register, tx_register_200, tx_invite, rx_200_invite, NULL };
+  judge_feed (j, lines, 0);
+  add_event (j, T (100000), SR_EVENT_CHANNEL, "voip", "qcop.connect", "client=1;pid=42");
+  add_event (j, T (800000), SR_EVENT_CHANNEL, "voip", "qcop.connect", "client=2;pid=42");
+  add_event (j, T (850000), SR_EVENT_AGENT, "voip", "voip.media", "state=started;audio=1;video=2");
+  run_check (j, &sr_check_restart);
+  ck_assert_ptr_null (find_issue (j, "SW-RST-04"));
+  ck_assert (!g_hash_table_contains (j->result->coverage, "SW-RST-04"));
 }
 END_TEST
 
