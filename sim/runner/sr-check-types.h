@@ -22,5 +22,8 @@ extern const SrCheckType sr_check_stream_release; /* sr-check-media.c */
 extern const SrCheckType sr_check_latency;        /* sr-check-latency.c */
 extern const SrCheckType sr_check_select;         /* sr-check-command.c */
 extern const SrCheckType sr_check_dial;
+extern const SrCheckType sr_check_ringing; /* sr-check-sip.c */
+extern const SrCheckType sr_check_sdp_address;
+extern const SrCheckType sr_check_restart; /* sr-check-restart.c */
 
 G_END_DECLS

@@ -26,6 +26,9 @@ const SrCheckType *const sr_check_types[] = {
   &sr_check_injection,
   &sr_check_select,
   &sr_check_dial,
+  &sr_check_ringing,
+  &sr_check_sdp_address,
+  &sr_check_restart,
   NULL,
 };
 /* clang-format on */

@@ -234,6 +234,10 @@ const SrIssueType sr_issue_types[] = {
   { "voip::startup-resume", SR_VERDICT_FAIL, REQ ("SW-VOIP-02", "SW-RST-01"),
     SR_ISSUE_FLAGS_NONE, "the VoIP module did not send RESUME_IPTV once at start",
     "After every start, the first switch message of the VoIP module is one RESUME_IPTV." },
+  { "voip::call-resumed", SR_VERDICT_FAIL, REQ ("SW-RST-04"), SR_ISSUE_FLAGS_NONE,
+    "a VoIP module restarted during a call resumed that call",
+    "Before a new call of its own, the restarted module reported the old call going on "
+    "(voip.call, voip.state IN_CALL, voip.media started) or renewed its SIP session." },
   /* ---- SIP at the IMS core ----------------------------------------------------------------- */
   { "sip::early-answer", SR_VERDICT_FAIL, REQ ("SW-SIP-02"), SR_ISSUE_FLAGS_NONE,
     "the STB answered (2xx) an INVITE before CALLEE_SHOW_VIDEO_PAGE",
@@ -245,6 +249,18 @@ const SrIssueType sr_issue_types[] = {
   { "sip::not-registered", SR_VERDICT_FAIL, REQ ("SW-SIP-01"), SR_ISSUE_FLAGS_NONE,
     "the STB handled calls without registering",
     "No REGISTER from the STB passed the IMS core before its first call." },
+  { "sip::no-ringing", SR_VERDICT_FAIL, REQ ("SW-SIP-03"), SR_ISSUE_FLAGS_NONE,
+    "the STB showed the incoming-call dialog without sending 180 Ringing",
+    "Observed at the IMS core: no 180 from the STB to an incoming INVITE before its final "
+    "answer, though the dialog was shown (voip.dialog, or the user answered or declined)." },
+  { "sip::early-media", SR_VERDICT_FAIL, REQ ("SW-SIP-03"), SR_ISSUE_FLAGS_NONE,
+    "the STB sent a provisional answer with SDP (early media) before answering",
+    "Observed at the IMS core: a 1xx (183 Session Progress) from the STB to an incoming INVITE "
+    "carried an SDP body before the 2xx." },
+  { "sip::sdp-address", SR_VERDICT_FAIL, REQ ("SW-SIP-07"), SR_ISSUE_FLAGS_NONE,
+    "the STB's SDP names a media address it does not use",
+    "Observed at the IMS core: a c= address of an SDP the STB sent is neither 127.0.0.1 nor "
+    "the address the STB sends its SIP from (the run's namespace address)." },
   /* ---- DUT processes ----------------------------------------------------------------------- */
   { "timer::early", SR_VERDICT_FAIL, REQ ("SW-TMR-04"), SR_ISSUE_FLAGS_NONE,
     "a VoIP timer fired before its value",

@@ -25,18 +25,20 @@ sr_sip_obs_clear (SrSipObs *obs)
   g_clear_pointer (&obs->to_user, g_free);
   g_clear_pointer (&obs->ruri_user, g_free);
   g_clear_pointer (&obs->reason, g_free);
+  g_clear_pointer (&obs->sdp, g_free);
 }
 
 /*
- * Line format v=2 (sim/ims/kamailio.cfg.in), after Kamailio's "<script>: " log tag:
- *   SIPOBS v=2 dir=rx|tx kind=req|rep t=SEC.USEC peer=IP:PORT m=H st=N cseq=H ci=H fu=H tu=H
- *          ru=H rr=H
+ * Line format v=3 (sim/ims/kamailio.cfg.in), after Kamailio's "<script>: " log tag:
+ *   SIPOBS v=3 dir=rx|tx kind=req|rep t=SEC.USEC peer=IP:PORT m=H st=N cseq=H ci=H fu=H tu=H
+ *          ru=H rr=H sdp=H
  * Every value taken from a SIP message (H) is hex ($(x{s.encode.hexa})), empty, or "<null>"
  * (Kamailio's absent value), so no SIP field can add a key, a space or a second marker. The
- * parser takes exactly these 13 keys in this order, each once, and rejects anything else.
+ * parser takes exactly these 14 keys in this order, each once, and rejects anything else.
+ * (v=3 added sdp: the SDP body of a received message, for SW-SIP-03 and SW-SIP-07.)
  */
 static const gchar *const obs_keys[]
-    = { "v", "dir", "kind", "t", "peer", "m", "st", "cseq", "ci", "fu", "tu", "ru", "rr" };
+    = { "v", "dir", "kind", "t", "peer", "m", "st", "cseq", "ci", "fu", "tu", "ru", "rr", "sdp" };
 enum
 {
   K_V,
@@ -52,6 +54,7 @@ enum
   K_TU,
   K_RU,
   K_RR,
+  K_SDP,
   N_KEYS
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (obs_keys) == N_KEYS);
@@ -155,8 +158,8 @@ split_fields (const gchar *rest, gchar **values, gchar **why)
 static gboolean
 fill_obs (gchar **val, SrSipObs *o, gchar **why)
 {
-  if (!g_str_equal (val[K_V], "2"))
-    return bad (why, "version v=%s, want v=2 (sim/ims/kamailio.cfg.in)", val[K_V]);
+  if (!g_str_equal (val[K_V], "3"))
+    return bad (why, "version v=%s, want v=3 (sim/ims/kamailio.cfg.in)", val[K_V]);
   if (!g_str_equal (val[K_DIR], "rx") && !g_str_equal (val[K_DIR], "tx"))
     return bad (why, "dir=%s", val[K_DIR]);
   o->dir = g_str_equal (val[K_DIR], "rx") ? SR_SIP_RX : SR_SIP_TX;
@@ -174,9 +177,10 @@ fill_obs (gchar **val, SrSipObs *o, gchar **why)
     return bad (why, "st=%s for kind=%s", val[K_ST], val[K_KIND]);
   o->status = (gint)v;
   g_autofree gchar *cseq = NULL;
-  gchar **text[] = { &o->method,    NULL,        &cseq,         &o->call_id,
-                     &o->from_user, &o->to_user, &o->ruri_user, &o->reason };
-  for (guint i = K_M; i <= K_RR; i++)
+  gchar **text[] = { &o->method,  NULL,          &cseq,      &o->call_id, &o->from_user,
+                     &o->to_user, &o->ruri_user, &o->reason, &o->sdp };
+  G_STATIC_ASSERT (G_N_ELEMENTS (text) == K_SDP - K_M + 1);
+  for (guint i = K_M; i <= K_SDP; i++)
     {
       if (i == K_ST)
         continue;
@@ -265,6 +269,37 @@ clean (const gchar *s)
   return c;
 }
 
+/* The connection addresses of the c= lines of @sdp (session and media level), each once, in
+ * order, ","-joined; a character that cannot be in an address becomes "?" (transfer full). */
+gchar *
+sr_sip_obs_sdp_addresses (const gchar *sdp)
+{
+  g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) lines = g_strsplit (sdp ? sdp : "", "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_strchomp (lines[i]);
+      if (!g_str_has_prefix (lines[i], "c="))
+        continue;
+      /* c=<nettype> <addrtype> <connection-address>[/ttl[/n]] (RFC 4566 5.7) */
+      g_auto (GStrv) f = g_strsplit (lines[i] + 2, " ", 4);
+      gchar *addr = g_strdup (f[0] && f[1] && f[2] ? f[2] : "");
+      gchar *slash = strchr (addr, '/');
+      if (slash != NULL)
+        *slash = '\0';
+      g_strcanon (addr, G_CSET_a_2_z G_CSET_A_2_Z G_CSET_DIGITS ".:-", '?');
+      gboolean dup = FALSE;
+      for (guint k = 0; k < seen->len && !dup; k++)
+        dup = g_str_equal (g_ptr_array_index (seen, k), addr);
+      if (dup)
+        g_free (addr);
+      else
+        g_ptr_array_add (seen, addr);
+    }
+  g_ptr_array_add (seen, NULL);
+  return g_strjoinv (",", (gchar **)seen->pdata);
+}
+
 /* Does this observation come from (rx) or go to (tx) the STB? */
 static gboolean
 involves_stb (const SrSipObs *obs, const gchar *stb_user, const gchar *stb_addr)
@@ -295,11 +330,14 @@ sr_sip_obs_to_event (const SrSipObs *obs, const SrClockMap *map, const gchar *st
   g_autofree gchar *ci = clean (obs->call_id), *reason = clean (obs->reason);
   g_autofree gchar *method = clean (obs->method), *from = clean (obs->from_user),
                    *to = clean (obs->to_user);
+  g_autofree gchar *caddr = sr_sip_obs_sdp_addresses (obs->sdp);
+  gboolean has_sdp = obs->sdp != NULL && *obs->sdp != '\0';
   /* the chart label is "name details" cut at 72 characters: the telling keys first */
-  e->details = g_strdup_printf (
-      "sip=%s;method=%s;cseq=%u;reason=%s;stb=%s;status=%d;from=%s;to=%s;callid=%s;peer=%s", sip,
-      method, obs->cseq, reason, stb ? (rx ? "from" : "to") : "none", obs->status, from, to, ci,
-      obs->peer);
+  e->details
+      = g_strdup_printf ("sip=%s;method=%s;cseq=%u;reason=%s;stb=%s;status=%d;from=%s;to=%s;"
+                         "callid=%s;peer=%s;sdp=%s;caddr=%s",
+                         sip, method, obs->cseq, reason, stb ? (rx ? "from" : "to") : "none",
+                         obs->status, from, to, ci, obs->peer, has_sdp ? "yes" : "no", caddr);
   return e;
 }
 
@@ -309,7 +347,7 @@ struct _SrSipObsTail
 {
   gchar *path;
   gchar *stb_user;
-  gchar *stb_addr; /* learned from the STB's REGISTER */
+  gchar *stb_addr; /* learned from the STB's latest REGISTER */
   gint fd;
   GString *partial;
   SrClockMap clock;
@@ -374,9 +412,13 @@ handle_line (SrSipObsTail *tail, SrTest *test, const gchar *line)
   if (r != SR_SIP_OBS_OK)
     return;
   tail->lines++;
-  if (tail->stb_addr == NULL && obs.dir == SR_SIP_RX && !obs.is_reply
-      && g_str_equal (obs.method, "REGISTER") && g_str_equal (obs.from_user, tail->stb_user))
-    tail->stb_addr = g_strdup (obs.peer);
+  /* every REGISTER of the STB's user: a restarted VoIP module registers from a new port */
+  if (obs.dir == SR_SIP_RX && !obs.is_reply && g_str_equal (obs.method, "REGISTER")
+      && g_str_equal (obs.from_user, tail->stb_user) && g_strcmp0 (tail->stb_addr, obs.peer) != 0)
+    {
+      g_free (tail->stb_addr);
+      tail->stb_addr = g_strdup (obs.peer);
+    }
   g_autoptr (SrEvent) e = sr_sip_obs_to_event (&obs, &tail->clock, tail->stb_user, tail->stb_addr);
   sr_timeline_add (test->timeline, e);
 }
@@ -445,7 +487,7 @@ sr_sip_obs_tail_poll (SrSipObsTail *tail, SrTest *test)
   g_string_erase (tail->partial, 0, start - tail->partial->str);
   if (tail->poll_rejected > 0)
     sr_test_raise (test, "sip::bad-observation", NULL, stbsim_now_ns (),
-                   "%u line(s) of Kamailio's log carry the SIPOBS marker but are not the v=2 "
+                   "%u line(s) of Kamailio's log carry the SIPOBS marker but are not the v=3 "
                    "form (%u so far), first: %s. The SIP observation at the IMS core is "
                    "incomplete, so SW-SIP verdicts built on it cannot be trusted (a SIP field "
                    "broke the log format, or Kamailio runs a config other than "

@@ -4,7 +4,7 @@
 /*
  * SIP observed at the IMS core (SPEC §13: the harness judges what it observes itself).
  *
- * Kamailio (sim/ims/kamailio.cfg.in) writes one "SIPOBS v=2 ..." line to its log for every
+ * Kamailio (sim/ims/kamailio.cfg.in) writes one "SIPOBS v=3 ..." line to its log for every
  * SIP message it receives (dir=rx) or sends (dir=tx), stamped with CLOCK_REALTIME ($TV(Sn),
  * microseconds). The runner maps those stamps onto CLOCK_MONOTONIC with an offset measured
  * once per test (SrClockMap: both clocks read back to back, the tightest of a few pairs), and
@@ -13,10 +13,13 @@
  *   lanes   rx: voip|farend -> ims, tx: ims -> voip|farend ("voip" = the STB: the address that
  *           registered the STB's user, or a message whose peer user is the STB's user)
  *   details sip=INVITE|200|...;method=M;cseq=N;reason=...;stb=from|to|none;status=N;
- *           from=U;to=U;callid=...;peer=IP:PORT  (";" in values becomes ",")
+ *           from=U;to=U;callid=...;peer=IP:PORT;sdp=yes|no;caddr=A,B  (";" in values becomes
+ *           ","; caddr: the SDP's c= addresses, sr_sip_obs_sdp_addresses())
  * Then judges the SW-SIP requirements from those events alone (works for a DUT without the
  * agent interface): SW-SIP-01 (REGISTER before calls), SW-SIP-02 (the STB's 2xx to an INVITE
  * only after CALLEE_SHOW_VIDEO_PAGE at the server), SW-SIP-04 (reject codes, SPEC §9.8).
+ * SW-SIP-03 (180, no early media) and SW-SIP-07 (SDP addresses) are check types over these
+ * events (sr-check-sip.c).
  */
 
 #include <glib.h>
@@ -45,6 +48,7 @@ typedef struct
   gchar *to_user;
   gchar *ruri_user;
   gchar *reason; /* reply reason phrase ("" for requests) */
+  gchar *sdp;    /* SDP body of a received message ("" when none; v=3) */
 } SrSipObs;
 
 void sr_sip_obs_clear (SrSipObs *obs);
@@ -54,10 +58,10 @@ typedef enum
 {
   SR_SIP_OBS_NONE, /* not an observation line (other Kamailio logging) */
   SR_SIP_OBS_OK,
-  SR_SIP_OBS_BAD, /* has the SIPOBS marker but is not exactly the v=2 form: rejected */
+  SR_SIP_OBS_BAD, /* has the SIPOBS marker but is not exactly the v=3 form: rejected */
 } SrSipObsParse;
 
-/* Parse one Kamailio log line (format: sr-sipobs.c, "Line format v=2"). On OK @obs is filled
+/* Parse one Kamailio log line (format: sr-sipobs.c, "Line format v=3"). On OK @obs is filled
  * (clear it with sr_sip_obs_clear); otherwise @obs is untouched and, for BAD, @why (nullable,
  * transfer full) says what is wrong. */
 SrSipObsParse sr_sip_obs_parse_line (const gchar *line, SrSipObs *obs, gchar **why);
@@ -79,6 +83,10 @@ gint64 sr_clock_map_to_mono (const SrClockMap *map, gint64 t_real_ns);
  * @stb_addr (nullable) the address it registered from. */
 SrEvent *sr_sip_obs_to_event (const SrSipObs *obs, const SrClockMap *map, const gchar *stb_user,
                               const gchar *stb_addr);
+
+/* The c= connection addresses of @sdp (nullable), each once, ","-joined, "" when none
+ * (transfer full). */
+gchar *sr_sip_obs_sdp_addresses (const gchar *sdp);
 
 /* ---- per run: tail the log, judge at the end ------------------------------------------- */
 

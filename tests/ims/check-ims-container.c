@@ -104,7 +104,7 @@ START_TEST (test_container_call)
   /* Kamailio's log came out of the container into the run directory, SIPOBS lines too */
   log = stbsim_test_read_file (ims_core_get_log_path (core), 0);
   /* v=2 lines hex-encode every SIP value (sim/ims/kamailio.cfg.in): m=INVITE is 494e56495445 */
-  ck_assert_msg (strstr (log, "SIPOBS v=2 dir=rx kind=req") && strstr (log, "m=494e56495445"),
+  ck_assert_msg (strstr (log, "SIPOBS v=3 dir=rx kind=req") && strstr (log, "m=494e56495445"),
                  "no SIPOBS INVITE in %s", ims_core_get_log_path (core));
 
   ims_core_free (core);

@@ -14,13 +14,15 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "sr-check-types.h"
 #include "sr-sipobs.h"
 #include "stbsim-test.h"
 
 /* Captured from a run of scenarios/sip-callee-accept.scenario (Kamailio 5.6.3). */
 #define PFX " 1(6854) NOTICE: {1 2 312d36383930403132372e302e302e31} <script>: "
-/* The lines below are written readable (the v=1 form: values in clear, rr last with spaces);
- * v2() turns them into what sim/ims/kamailio.cfg.in logs now (v=2, SIP values hex-encoded). */
+/* The lines below are written readable (the v=1 form: values in clear, rr last with spaces,
+ * then optionally "|sdp=" and an SDP body in clear); v3() turns them into what
+ * sim/ims/kamailio.cfg.in logs now (v=3, SIP values hex-encoded, the SDP body last). */
 static const gchar *const rx_register
     = PFX "SIPOBS v=1 dir=rx kind=req t=1795468349.342000 peer=127.0.0.1:37850 m=REGISTER st=0 "
           "cseq=1001114288 ci=6e8d9a8a-6225-1240-d1bc-52df2df203e9 fu=stb1 tu=stb1 ru=<null> rr=";
@@ -51,15 +53,15 @@ append_hex (GString *out, const gchar *v)
     g_string_append_printf (out, "%02x", *p);
 }
 
-/* Readable (v=1) line -> v=2 line (transfer full); anything else is copied. */
+/* Readable (v=1) line -> v=3 line (transfer full); anything else is copied. */
 static gchar *
-v2 (const gchar *readable)
+v3 (const gchar *readable)
 {
   const gchar *m = strstr (readable, "SIPOBS v=1 ");
   if (m == NULL)
     return g_strdup (readable);
   g_autoptr (GString) out = g_string_new_len (readable, m - readable);
-  g_string_append (out, "SIPOBS v=2");
+  g_string_append (out, "SIPOBS v=3");
   g_autofree gchar *rest = g_strdup (m + strlen ("SIPOBS v=1 "));
   gboolean nl = g_str_has_suffix (rest, "\n");
   if (nl)
@@ -67,6 +69,9 @@ v2 (const gchar *readable)
   gchar *rr = strstr (rest, " rr=");
   ck_assert_ptr_nonnull (rr);
   *rr = '\0';
+  gchar *sdp = strstr (rr + 1, "|sdp=");
+  if (sdp != NULL)
+    *sdp = '\0';
   g_auto (GStrv) fields = g_strsplit (rest, " ", -1);
   static const gchar *const hex_keys[] = { "m", "cseq", "ci", "fu", "tu", "ru", NULL };
   for (guint i = 0; fields[i]; i++)
@@ -82,6 +87,8 @@ v2 (const gchar *readable)
     }
   g_string_append (out, " rr=");
   append_hex (out, rr + 4);
+  g_string_append (out, " sdp=");
+  append_hex (out, sdp ? sdp + 5 : "");
   if (nl)
     g_string_append_c (out, '\n');
   return g_string_free (g_steal_pointer (&out), FALSE);
@@ -90,7 +97,7 @@ v2 (const gchar *readable)
 static gboolean
 parse (const gchar *readable, SrSipObs *obs)
 {
-  g_autofree gchar *line = v2 (readable);
+  g_autofree gchar *line = v3 (readable);
   return sr_sip_obs_parse (line, obs);
 }
 
@@ -145,46 +152,46 @@ START_TEST (test_parse_rejects)
   };
   for (guint i = 0; i < G_N_ELEMENTS (other); i++)
     ck_assert_int_eq (sr_sip_obs_parse_line (other[i], &(SrSipObs){ 0 }, NULL), SR_SIP_OBS_NONE);
-#define OK_TAIL "cseq=31 ci=78 fu=61 tu=62 ru=62 rr="
+#define OK_TAIL "cseq=31 ci=78 fu=61 tu=62 ru=62 rr= sdp="
   static const gchar *const bad[] = {
     /* the v=1 form, wrong version, missing, extra, duplicated, unknown or reordered keys */
     PFX "SIPOBS v=1 dir=rx kind=req t=1.000001 peer=a:1 m=BYE st=0 cseq=1 ci=x fu=a tu=b ru=b rr=",
-    PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=req peer=a:1 m=425945 st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL " x=1",
-    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL " rr=",
-    PFX "SIPOBS v=2 kind=req dir=rx t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL " ",
-    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0  " OK_TAIL,
+    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=req peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL " x=1",
+    PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL " rr=",
+    PFX "SIPOBS v=3 kind=req dir=rx t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL " ",
+    PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0  " OK_TAIL,
     /* two markers, or one not where Kamailio's script log puts it */
-    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL "SIPOBS",
-    " 1(2) NOTICE: {SIPOBS v=2} <script>: SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 "
+    PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL "SIPOBS",
+    " 1(2) NOTICE: {SIPOBS v=2} <script>: SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 "
     "m=425945 st=0 " OK_TAIL,
-    "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
+    "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
     /* bad values */
-    PFX "SIPOBS v=2 dir=up kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=req t=1 peer=a:1 m=425945 st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=req t=1.1234567 peer=a:1 m=425945 st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=req t=-1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=req t=99999999999.000000 peer=a:1 m=425945 st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=req t=9223372036.000000 peer=a:1 m=425945 st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer= m=425945 st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1;x m=425945 st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=BYE st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=42594 st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m= st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=200 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=<null> " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=+200 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=700 " OK_TAIL,
-    PFX "SIPOBS v=2 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=200 cseq=78 ci=78 fu=61 "
-        "tu=62 ru=62 rr=4f4b",
+    PFX "SIPOBS v=3 dir=up kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=req t=1 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=req t=1.1234567 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=req t=-1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=req t=99999999999.000000 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=req t=9223372036.000000 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer= m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1;x m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=BYE st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=42594 st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m= st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=200 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=<null> " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=+200 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=700 " OK_TAIL,
+    PFX "SIPOBS v=3 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=200 cseq=78 ci=78 fu=61 "
+        "tu=62 ru=62 rr=4f4b sdp=",
     PFX
-    "SIPOBS v=2 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=200 cseq=3130303030303030303030 "
-    "ci=78 fu=61 tu=62 ru=62 rr=4f4b",
-    PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 cseq=31 ci=78 fu=61 tu=62 "
-        "ru=62 rr=4f4b",
+    "SIPOBS v=3 dir=rx kind=rep t=1.000001 peer=a:1 m=425945 st=200 cseq=3130303030303030303030 "
+    "ci=78 fu=61 tu=62 ru=62 rr=4f4b sdp=",
+    PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 cseq=31 ci=78 fu=61 tu=62 "
+        "ru=62 rr=4f4b sdp=",
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -197,7 +204,7 @@ START_TEST (test_parse_rejects)
     }
   g_auto (SrSipObs) good = { 0 };
   static const gchar good_line[]
-      = PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL;
+      = PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 " OK_TAIL;
   ck_assert_int_eq (sr_sip_obs_parse_line (good_line, &good, NULL), SR_SIP_OBS_OK);
   ck_assert_str_eq (good.method, "BYE");
   ck_assert (!sr_sip_obs_parse (NULL, &(SrSipObs){ 0 }));
@@ -208,7 +215,7 @@ END_TEST
 START_TEST (test_parse_hostile_values)
 {
   g_auto (SrSipObs) o = { 0 };
-  g_autofree gchar *line = v2 (
+  g_autofree gchar *line = v3 (
       PFX "SIPOBS v=1 dir=rx kind=rep t=1795468349.625000 peer=127.0.0.1:37850 m=INVITE st=200 "
           "cseq=2 ci=1-6890@127.0.0.1 fu=1002 tu=stb1 ru=<null> rr=OK st=180 ci=forged");
   ck_assert (sr_sip_obs_parse (line, &o));
@@ -226,15 +233,15 @@ START_TEST (test_parse_hostile_values)
   /* invalid UTF-8 and a NUL in a value come out as U+FFFD, never as a cut string */
   g_auto (SrSipObs) q = { 0 };
   ck_assert_int_eq (
-      sr_sip_obs_parse_line (PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 "
-                                 "cseq=31 ci=6100ff62 fu=61 tu=62 ru=62 rr=",
+      sr_sip_obs_parse_line (PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=425945 st=0 "
+                                 "cseq=31 ci=6100ff62 fu=61 tu=62 ru=62 rr= sdp=",
                              &q, NULL),
       SR_SIP_OBS_OK);
   ck_assert_str_eq (q.call_id, "a\357\277\275\357\277\275b");
   /* the largest stamp that fits */
   g_auto (SrSipObs) t = { 0 };
   ck_assert_int_eq (
-      sr_sip_obs_parse_line (PFX "SIPOBS v=2 dir=rx kind=req t=9223372035.999999 peer=a:1 m=425945 "
+      sr_sip_obs_parse_line (PFX "SIPOBS v=3 dir=rx kind=req t=9223372035.999999 peer=a:1 m=425945 "
                                  "st=0 " OK_TAIL,
                              &t, NULL),
       SR_SIP_OBS_OK);
@@ -356,7 +363,7 @@ judge_feed (Judge *j, const gchar *const *lines, gint64 page_real)
   g_autoptr (GString) text = g_string_new (NULL);
   for (guint i = 0; lines[i]; i++)
     {
-      g_autofree gchar *line = v2 (lines[i]);
+      g_autofree gchar *line = v3 (lines[i]);
       g_string_append_printf (text, "%s\n", line);
     }
   gsize half = text->len / 2;
@@ -504,7 +511,7 @@ END_TEST
 START_TEST (test_tail_follows_new_log)
 {
   g_autoptr (Judge) j = judge_new ();
-  g_autofree gchar *l1 = v2 (rx_register), *l2 = v2 (tx_register_200), *l3 = v2 (tx_invite);
+  g_autofree gchar *l1 = v3 (rx_register), *l2 = v3 (tx_register_200), *l3 = v3 (tx_invite);
   g_autofree gchar *first = g_strdup_printf ("%s\n%s\n", l1, l2);
   ck_assert (g_file_set_contents (j->log, first, -1, NULL));
   sr_sip_obs_tail_poll (j->tail, &j->run);
@@ -520,15 +527,15 @@ START_TEST (test_tail_follows_new_log)
 }
 END_TEST
 
-/* A line with the marker that is not the v=2 form is counted and raises sip::bad-observation
+/* A line with the marker that is not the v=3 form is counted and raises sip::bad-observation
  * (inconclusive); the good lines around it still count. */
 START_TEST (test_tail_counts_bad_lines)
 {
   g_autoptr (Judge) j = judge_new ();
   const gchar *lines[] = { rx_register,
-                           PFX "SIPOBS v=2 dir=rx kind=req t=1.000001 peer=a:1 m=BYE st=0 cseq=1 "
-                               "ci=x fu=a tu=b ru=b rr=",
-                           tx_register_200, PFX "SIPOBS v=2 forged", NULL };
+                           PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 m=BYE st=0 cseq=1 "
+                               "ci=x fu=a tu=b ru=b rr= sdp=",
+                           tx_register_200, PFX "SIPOBS v=3 forged", NULL };
   judge_feed (j, lines, 0);
   ck_assert_uint_eq (sr_sip_obs_tail_rejected (j->tail), 2);
   ck_assert_uint_eq (j->timeline->events->len, 2);
@@ -538,6 +545,258 @@ START_TEST (test_tail_counts_bad_lines)
   ck_assert_ptr_null (is->requirement);
   ck_assert_msg (strstr (is->evidence, "m= is not hex") != NULL, "%s", is->evidence);
   ck_assert_int_eq (j->result->verdict, SR_VERDICT_INCONC);
+}
+END_TEST
+
+/* ---- SDP in the observation (v=3) and the checks built on it ---------------------------- */
+
+#define SDP_LOCAL                                                                                  \
+  "v=0\r\no=stbsim 1 1 IN IP4 127.0.0.1\r\ns=stbsim\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+#define SDP_AUDIO "m=audio 4000 RTP/AVP 0\r\n"
+
+static gchar *
+rx_reply (gint status, const gchar *reason, const gchar *t, const gchar *sdp)
+{
+  return g_strdup_printf (PFX "SIPOBS v=1 dir=rx kind=rep t=1795468349.%s peer=127.0.0.1:37850 "
+                              "m=INVITE st=%d cseq=2 ci=1-6890@127.0.0.1 fu=1002 tu=stb1 "
+                              "ru=<null> rr=%s%s%s",
+                          t, status, reason, sdp ? "|sdp=" : "", sdp ? sdp : "");
+}
+
+START_TEST (test_parse_sdp)
+{
+  g_autofree gchar *hostile = rx_reply (200, "OK", "625000",
+                                        SDP_LOCAL "a=x st=180 ci=forged SIPOBS v=3 dir=tx;y\r\n"
+                                                  "m=video 4002 RTP/AVP 96\r\n"
+                                                  "c=IN IP4 192.0.2.7/127/2\r\n" SDP_AUDIO
+                                                  "c=IN IP4 127.0.0.1\r\nc=IN IP4 a;b=c\r\n");
+  g_auto (SrSipObs) o = { 0 };
+  ck_assert (parse (hostile, &o));
+  ck_assert_int_eq (o.status, 200);
+  ck_assert_str_eq (o.call_id, "1-6890@127.0.0.1");
+  ck_assert (g_str_has_prefix (o.sdp, "v=0\r\no=stbsim"));
+  ck_assert (strstr (o.sdp, "a=x st=180 ci=forged SIPOBS v=3 dir=tx;y\r\n") != NULL);
+  g_autofree gchar *addrs = sr_sip_obs_sdp_addresses (o.sdp);
+  ck_assert_str_eq (addrs, "127.0.0.1,192.0.2.7,a?b?c");
+  SrClockMap map = { 0 };
+  g_autoptr (SrEvent) e = sr_sip_obs_to_event (&o, &map, "stb1", "127.0.0.1:37850");
+  ck_assert_msg (sr_event_matches (e, "sip=200;stb=from;sdp=yes"), "%s", e->details);
+  g_autofree gchar *caddr = sr_event_detail (e, "caddr");
+  ck_assert_str_eq (caddr, "127.0.0.1,192.0.2.7,a?b?c");
+  /* no body, no c= line */
+  g_auto (SrSipObs) n = { 0 };
+  ck_assert (parse (rx_200_invite, &n));
+  ck_assert_str_eq (n.sdp, "");
+  g_autoptr (SrEvent) en = sr_sip_obs_to_event (&n, &map, "stb1", "127.0.0.1:37850");
+  ck_assert_msg (sr_event_matches (en, "sdp=no;caddr="), "%s", en->details);
+  g_autofree gchar *none = sr_sip_obs_sdp_addresses ("v=0\r\nm=audio 1 RTP/AVP 0\r\n");
+  ck_assert_str_eq (none, "");
+  /* the body is hex like every other value */
+  ck_assert_int_eq (sr_sip_obs_parse_line (PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 "
+                                               "m=425945 st=0 " OK_TAIL "763d30 x",
+                                           &(SrSipObs){ 0 }, NULL),
+                    SR_SIP_OBS_BAD);
+  ck_assert_int_eq (sr_sip_obs_parse_line (PFX "SIPOBS v=3 dir=rx kind=req t=1.000001 peer=a:1 "
+                                               "m=425945 st=0 " OK_TAIL "763d3",
+                                           &(SrSipObs){ 0 }, NULL),
+                    SR_SIP_OBS_BAD);
+}
+END_TEST
+
+/* Run one check type over the events of @j (after judge_feed) and optional @extra events. */
+static void
+run_check (Judge *j, const SrCheckType *type)
+{
+  SrCheckContext ctx = { .result = j->result, .stop_ns = G_MAXINT64, .end_ns = G_MAXINT64 };
+  g_autoptr (GPtrArray) events = sr_timeline_slice (j->timeline, G_MININT64, G_MAXINT64);
+  gpointer state = type->start ? type->start (&ctx) : NULL;
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SrEvent *e = g_ptr_array_index (events, i);
+      if (type->kinds & (1u << e->kind))
+        type->event (&ctx, state, e);
+    }
+  if (type->finish)
+    type->finish (&ctx, state);
+  if (type->free && state)
+    type->free (state);
+}
+
+static void
+add_event (Judge *j, gint64 real, SrEventKind kind, const gchar *source, const gchar *name,
+           const gchar *details)
+{
+  gint64 t = sr_clock_map_to_mono (sr_sip_obs_tail_clock (j->tail), real);
+  g_autoptr (SrEvent) e = sr_event_new (t, kind, source, name);
+  e->details = g_strdup (details);
+  sr_timeline_add (j->timeline, e);
+}
+
+/* SW-SIP-03 on captured flows: 180 then 200 passes; a 200 (or 603, or a shown dialog)
+ * without a 180 fails; a 183 with SDP fails; a 486 without a dialog is not judged. */
+START_TEST (test_check_ringing)
+{
+  g_autofree gchar *r180 = rx_reply (180, "Ringing", "618000", NULL);
+  g_autofree gchar *r183 = rx_reply (183, "Session Progress", "619000", SDP_LOCAL SDP_AUDIO);
+  g_autofree gchar *r183_bare = rx_reply (183, "Session Progress", "619000", NULL);
+  g_autofree gchar *r603 = rx_reply (603, "Decline", "700000", NULL);
+  g_autofree gchar *r486 = rx_reply (486, "Busy Here", "700000", NULL);
+  g_autofree gchar *r480 = rx_reply (480, "Temporarily Unavailable", "700000", NULL);
+  static const struct
+  {
+    guint answers; /* index set into the answers below */
+    gboolean dialog;
+    const gchar *issue; /* NULL: passes */
+    gboolean evaluated;
+  } cases[] = {
+    { 0x1 | 0x10, FALSE, NULL, TRUE },                     /* 180, 200 */
+    { 0x4 | 0x1 | 0x10, FALSE, NULL, TRUE },               /* 183 without SDP, 180, 200 */
+    { 0x10, FALSE, "sip::no-ringing", TRUE },              /* 200 */
+    { 0x20, FALSE, "sip::no-ringing", TRUE },              /* 603 */
+    { 0x80, TRUE, "sip::no-ringing", TRUE },               /* dialog shown, 480 */
+    { 0x2 | 0x1 | 0x10, FALSE, "sip::early-media", TRUE }, /* 183 with SDP, 180, 200 */
+    { 0x40, FALSE, NULL, FALSE },                          /* 486, no dialog: not judged */
+  };
+  const gchar *answers[] = { r180, r183, r183_bare, NULL, rx_200_invite, r603, r486, r480 };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (Judge) j = judge_new ();
+      const gchar *lines[12] = { rx_register, tx_register_200, tx_invite };
+      guint n = 3;
+      for (guint k = 0; k < G_N_ELEMENTS (answers); k++)
+        if (cases[i].answers & (1u << k))
+          lines[n++] = answers[k];
+      judge_feed (j, lines, T (620000));
+      if (cases[i].dialog)
+        add_event (j, T (617800), SR_EVENT_AGENT, "voip", "voip.dialog", "state=shown;peer=x");
+      run_check (j, &sr_check_ringing);
+      const SrIssue *is = find_issue (j, "SW-SIP-03");
+      ck_assert_msg ((is == NULL) == (cases[i].issue == NULL), "case %u: %s", i,
+                     is ? is->evidence : "no issue");
+      if (is != NULL)
+        ck_assert_str_eq (is->id, cases[i].issue);
+      ck_assert_msg (g_hash_table_contains (j->result->coverage, "SW-SIP-03") == cases[i].evaluated,
+                     "case %u: evaluated?", i);
+    }
+}
+END_TEST
+
+/* SW-SIP-07: the STB's SDP names 127.0.0.1 or the address it sends SIP from. */
+START_TEST (test_check_sdp_address)
+{
+  static const struct
+  {
+    const gchar *peer;
+    const gchar *sdp;
+    gboolean ok;
+  } cases[] = {
+    { "127.0.0.1:37850", SDP_LOCAL SDP_AUDIO, TRUE },
+    { "10.200.0.2:5060", "v=0\r\nc=IN IP4 10.200.0.2\r\n" SDP_AUDIO, TRUE },
+    { "10.200.0.2:5060", "v=0\r\nc=IN IP4 127.0.0.1\r\n" SDP_AUDIO, TRUE },
+    { "127.0.0.1:37850", "v=0\r\nc=IN IP4 192.0.2.7\r\n" SDP_AUDIO, FALSE },
+    { "127.0.0.1:37850", SDP_LOCAL SDP_AUDIO "c=IN IP4 10.0.0.9\r\n", FALSE },
+    { "127.0.0.1:37850", "v=0\r\n" SDP_AUDIO, FALSE }, /* no c= at all */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (Judge) j = judge_new ();
+      g_autofree gchar *reg = g_strdup_printf (
+          PFX "SIPOBS v=1 dir=rx kind=req t=1795468349.342000 peer=%s m=REGISTER st=0 "
+              "cseq=1 ci=reg-1 fu=stb1 tu=stb1 ru=<null> rr=",
+          cases[i].peer);
+      g_autofree gchar *ok = g_strdup_printf (
+          PFX "SIPOBS v=1 dir=rx kind=rep t=1795468349.625000 peer=%s m=INVITE st=200 cseq=2 "
+              "ci=1-6890@127.0.0.1 fu=1002 tu=stb1 ru=<null> rr=OK|sdp=%s",
+          cases[i].peer, cases[i].sdp);
+      const gchar *lines[] = { reg, ok, NULL };
+      judge_feed (j, lines, 0);
+      run_check (j, &sr_check_sdp_address);
+      const SrIssue *is = find_issue (j, "SW-SIP-07");
+      ck_assert_msg ((is == NULL) == cases[i].ok, "case %u: %s", i, is ? is->evidence : "no issue");
+      if (is != NULL)
+        ck_assert_str_eq (is->id, "sip::sdp-address");
+      ck_assert (g_hash_table_contains (j->result->coverage, "SW-SIP-07"));
+    }
+  /* an SDP the far end sends is not the STB's */
+  g_autoptr (Judge) k = judge_new ();
+  const gchar *far[] = { rx_register,
+                         PFX "SIPOBS v=1 dir=rx kind=req t=1795468349.617000 peer=127.0.0.1:50780 "
+                             "m=INVITE st=0 cseq=2 ci=c2 fu=1002 tu=stb1 ru=stb1 "
+                             "rr=|sdp=v=0\r\nc=IN IP4 192.0.2.7\r\n",
+                         NULL };
+  judge_feed (k, far, 0);
+  run_check (k, &sr_check_sdp_address);
+  ck_assert_ptr_null (find_issue (k, "SW-SIP-07"));
+}
+END_TEST
+
+/* SW-RST-04: a VoIP module restarted during a call (new connection at the server) that
+ * reports the old call, or renews its SIP session, before a call of its own. */
+START_TEST (test_check_restart)
+{
+  static const struct
+  {
+    const gchar *after; /* after the restart: "agent:NAME:DETAILS" or a readable SIPOBS line */
+    const gchar *issue;
+    gboolean in_call;
+  } cases[] = {
+    { NULL, NULL, TRUE },
+    { "agent:voip.call:state=established;call-id=1;peer=x;role=callee", "voip::call-resumed",
+      TRUE },
+    { "agent:voip.state:from=IDLE;to=IN_CALL;reason=V-20", "voip::call-resumed", TRUE },
+    { "agent:voip.media:state=started;audio=1;video=2", "voip::call-resumed", TRUE },
+    { PFX "SIPOBS v=1 dir=rx kind=req t=1795468349.900000 peer=127.0.0.1:37850 m=INVITE st=0 "
+          "cseq=3 ci=1-6890@127.0.0.1 fu=stb1 tu=1002 ru=1002 rr=",
+      "voip::call-resumed", TRUE },
+    /* the far end's BYE answered 481, a REGISTER that keeps its Call-ID: not resuming */
+    { PFX "SIPOBS v=1 dir=rx kind=rep t=1795468349.900000 peer=127.0.0.1:37850 m=BYE st=481 "
+          "cseq=3 ci=1-6890@127.0.0.1 fu=1002 tu=stb1 ru=<null> rr=Call Does Not Exist",
+      NULL, TRUE },
+    { PFX "SIPOBS v=1 dir=rx kind=req t=1795468349.900000 peer=127.0.0.1:37850 m=REGISTER st=0 "
+          "cseq=9 ci=6e8d9a8a-6225-1240-d1bc-52df2df203e9 fu=stb1 tu=stb1 ru=<null> rr=",
+      NULL, TRUE },
+    /* a new call of its own first */
+    { "agent:voip.call:state=incoming;call-id=1;peer=y;role=callee", NULL, TRUE },
+    /* no call at the restart: not judged */
+    { "agent:voip.call:state=established;call-id=1;peer=x;role=callee", NULL, FALSE },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (Judge) j = judge_new ();
+      g_autofree gchar *bye = g_strdup (
+          PFX "SIPOBS v=1 dir=tx kind=req t=1795468349.700000 peer=127.0.0.1:37850 m=BYE st=0 "
+              "cseq=3 ci=1-6890@127.0.0.1 fu=1002 tu=stb1 ru=stb1 rr=");
+      gboolean sip_after = cases[i].after && !g_str_has_prefix (cases[i].after, "agent:");
+      const gchar *lines[] = { rx_register, tx_register_200, tx_invite, rx_200_invite,
+                               /* the far end hung up before the restart, or not */
+                               cases[i].in_call ? (sip_after ? cases[i].after : NULL) : bye, NULL };
+      judge_feed (j, lines, 0);
+      add_event (j, T (100000), SR_EVENT_CHANNEL, "voip", "qcop.connect", "client=1");
+      add_event (j, T (800000), SR_EVENT_CHANNEL, "voip", "qcop.connect", "client=2");
+      if (cases[i].after && !sip_after)
+        {
+          g_auto (GStrv) f = g_strsplit (cases[i].after + strlen ("agent:"), ":", 2);
+          add_event (j, T (850000), SR_EVENT_AGENT, "voip", f[0], f[1]);
+        }
+      run_check (j, &sr_check_restart);
+      const SrIssue *is = find_issue (j, "SW-RST-04");
+      ck_assert_msg ((is == NULL) == (cases[i].issue == NULL), "case %u: %s", i,
+                     is ? is->evidence : "no issue");
+      if (is != NULL)
+        ck_assert_str_eq (is->id, cases[i].issue);
+      ck_assert_msg (g_hash_table_contains (j->result->coverage, "SW-RST-04") == cases[i].in_call,
+                     "case %u: evaluated?", i);
+    }
+  /* the same process reconnecting (a restarted server, SW-CHAN-12) keeps its call */
+  g_autoptr (Judge) j = judge_new ();
+  const gchar *lines[] = { rx_register, tx_register_200, tx_invite, rx_200_invite, NULL };
+  judge_feed (j, lines, 0);
+  add_event (j, T (100000), SR_EVENT_CHANNEL, "voip", "qcop.connect", "client=1;pid=42");
+  add_event (j, T (800000), SR_EVENT_CHANNEL, "voip", "qcop.connect", "client=2;pid=42");
+  add_event (j, T (850000), SR_EVENT_AGENT, "voip", "voip.media", "state=started;audio=1;video=2");
+  run_check (j, &sr_check_restart);
+  ck_assert_ptr_null (find_issue (j, "SW-RST-04"));
+  ck_assert (!g_hash_table_contains (j->result->coverage, "SW-RST-04"));
 }
 END_TEST
 
@@ -674,7 +933,7 @@ START_TEST (test_e2e_hostile_headers)
   g_autofree gchar *xml = stbsim_test_source_path ("tests/runner/uac-hostile.xml");
   /* sipp matches replies by the whole Call-ID: it must make the hostile one itself */
   g_autofree gchar *uac = g_strdup_printf (
-      "%s -cid_str '%%u-%%p@%%s st=180 rr=forged SIPOBS v=1 dir=tx kind=rep st=180 SIPOBS v=2 "
+      "%s -cid_str '%%u-%%p@%%s st=180 rr=forged SIPOBS v=1 dir=tx kind=rep st=180 SIPOBS v=3 "
       "dir=rx kind=rep st=180 ci=x'",
       xml);
   run_e2e (uac, &r);
@@ -683,7 +942,7 @@ START_TEST (test_e2e_hostile_headers)
   ck_assert_msg (r.sip02 != NULL, "no SW-SIP-02 issue:%s", r.issues);
   ck_assert_msg (g_str_has_prefix (r.sip02, "ims.rx 200 (INVITE, Call-ID "), "%s", r.sip02);
   ck_assert_msg (strstr (r.sip02, " st=180 rr=forged SIPOBS v=1 dir=tx kind=rep st=180 SIPOBS "
-                                  "v=2 dir=rx kind=rep st=180 ci=x) from the STB")
+                                  "v=3 dir=rx kind=rep st=180 ci=x) from the STB")
                      != NULL,
                  "%s", r.sip02);
   ck_assert_msg (strstr (r.sip02, "it never came"), "%s", r.sip02);
@@ -704,6 +963,7 @@ sipobs_suite (void)
   tcase_add_test (parse, test_parse_reply);
   tcase_add_test (parse, test_parse_rejects);
   tcase_add_test (parse, test_parse_hostile_values);
+  tcase_add_test (parse, test_parse_sdp);
   suite_add_tcase (s, parse);
   TCase *clock = tcase_create ("clock");
   tcase_set_timeout (clock, 5);
@@ -718,6 +978,9 @@ sipobs_suite (void)
   tcase_add_test (judge, test_judge_not_registered);
   tcase_add_test (judge, test_tail_follows_new_log);
   tcase_add_test (judge, test_tail_counts_bad_lines);
+  tcase_add_test (judge, test_check_ringing);
+  tcase_add_test (judge, test_check_sdp_address);
+  tcase_add_test (judge, test_check_restart);
   suite_add_tcase (s, judge);
   TCase *e2e = tcase_create ("e2e");
   tcase_set_timeout (e2e, 60);

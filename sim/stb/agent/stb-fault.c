@@ -51,12 +51,15 @@ static const struct
   { "caller-end-back-to-nav", "voip", "sends BACK_TO_NAV when a caller call ends" },
   { "keys-in-idle", "voip", "acts on ok/videocall in IDLE (opens its main page)" },
   { "no-startup-resume", "voip", "sends no RESUME_IPTV after start" },
+  { "call-survives-restart", "voip", "keeps its call in a file and restores it after a restart" },
   { "busy-shows-dialog", "voip", "a second incoming call replaces the first instead of 486" },
   { "dup-show-second-answer", "voip", "answers again on a duplicate CALLEE_SHOW_VIDEO_PAGE" },
   /* SIP */
   { "reject-486", "voip", "user reject answered 486 instead of 603" },
   { "sip-early-200", "voip", "SIP 200 OK at accept, before CALLEE_SHOW_VIDEO_PAGE" },
   { "no-register", "voip", "never sends REGISTER" },
+  { "early-media-183", "voip", "answers an INVITE with 183 and SDP (early media), not 180" },
+  { "sdp-public-address", "voip", "names a configured public address (192.0.2.10) in its SDP" },
   /* timers */
   { "t-show-early", "voip", "T_SHOW fires at half its value" },
   { "t-show-never", "voip", "T_SHOW never fires" },

@@ -90,6 +90,8 @@ typedef struct
 struct _StbSip
 {
   gchar *user, *domain, *password, *proxy, *bind_host, *aor, *auth, *registrar;
+  gchar *sdp_address;   /* advertised in SDP instead of bind_host (NULL: bind_host) */
+  gboolean early_media; /* 183 with the SDP answer instead of 180 */
   guint expires;
   StbSipCallbacks cb;
   gpointer user_data;
@@ -271,10 +273,17 @@ call_set_final (StbSipCall *call, guint status, const gchar *reason)
   call->final_reason = g_strdup (reason);
 }
 
+/* The address SDP names for our media. */
+static const gchar *
+sdp_host (StbSip *self)
+{
+  return self->sdp_address ? self->sdp_address : self->bind_host;
+}
+
 static gchar *
 local_sdp (StbSip *self)
 {
-  return stb_sdp_build (self->have_local ? &self->local : NULL, self->bind_host);
+  return stb_sdp_build (self->have_local ? &self->local : NULL, sdp_host (self));
 }
 
 /* ---- registration ----------------------------------------------------------------------- */
@@ -427,7 +436,14 @@ on_i_invite (StbSip *self, nua_handle_t *nh, StbSipCall *call, const sip_t *sip)
   if (sip != NULL && sip->sip_call_id != NULL)
     call->sip_call_id = g_strdup (sip->sip_call_id->i_id);
   g_message ("call %u: incoming from %s", call->id, call->peer);
-  nua_respond (nh, SIP_180_RINGING, TAG_END ());
+  if (self->early_media)
+    {
+      g_autofree gchar *sdp = local_sdp (self);
+      nua_respond (nh, SIP_183_SESSION_PROGRESS, NUTAG_EARLY_ANSWER (1), SOATAG_USER_SDP_STR (sdp),
+                   SOATAG_ADDRESS (sdp_host (self)), TAG_END ());
+    }
+  else
+    nua_respond (nh, SIP_180_RINGING, TAG_END ());
   if (self->cb.incoming != NULL)
     self->cb.incoming (self, call->id, call->peer, self->user_data);
 }
@@ -794,6 +810,7 @@ stb_sip_free (StbSip *self)
   g_free (self->password);
   g_free (self->proxy);
   g_free (self->bind_host);
+  g_free (self->sdp_address);
   g_free (self->aor);
   g_free (self->auth);
   g_free (self->registrar);
@@ -830,6 +847,21 @@ stb_sip_get_registrations (StbSip *self)
 {
   g_return_val_if_fail (self != NULL, 0);
   return self->registrations;
+}
+
+void
+stb_sip_set_sdp_address (StbSip *self, const gchar *address)
+{
+  g_return_if_fail (self != NULL);
+  g_free (self->sdp_address);
+  self->sdp_address = g_strdup (address);
+}
+
+void
+stb_sip_set_early_media (StbSip *self, gboolean early_media)
+{
+  g_return_if_fail (self != NULL);
+  self->early_media = early_media;
 }
 
 void
@@ -878,7 +910,7 @@ stb_sip_call (StbSip *self, const gchar *number, GError **error)
   call->peer = g_strdup (uri);
   sdp = local_sdp (self);
   g_message ("call %u: INVITE %s via %s", call->id, uri, self->proxy);
-  nua_invite (nh, SOATAG_USER_SDP_STR (sdp), SOATAG_ADDRESS (self->bind_host), TAG_END ());
+  nua_invite (nh, SOATAG_USER_SDP_STR (sdp), SOATAG_ADDRESS (sdp_host (self)), TAG_END ());
   return call->id;
 }
 
@@ -900,7 +932,7 @@ stb_sip_answer (StbSip *self, guint call_id, GError **error)
     }
   sdp = local_sdp (self);
   call_set_phase (call, CALL_ANSWERING, "answer");
-  nua_respond (call->nh, SIP_200_OK, SOATAG_USER_SDP_STR (sdp), SOATAG_ADDRESS (self->bind_host),
+  nua_respond (call->nh, SIP_200_OK, SOATAG_USER_SDP_STR (sdp), SOATAG_ADDRESS (sdp_host (self)),
                TAG_END ());
   return TRUE;
 }

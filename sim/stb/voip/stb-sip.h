@@ -86,6 +86,12 @@ gboolean stb_sip_is_registered (StbSip *sip);
  * outgoing INVITE and the next answer. */
 void stb_sip_set_local_media (StbSip *sip, const StbMediaEndpoint *local);
 
+/* The address to name in SDP (c=, o=) instead of the bind host, e.g. a NAT's public address;
+ * NULL: the bind host (the default; SPEC [SW-SIP-07] wants the address the media uses). */
+void stb_sip_set_sdp_address (StbSip *sip, const gchar *address);
+/* Answer new incoming INVITEs with 183 Session Progress carrying the SDP answer (early media)
+ * instead of 180 Ringing (default FALSE; SPEC [SW-SIP-03] forbids it before the answer). */
+void stb_sip_set_early_media (StbSip *sip, gboolean early_media);
 /* Outgoing call to @number (user part, or full URI). Returns the call id. */
 guint stb_sip_call (StbSip *sip, const gchar *number, GError **error);
 /* Answer an incoming call with 200 OK. */

@@ -6,6 +6,8 @@
 #include "qcop-datastream.h"
 #include "stb-fault.h"
 
+#include <glib/gstdio.h>
+
 #include <unistd.h>
 
 /* ---- primitive actions (each emits its event) -------------------------------------------- */
@@ -35,9 +37,36 @@ dialog (StbVoip *self, const gchar *state, const gchar *reason)
 }
 
 /* voip.call: @code 0 = none, @reason NULL = none. */
+#ifdef STB_WITH_FAULTS
+/* The fault call-survives-restart: "the call outlives the process" (a file beside the QCOP
+ * socket, i.e. in the test's own directory). */
+static gchar *
+saved_call_path (StbVoip *self)
+{
+  const gchar *socket = self->module.options.qcop_socket;
+  g_autofree gchar *dir = socket ? g_path_get_dirname (socket) : g_strdup (g_get_tmp_dir ());
+  return g_build_filename (dir, "broken-voip-call", NULL);
+}
+
+static void
+save_call (StbVoip *self, guint call_id, const gchar *state)
+{
+  g_autofree gchar *path = saved_call_path (self);
+  g_autofree gchar *text = g_strdup_printf ("%u %s", call_id, self->peer ? self->peer : "");
+  if (g_str_equal (state, "established"))
+    g_file_set_contents (path, text, -1, NULL);
+  else if (g_str_equal (state, "ended") || g_str_equal (state, "failed"))
+    g_unlink (path);
+}
+#endif
+
 static void
 call_event (StbVoip *self, guint call_id, const gchar *state, guint code, const gchar *reason)
 {
+#ifdef STB_WITH_FAULTS
+  if (STB_FAULT ("call-survives-restart"))
+    save_call (self, call_id, state);
+#endif
   g_autofree gchar *peer = stb_agent_escape (self->peer);
   g_autofree gchar *code_s = code ? g_strdup_printf (";code=%u", code) : NULL;
 
@@ -829,10 +858,33 @@ start_sip (StbVoip *self, GError **error)
                       self->sip_user);
       return FALSE;
     }
+  if (STB_FAULT ("early-media-183")) /* "play the ringback through the call's media" */
+    stb_sip_set_early_media (self->sip, TRUE);
+  if (STB_FAULT ("sdp-public-address")) /* "the box's configured public address" */
+    stb_sip_set_sdp_address (self->sip, "192.0.2.10");
   if (!STB_FAULT ("no-register"))
     stb_sip_register (self->sip);
   return TRUE;
 }
+
+#ifdef STB_WITH_FAULTS
+/* The fault call-survives-restart, after a restart: "the call goes on" (SPEC [SW-RST-04]). */
+static void
+restore_call (StbVoip *self)
+{
+  g_autofree gchar *path = saved_call_path (self);
+  g_autofree gchar *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return;
+  g_auto (GStrv) f = g_strsplit (text, " ", 2);
+  self->call_id = (guint)g_ascii_strtoull (f[0], NULL, 10);
+  g_free (self->peer);
+  self->peer = g_strdup (f[1] ? f[1] : "");
+  self->role = "callee";
+  page (self, "main", "V-20");
+  call_event (self, self->call_id, "established", 0, NULL);
+}
+#endif
 
 gboolean
 stb_voip_start (StbVoip *self, GError **error)
@@ -863,6 +915,10 @@ stb_voip_start (StbVoip *self, GError **error)
   /* [SW-RST-01]: a (re)started VoIP module has no call; the screen belongs to the IPTV */
   if (!STB_FAULT ("no-startup-resume") && !STB_FAULT ("resume-before-register"))
     stb_module_send (&self->module, STB_SWITCH_PARAM_RESUME_IPTV, "SW-RST-01");
+#ifdef STB_WITH_FAULTS
+  if (STB_FAULT ("call-survives-restart"))
+    restore_call (self);
+#endif
   return TRUE;
 }
 
