@@ -34,6 +34,10 @@ def ini(path):
     return cp
 
 
+# catalogue keys that list requirement ids (requirements_<layout>: judged in that layout only)
+LISTED_KEYS = ("requirements", "requirements_bidirectional", "requirements_unidirectional", "timing")
+
+
 def spec_requirements(path):
     reqs, section, errors = {}, "", []
     lines = open(path, encoding="utf-8").read().splitlines()
@@ -123,7 +127,7 @@ def check_coverage_declared(root, reqs, cat, scen_dir):
         judged.update(re.findall(r"budget=(SW-TIME-\d\d)", open(path, encoding="utf-8").read()))
     tested = set()
     for g in cat.sections():
-        for k in ("requirements", "timing"):
+        for k in LISTED_KEYS:
             tested.update(x.strip() for x in cat[g].get(k, "").split(",") if x.strip())
     gaps = {}
     gaps_path = os.path.join(root, "coverage-gaps.txt")
@@ -179,7 +183,10 @@ def main(argv):
         for k in ("scenario", "summary", "purpose", "requirements", "dut", "layouts"):
             if not sec.get(k):
                 errors.append("catalogue [%s]: missing %s" % (g, k))
-        for k in ("requirements", "timing"):
+        for l in ("bidirectional", "unidirectional"):
+            if sec.get("requirements_" + l) and l not in (x.strip() for x in sec.get("layouts", "").split(",")):
+                errors.append("catalogue [%s] requirements_%s: the test does not run in that layout" % (g, l))
+        for k in LISTED_KEYS:
             for rid in filter(None, (x.strip() for x in sec.get(k, "").split(","))):
                 if rid not in reqs:
                     errors.append("catalogue [%s] %s: %s not in SPEC.md" % (g, k, rid))

@@ -63,6 +63,14 @@ static const SrParamSpec dial_params[]
         { "confirm", SR_PARAM_STRING, FALSE, "ok", "key that places the call (SPEC V-32: ok)" },
         END };
 
+/* An expectation about one layout only (SW-RX-03: own messages exist on the bidirectional
+ * channel alone); in another layout it is skipped and evaluates nothing. */
+#define LAYOUTS_PARAM                                                                              \
+  {                                                                                                \
+    "layouts", SR_PARAM_LIST, FALSE, "bidirectional,unidirectional",                               \
+        "only in these channel layouts; skipped (nothing evaluated) in the others"                 \
+  }
+
 #define SELECTOR_PARAMS                                                                            \
   { "name", SR_PARAM_STRING, TRUE, NULL,                                                           \
     "event selector (agent event, switch parameter, "                                              \
@@ -71,9 +79,8 @@ static const SrParamSpec dial_params[]
       { "source", SR_PARAM_STRING, FALSE, NULL, "lane the event comes from: iptv, voip, server" }, \
       { "since", SR_PARAM_STRING, FALSE, NULL,                                                     \
         "checkpoint to search from (default: after the previous match)" },                         \
-  {                                                                                                \
-    "requirement", SR_PARAM_STRING, FALSE, NULL, "SPEC requirement the expectation checks"         \
-  }
+      { "requirement", SR_PARAM_STRING, FALSE, NULL, "SPEC requirement the expectation checks" },  \
+      LAYOUTS_PARAM
 
 static const SrParamSpec wait_params[]
     = { SELECTOR_PARAMS,
@@ -89,6 +96,7 @@ static const SrParamSpec expect_message_params[]
         { "channel", SR_PARAM_STRING, FALSE, NULL, "channel (default: the layout's channel)" },
         { "since", SR_PARAM_STRING, FALSE, NULL, "checkpoint to search from" },
         { "requirement", SR_PARAM_STRING, FALSE, NULL, "SPEC requirement the expectation checks" },
+        LAYOUTS_PARAM,
         END };
 
 static const SrParamSpec no_event_params[]
@@ -101,6 +109,7 @@ static const SrParamSpec order_params[]
         { "then", SR_PARAM_STRING, TRUE, NULL, "event selector that must not come before `first`" },
         { "since", SR_PARAM_STRING, FALSE, "ready", "checkpoint to search from" },
         { "requirement", SR_PARAM_STRING, FALSE, NULL, "SPEC requirement the order checks" },
+        LAYOUTS_PARAM,
         END };
 
 static const SrParamSpec measure_params[]

@@ -3,6 +3,8 @@
 
 #include "sr-actions.h"
 
+#include "stb-dialect.h"
+
 static const SrParamSpec timeout_spec = { "timeout", SR_PARAM_DOUBLE, FALSE, NULL,
                                           "bound of this action in seconds (default: the "
                                           "action's default timeout)" };
@@ -160,6 +162,13 @@ sr_action_validate (const SrAction *action, GError **error)
     if (s->mandatory && sr_action_find (action, s->name) == NULL)
       return fail_spec (error, SR_SCENARIO_ERROR_BAD_PARAMETER, action, action->line,
                         action->column, "action '%s' needs parameter '%s'", action->name, s->name);
+  const SrParam *l = sr_action_find (action, "layouts");
+  g_auto (GStrv) layouts = l ? sr_split_list (l->text) : NULL;
+  for (guint i = 0; layouts && layouts[i]; i++)
+    if (!stb_layout_from_string (layouts[i], &(StbLayout){ 0 }))
+      return fail_spec (error, SR_SCENARIO_ERROR_BAD_PARAMETER, action, l->line, l->column,
+                        "layouts: '%s' is not a layout (bidirectional, unidirectional)",
+                        layouts[i]);
   const SrParam *t = sr_action_find (action, "timeout");
   if (t != NULL && takes_timeout (type) && sr_action_get_double (action, "timeout", 0) <= 0)
     return fail_spec (error, SR_SCENARIO_ERROR_BAD_PARAMETER, action, t->line, t->column,

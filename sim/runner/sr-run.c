@@ -529,6 +529,17 @@ sr_run_stop_all (SrRun *run)
 
 /* ---- execution ---------------------------------------------------------------------------- */
 
+/* Is @action for this run's layout (its `layouts=`, all when absent)? */
+static gboolean
+applies_to_layout (SrRun *run, const SrAction *action)
+{
+  const gchar *only = sr_action_get_string (action, "layouts", NULL);
+  if (only == NULL)
+    return TRUE;
+  g_auto (GStrv) layouts = sr_split_list (only);
+  return g_strv_contains ((const gchar *const *)layouts, stb_layout_to_string (run->test->layout));
+}
+
 static gboolean
 run_action (SrRun *run, const SrAction *action)
 {
@@ -537,6 +548,11 @@ run_action (SrRun *run, const SrAction *action)
   g_autofree gchar *where = sr_action_location (action);
   if (type == NULL || type->handler == NULL)
     return TRUE;
+  if (!applies_to_layout (run, action))
+    {
+      g_debug ("%s: skipped in the %s layout", where, stb_layout_to_string (run->test->layout));
+      return TRUE;
+    }
   g_debug ("%s: %s", where, action->text);
   gboolean ok = type->handler (run, action, sr_action_timeout (action), &error);
   if (ok && !sr_run_is_interrupted (run))

@@ -16,6 +16,8 @@
 #include "stbsim-proc.h"
 
 static const gchar *const all_layouts[] = { "bidirectional", "unidirectional", NULL };
+#define N_LAYOUTS 2
+G_STATIC_ASSERT (G_N_ELEMENTS (all_layouts) == N_LAYOUTS + 1);
 
 void
 sr_test_spec_free (SrTestSpec *spec)
@@ -41,6 +43,9 @@ typedef struct
   gchar **ics_iptv; /* further ICS items when the DUT is the IPTV module */
   gchar **ics_voip;
   gchar **needs; /* sip, media, netns */
+  /* requirements_<layout>: judged only in that layout's instance (SW-CHAN-02 is about the
+   * bidirectional channel, SW-CHAN-03 about the two unidirectional ones) */
+  gchar **layout_requirements[N_LAYOUTS];
 } Entry;
 
 static void
@@ -56,6 +61,8 @@ entry_free (Entry *e)
   g_strfreev (e->ics);
   g_strfreev (e->ics_iptv);
   g_strfreev (e->ics_voip);
+  for (guint l = 0; l < N_LAYOUTS; l++)
+    g_strfreev (e->layout_requirements[l]);
   g_strfreev (e->needs);
   g_free (e);
 }
@@ -97,6 +104,11 @@ sr_catalogue_load (const gchar *path, GError **error)
       e->ics_iptv = get_list (kf, groups[i], "ics_iptv", "");
       e->ics_voip = get_list (kf, groups[i], "ics_voip", "");
       e->needs = get_list (kf, groups[i], "needs", "");
+      for (guint l = 0; l < N_LAYOUTS; l++)
+        {
+          g_autofree gchar *key = g_strdup_printf ("requirements_%s", all_layouts[l]);
+          e->layout_requirements[l] = get_list (kf, groups[i], key, "");
+        }
       g_ptr_array_add (out, e);
     }
   return g_steal_pointer (&out);
@@ -144,16 +156,30 @@ sr_catalogue_from_dir (const gchar *dir, GError **error)
   return g_steal_pointer (&out);
 }
 
-static SrTestSpec *
-spec_for (const Entry *e, const gchar *layout)
+/* The requirements of @e's instance in layout number @l: the common ones, then that
+ * layout's own. */
+static gchar **
+requirements_for (const Entry *e, guint l)
 {
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  if (e->spec.requirements)
+    g_strv_builder_addv (b, (const gchar **)e->spec.requirements);
+  if (e->layout_requirements[l])
+    g_strv_builder_addv (b, (const gchar **)e->layout_requirements[l]);
+  return g_strv_builder_end (b);
+}
+
+static SrTestSpec *
+spec_for (const Entry *e, guint l)
+{
+  const gchar *layout = all_layouts[l];
   SrTestSpec *s = g_new0 (SrTestSpec, 1);
   s->case_id = g_strdup (e->spec.case_id);
   s->id = g_strdup_printf ("%s.%s", e->spec.case_id, layout);
   s->scenario = g_strdup (e->spec.scenario);
   s->layout = g_strdup (layout);
   s->summary = g_strdup (e->spec.summary);
-  s->requirements = g_strdupv (e->spec.requirements);
+  s->requirements = requirements_for (e, l);
   s->needs_sip = e->needs && g_strv_contains ((const gchar *const *)e->needs, "sip");
   return s;
 }
@@ -270,7 +296,7 @@ sr_catalogue_select (GPtrArray *entries, const gchar *layout, GKeyFile *ics, con
           if (!g_strv_contains ((const gchar *const *)e->layouts, all_layouts[l])
               || (layout && !g_str_equal (layout, all_layouts[l])))
             continue;
-          SrTestSpec *s = spec_for (e, all_layouts[l]);
+          SrTestSpec *s = spec_for (e, l);
           if (re && !g_regex_match (re, s->id, 0, NULL))
             {
               sr_test_spec_free (s);
@@ -351,7 +377,7 @@ sr_scenario_tests (const gchar *path, const gchar *layout, GError **error)
       if (layout ? !g_str_equal (layout, all_layouts[l])
                  : !sr_scenario_applies_to_layout (sc, all_layouts[l]))
         continue;
-      g_ptr_array_add (out, spec_for (&e, all_layouts[l]));
+      g_ptr_array_add (out, spec_for (&e, l));
     }
   return out;
 }

@@ -211,6 +211,10 @@ START_TEST (test_error_bad_action_prints_spec)
   const gchar *boolean[] = { "must be boolean", NULL };
   expect_error ("f.scenario", META "start, component=server, ready=maybe\n",
                 SR_SCENARIO_ERROR_BAD_PARAMETER, boolean);
+  const gchar *layout[] = { "g.scenario:2:", "'bidi' is not a layout", NULL };
+  expect_error ("g.scenario",
+                META "expect-event, name=iptv.ignored, layouts=\"bidirectional,bidi\"\n",
+                SR_SCENARIO_ERROR_BAD_PARAMETER, layout);
 }
 END_TEST
 

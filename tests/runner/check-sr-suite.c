@@ -26,6 +26,7 @@ static const gchar catalogue[] = "[catalogue]\n"
                                  "[TC-CALLER-01]\n"
                                  "scenario=scenarios/caller.scenario\n"
                                  "requirements=SW-IPTV-04,SW-VOIP-06\n"
+                                 "requirements_bidirectional=SW-RX-03\n"
                                  "summary=caller\n"
                                  "[TC-REJECT-01]\n"
                                  "scenario=scenarios/callee-reject.scenario\n"
@@ -75,6 +76,11 @@ START_TEST (test_expand_layouts)
   ck_assert (g_str_has_prefix (spec (all, 0)->scenario, tmpdir));
   ck_assert_str_eq (spec (all, 3)->scenario, "/abs/resume-vod.scenario");
   ck_assert_str_eq (spec (all, 0)->requirements[1], "SW-VOIP-06");
+  /* requirements_<layout>: only in that layout's instance, after the common ones */
+  ck_assert_str_eq (spec (all, 0)->requirements[2], "SW-RX-03");
+  ck_assert_ptr_null (spec (all, 0)->requirements[3]);
+  ck_assert_ptr_null (spec (all, 1)->requirements[2]);
+  ck_assert_ptr_null (spec (all, 2)->requirements[0]);
   g_autoptr (GPtrArray) uni
       = sr_catalogue_select (entries, "bidirectional", NULL, NULL, FALSE, NULL, NULL, NULL);
   ck_assert_uint_eq (uni->len, 3);
