@@ -59,7 +59,8 @@ static const SrParamSpec key_params[]
 static const SrParamSpec dial_params[]
     = { { "number", SR_PARAM_STRING, TRUE, NULL,
           "digits to dial (keys); a SIP user such as stb2 goes through the agent's dial()" },
-        { "target", SR_PARAM_STRING, FALSE, "voip", "module that dials" },
+        { "target", SR_PARAM_STRING, FALSE, "voip",
+          "module that dials: voip, or stb2-voip (the far-end STB)" },
         { "confirm", SR_PARAM_STRING, FALSE, "ok", "key that places the call (SPEC V-32: ok)" },
         END };
 

@@ -105,11 +105,36 @@ sr_handle_press_key (SrRun *run, const SrAction *action, gdouble timeout_s, GErr
   return TRUE;
 }
 
+/* The far-end STB dials (stb2-voip on its main page): digit keys and @confirm, or a SIP user
+ * (e.g. stb1) through its agent's dial(QString). Its facts are stb2.* events. */
+static gboolean
+dial_stb2 (SrRun *run, const gchar *target, const gchar *number, const gchar *confirm,
+           GError **error)
+{
+  if (strspn (number, "0123456789") != strlen (number))
+    {
+      const gchar *args[] = { number, NULL };
+      g_autofree gchar *details = g_strdup_printf ("number=%s", number);
+      sr_run_note (run, "send.dial", target, details);
+      return sr_run_send_stb2_agent (run, target, "dial(QString)", args, error);
+    }
+  for (const gchar *p = number; *p; p++)
+    {
+      gchar key[2] = { *p, '\0' };
+      if (!sr_run_send_stb2_key (run, target, key, error))
+        return FALSE;
+    }
+  return sr_run_send_stb2_key (run, target, confirm, error);
+}
+
 gboolean
 sr_handle_dial (SrRun *run, const SrAction *action, gdouble timeout_s, GError **error)
 {
   StbRole target;
   const gchar *number = sr_action_get_string (action, "number", NULL);
+  const gchar *name = sr_action_get_string (action, "target", "voip");
+  if (g_str_has_prefix (name, "stb2-"))
+    return dial_stb2 (run, name, number, sr_action_get_string (action, "confirm", "ok"), error);
   if (!get_role (action, "target", "voip", &target, error))
     return FALSE;
   if (strspn (number, "0123456789") != strlen (number))

@@ -315,7 +315,8 @@ sr_run_send_key (SrRun *run, StbRole target, const gchar *key, GError **error)
 }
 
 gboolean
-sr_run_send_stb2_key (SrRun *run, const gchar *target, const gchar *key, GError **error)
+sr_run_send_stb2_agent (SrRun *run, const gchar *target, const gchar *message,
+                        const gchar *const *args, GError **error)
 {
   SrStation *st = run->stations[1];
   const gchar *base = NULL;
@@ -323,22 +324,30 @@ sr_run_send_stb2_key (SrRun *run, const gchar *target, const gchar *key, GError 
   if (sr_station_of_component (target, &base) != 2 || !stb_role_from_string (base, &role))
     {
       g_set_error (error, SR_RUN_ERROR, SR_RUN_ERROR_CONFIG,
-                   "press-key target=%s: not a module of stb2 (stb2-iptv, stb2-voip)", target);
+                   "target=%s: not a module of stb2 (stb2-iptv, stb2-voip)", target);
       return FALSE;
     }
   if (st == NULL || !sr_station_connected (st))
     {
       g_set_error (error, SR_RUN_ERROR, SR_RUN_ERROR_CHANNEL,
-                   "press-key target=%s: stb2 is not started (`start, component=stb2`)", target);
+                   "target=%s: stb2 is not started (`start, component=stb2`)", target);
       return FALSE;
     }
   g_autoptr (GByteArray) data = g_byte_array_new ();
-  qcop_ds_write_string (data, key);
+  for (guint i = 0; args && args[i]; i++)
+    qcop_ds_write_string (data, args[i]);
+  return sr_station_send_flush (st, agent_channels[role], message, data->data, data->len, error);
+}
+
+gboolean
+sr_run_send_stb2_key (SrRun *run, const gchar *target, const gchar *key, GError **error)
+{
+  const gchar *args[] = { key, NULL };
   g_autofree gchar *name = g_strdup_printf ("press.%s", target);
   g_autofree gchar *details = g_strdup_printf ("key=%s", key);
-  sr_run_note (run, name, target, details);
-  return sr_station_send_flush (st, agent_channels[role], "key(QString)", data->data, data->len,
-                                error);
+  if (sr_station_of_component (target, NULL) == 2)
+    sr_run_note (run, name, target, details);
+  return sr_run_send_stb2_agent (run, target, "key(QString)", args, error);
 }
 
 gboolean

@@ -104,6 +104,10 @@ gboolean sr_run_send_key (SrRun *run, StbRole target, const gchar *key, GError *
 gboolean sr_run_start_stb2 (SrRun *run, const gchar *args, gdouble timeout_s, GError **error);
 /* A key to a far-end STB's module (@target: stb2-iptv | stb2-voip). */
 gboolean sr_run_send_stb2_key (SrRun *run, const gchar *target, const gchar *key, GError **error);
+/* An agent message (@args: QStrings) to a far-end STB's module (@target: stb2-iptv |
+ * stb2-voip), e.g. dial(QString). */
+gboolean sr_run_send_stb2_agent (SrRun *run, const gchar *target, const gchar *message,
+                                 const gchar *const *args, GError **error);
 /* Many messages at once to station 1 (robustness stimuli): send each, flush every @batch. */
 gboolean sr_run_send_qcop_nowait (SrRun *run, const gchar *channel, const gchar *message,
                                   const guint8 *data, gsize len, GError **error);

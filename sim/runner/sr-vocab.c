@@ -648,7 +648,7 @@ static const struct
   { "kill", "signal", CHECK_SIGNAL, NULL },
   { "press-key", "target", CHECK_CLOSED, ROLES "|stb2-iptv|stb2-voip" },
   { "press-key", "key", CHECK_KEY, NULL },
-  { "dial", "target", CHECK_CLOSED, ROLES },
+  { "dial", "target", CHECK_CLOSED, ROLES "|stb2-voip" },
   { "dial", "confirm", CHECK_KEY, NULL },
   { "inject", "target", CHECK_CLOSED, ROLES },
   { "inject", "event", CHECK_CLOSED, "call|hangup|answer|reject" },
