@@ -12,7 +12,7 @@ gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
 gstreamer1.0-rtsp gstreamer1.0-x
 libsofia-sip-ua-glib-dev
 kamailio sip-tester
-python3 python3-pyqt5
+python3 python3-pyqt5 fonts-dejavu-core
 dbus libxml2-utils gcovr
 iproute2 nftables procps psmisc
 clang-14 libclang-rt-14-dev libpng-dev g++ xz-utils util-linux

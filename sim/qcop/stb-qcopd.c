@@ -257,8 +257,11 @@ run (Options *o, GArray *uids)
           || !start_fontdb (o->display, o->font_dir ? o->font_dir : g_getenv ("QT_QWS_FONTDIR"),
                             &font_cache, &error)))
     {
+      g_autofree gchar *cache_dir = qcop_qws_fontdb_cache_dir (o->display);
+
       g_printerr ("stb-qcopd: display %d: %s\n", o->display, error->message);
       g_clear_pointer (&display, qcop_qws_display_free);
+      qcop_qws_fontdb_remove (cache_dir);
       g_clear_pointer (&server, qcop_server_free);
       g_rmdir (socket_dir); /* only when empty: ours or a stale one */
       return 1;
@@ -279,9 +282,11 @@ run (Options *o, GArray *uids)
   g_clear_pointer (&server, qcop_server_free);
   if (display != NULL)
     {
+      g_autofree gchar *cache_dir = qcop_qws_fontdb_cache_dir (o->display);
+
       g_clear_pointer (&display, qcop_qws_display_free);
-      if (font_cache != NULL)
-        qcop_qws_fontdb_remove (font_cache);
+      /* ours, or the fonts/ a client made (qws_fontCacheDir) when we wrote no cache */
+      qcop_qws_fontdb_remove (cache_dir);
       g_rmdir (socket_dir); /* Qt's data dir, when nothing else is left in it */
     }
   return 0;

@@ -602,6 +602,8 @@ START_TEST (test_qt_text_without_fontdb)
   g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
   gint n = pick_display ();
   g_autofree gchar *display = g_strdup_printf ("%d", n);
+  g_autofree gchar *socket = qcop_qws_display_socket_path (n);
+  g_autofree gchar *datadir = g_path_get_dirname (socket);
   g_autofree gchar *ready = NULL, *db = NULL, *peer_log = NULL;
   StbsimProc *qcopd = spawn_qcopd_display (display, log, &ready);
   QtPeer *peer;
@@ -623,6 +625,8 @@ START_TEST (test_qt_text_without_fontdb)
   status = stbsim_proc_stop (qcopd, 5000);
   stbsim_proc_free (qcopd);
   ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "stb-qcopd status %d", status);
+  /* the client made fonts/ (qws_fontCacheDir mkpath): stb-qcopd removes it with the rest */
+  ck_assert_msg (!g_file_test (datadir, G_FILE_TEST_EXISTS), "%s left behind", datadir);
   stbsim_test_rmtree (dir);
 }
 END_TEST
