@@ -447,12 +447,12 @@ START_TEST (test_qt_client_on_qcopd)
 }
 END_TEST
 
-/* RGB of pixel (@x, @y) of an RGB PNG. */
-static void
-png_pixel (const gchar *path, guint x, guint y, guint8 rgb[3])
+/* The pixels of an RGB PNG, 3 bytes each, row by row. (transfer full) */
+static guint8 *
+png_load_rgb (const gchar *path, guint *width, guint *height)
 {
   png_image image;
-  g_autofree guint8 *pixels = NULL;
+  guint8 *pixels;
 
   memset (&image, 0, sizeof image);
   image.version = PNG_IMAGE_VERSION;
@@ -461,8 +461,20 @@ png_pixel (const gchar *path, guint x, guint y, guint8 rgb[3])
   pixels = g_malloc (PNG_IMAGE_SIZE (image));
   ck_assert_msg (png_image_finish_read (&image, NULL, pixels, 0, NULL), "%s: %s", path,
                  image.message);
-  ck_assert (x < image.width && y < image.height);
-  memcpy (rgb, pixels + ((gsize)y * image.width + x) * 3, 3);
+  *width = image.width;
+  *height = image.height;
+  return pixels;
+}
+
+/* RGB of pixel (@x, @y) of an RGB PNG. */
+static void
+png_pixel (const gchar *path, guint x, guint y, guint8 rgb[3])
+{
+  guint width = 0, height = 0;
+  g_autofree guint8 *pixels = png_load_rgb (path, &width, &height);
+
+  ck_assert (x < width && y < height);
+  memcpy (rgb, pixels + ((gsize)y * width + x) * 3, 3);
 }
 
 static void
@@ -521,22 +533,15 @@ static void
 count_text_pixels (const gchar *path, guint x, guint y, guint w, guint h, guint32 background,
                    guint *not_background, guint *white)
 {
-  png_image image;
-  g_autofree guint8 *pixels = NULL;
+  guint width = 0, height = 0;
+  g_autofree guint8 *pixels = png_load_rgb (path, &width, &height);
 
-  memset (&image, 0, sizeof image);
-  image.version = PNG_IMAGE_VERSION;
-  ck_assert_msg (png_image_begin_read_from_file (&image, path), "%s: %s", path, image.message);
-  image.format = PNG_FORMAT_RGB;
-  pixels = g_malloc (PNG_IMAGE_SIZE (image));
-  ck_assert_msg (png_image_finish_read (&image, NULL, pixels, 0, NULL), "%s: %s", path,
-                 image.message);
-  ck_assert (x + w <= image.width && y + h <= image.height);
+  ck_assert (x + w <= width && y + h <= height);
   *not_background = *white = 0;
   for (guint row = y; row < y + h; row++)
     for (guint col = x; col < x + w; col++)
       {
-        const guint8 *p = pixels + ((gsize)row * image.width + col) * 3;
+        const guint8 *p = pixels + ((gsize)row * width + col) * 3;
         guint32 rgb = ((guint32)p[0] << 16) | ((guint32)p[1] << 8) | p[2];
 
         *not_background += rgb != background;
