@@ -350,9 +350,9 @@ add_qpf (FontDb *db, const gchar *dir_abs, const gchar *name)
 }
 
 /* qt_determine_writing_systems_from_truetype_bits(): Unicode range bits, then the CJK code
- * pages, Symbol when nothing matched. */
+ * pages, Symbol when nothing matched. @ws has room for QT_WS_COUNT + 4; returns how many. */
 static guint
-truetype_writing_systems (const guint32 unicode[4], guint32 code_page1, guint ws[QT_WS_COUNT])
+truetype_writing_systems (const guint32 unicode[4], guint32 code_page1, guint *ws)
 {
   guint n = 0;
 
