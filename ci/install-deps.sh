@@ -5,14 +5,14 @@
 set -eu
 
 PKGS="build-essential pkg-config make gcc meson ninja-build clang-format
-libglib2.0-dev check libjson-glib-dev
+libglib2.0-dev check libjson-glib-dev libfreetype-dev
 libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev
 gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
 gstreamer1.0-rtsp gstreamer1.0-x
 libsofia-sip-ua-glib-dev
 kamailio sip-tester
-python3 python3-pyqt5
+python3 python3-pyqt5 fonts-dejavu-core
 dbus libxml2-utils gcovr
 iproute2 nftables procps psmisc
 clang-14 libclang-rt-14-dev libpng-dev g++ xz-utils util-linux

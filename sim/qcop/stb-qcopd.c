@@ -8,6 +8,7 @@
  */
 
 #include "qcop-qws-display.h"
+#include "qcop-qws-fontdb.h"
 #include "qcop-server.h"
 #include "stbsim-config.h"
 #include "stbsim-proc.h"
@@ -29,6 +30,7 @@ typedef struct
   gint idle_timeout_s; /* -1: not given */
   gint ready_fd;
   gint display;
+  gchar *font_dir;
   gboolean verbose;
   gboolean version;
 } Options;
@@ -59,6 +61,12 @@ parse_args (Options *o, int *argc, char ***argv, GError **error)
       "memory named in Connected, and a 720x576x32 QVFb virtual screen (display spec "
       "QVFb:N) clients paint into. All removed at exit. Not with --socket",
       "N" },
+    { "font-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->font_dir,
+      "With --display: the font directory its Qt clients use (their QT_QWS_FONTDIR, compared "
+      "verbatim). Before READY, the font database cache Qt 4.8 clients that draw text need is "
+      "written for it to /tmp/qtembedded-N/fonts/fontdb (removed at exit). Default: "
+      "$QT_QWS_FONTDIR; neither set: no cache (such clients abort)",
+      "DIR" },
     { "trace", 't', 0, G_OPTION_ARG_FILENAME, &o->trace_path,
       "Write every command received, every event delivered and client lifecycle as JSON "
       "lines (sim/qcop/TRACE.md) to FILE (truncated)",
@@ -108,6 +116,12 @@ parse_args (Options *o, int *argc, char ***argv, GError **error)
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "--display N implies the socket /tmp/qtembedded-N/QtEmbedded-N: give "
                    "--display or --socket, not both");
+      return FALSE;
+    }
+  if (o->font_dir != NULL && o->display < 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--font-dir serves Qt clients of a display: give --display N too");
       return FALSE;
     }
   if (o->display < -1 || o->display > QCOP_QWS_DISPLAY_MAX)
@@ -163,7 +177,31 @@ options_clear (Options *o)
 {
   g_clear_pointer (&o->socket_path, g_free);
   g_clear_pointer (&o->trace_path, g_free);
+  g_clear_pointer (&o->font_dir, g_free);
   g_clear_pointer (&o->allow_uids, g_strfreev);
+}
+
+/* The font database cache of display @n for @font_dir (NULL: none, said once): what Qt 4.8
+ * clients that lay out text read at start (qcop-qws-fontdb.h). Sets @cache_dir when written. */
+static gboolean
+start_fontdb (gint n, const gchar *font_dir, gchar **cache_dir, GError **error)
+{
+  g_autofree gchar *dir = qcop_qws_fontdb_cache_dir (n);
+  guint n_fonts = 0;
+
+  if (font_dir == NULL || font_dir[0] == '\0')
+    {
+      g_message ("display %d: no --font-dir and no QT_QWS_FONTDIR: no font database cache, "
+                 "Qt clients that draw text will abort",
+                 n);
+      return TRUE;
+    }
+  if (!qcop_qws_fontdb_write (font_dir, dir, &n_fonts, error))
+    return FALSE;
+  g_message ("display %d: font database cache %s/fontdb lists %u fonts of %s", n, dir, n_fonts,
+             font_dir);
+  *cache_dir = g_steal_pointer (&dir);
+  return TRUE;
 }
 
 /* The Qt/Embedded resources of display @n, keyed by the (bound) server socket. */
@@ -193,6 +231,7 @@ run (Options *o, GArray *uids)
                                                      : qcop_server_default_socket_path ();
   g_autofree gchar *socket_dir = NULL;
   g_autofree gchar *ready = NULL;
+  g_autofree gchar *font_cache = NULL;
   QcopServerOptions so = { 0 };
 
   so.socket_path = o->socket_path ? o->socket_path : default_socket;
@@ -213,9 +252,16 @@ run (Options *o, GArray *uids)
       g_printerr ("stb-qcopd: %s\n", error->message);
       return 1;
     }
-  if (o->display >= 0 && !start_display (o->display, server, &display, &error))
+  if (o->display >= 0
+      && (!start_display (o->display, server, &display, &error)
+          || !start_fontdb (o->display, o->font_dir ? o->font_dir : g_getenv ("QT_QWS_FONTDIR"),
+                            &font_cache, &error)))
     {
+      g_autofree gchar *cache_dir = qcop_qws_fontdb_cache_dir (o->display);
+
       g_printerr ("stb-qcopd: display %d: %s\n", o->display, error->message);
+      g_clear_pointer (&display, qcop_qws_display_free);
+      qcop_qws_fontdb_remove (cache_dir);
       g_clear_pointer (&server, qcop_server_free);
       g_rmdir (socket_dir); /* only when empty: ours or a stale one */
       return 1;
@@ -224,10 +270,11 @@ run (Options *o, GArray *uids)
   g_unix_signal_add (SIGINT, on_quit_signal, loop);
 
   if (display != NULL)
-    ready = g_strdup_printf ("READY socket=%s pid=%d display=%d spec=%s servershmid=%d",
-                             so.socket_path, (int)getpid (), o->display,
-                             qcop_qws_display_get_spec (display),
-                             qcop_qws_display_get_servershmid (display));
+    ready = g_strdup_printf (
+        "READY socket=%s pid=%d display=%d spec=%s servershmid=%d%s%s%s", so.socket_path,
+        (int)getpid (), o->display, qcop_qws_display_get_spec (display),
+        qcop_qws_display_get_servershmid (display), font_cache ? " fontdb=" : "",
+        font_cache ? font_cache : "", font_cache ? "/fontdb" : "");
   else
     ready = g_strdup_printf ("READY socket=%s pid=%d", so.socket_path, (int)getpid ());
   stbsim_ready_notify (o->ready_fd, ready);
@@ -235,7 +282,11 @@ run (Options *o, GArray *uids)
   g_clear_pointer (&server, qcop_server_free);
   if (display != NULL)
     {
+      g_autofree gchar *cache_dir = qcop_qws_fontdb_cache_dir (o->display);
+
       g_clear_pointer (&display, qcop_qws_display_free);
+      /* ours, or the fonts/ a client made (qws_fontCacheDir) when we wrote no cache */
+      qcop_qws_fontdb_remove (cache_dir);
       g_rmdir (socket_dir); /* Qt's data dir, when nothing else is left in it */
     }
   return 0;

@@ -5,15 +5,19 @@
  *   client: genuine Qt QWS GUI clients (tests/qt4/qt4-qcop-peer: QApplication GuiClient,
  *           QCopChannel, QDataStream Qt_4_6) on stb-qcopd --display N: start-up, register,
  *           isRegistered, send/receive, exit (DefineCursor) and no IPC object left behind;
+ *           a client drawing text (QPainter::drawText) on the font database cache
+ *           stb-qcopd wrote, and aborting without it;
  *           a Qt peer plays the IPTV module against stb-voip and the VoIP module against
  *           stb-iptv;
  *   server: stb-iptv and stb-voip on a genuine Qt QWS server (tests/qt4/qt4-qws-server,
  *           QApplication GuiServer with the VNC driver in a network namespace of its own):
- *           the caller and callee-accept flows.
+ *           the caller and callee-accept flows; the font database cache the Qt server
+ *           writes is byte for byte the one stb-qcopd writes (qcop-qws-fontdb.c).
  */
 #define G_LOG_DOMAIN "check-qt4"
 
 #include "qcop-qws-display.h"
+#include "qcop-qws-fontdb.h"
 #include "stb-test-stack.h"
 
 #include <gio/gio.h>
@@ -230,15 +234,13 @@ proc_done (gpointer data)
   return ((ProcWait *)data)->done;
 }
 
-/* "quit", then wait (bounded) for the exit; the wait status (-1 if it had to be killed). */
+/* Wait (bounded) for the peer to exit; the wait status (-1 if it had to be killed). */
 static gint
-peer_quit (QtPeer *peer)
+peer_wait (QtPeer *peer)
 {
   ProcWait w = { peer->proc, FALSE };
   gint status = -1;
 
-  g_output_stream_write_all (peer->in, "quit\n", 5, NULL, NULL, NULL);
-  g_output_stream_close (peer->in, NULL, NULL);
   g_subprocess_wait_async (peer->proc, NULL, on_peer_exit, &w);
   if (stbsim_test_wait_until (NULL, proc_done, &w, PEER_WAIT_MS))
     status = g_subprocess_get_status (peer->proc);
@@ -249,6 +251,15 @@ peer_quit (QtPeer *peer)
     }
   peer->exited = TRUE;
   return status;
+}
+
+/* "quit", then peer_wait. */
+static gint
+peer_quit (QtPeer *peer)
+{
+  g_output_stream_write_all (peer->in, "quit\n", 5, NULL, NULL, NULL);
+  g_output_stream_close (peer->in, NULL, NULL);
+  return peer_wait (peer);
 }
 
 static gboolean
@@ -277,12 +288,13 @@ peer_free (QtPeer *peer)
 /* ---- client direction: stb-qcopd --display N ---------------------------------------------------
  */
 
-/* stb-qcopd --display @display; SIGTERM (it cleans up its IPC objects) if the test dies. */
+/* stb-qcopd --display @display [--font-dir @fonts]; SIGTERM (it cleans up its IPC objects)
+ * if the test dies. */
 static StbsimProc *
-spawn_qcopd_display (const gchar *display, const gchar *log, gchar **ready)
+spawn_qcopd_fonts (const gchar *display, const gchar *fonts, const gchar *log, gchar **ready)
 {
   g_autofree gchar *exe = stbsim_test_build_path ("sim/qcop/stb-qcopd");
-  const gchar *argv[] = { exe, "--display", display, NULL };
+  const gchar *argv[] = { exe, "--display", display, fonts ? "--font-dir" : NULL, fonts, NULL };
   StbsimProcOptions opts
       = { .name = "stb-qcopd", .log_path = log, .ready_fd = TRUE, .death_signal = SIGTERM };
   g_autoptr (GError) error = NULL;
@@ -293,6 +305,12 @@ spawn_qcopd_display (const gchar *display, const gchar *log, gchar **ready)
   ck_assert_msg (*ready != NULL, "stb-qcopd --display %s not ready: %s (log %s)", display,
                  error ? error->message : "?", log);
   return proc;
+}
+
+static StbsimProc *
+spawn_qcopd_display (const gchar *display, const gchar *log, gchar **ready)
+{
+  return spawn_qcopd_fonts (display, NULL, log, ready);
 }
 
 static void
@@ -429,12 +447,12 @@ START_TEST (test_qt_client_on_qcopd)
 }
 END_TEST
 
-/* RGB of pixel (@x, @y) of an RGB PNG. */
-static void
-png_pixel (const gchar *path, guint x, guint y, guint8 rgb[3])
+/* The pixels of an RGB PNG, 3 bytes each, row by row. (transfer full) */
+static guint8 *
+png_load_rgb (const gchar *path, guint *width, guint *height)
 {
   png_image image;
-  g_autofree guint8 *pixels = NULL;
+  guint8 *pixels;
 
   memset (&image, 0, sizeof image);
   image.version = PNG_IMAGE_VERSION;
@@ -443,8 +461,20 @@ png_pixel (const gchar *path, guint x, guint y, guint8 rgb[3])
   pixels = g_malloc (PNG_IMAGE_SIZE (image));
   ck_assert_msg (png_image_finish_read (&image, NULL, pixels, 0, NULL), "%s: %s", path,
                  image.message);
-  ck_assert (x < image.width && y < image.height);
-  memcpy (rgb, pixels + ((gsize)y * image.width + x) * 3, 3);
+  *width = image.width;
+  *height = image.height;
+  return pixels;
+}
+
+/* RGB of pixel (@x, @y) of an RGB PNG. */
+static void
+png_pixel (const gchar *path, guint x, guint y, guint8 rgb[3])
+{
+  guint width = 0, height = 0;
+  g_autofree guint8 *pixels = png_load_rgb (path, &width, &height);
+
+  ck_assert (x < width && y < height);
+  memcpy (rgb, pixels + ((gsize)y * width + x) * 3, 3);
 }
 
 static void
@@ -493,6 +523,115 @@ START_TEST (test_qt_window_snapshot)
   status = stbsim_proc_stop (qcopd, 5000);
   stbsim_proc_free (qcopd);
   ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "stb-qcopd status %d", status);
+  stbsim_test_rmtree (dir);
+}
+END_TEST
+
+/* Pixels of the @w x @h rectangle at (@x, @y) of an RGB PNG that are not @background, and
+ * of those the near-white ones (>= 0xc0 in each channel). */
+static void
+count_text_pixels (const gchar *path, guint x, guint y, guint w, guint h, guint32 background,
+                   guint *not_background, guint *white)
+{
+  guint width = 0, height = 0;
+  g_autofree guint8 *pixels = png_load_rgb (path, &width, &height);
+
+  ck_assert (x + w <= width && y + h <= height);
+  *not_background = *white = 0;
+  for (guint row = y; row < y + h; row++)
+    for (guint col = x; col < x + w; col++)
+      {
+        const guint8 *p = pixels + ((gsize)row * width + col) * 3;
+        guint32 rgb = ((guint32)p[0] << 16) | ((guint32)p[1] << 8) | p[2];
+
+        *not_background += rgb != background;
+        *white += p[0] >= 0xc0 && p[1] >= 0xc0 && p[2] >= 0xc0;
+      }
+}
+
+/* A real Qt client that draws text (QPainter::drawText, as a QLabel does) runs on stb-qcopd
+ * --display N --font-dir DIR: it reads the font database cache stb-qcopd wrote
+ * (qfontdatabase_qws.cpp loadFromCache), matches "DejaVu Sans" and its glyphs reach the
+ * screen: white pixels inside the blue rectangle. At exit stb-qcopd removes the cache and the
+ * font file the client rendered there (*.qsf), and so the whole /tmp/qtembedded-N. */
+START_TEST (test_qt_text_on_fontdb)
+{
+  g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
+  g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
+  g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
+  g_autofree gchar *fonts = qt_env ("QT_QWS_FONTDIR");
+  gint n = pick_display ();
+  g_autofree gchar *display = g_strdup_printf ("%d", n);
+  g_autofree gchar *cache = qcop_qws_fontdb_cache_dir (n);
+  g_autofree gchar *want_db = g_build_filename (cache, "fontdb", NULL);
+  g_autofree gchar *datadir = g_path_get_dirname (cache);
+  g_autofree gchar *ready = NULL, *db = NULL;
+  StbsimProc *qcopd = spawn_qcopd_fonts (display, fonts, log, &ready);
+  g_autoptr (GError) error = NULL;
+  guint not_blue = 0, white = 0;
+  gint status;
+  QtPeer *peer;
+
+  db = stb_stack_ready_value (ready, "fontdb");
+  ck_assert_msg (db != NULL && g_str_equal (db, want_db), "READY names fontdb=%s, want %s",
+                 db ? db : "(none)", want_db);
+  peer = peer_start (n, dir);
+  peer_expect (peer, "READY");
+  peer_cmd (peer, "text 100 120 300 60 BBC One");
+  peer_expect (peer, "TEXT 300x60 DejaVu Sans");
+  ck_assert_msg (qcop_qws_screen_snapshot (n, png, &error), "%s", error ? error->message : "");
+  count_text_pixels (png, 100, 120, 300, 60, 0x0000ff, &not_blue, &white);
+  /* "BBC One" at 30 px: a few hundred glyph pixels, far from the 18000 of the rectangle */
+  ck_assert_msg (white >= 150 && not_blue < 6000,
+                 "%s: %u near-white and %u non-blue pixels in the text rectangle", png, white,
+                 not_blue);
+  assert_pixel (png, 100, 120, 0x0000ff);
+  assert_pixel (png, 399, 179, 0x0000ff);
+  status = peer_quit (peer);
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "Qt peer status %d", status);
+  peer_free (peer);
+  status = stbsim_proc_stop (qcopd, 5000);
+  stbsim_proc_free (qcopd);
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "stb-qcopd status %d", status);
+  ck_assert_msg (!g_file_test (datadir, G_FILE_TEST_EXISTS), "%s left behind", datadir);
+  stbsim_test_rmtree (dir);
+}
+END_TEST
+
+/* The same client on stb-qcopd without a font directory (no --font-dir, no QT_QWS_FONTDIR):
+ * no cache is written, and Qt 4.8 aborts as soon as it lays out text. This is the failure
+ * test_qt_text_on_fontdb guards against. */
+START_TEST (test_qt_text_without_fontdb)
+{
+  g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
+  g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
+  gint n = pick_display ();
+  g_autofree gchar *display = g_strdup_printf ("%d", n);
+  g_autofree gchar *socket = qcop_qws_display_socket_path (n);
+  g_autofree gchar *datadir = g_path_get_dirname (socket);
+  g_autofree gchar *ready = NULL, *db = NULL, *peer_log = NULL;
+  StbsimProc *qcopd = spawn_qcopd_display (display, log, &ready);
+  QtPeer *peer;
+  gint status;
+
+  db = stb_stack_ready_value (ready, "fontdb");
+  ck_assert_msg (db == NULL, "READY names fontdb=%s without a font directory", db);
+  peer = peer_start (n, dir);
+  peer_expect (peer, "READY");
+  peer_cmd (peer, "text 100 120 300 60 BBC One");
+  status = peer_wait (peer); /* it aborts by itself */
+  ck_assert_msg (status != -1 && !(WIFEXITED (status) && WEXITSTATUS (status) == 0),
+                 "the Qt client drew text without a font database cache, or hung (status %d)",
+                 status);
+  peer_log = stbsim_test_read_file (peer->log, 0);
+  ck_assert_msg (strstr (peer_log, "Could not open font database cache") != NULL,
+                 "status %d, log:\n%s", status, peer_log);
+  peer_free (peer);
+  status = stbsim_proc_stop (qcopd, 5000);
+  stbsim_proc_free (qcopd);
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "stb-qcopd status %d", status);
+  /* the client made fonts/ (qws_fontCacheDir mkpath): stb-qcopd removes it with the rest */
+  ck_assert_msg (!g_file_test (datadir, G_FILE_TEST_EXISTS), "%s left behind", datadir);
   stbsim_test_rmtree (dir);
 }
 END_TEST
@@ -659,6 +798,34 @@ rig_on_qt_server (StbStack *rig, const gchar *layout, gint n)
   stb_stack_start (rig, &options);
 }
 
+/* The font database cache the real Qt server wrote at start (QWSServerPrivate::initServer,
+ * qt_qws_init_fontdb) equals, byte for byte, the one stb-qcopd builds for the same directory. */
+static void
+assert_fontdb_like_qt (gint n)
+{
+  g_autofree gchar *fonts = qt_env ("QT_QWS_FONTDIR");
+  g_autofree gchar *cache = qcop_qws_fontdb_cache_dir (n);
+  g_autofree gchar *path = g_build_filename (cache, "fontdb", NULL);
+  g_autofree gchar *qt = NULL;
+  g_autoptr (GBytes) ours = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize qt_len = 0, ours_len = 0;
+  const guint8 *p;
+  gsize i = 0;
+
+  ck_assert_msg (g_file_get_contents (path, &qt, &qt_len, &error), "the Qt server's cache: %s",
+                 error->message);
+  ours = qcop_qws_fontdb_build (fonts, NULL, &error);
+  ck_assert_msg (ours != NULL, "%s", error ? error->message : "?");
+  p = g_bytes_get_data (ours, &ours_len);
+  while (i < qt_len && i < ours_len && (guint8)qt[i] == p[i])
+    i++;
+  ck_assert_msg (i == qt_len && i == ours_len,
+                 "%s (%zu bytes, by Qt 4.8) and qcop_qws_fontdb_build (%zu bytes) differ at "
+                 "byte %zu",
+                 path, qt_len, ours_len, i);
+}
+
 static void
 qt_server_cleanup (gint n)
 {
@@ -674,6 +841,8 @@ START_TEST (test_modules_on_qt_server)
   StbStack rig;
 
   rig_on_qt_server (&rig, layout, n);
+  if (_i == 0)
+    assert_fontdb_like_qt (n);
   /* caller, SPEC §8.1 */
   iptv_at_nav (&rig);
   stb_stack_key (&rig, "iptv", "ok");
@@ -712,6 +881,8 @@ qt4_suite (void)
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_qt_client_on_qcopd);
   tcase_add_test (tc, test_qt_window_snapshot);
+  tcase_add_test (tc, test_qt_text_on_fontdb);
+  tcase_add_test (tc, test_qt_text_without_fontdb);
   tcase_add_loop_test (tc, test_qt_iptv_with_stb_voip, 0, 2);
   suite_add_tcase (s, tc);
 
@@ -732,5 +903,6 @@ main (int argc, char **argv)
       return 2;
     }
   qt4_dir = argv[1];
+  g_unsetenv ("QT_QWS_FONTDIR"); /* stb-qcopd gets a font directory only when a test says so */
   return stbsim_test_run (qt4_suite ());
 }

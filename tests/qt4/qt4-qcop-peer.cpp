@@ -10,6 +10,11 @@
 //   window X Y W H               show a frameless widget at X,Y of W x H painted solid red
 //                                (0xff0000) with WA_PaintOnScreen (QWSOnScreenSurface draws
 //                                straight into the screen)            -> "PAINTED WxH"
+//   text X Y W H TEXT            the same on-screen widget painted blue (0x0000ff) with TEXT
+//                                drawn in white by QPainter::drawText, font "DejaVu Sans" of
+//                                pixel size H/2: needs the font database cache of the server
+//                                (qfontdatabase_qws.cpp loadFromCache) -> "TEXT WxH FAMILY"
+//                                (FAMILY: the font Qt matched, QFontInfo::family)
 //   quit                         leave the event loop (exit 0)
 // and printing every message received: "RECV CH MSG TYPE PARAM" (the first 8 data bytes read
 // with QDataStream at Qt_4_6; -1 -1 when shorter). "READY" once the QApplication is up.
@@ -21,6 +26,7 @@
 #include <QtCore/QStringList>
 #include <QtGui/QApplication>
 #include <QtGui/QCopChannel>
+#include <QtGui/QFontInfo>
 #include <QtGui/QPaintEvent>
 #include <QtGui/QPainter>
 #include <QtGui/QWidget>
@@ -53,10 +59,10 @@ public:
   }
 };
 
-class RedScreen : public QWidget
+class OnScreen : public QWidget
 {
 public:
-  RedScreen ()
+  OnScreen (const QColor &background, const QString &text) : bg (background), label (text)
   {
     setAttribute (Qt::WA_PaintOnScreen);
     setAttribute (Qt::WA_NoSystemBackground);
@@ -66,12 +72,29 @@ protected:
   void
   paintEvent (QPaintEvent *)
   {
+    QString family;
     {
       QPainter p (this);
-      p.fillRect (rect (), QColor (0xff, 0, 0));
+      p.fillRect (rect (), bg);
+      if (!label.isEmpty ())
+        {
+          QFont font ("DejaVu Sans");
+          font.setPixelSize (height () / 2);
+          p.setFont (font);
+          p.setPen (QColor (0xff, 0xff, 0xff));
+          p.drawText (rect (), Qt::AlignCenter, label);
+          family = QFontInfo (p.font ()).family ();
+        }
     }
-    say (QString ("PAINTED %1x%2").arg (width ()).arg (height ()));
+    if (label.isEmpty ())
+      say (QString ("PAINTED %1x%2").arg (width ()).arg (height ()));
+    else
+      say (QString ("TEXT %1x%2 %3").arg (width ()).arg (height ()).arg (family));
   }
+
+private:
+  QColor bg;
+  QString label;
 };
 
 class Commands : public QSocketNotifier
@@ -123,6 +146,16 @@ private:
   }
 
   void
+  show (QWidget *widget, const QStringList &w)
+  {
+    delete window;
+    window = widget;
+    window->setWindowFlags (Qt::FramelessWindowHint);
+    window->setGeometry (w[1].toInt (), w[2].toInt (), w[3].toInt (), w[4].toInt ());
+    window->show ();
+  }
+
+  void
   run (const QStringList &w)
   {
     if (w.size () == 2 && w[0] == "register")
@@ -154,12 +187,9 @@ private:
     else if (w.size () == 2 && w[0] == "isreg")
       say (QString ("ISREG %1 %2").arg (w[1]).arg (QCopChannel::isRegistered (w[1]) ? 1 : 0));
     else if (w.size () == 5 && w[0] == "window")
-      {
-        window = new RedScreen;
-        window->setWindowFlags (Qt::FramelessWindowHint);
-        window->setGeometry (w[1].toInt (), w[2].toInt (), w[3].toInt (), w[4].toInt ());
-        window->show ();
-      }
+      show (new OnScreen (QColor (0xff, 0, 0), QString ()), w);
+    else if (w.size () >= 6 && w[0] == "text")
+      show (new OnScreen (QColor (0, 0, 0xff), QStringList (w.mid (5)).join (" ")), w);
     else if (w.size () == 1 && w[0] == "quit")
       QApplication::quit ();
     else

@@ -11,12 +11,14 @@ real vendor path (the module is launched from its ICS [ixit] template), and asse
     here instead of passing empty;
   - with --snapshots: the screen pictures the scenarios take (callee-accept, caller-remote-
     hangup) are in results.json and are PNG files of the QVFb screen (720x576), and the
-    player page and the hidden page differ (the module really painted).
+    player page and the hidden page differ (the module really painted); with --qt4-dir too
+    (QT_QWS_FONTDIR for the run: the runner's stb-qcopd writes Qt's font database cache) the
+    player page shows the channel name as text (white pixels in its name band).
 Then one negative run proves the check can fail: the same module given a lineup without
 channel 1 (so the digit key 1 tunes nothing) must fail TC-CALLEE-01 on SW-IPTV-02.
 
 Usage: check-vendor-module.py --build-root B --source-root S --module c-iptv|qt-iptv
-       [--snapshots] [--all]
+       [--snapshots] [--qt4-dir QT] [--all]
 """
 
 import argparse
@@ -29,6 +31,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 
 RUN_TIMEOUT_S = 800  # the run, ASan build on a loaded 2-core machine; then its group is killed
 
@@ -66,7 +69,12 @@ def run_suite(args, ics, report_dir, extra=()):
             # the ci profile makes a budget overshoot a warning: this test judges behaviour,
             # and timing on a loaded sanitizer build is no verdict (timing is `make bench-*`)
             "--profile", "ci"] + list(extra)
-    proc = subprocess.Popen(argv, cwd=args.source_root, stdout=subprocess.PIPE,
+    env = dict(os.environ)
+    if args.qt4_dir:
+        # the font directory of the Qt module and of the runner's stb-qcopd --display N, which
+        # writes the font database cache for it (the module then draws names)
+        env["QT_QWS_FONTDIR"] = os.path.join(args.qt4_dir, "lib", "fonts")
+    proc = subprocess.Popen(argv, cwd=args.source_root, stdout=subprocess.PIPE, env=env,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         out, _ = proc.communicate(timeout=RUN_TIMEOUT_S)
@@ -90,7 +98,52 @@ def png_size(path):
     return struct.unpack(">II", head[16:24])
 
 
-def check_snapshots(results, run_dir):
+def png_rgb(path):
+    """(width, height, rows of RGB bytes) of an 8-bit RGB PNG, as `qcop snapshot` writes."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pos, idat, width, height = 8, b"", 0, 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            if (depth, colour, interlace) != (8, 2, 0):
+                raise ValueError("%s: not 8-bit RGB non-interlaced" % path)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw, rows, stride, prev = zlib.decompress(idat), [], width * 3, bytearray(width * 3)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):  # PNG filters: None, Sub, Up, Average, Paeth
+            a = line[i - 3] if i >= 3 else 0
+            b, c = prev[i], prev[i - 3] if i >= 3 else 0
+            if kind == 1:
+                line[i] = (line[i] + a) & 0xff
+            elif kind == 2:
+                line[i] = (line[i] + b) & 0xff
+            elif kind == 3:
+                line[i] = (line[i] + (a + b) // 2) & 0xff
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[i] = (line[i] + pred) & 0xff
+        rows.append(bytes(line))
+        prev = line
+    return width, height, rows
+
+
+def text_pixels(path, top, bottom):
+    """Near-white pixels in rows top..bottom-1: the player page's channel name (the skeleton
+    draws it white in a black band, with the font cache stb-qcopd writes)."""
+    _, _, rows = png_rgb(path)
+    return sum(1 for row in rows[top:bottom] for i in range(0, len(row), 3)
+               if min(row[i], row[i + 1], row[i + 2]) >= 0xc0)
+
+
+def check_snapshots(results, run_dir, qt4_dir):
     problems = []
     for t in results["tests"]:
         name = t["id"].split(".")[0]
@@ -112,6 +165,12 @@ def check_snapshots(results, run_dir):
                 if a.read() == b.read():
                     problems.append("%s: the player page and the hidden page are the same "
                                     "picture" % t["id"])
+            # the player page names the channel ("News 24", about 600 white pixels at 40 px)
+            for w in ("incoming-call", "tv-after-call") if qt4_dir else ():
+                n = text_pixels(os.path.join(run_dir, got[w]), 456, 536)
+                if n < 150:
+                    problems.append("%s: %s shows no channel name (%d white pixels in its "
+                                    "band y 456..535)" % (t["id"], got[w], n))
     return problems
 
 
@@ -145,6 +204,7 @@ def main():
     ap.add_argument("--source-root", required=True)
     ap.add_argument("--module", required=True, choices=["c-iptv", "qt-iptv"])
     ap.add_argument("--snapshots", action="store_true")
+    ap.add_argument("--qt4-dir", help="Qt/Embedded 4.8 prefix: QT_QWS_FONTDIR=DIR/lib/fonts")
     ap.add_argument("--all", action="store_true", help="every case, not make check's subset")
     args = ap.parse_args()
     ics = os.path.join(args.source_root, "examples", "vendor-module", args.module, "ics.ini")
@@ -165,7 +225,7 @@ def main():
             problems.append("test set differs from the README's: missing %s, unexpected %s"
                             % (sorted(missing), sorted(extra)))
         if args.snapshots:
-            problems += check_snapshots(results, run_dir)
+            problems += check_snapshots(results, run_dir, args.qt4_dir)
         if problems:
             print(out)
             for t in results["tests"]:

@@ -169,9 +169,26 @@ struct Dialect
 
 struct Item
 {
-  QString id;  // videocall, live:N, vod:ASSET
-  QString uri; // where a player would get it (may be empty)
+  QString id;   // videocall, live:N, vod:ASSET
+  QString uri;  // where a player would get it (may be empty)
+  QString name; // what the pages show: the lineup's channel name, the asset
 };
+
+// Text needs the font database the QWS server caches for its clients: a Qt/Embedded 4.8
+// client that lays out text reads <qws_fontCacheDir>/fontdb = /tmp/qtembedded-N/fonts/fontdb
+// (qfontdatabase_qws.cpp loadFromCache, qfontengine_qpf.cpp qws_fontCacheDir) and aborts when
+// it is missing. A real Qt server always writes it; stb-qcopd --display N writes it when it
+// knows the font directory (--font-dir or QT_QWS_FONTDIR, the same as this client's). The
+// skeleton draws names only when the cache is there, so that it never aborts; a product on
+// its own Qt server can simply draw text.
+static bool textAvailable = false;
+
+static bool
+fontCacheExists (const char *display)
+{
+  return !qgetenv ("QT_QWS_FONTDIR").isEmpty ()
+         && QFile::exists (QString ("/tmp/qtembedded-%1/fonts/fontdb").arg (display));
+}
 
 enum State
 {
@@ -225,13 +242,13 @@ public:
 
   bool loadLineup (const QString &path, const QString &vodBase, QString &error)
   {
-    Item video = { "videocall", "" };
+    Item video = { "videocall", "", "Video call" };
     items.append (video);
     if (path.isEmpty ()) // no lineup: channels 1..4 without URIs (this skeleton plays nothing)
       {
         for (int n = 1; n <= 4; n++)
           {
-            Item it = { QString ("live:%1").arg (n), "" };
+            Item it = { QString ("live:%1").arg (n), "", QString ("Channel %1").arg (n) };
             items.append (it);
           }
         return true;
@@ -242,7 +259,10 @@ public:
     for (int n = 0; n <= 9; n++)
       if (ini.contains (QString ("channel %1").arg (n)))
         {
-          Item it = { QString ("live:%1").arg (n), ini[QString ("channel %1").arg (n)]["uri"] };
+          const QMap<QString, QString> &ch = ini[QString ("channel %1").arg (n)];
+          Item it = { QString ("live:%1").arg (n), ch["uri"], ch["name"] };
+          if (it.name.isEmpty ())
+            it.name = QString ("Channel %1").arg (n);
           items.append (it);
         }
     QFile f (path); // VOD assets in lineup order (QMap sorts groups by name)
@@ -254,7 +274,8 @@ public:
         if (!line.startsWith ("[vod ") || !line.endsWith (']'))
           continue;
         QString asset = line.mid (5, line.size () - 6).trimmed ();
-        Item it = { "vod:" + asset, vodBase.isEmpty () ? QString () : vodBase + asset }; // §6.3
+        Item it = { "vod:" + asset, vodBase.isEmpty () ? QString () : vodBase + asset, // §6.3
+                    asset };
         items.append (it);
       }
     return true;
@@ -317,12 +338,11 @@ public:
   void onAgent (const QString &channel, const QString &message, const QByteArray &data);
 
 protected:
-  // The pages are drawn with shapes only: a Qt/Embedded client draws text with the font
-  // database its QWS server caches for it (qfontdatabase_qws.cpp loadFromCache), which
-  // stb-qcopd does not provide (a client that draws text there aborts).
+  // The pages (names in white only with the server's font cache: textAvailable):
   //   nav     dark page, one bar per item (videocall green, live blue, vod purple), the
-  //           item under the cursor orange
-  //   player  colour bars, and N white squares for live channel N (one for a VOD asset)
+  //           item under the cursor orange, its name in it
+  //   player  colour bars, N white squares for live channel N (one for a VOD asset), and
+  //           the channel name (or asset) in a black band at y 456..535
   //   hidden  black: the IPTV UI is gone, the VoIP module owns the screen
   void paintEvent (QPaintEvent *)
   {
@@ -345,6 +365,10 @@ protected:
                     : 1;
         for (int i = 0; i < n; i++)
           p.fillRect (40 + i * 50, 40, 36, 36, Qt::white);
+        QRect band (0, height () - 120, width (), 80);
+        p.fillRect (band, Qt::black);
+        if (textAvailable && playing >= 0)
+          drawName (p, band, Qt::AlignCenter, 40, items[playing].name);
         return;
       }
     p.fillRect (rect (), QColor (0x20, 0x20, 0x20));
@@ -355,7 +379,19 @@ protected:
                    : items[i].id.startsWith ("live:") ? QColor (0x20, 0x50, 0xc0)
                                                       : QColor (0x80, 0x30, 0xa0);
         p.fillRect (60, 40 + i * 48, 600, 40, c);
+        if (textAvailable)
+          drawName (p, QRect (76, 40 + i * 48, 584, 40), Qt::AlignVCenter | Qt::AlignLeft, 24,
+                    items[i].name);
       }
+  }
+
+  static void drawName (QPainter &p, const QRect &r, int flags, int pixelSize, const QString &s)
+  {
+    QFont font ("DejaVu Sans");
+    font.setPixelSize (pixelSize);
+    p.setFont (font);
+    p.setPen (Qt::white);
+    p.drawText (r, flags, s);
   }
 
 private:
@@ -785,6 +821,7 @@ main (int argc, char **argv)
       return 4;
     }
   setenv ("QWS_DISPLAY", QString (":%1").arg (display).toLatin1 ().constData (), 1);
+  textAvailable = fontCacheExists (display);
   int qtArgc = qtArgs.size ();
   qtArgs.append (0);
   QApplication app (qtArgc, qtArgs.data (), QApplication::GuiClient);
