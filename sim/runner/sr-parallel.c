@@ -38,13 +38,45 @@ mem_available_kib (void)
   return p ? g_ascii_strtoull (p + strlen ("MemAvailable:"), NULL, 10) : 0;
 }
 
-static gdouble
-load_average (void)
+/* CPU time counters of all CPUs (/proc/stat "cpu" line, in ticks): total and idle+iowait. */
+static gboolean
+cpu_ticks (guint64 *total, guint64 *idle)
 {
   g_autofree gchar *text = NULL;
-  if (!g_file_get_contents ("/proc/loadavg", &text, NULL, NULL))
-    return 0.0;
-  return g_ascii_strtod (text, NULL);
+  guint64 v[10] = { 0 };
+  if (!g_file_get_contents ("/proc/stat", &text, NULL, NULL) || !g_str_has_prefix (text, "cpu "))
+    return FALSE;
+  gchar *p = text + 4;
+  *total = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (v); i++)
+    {
+      gchar *end = NULL;
+      v[i] = g_ascii_strtoull (p, &end, 10);
+      if (end == p)
+        break;
+      p = end;
+      if (i < 8) /* guest and guest_nice are already in user and nice */
+        *total += v[i];
+    }
+  *idle = v[3] + v[4];
+  return TRUE;
+}
+
+/* How many CPUs are idle now: the idle share of all CPUs over SAMPLE_MS, times the CPUs
+ * (what other work already takes is not ours). The 1-minute load average lags: right after
+ * a build or an earlier run it still counts work that has ended, and a back-to-back run
+ * got a fraction of an idle machine. */
+#define SAMPLE_MS 250
+static gdouble
+idle_cpus (guint cpus)
+{
+  guint64 t0 = 0, i0 = 0, t1 = 0, i1 = 0;
+  if (!cpu_ticks (&t0, &i0))
+    return cpus;
+  g_usleep (SAMPLE_MS * 1000);
+  if (!cpu_ticks (&t1, &i1) || t1 <= t0)
+    return cpus;
+  return cpus * (gdouble)(i1 - i0) / (gdouble)(t1 - t0);
 }
 
 guint
@@ -53,14 +85,16 @@ sr_parallel_default_jobs (gchar **why)
   guint cpus = (guint)MAX (g_get_num_processors (), 1);
   guint64 kib = mem_available_kib ();
   guint by_mem = kib ? (guint)MIN (kib / (MIB_PER_JOB * 1024), G_MAXUINT) : MAX_JOBS;
-  gdouble load = load_average ();
-  gdouble free_slots = 2.0 * cpus - load; /* what others already use is not ours */
-  guint by_cpu = free_slots < 1.0 ? 1 : (guint)free_slots;
+  gdouble idle = idle_cpus (cpus);
+  /* a test waits on protocol timers most of the time (a serial run keeps a third of a CPU
+   * busy): three per idle CPU keep them busy */
+  gdouble free_slots = 3.0 * idle;
+  guint by_cpu = free_slots < 1.0 ? 1 : (guint)(free_slots + 0.5);
   guint jobs = MAX (1, MIN (MIN (by_cpu, by_mem), MAX_JOBS));
   if (why)
-    *why = g_strdup_printf ("min(2 x %u CPUs - load %.1f, %" G_GUINT64_FORMAT
+    *why = g_strdup_printf ("min(3 x %.1f idle of %u CPUs, %" G_GUINT64_FORMAT
                             " MiB available / %u MiB, %u) = %u",
-                            cpus, load, kib / 1024, MIB_PER_JOB, MAX_JOBS, jobs);
+                            idle, cpus, kib / 1024, MIB_PER_JOB, MAX_JOBS, jobs);
   return jobs;
 }
 

@@ -493,8 +493,8 @@ make_context (Options *o, const Command *cmd)
         "After the run, remove all but the newest N run directories of --report-dir", "N" },
       OPT_RUN },
     { { "jobs", 'j', 0, G_OPTION_ARG_STRING, &o->jobs,
-        "Run N tests at once, each in its own child process (auto or 0: min(2 x CPUs - load "
-        "average, available memory / 256 MiB, 16)); default 1 (suite only)",
+        "Run N tests at once, each in its own child process (auto or 0: min(3 x the CPUs idle "
+        "now, available memory / 256 MiB, 16)); default 1 (suite only)",
         "N" },
       OPT_SCALE },
     { { "shard", 0, 0, G_OPTION_ARG_STRING, &o->shard,
