@@ -82,6 +82,17 @@ release_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
         }
       return;
     }
+  if (e->kind == SR_EVENT_CHANNEL && g_strcmp0 (e->source, "iptv") == 0
+      && (g_str_equal (e->name, "qcop.connect") || g_str_equal (e->name, "qcop.disconnect")))
+    {
+      /* the process ended (killed, restarted) or a new one came: the last sample was taken
+       * while the old one still played and tells nothing about its stop; a new process's
+       * own samples follow (first seen in TC-RST-02, killed 10 ms after its
+       * CALLEE_SHOW_VIDEO_PAGE: judged on the sample from before its STOP_IPTV) */
+      r->pending = FALSE;
+      r->sockets = -1;
+      return;
+    }
   if (r->pending && r->callee_show_ns != 0 && e->t_ns - r->callee_show_ns >= SETTLE_NS)
     judge_release (ctx, r, e->t_ns);
   if (sr_check_is_delivery (e, &role) && role == STB_ROLE_IPTV)
@@ -99,12 +110,6 @@ release_event (const SrCheckContext *ctx, gpointer state, const SrEvent *e)
            && g_str_equal (e->name, "CALLEE_SHOW_VIDEO_PAGE") && r->pending
            && r->callee_show_ns == 0)
     r->callee_show_ns = e->t_ns;
-  else if (e->kind == SR_EVENT_CHANNEL && g_strcmp0 (e->source, "iptv") == 0
-           && g_str_equal (e->name, "qcop.connect"))
-    {
-      r->pending = FALSE; /* a new process: its own samples follow */
-      r->sockets = -1;
-    }
 }
 
 static void
