@@ -281,17 +281,17 @@ netns_suite (void)
   tcase_add_test (ns, test_netns_callee_accept_with_sip_loss);
   tcase_add_test (ns, test_stb2_call_netns);
   tcase_add_test (ns, test_netns_impair_ims_side_and_delay);
-  tcase_set_timeout (ns, 45);
+  tcase_set_timeout (ns, 90);
   suite_add_tcase (s, ns);
   TCase *stb2 = tcase_create ("stb2");
   tcase_add_checked_fixture (stb2, setup, teardown);
   tcase_add_test (stb2, test_stb2_call);
-  tcase_set_timeout (stb2, 45);
+  tcase_set_timeout (stb2, 90);
   suite_add_tcase (s, stb2);
   TCase *plain = tcase_create ("no-netns");
   tcase_add_checked_fixture (plain, setup, teardown);
   tcase_add_test (plain, test_impair_without_netns_inconclusive);
-  tcase_set_timeout (plain, 20);
+  tcase_set_timeout (plain, 40);
   suite_add_tcase (s, plain);
   return s;
 }
