@@ -232,11 +232,10 @@ preload (StbPlayer *self)
   static const gchar *const rtsp_children[]
       = { "rtpbin", "rtpjitterbuffer", "rtpsession", "rtpssrcdemux", "rtpptdemux", NULL };
   LiveSource src = { .host = (gchar *)"127.0.0.1", .port = 1 };
-  g_autofree gchar *plain = live_description (self, &src, FALSE);
+  /* the burst pipeline is the plain one plus its head's appsink/appsrc: one parse loads both */
   g_autofree gchar *burst = live_description (self, &src, TRUE);
   g_autofree gchar *vod = vod_description (self, "rtsp://127.0.0.1:1/preload");
 
-  stb_media_preload (plain, NULL);
   stb_media_preload (burst, NULL);
   stb_media_preload (vod, rtsp_children);
 }
