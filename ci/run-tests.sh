@@ -15,6 +15,7 @@ rc=$?
 import json, re, sys
 path, rc = sys.argv[1], int(sys.argv[2])
 passed = failed = 0
+reasons = []   # why each failed test failed, printed last so a CI log's tail shows it
 pat = re.compile(r"(\d+)%: Checks: (\d+), Failures: (\d+), Errors: (\d+)")
 try:
     lines = open(path, encoding="utf-8", errors="replace").read().splitlines()
@@ -31,6 +32,12 @@ for line in lines:
     if t.get("result") == "SKIP":   # say why (tests print "SKIP: reason"), never silently
         why = [l for l in out.splitlines() if l.startswith("SKIP")] or ["(no reason printed)"]
         print(f"run-tests: SKIPPED {t.get('name')}: {why[0]}")
+    if not ok or (found and any(int(f[2]) + int(f[3]) for f in found)):
+        why = [l for l in out.splitlines() if re.search(r":[FE]:", l)]
+        why = why or out.splitlines()[-8:] or ["(no output)"]
+        reasons.append(f"run-tests: FAILED {t.get('name')} ({t.get('result')}, "
+                       f"{t.get('duration', 0):.1f} s):")
+        reasons.extend("  " + l[:300] for l in why[:12])
     if found:
         checks = sum(int(f[1]) for f in found)
         bad = sum(int(f[2]) + int(f[3]) for f in found)
@@ -43,6 +50,8 @@ for line in lines:
             passed += 1
         else:
             failed += 1
+for l in reasons:
+    print(l)
 if rc != 0 and failed == 0:
     failed = 1
 print(f"{passed} passed, {failed} failed")

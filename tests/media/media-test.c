@@ -175,6 +175,27 @@ media_test_count_threads (void)
   return count_dir ("/proc/self/task");
 }
 
+/* TRUE if a socket whose inode is @inode is one of this process's fds. */
+static gboolean
+own_socket (guint64 inode)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  g_autofree gchar *want = g_strdup_printf ("socket:[%" G_GUINT64_FORMAT "]", inode);
+  const gchar *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree gchar *path = g_build_filename ("/proc/self/fd", name, NULL);
+      g_autofree gchar *target = g_file_read_link (path, NULL);
+
+      if (target && g_str_equal (target, want))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Only this process's sockets count: other test programs run side by side in the same
+ * network namespace and may be handed the same port number right after we release it. */
 gboolean
 media_test_udp_port_bound (guint16 port)
 {
@@ -184,12 +205,22 @@ media_test_udp_port_bound (guint16 port)
   if (!g_file_get_contents ("/proc/self/net/udp", &text, NULL, NULL))
     return FALSE;
   lines = g_strsplit (text, "\n", -1);
-  for (guint i = 1; lines[i]; i++) /* "  sl  local_address ...": 0100007F:1F90 */
+  /* "  sl  local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout
+   *  inode": 0100007F:1F90 ... 12345 */
+  for (guint i = 1; lines[i]; i++)
     {
       g_auto (GStrv) f = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
-      const gchar *colon = f[0] && f[1] ? strchr (f[1], ':') : NULL;
+      g_autoptr (GPtrArray) fields = g_ptr_array_new ();
+      const gchar *colon;
 
-      if (colon && g_ascii_strtoull (colon + 1, NULL, 16) == port)
+      for (guint k = 0; f[k]; k++)
+        if (*f[k])
+          g_ptr_array_add (fields, f[k]);
+      if (fields->len < 10)
+        continue;
+      colon = strchr (g_ptr_array_index (fields, 1), ':');
+      if (colon && g_ascii_strtoull (colon + 1, NULL, 16) == port
+          && own_socket (g_ascii_strtoull (g_ptr_array_index (fields, 9), NULL, 10)))
         return TRUE;
     }
   return FALSE;

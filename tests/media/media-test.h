@@ -41,8 +41,8 @@ guint media_test_count_threads (void);
 /* "fd->target ..." for messages (transfer full). */
 gchar *media_test_fd_list (void);
 
-/* Is a UDP socket bound to @port in this network namespace (/proc/self/net/udp)? Passive:
- * nothing is bound to find out. */
+/* Does this process hold a UDP socket bound to @port (/proc/self/net/udp, matched to our fds
+ * by socket inode)? Passive: nothing is bound to find out. */
 gboolean media_test_udp_port_bound (guint16 port);
 /* Is @group (dotted quad) joined on some interface, per /proc/self/net/igmp? */
 gboolean media_test_igmp_joined (const gchar *group);
