@@ -41,7 +41,8 @@ sr_component_start (SrComponent *comp, gboolean wait_ready, gint timeout_ms, GEr
   StbsimProcOptions opts = { .name = comp->name,
                              .log_path = comp->log_path,
                              .ready_fd = comp->ready_fd,
-                             .ready_fd_in_argv = comp->is_dut };
+                             .ready_fd_in_argv = comp->is_dut,
+                             .death_signal = comp->death_signal };
   g_clear_pointer (&comp->proc, stbsim_proc_free);
   g_clear_pointer (&comp->ready_line, g_free);
   comp->expect_exit = FALSE;

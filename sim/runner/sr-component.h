@@ -27,6 +27,7 @@ typedef struct _SrComponent
   gboolean expect_exit; /* killed or stopped on purpose */
   gboolean exit_reported;
   gint64 started_ns;
+  gint death_signal; /* PR_SET_PDEATHSIG (stbsim-proc.h); 0 = SIGKILL */
 } SrComponent;
 
 /* A component @name running @argv (transfer full, NULL-terminated), logging to @log_path;
