@@ -13,9 +13,10 @@
  *     their registrations (load-register.xml), and, per load step, R calls/s split into
  *     answered (uac-call.xml -> a sipp UAS that answers), rejected (-> uas-busy.xml, 486) and
  *     cancelled (uac-cancel.xml) calls.
- * At each load step every STB runs --cycles cycles; cycle i of stb k runs flow (i + k - 1) mod n
- * of --flows (callee-accept, caller, reject: the steps are the table flow_steps in sr-load.c),
- * a media STB that is not playing tunes in first. Per flow and hop the harness records
+ * At each load step every STB runs --cycles cycles; cycle i (from 0) of stb k runs flow
+ * (i + k - 1) mod n of --flows (callee-accept, caller, reject: the steps are the table
+ * flow_steps in sr-load-stb.c); a media STB that is not playing tunes in first. Per flow
+ * and hop the harness records
  *   callee.invite-to-dialog          sipp caller started -> voip.dialog state=shown
  *   callee-accept.key-to-video-page  key ok -> voip.page page=main (STOP_IPTV, CALLEE_SHOW_...)
  *   callee-accept.key-to-answer      key ok -> voip.call state=answered (200 OK sent)
