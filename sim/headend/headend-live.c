@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Live channels: one pipeline each, test picture and tone, H.264 + AAC in MPEG-TS over RTP to
+ * the channel's group (or unicast), and to the fast-channel-change ring. Every picture carries
+ * the channel name and time for people (text/time overlays) and, in its top row, the frame
+ * clock for machines (stb-frame-clock.h, SPEC §14.4), burned in by a pad probe on the
+ * encoder's input.
+ */
 #define G_LOG_DOMAIN "stb-headend"
 
 #include "headend-live.h"

@@ -71,7 +71,7 @@ print_row_with (const gchar *what, GArray *v, guint asked, const gchar *artefact
   gdouble min = v->len ? percentile (v, 0) : -1;
   gdouble max = v->len ? percentile (v, 100) : -1;
 
-  printf ("%-44s %3u/%-3u %8.1f %8.1f %8.1f %8.1f%s\n", what, v->len, asked, percentile (v, 50),
+  printf ("%-52s %3u/%-3u %8.1f %8.1f %8.1f %8.1f%s\n", what, v->len, asked, percentile (v, 50),
           percentile (v, 95), min, max, artefacts ? artefacts : "");
 }
 
@@ -84,10 +84,11 @@ print_row (const gchar *what, GArray *v, guint asked)
 static void
 print_header (void)
 {
-  printf ("\n%-44s %7s %8s %8s %8s %8s %6s %6s %7s\n", "first frame (ms)", "n", "p50", "p95", "min",
+  printf ("\n%-52s %7s %8s %8s %8s %8s %6s %6s %7s\n", "first frame (ms)", "n", "p50", "p95", "min",
           "max", "key%", "clock%", "gap/rep");
-  printf ("%-44s %7s %8s %8s %8s %8s %6s %6s %7s\n", "--------------------------------------------",
-          "-------", "--------", "--------", "--------", "--------", "------", "------", "-------");
+  printf ("%-52s %7s %8s %8s %8s %8s %6s %6s %7s\n",
+          "----------------------------------------------------", "-------", "--------", "--------",
+          "--------", "--------", "------", "------", "-------");
 }
 
 /* live samples per GOP and way: BENCH_MEDIA_SAMPLES (default 20; p95 needs >= 20) */
@@ -263,7 +264,7 @@ print_live_row (const LiveRow *row, guint gop_ms)
                          row->checked ? 100.0 * row->clock_ok / row->checked : -1.0, gap_rep);
 
   print_row_with (what, row->ms, n_zaps, artefacts);
-  printf ("%-44s key-first %u/%u, PTS gaps %u, repeats %u; clock continuous %u/%u,"
+  printf ("%-52s key-first %u/%u, PTS gaps %u, repeats %u; clock continuous %u/%u,"
           " unreadable pictures %u",
           "", row->ms->len - row->not_key, row->ms->len, row->gaps, row->repeats, row->clock_ok,
           row->checked, row->unreadable);

@@ -227,16 +227,24 @@ START_TEST (test_no_answer_fallback)
 }
 END_TEST
 
+/* A head-end with the burst fault @name (GOP @gop), channel 1 played up to its first frame. */
+static void
+play_with_fault (const gchar *name, guint gop)
+{
+  g_autoptr (GError) error = NULL;
+  const gchar *fault[] = { "--fcc-fault", name, NULL };
+
+  start_all (NULL, gop, fault, TRUE);
+  ck_assert_msg (stb_player_play_live (fx.player, 1, &error), "%s", error ? error->message : "");
+  expect_first_frame ("live:1");
+}
+
 /* A burst that does not start at the key frame is seen as such. */
 START_TEST (test_fault_late_start)
 {
-  g_autoptr (GError) error = NULL;
-  const gchar *fault[] = { "--fcc-fault", "late-start", NULL };
   StbPlayerFrames fr;
 
-  start_all (NULL, 1000, fault, TRUE);
-  ck_assert (stb_player_play_live (fx.player, 1, &error));
-  expect_first_frame ("live:1"); /* late burst */
+  play_with_fault ("late-start", 1000);
   stb_player_get_frames (fx.player, &fr);
   ck_assert_msg (fr.fcc && !fr.burst_from_key,
                  "a burst starting after the key frame passed the check");
@@ -247,13 +255,9 @@ END_TEST
  * break the frame clock check, though the burst starts at the key frame and joins. */
 START_TEST (test_fault_skip_packets)
 {
-  g_autoptr (GError) error = NULL;
-  const gchar *fault[] = { "--fcc-fault", "skip-packets", NULL };
   StbPlayerFrames fr;
 
-  start_all (NULL, 2000, fault, TRUE);
-  ck_assert (stb_player_play_live (fx.player, 1, &error));
-  expect_first_frame ("live:1");
+  play_with_fault ("skip-packets", 2000);
   wait_spliced ("live:1, burst losing packets", &fr);
   ck_assert_msg (fr.fcc && fr.burst_from_key && fr.burst_packets > 0,
                  "the faulty burst did not play");
