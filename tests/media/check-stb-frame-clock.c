@@ -52,15 +52,20 @@ edit_luma (GstBuffer *buf, GstVideoInfo *info, void (*func) (guint8 *luma, gint 
 
 START_TEST (test_codes)
 {
-  /* every number survives encode/decode; a single flipped block never gives a number */
+  guint bad_round_trip = 0, bad_flip = 0;
+
+  /* every number survives encode/decode; a single flipped block never gives a number (counted,
+   * one assert at the end: a libcheck assert per case took over 60 s in a loaded CI) */
   for (guint32 f = 0; f < STB_FRAME_CLOCK_MODULO; f++)
     {
       guint32 blocks = stb_frame_clock_encode (f);
 
-      ck_assert_int_eq (stb_frame_clock_decode (blocks), (gint32)f);
+      bad_round_trip += stb_frame_clock_decode (blocks) != (gint32)f;
       for (guint b = 0; b < STB_FRAME_CLOCK_BLOCKS; b++)
-        ck_assert_int_eq (stb_frame_clock_decode (blocks ^ (1u << b)), -1);
+        bad_flip += stb_frame_clock_decode (blocks ^ (1u << b)) != -1;
     }
+  ck_assert_uint_eq (bad_round_trip, 0);
+  ck_assert_uint_eq (bad_flip, 0);
   ck_assert_int_eq (stb_frame_clock_decode (0), -1);                                  /* black */
   ck_assert_int_eq (stb_frame_clock_decode ((1u << STB_FRAME_CLOCK_BLOCKS) - 1), -1); /* white */
   ck_assert_int_eq (stb_frame_clock_encode (STB_FRAME_CLOCK_MODULO + 7),
