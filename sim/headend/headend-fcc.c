@@ -25,6 +25,8 @@
 #define TICK_MS 2
 /* test faults (headend_fcc_set_fault) */
 #define FAULT_LATE_PACKETS 6
+#define FAULT_SKIP_AFTER 16 /* skip-packets: the key frame's packets and a few more intact */
+#define FAULT_SKIP_EVERY 8  /* then one packet in 8 is not sent */
 
 typedef struct
 {
@@ -278,6 +280,17 @@ send_packet (HeadendFcc *self, FccSession *s, GstBuffer *rtp)
   gst_buffer_unmap (rtp, &map);
 }
 
+/* Test fault skip-packets: a burst that loses packets after its start (what a server that
+ * overruns its client's buffer does): pictures in the burst are damaged or missing. */
+static gboolean
+fault_skips (HeadendFcc *self, FccSession *s)
+{
+  guint64 n = s->next - s->first;
+
+  return self->fault == HEADEND_FCC_FAULT_SKIP_PACKETS && n >= FAULT_SKIP_AFTER
+         && n % FAULT_SKIP_EVERY == 0;
+}
+
 /* Send what is due; FALSE when the session is over. */
 static gboolean
 session_step (HeadendFcc *self, FccSession *s, gint64 now)
@@ -300,7 +313,8 @@ session_step (HeadendFcc *self, FccSession *s, gint64 now)
 
       if (due > now)
         break;
-      send_packet (self, s, pkt->rtp);
+      if (!fault_skips (self, s))
+        send_packet (self, s, pkt->rtp);
       s->next++;
     }
   g_mutex_unlock (&ch->lock);
@@ -579,7 +593,7 @@ headend_fcc_free (HeadendFcc *self)
 gboolean
 headend_fcc_set_fault (HeadendFcc *self, const gchar *name, GError **error)
 {
-  static const gchar *const names[] = { "none", "late-start" };
+  static const gchar *const names[] = { "none", "late-start", "skip-packets" };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     if (g_strcmp0 (name, names[i]) == 0)
@@ -590,7 +604,7 @@ headend_fcc_set_fault (HeadendFcc *self, const gchar *name, GError **error)
         return TRUE;
       }
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-               "--fcc-fault %s: want none or late-start", name);
+               "--fcc-fault %s: want none, late-start or skip-packets", name);
   return FALSE;
 }
 

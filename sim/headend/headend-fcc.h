@@ -28,12 +28,14 @@ HeadendFcc *headend_fcc_new (guint16 port, gdouble speed, GError **error);
 void headend_fcc_free (HeadendFcc *fcc);
 guint16 headend_fcc_get_port (HeadendFcc *fcc);
 
-/* A fault for the test that proves the player's burst check can fail: "late-start" starts
- * bursts 6 packets after the key frame and without PAT/PMT. */
+/* Faults for the tests that prove the player's burst checks can fail: "late-start" starts
+ * bursts 6 packets after the key frame and without PAT/PMT; "skip-packets" does not send one
+ * burst packet in 8 after the 16th (pictures damaged or skipped: the frame clock check). */
 typedef enum
 {
   HEADEND_FCC_FAULT_NONE,
   HEADEND_FCC_FAULT_LATE_START,
+  HEADEND_FCC_FAULT_SKIP_PACKETS,
 } HeadendFccFault;
 gboolean headend_fcc_set_fault (HeadendFcc *fcc, const gchar *name, GError **error);
 

@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Live channels: one pipeline each, test picture and tone, H.264 + AAC in MPEG-TS over RTP to
+ * the channel's group (or unicast), and to the fast-channel-change ring. Every picture carries
+ * the channel name and time for people (text/time overlays) and, in its top row, the frame
+ * clock for machines (stb-frame-clock.h, SPEC §14.4), burned in by a pad probe on the
+ * encoder's input.
+ */
 #define G_LOG_DOMAIN "stb-headend"
 
 #include "headend-live.h"
+#include "stb-frame-clock.h"
 
 #include <gst/app/gstappsink.h>
+#include <gst/video/video.h>
 
 #define FRAME_RATE 25
 
@@ -36,7 +45,8 @@ channel_description (const HeadendChannel *ch, const gchar *multicast_iface, gbo
       "shaded-background=true"
       " ! timeoverlay valignment=bottom halignment=right font-desc=\"Monospace Bold 16\" "
       "shaded-background=true"
-      " ! videoconvert ! x264enc speed-preset=ultrafast tune=zerolatency bitrate=384"
+      " ! videoconvert ! video/x-raw,format=I420 ! x264enc name=venc speed-preset=ultrafast "
+      "tune=zerolatency bitrate=384"
       " key-int-max=%u ! h264parse config-interval=-1 ! queue ! mux."
       " audiotestsrc is-live=true wave=sine volume=0.1 freq=%u samplesperbuffer=960"
       " ! audio/x-raw,rate=48000,channels=1 ! audioconvert ! avenc_aac bitrate=48000"
@@ -88,6 +98,36 @@ attach_fcc (GstElement *pipeline, HeadendFcc *fcc, guint number)
                               NULL);
 }
 
+/* Streaming thread, raw video into the encoder: burn the frame clock (SPEC §14.4) into the
+ * top row, the frame number since the channel started (@data: its counter). */
+static GstPadProbeReturn
+on_raw_frame (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  guint32 *frame = data;
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+  GstVideoInfo vinfo;
+  GstVideoFrame vframe;
+
+  GST_PAD_PROBE_INFO_DATA (info) = buf;
+  if (caps && gst_video_info_from_caps (&vinfo, caps)
+      && gst_video_frame_map (&vframe, &vinfo, buf, GST_MAP_READWRITE))
+    {
+      stb_frame_clock_write (&vframe, (*frame)++);
+      gst_video_frame_unmap (&vframe);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+attach_frame_clock (GstElement *pipeline)
+{
+  g_autoptr (GstElement) enc = gst_bin_get_by_name (GST_BIN (pipeline), "venc");
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (enc, "sink");
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_raw_frame, g_new0 (guint32, 1), g_free);
+}
+
 static gboolean
 start_channel (HeadendLive *self, const HeadendChannel *ch, const gchar *multicast_iface,
                HeadendFcc *fcc, GError **error)
@@ -106,6 +146,7 @@ start_channel (HeadendLive *self, const HeadendChannel *ch, const gchar *multica
       return FALSE;
     }
   g_ptr_array_add (self->pipelines, pipeline);
+  attach_frame_clock (pipeline);
   if (fcc)
     attach_fcc (pipeline, fcc, ch->number);
   bus = gst_element_get_bus (pipeline);

@@ -133,7 +133,7 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
           { "fcc-speed", 0, 0, G_OPTION_ARG_DOUBLE, &o->fcc_speed,
             "Burst rate as a multiple of real time (default 8)", "F" },
           { "fcc-fault", 0, 0, G_OPTION_ARG_STRING, &o->fcc_fault,
-            "Tests only: late-start bursts (headend-fcc.h)", "NAME" },
+            "Tests only: late-start or skip-packets bursts (headend-fcc.h)", "NAME" },
           { "ready-fd", 0, 0, G_OPTION_ARG_INT, &o->ready_fd, "Write READY to this fd", "N" },
           { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- simulated IPTV head-end");

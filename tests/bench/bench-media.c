@@ -9,7 +9,11 @@
  *     RESUME_IPTV), with a target p95 <= 250 ms for the burst (PASS/MISS); every sample also
  *     checks what the decoder saw: first frame from a key frame, no gap or repeat in the
  *     decoded PTS (timestamps: a frame the splice played twice or skipped; content lost inside
- *     the stream is re-timed by the demuxer and not seen)
+ *     the stream is re-timed by the demuxer and not seen), and the frame clock burned into every
+ *     picture (SPEC §14.4), read back from each decoded one: next to the latency columns, the
+ *     share of samples whose first picture was a key frame, the share whose clock was readable
+ *     from the first picture on and continuous (at most one gap or repeat of at most a GOP), and
+ *     the largest clock gap / repeat in frames
  *   - VOD resume time: resume() after a pause -> first decoded frame, N times
  *   - call first frame with and without the key-frame request (GOP 4 s, receiver joins late)
  *   - CPU per pipeline (getrusage of this process, /proc/PID/stat of the head-end)
@@ -60,22 +64,31 @@ percentile (GArray *v, gdouble p)
   return g_array_index (v, gdouble, MIN (idx, v->len - 1));
 }
 
+/* @artefacts: the live rows' artefact columns (nullable) */
 static void
-print_row (const gchar *what, GArray *v, guint asked)
+print_row_with (const gchar *what, GArray *v, guint asked, const gchar *artefacts)
 {
   gdouble min = v->len ? percentile (v, 0) : -1;
   gdouble max = v->len ? percentile (v, 100) : -1;
 
-  printf ("%-44s %3u/%-3u %8.1f %8.1f %8.1f %8.1f\n", what, v->len, asked, percentile (v, 50),
-          percentile (v, 95), min, max);
+  printf ("%-52s %3u/%-3u %8.1f %8.1f %8.1f %8.1f%s\n", what, v->len, asked, percentile (v, 50),
+          percentile (v, 95), min, max, artefacts ? artefacts : "");
+}
+
+static void
+print_row (const gchar *what, GArray *v, guint asked)
+{
+  print_row_with (what, v, asked, NULL);
 }
 
 static void
 print_header (void)
 {
-  printf ("\n%-44s %7s %8s %8s %8s %8s\n", "first frame (ms)", "n", "p50", "p95", "min", "max");
-  printf ("%-44s %7s %8s %8s %8s %8s\n", "--------------------------------------------", "-------",
-          "--------", "--------", "--------", "--------");
+  printf ("\n%-52s %7s %8s %8s %8s %8s %6s %6s %7s\n", "first frame (ms)", "n", "p50", "p95", "min",
+          "max", "key%", "clock%", "gap/rep");
+  printf ("%-52s %7s %8s %8s %8s %8s %6s %6s %7s\n",
+          "----------------------------------------------------", "-------", "--------", "--------",
+          "--------", "--------", "------", "------", "-------");
 }
 
 /* live samples per GOP and way: BENCH_MEDIA_SAMPLES (default 20; p95 needs >= 20) */
@@ -214,6 +227,11 @@ typedef struct
   guint gaps, repeats;
   guint joined;   /* burst: joined the multicast before the next sample */
   guint fallback; /* burst asked for, plain join happened */
+  /* the frame clock (SPEC §14.4) */
+  guint checked;             /* samples with a decoded picture */
+  guint clock_ok;            /* readable from the first picture on, continuous */
+  guint unreadable;          /* pictures, all samples */
+  guint max_gap, max_repeat; /* frames, all samples */
 } LiveRow;
 
 static void
@@ -227,6 +245,11 @@ live_row_check (LiveRow *row, StbPlayer *player)
   row->repeats += fr.repeats;
   row->joined += fr.fcc && fr.joined && fr.burst_packets > 0;
   row->fallback += row->fcc && (!fr.fcc || fr.burst_packets == 0);
+  row->checked += fr.decoded > 0;
+  row->clock_ok += fr.decoded > 0 && fr.clock_ok;
+  row->unreadable += fr.clock.unreadable;
+  row->max_gap = MAX (row->max_gap, fr.clock.max_gap);
+  row->max_repeat = MAX (row->max_repeat, fr.clock.max_repeat);
 }
 
 static void
@@ -234,10 +257,17 @@ print_live_row (const LiveRow *row, guint gop_ms)
 {
   g_autofree gchar *what = g_strdup_printf ("%s, GOP %u ms", row->what, gop_ms);
   gdouble p95 = percentile (row->ms, 95);
+  g_autofree gchar *gap_rep = g_strdup_printf ("%u/%u", row->max_gap, row->max_repeat);
+  g_autofree gchar *artefacts
+      = g_strdup_printf (" %6.0f %6.0f %7s",
+                         row->checked ? 100.0 * (row->checked - row->not_key) / row->checked : -1.0,
+                         row->checked ? 100.0 * row->clock_ok / row->checked : -1.0, gap_rep);
 
-  print_row (what, row->ms, n_zaps);
-  printf ("%-44s key-first %u/%u, gaps %u, repeats %u", "", row->ms->len - row->not_key,
-          row->ms->len, row->gaps, row->repeats);
+  print_row_with (what, row->ms, n_zaps, artefacts);
+  printf ("%-52s key-first %u/%u, PTS gaps %u, repeats %u; clock continuous %u/%u,"
+          " unreadable pictures %u",
+          "", row->ms->len - row->not_key, row->ms->len, row->gaps, row->repeats, row->clock_ok,
+          row->checked, row->unreadable);
   if (row->fcc)
     printf (", joined %u/%u, fallback %u; target p95 <= %.0f ms: %s", row->joined, n_zaps,
             row->fallback, FCC_TARGET_P95_MS,

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Fast channel change (SPEC §14) against a real stb-headend: the player's burst really starts
  * at a key frame, plays it, joins the multicast afterwards and tells the head-end (RAMS-T);
- * the decoded timestamps have no gap or repeat; the capability off (player or head-end) or a
+ * the decoded timestamps have no gap or repeat and the burned-in frame clock (SPEC §14.4) is
+ * readable from the first picture on and continuous; the capability off (player or head-end) or a
  * deaf burst server still plays with a plain join; a burst that does not start at the key
- * frame (head-end fault) fails the check. No timing asserts: bench-media measures the times. */
+ * frame, or loses packets (head-end faults), fails the checks. No timing asserts: bench-media
+ * measures the times. */
 #define G_LOG_DOMAIN "check-stb-fcc"
 
 #include "media-test.h"
@@ -16,75 +18,31 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FIRST_FRAME_TIMEOUT_MS 15000
 #define JOIN_TIMEOUT_MS 15000
 
-typedef struct
-{
-  gchar *dir;
-  MediaHeadend *he;
-  StbPlayer *player;
-  guint frames;
-  guint errors;
-  gchar *netns;
-  guint gop_ms;
-} Fixture;
+static MediaFixture fx;
+static guint gop_ms;
 
-static Fixture fx;
-
+/* A head-end (GOP @gop, @extra arguments) and a player with fast channel change @fcc. */
 static void
-on_first_frame (StbPlayer *player, gint64 t_ns, const gchar *what, gpointer data)
+start_all (const gchar *netns, guint gop, const gchar *const *extra, gboolean fcc)
 {
-  fx.frames++;
-}
-
-static void
-on_error (StbPlayer *player, const GError *error, gpointer data)
-{
-  fx.errors++;
-  g_message ("player error: %s", error->message);
-}
-
-static const StbPlayerCallbacks callbacks = { on_first_frame, on_error, NULL };
-
-/* A head-end (GOP @gop_ms, @extra arguments) and a player with fast channel change @fcc. */
-static void
-start_all (const gchar *netns, guint gop_ms, const gchar *const *extra, gboolean fcc)
-{
-  g_autofree gchar *lineup = NULL;
-  g_autoptr (GError) error = NULL;
   StbPlayerConfig cfg = { .fast_channel_change = fcc };
 
-  if (!fx.dir)
-    fx.dir = stbsim_test_mkdtemp ("check-stb-fcc");
-  fx.gop_ms = gop_ms;
-  lineup = media_test_write_lineup (fx.dir, 2, gop_ms, 5000);
-  fx.he = media_headend_start_args (fx.dir, lineup, netns, extra, &error);
-  ck_assert_msg (fx.he != NULL, "%s", error ? error->message : "?");
-  cfg.lineup_path = fx.he->lineup;
-  fx.player = stb_player_new (&cfg, &callbacks, NULL, &error);
-  ck_assert_msg (fx.player != NULL, "%s", error ? error->message : "?");
+  gop_ms = gop;
+  media_fixture_start (&fx, "check-stb-fcc", netns, gop, 5000, extra, &cfg);
 }
 
 static void
 stop_all (void)
 {
-  g_clear_pointer (&fx.player, stb_player_free);
-  if (fx.he)
-    media_headend_stop (g_steal_pointer (&fx.he));
+  media_fixture_stop (&fx);
 }
 
 static void
 teardown (void)
 {
-  stop_all ();
-  if (fx.netns)
-    media_netns_del (fx.netns);
-  g_clear_pointer (&fx.netns, g_free);
-  if (fx.dir && !g_getenv ("MEDIA_TEST_KEEP"))
-    stbsim_test_rmtree (fx.dir);
-  g_clear_pointer (&fx.dir, g_free);
-  fx.frames = fx.errors = 0;
+  media_fixture_teardown (&fx);
 }
 
 static gchar *
@@ -96,9 +54,7 @@ headend_log (void)
 static void
 expect_first_frame (const gchar *what)
 {
-  ck_assert_msg (stbsim_test_wait_count (NULL, &fx.frames, fx.frames + 1, FIRST_FRAME_TIMEOUT_MS),
-                 "no first frame for %s within %d ms (errors: %u)", what, FIRST_FRAME_TIMEOUT_MS,
-                 fx.errors);
+  media_fixture_expect_first_frame (&fx, what);
 }
 
 /* Joined, and the picture played past the splice: the burst plays out at normal speed from
@@ -109,34 +65,56 @@ spliced (gpointer data)
   StbPlayerFrames fr;
 
   stb_player_get_frames (fx.player, &fr);
-  return fr.joined && fr.multicast_packets > 0 && fr.decoded >= fx.gop_ms / 40 + 10;
+  return fr.joined && fr.multicast_packets > 0 && fr.decoded >= gop_ms / 40 + 10;
 }
 
-/* Play @channel (or resume) with a burst: the burst starts at the key frame, the first frame
- * decoded is that key frame, the multicast plays afterwards, no gap or repeat. */
 static void
-expect_burst_then_join (const gchar *what)
+log_clock (const gchar *label, const StbPlayerFrames *fr)
+{
+  g_message ("%s: frame clock first=%d pictures=%u unreadable=%u gaps=%u (max %u frames)"
+             " repeats=%u (max %u) GOP %u frames: %s",
+             label, fr->clock.first, fr->clock.frames, fr->clock.unreadable, fr->clock.gaps,
+             fr->clock.max_gap, fr->clock.repeats, fr->clock.max_repeat, fr->gop_frames,
+             fr->clock_ok ? "continuous" : "NOT continuous");
+}
+
+/* Joined the multicast and played past the splice (bounded), then what the decoder saw. */
+static void
+wait_spliced (const gchar *label, StbPlayerFrames *fr)
+{
+  ck_assert_msg (stbsim_test_wait_until (NULL, spliced, NULL, JOIN_TIMEOUT_MS),
+                 "%s: did not join the multicast and play past it within %d ms", label,
+                 JOIN_TIMEOUT_MS);
+  stb_player_get_frames (fx.player, fr);
+  g_message ("%s: fcc=%d status=%s burst=%u multicast=%u join_seq=%d decoded=%u gaps=%u"
+             " repeats=%u",
+             label, fr->fcc, fr->fcc_status, fr->burst_packets, fr->multicast_packets, fr->join_seq,
+             fr->decoded, fr->gaps, fr->repeats);
+  log_clock (label, fr);
+}
+
+/* Play @what ("live:N", or resume it) with a burst: the burst starts at the key frame, the
+ * first frame decoded is that key frame, the multicast plays afterwards, no gap or repeat in
+ * the decoded timestamps, and the burned-in frame clock is readable in every picture from
+ * the first on and continuous (SPEC [SW-IPTV-23], §14.4). */
+static void
+expect_burst_then_join (const gchar *what, const gchar *label)
 {
   StbPlayerFrames fr;
 
   expect_first_frame (what);
-  ck_assert_msg (stbsim_test_wait_until (NULL, spliced, NULL, JOIN_TIMEOUT_MS),
-                 "%s: did not join the multicast and play past it within %d ms", what,
-                 JOIN_TIMEOUT_MS);
-  stb_player_get_frames (fx.player, &fr);
-  g_message ("%s: fcc=%d status=%s burst=%u multicast=%u join_seq=%d decoded=%u gaps=%u"
-             " repeats=%u",
-             what, fr.fcc, fr.fcc_status, fr.burst_packets, fr.multicast_packets, fr.join_seq,
-             fr.decoded, fr.gaps, fr.repeats);
-  ck_assert_msg (fr.fcc, "%s: no burst asked for", what);
+  wait_spliced (label, &fr);
+  ck_assert_msg (fr.fcc, "%s: no burst asked for", label);
   ck_assert_str_eq (fr.fcc_status, "ok");
-  ck_assert_msg (fr.burst_from_key, "%s: the burst did not start at the key frame", what);
-  ck_assert_msg (fr.burst_packets > 0, "%s: nothing of the burst played", what);
-  ck_assert_msg (fr.first_coded_key, "%s: the decoder's first input was not a key frame", what);
-  ck_assert_msg (fr.first_decoded_key, "%s: the first decoded frame was not the key frame", what);
+  ck_assert_msg (fr.burst_from_key, "%s: the burst did not start at the key frame", label);
+  ck_assert_msg (fr.burst_packets > 0, "%s: nothing of the burst played", label);
+  ck_assert_msg (fr.first_coded_key, "%s: the decoder's first input was not a key frame", label);
+  ck_assert_msg (fr.first_decoded_key, "%s: the first decoded frame was not the key frame", label);
   ck_assert_int_ge (fr.join_seq, 0);
-  ck_assert_msg (fr.gaps == 0 && fr.repeats == 0, "%s: %u gaps, %u repeats in the picture", what,
+  ck_assert_msg (fr.gaps == 0 && fr.repeats == 0, "%s: %u gaps, %u repeats in the picture", label,
                  fr.gaps, fr.repeats);
+  ck_assert_msg (fr.clock.first >= 0, "%s: the first picture's frame clock is unreadable", label);
+  ck_assert_msg (fr.clock_ok, "%s: the frame clock is not continuous (see the log above)", label);
 }
 
 START_TEST (test_burst_zap_resume)
@@ -146,13 +124,13 @@ START_TEST (test_burst_zap_resume)
 
   start_all (NULL, 2000, NULL, TRUE);
   ck_assert_msg (stb_player_play_live (fx.player, 1, &error), "%s", error ? error->message : "");
-  expect_burst_then_join ("live:1");
+  expect_burst_then_join ("live:1", "live:1");
   ck_assert (stb_player_play_live (fx.player, 2, &error)); /* zap */
-  expect_burst_then_join ("live:2");
+  expect_burst_then_join ("live:2", "live:2 (zap)");
   ck_assert (stb_player_pause (fx.player, &error)); /* a call: leave */
   media_test_run_for (500);
   ck_assert (stb_player_resume (fx.player, &error)); /* RESUME_IPTV */
-  expect_burst_then_join ("live:2 resumed");
+  expect_burst_then_join ("live:2", "live:2 resumed");
   /* the head-end saw the client join (RAMS-T with the first multicast seq) */
   log = headend_log ();
   ck_assert_msg (media_test_wait_log (log, "RAMS-T seq=", 5000), "no RAMS-T in %s", log);
@@ -179,7 +157,7 @@ START_TEST (test_burst_multicast)
   ck_assert (!media_test_igmp_joined ("239.255.0.1"));
   ck_assert_msg (stb_player_play_live (fx.player, 1, &error), "%s", error ? error->message : "");
   ck_assert (media_test_igmp_joined ("239.255.0.1")); /* the group is joined with the burst */
-  expect_burst_then_join ("live:1 (multicast)");
+  expect_burst_then_join ("live:1", "live:1 (multicast)");
   stb_player_stop (fx.player);
   ck_assert_uint_eq (fx.errors, 0);
 }
@@ -187,16 +165,17 @@ END_TEST
 
 /* Plain join: no burst asked for, the picture still comes (from the next key frame). */
 static void
-expect_plain_join (const gchar *what)
+expect_plain_join (const gchar *what, const gchar *label)
 {
   StbPlayerFrames fr;
 
   expect_first_frame (what);
   stb_player_get_frames (fx.player, &fr);
-  ck_assert_msg (!fr.fcc, "%s: a burst was asked for", what);
+  ck_assert_msg (!fr.fcc, "%s: a burst was asked for", label);
   /* not asserted: a plain join may first show a picture decoded without its key frame */
-  g_message ("%s: plain join, first decoded frame %s", what,
+  g_message ("%s: plain join, first decoded frame %s", label,
              fr.first_decoded_key ? "the key frame" : "not a key frame");
+  log_clock (label, &fr);
 }
 
 START_TEST (test_capability_off)
@@ -209,7 +188,7 @@ START_TEST (test_capability_off)
   /* the player does not want it (stb-iptv --no-fcc) */
   start_all (NULL, 1000, NULL, FALSE);
   ck_assert (stb_player_play_live (fx.player, 1, &error));
-  expect_plain_join ("live:1, player without fcc");
+  expect_plain_join ("live:1", "live:1, player without fcc");
   stop_all ();
   log = headend_log ();
   ck_assert (g_file_get_contents (log, &text, NULL, NULL));
@@ -217,7 +196,7 @@ START_TEST (test_capability_off)
   /* the head-end does not offer it: no [live] fcc= in the lineup */
   start_all (NULL, 1000, no_fcc, TRUE);
   ck_assert (stb_player_play_live (fx.player, 2, &error));
-  expect_plain_join ("live:2, head-end without fcc");
+  expect_plain_join ("live:2", "live:2, head-end without fcc");
   ck_assert_uint_eq (fx.errors, 0);
 }
 END_TEST
@@ -237,11 +216,10 @@ START_TEST (test_no_answer_fallback)
   g_key_file_set_string (kf, "live", "fcc", "udp://127.0.0.1:9");
   lineup = g_build_filename (fx.dir, "lineup-deaf-fcc.ini", NULL);
   ck_assert (g_key_file_save_to_file (kf, lineup, &error));
-  g_clear_pointer (&fx.player, stb_player_free);
   cfg.lineup_path = lineup;
-  fx.player = stb_player_new (&cfg, &callbacks, NULL, &error);
+  media_fixture_new_player (&fx, &cfg);
   ck_assert (stb_player_play_live (fx.player, 1, &error));
-  expect_first_frame ("live:1, deaf burst server");
+  expect_first_frame ("live:1"); /* deaf burst server */
   stb_player_get_frames (fx.player, &fr);
   ck_assert_msg (fr.fcc && fr.burst_packets == 0, "fcc=%d burst=%u", fr.fcc, fr.burst_packets);
   ck_assert_str_eq (fr.fcc_status, "timeout");
@@ -249,19 +227,41 @@ START_TEST (test_no_answer_fallback)
 }
 END_TEST
 
+/* A head-end with the burst fault @name (GOP @gop), channel 1 played up to its first frame. */
+static void
+play_with_fault (const gchar *name, guint gop)
+{
+  g_autoptr (GError) error = NULL;
+  const gchar *fault[] = { "--fcc-fault", name, NULL };
+
+  start_all (NULL, gop, fault, TRUE);
+  ck_assert_msg (stb_player_play_live (fx.player, 1, &error), "%s", error ? error->message : "");
+  expect_first_frame ("live:1");
+}
+
 /* A burst that does not start at the key frame is seen as such. */
 START_TEST (test_fault_late_start)
 {
-  g_autoptr (GError) error = NULL;
-  const gchar *fault[] = { "--fcc-fault", "late-start", NULL };
   StbPlayerFrames fr;
 
-  start_all (NULL, 1000, fault, TRUE);
-  ck_assert (stb_player_play_live (fx.player, 1, &error));
-  expect_first_frame ("live:1, late burst");
+  play_with_fault ("late-start", 1000);
   stb_player_get_frames (fx.player, &fr);
   ck_assert_msg (fr.fcc && !fr.burst_from_key,
                  "a burst starting after the key frame passed the check");
+}
+END_TEST
+
+/* A burst that loses packets (head-end fault skip-packets): the pictures it damages or skips
+ * break the frame clock check, though the burst starts at the key frame and joins. */
+START_TEST (test_fault_skip_packets)
+{
+  StbPlayerFrames fr;
+
+  play_with_fault ("skip-packets", 2000);
+  wait_spliced ("live:1, burst losing packets", &fr);
+  ck_assert_msg (fr.fcc && fr.burst_from_key && fr.burst_packets > 0,
+                 "the faulty burst did not play");
+  ck_assert_msg (!fr.clock_ok, "a burst that skipped packets passed the frame clock check");
 }
 END_TEST
 
@@ -288,6 +288,7 @@ fcc_suite (void)
   tcase_add_checked_fixture (faults, NULL, teardown);
   tcase_set_timeout (faults, 180);
   tcase_add_test (faults, test_fault_late_start);
+  tcase_add_test (faults, test_fault_skip_packets);
   suite_add_tcase (s, faults);
   return s;
 }

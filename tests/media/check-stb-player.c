@@ -15,83 +15,26 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define FIRST_FRAME_TIMEOUT_MS 15000
 #define VOD_GOP_MS 1000
 
-typedef struct
-{
-  gchar *dir;
-  MediaHeadend *he;
-  StbPlayer *player;
-  guint frames; /* first_frame callbacks so far */
-  gchar *last_what;
-  gint64 last_t_ns;
-  guint errors;
-  gchar *netns;
-} Fixture;
-
-static Fixture fx;
-
-static void
-on_first_frame (StbPlayer *player, gint64 t_ns, const gchar *what, gpointer data)
-{
-  fx.frames++;
-  fx.last_t_ns = t_ns;
-  g_free (fx.last_what);
-  fx.last_what = g_strdup (what);
-}
-
-static void
-on_error (StbPlayer *player, const GError *error, gpointer data)
-{
-  fx.errors++;
-  g_message ("player error: %s", error->message);
-}
-
-static const StbPlayerCallbacks callbacks = { on_first_frame, on_error, NULL };
+static MediaFixture fx;
 
 static void
 start_all (const gchar *netns, guint gop_ms)
 {
-  g_autofree gchar *lineup = NULL;
-  g_autoptr (GError) error = NULL;
-  StbPlayerConfig cfg = { 0 };
-
-  fx.dir = stbsim_test_mkdtemp ("check-stb-player");
-  lineup = media_test_write_lineup (fx.dir, 2, gop_ms, 20000);
-  fx.he = media_headend_start (fx.dir, lineup, netns, &error);
-  ck_assert_msg (fx.he != NULL, "%s", error ? error->message : "?");
-  cfg.lineup_path = fx.he->lineup;
-  cfg.vod_base_uri = fx.he->rtsp;
-  cfg.snapshot_dir = fx.dir;
-  fx.player = stb_player_new (&cfg, &callbacks, NULL, &error);
-  ck_assert_msg (fx.player != NULL, "%s", error ? error->message : "?");
+  media_fixture_start (&fx, "check-stb-player", netns, gop_ms, 20000, NULL, NULL);
 }
 
 static void
 teardown (void)
 {
-  g_clear_pointer (&fx.player, stb_player_free);
-  if (fx.he)
-    media_headend_stop (g_steal_pointer (&fx.he));
-  if (fx.netns)
-    media_netns_del (fx.netns);
-  g_clear_pointer (&fx.netns, g_free);
-  if (!g_getenv ("MEDIA_TEST_KEEP"))
-    stbsim_test_rmtree (fx.dir);
-  g_clear_pointer (&fx.dir, g_free);
-  g_clear_pointer (&fx.last_what, g_free);
+  media_fixture_teardown (&fx);
 }
 
-/* Wait for the next first-frame report and check what it was for. */
 static void
 expect_first_frame (const gchar *what)
 {
-  ck_assert_msg (stbsim_test_wait_count (NULL, &fx.frames, fx.frames + 1, FIRST_FRAME_TIMEOUT_MS),
-                 "no first frame for %s within %d ms (errors: %u)", what, FIRST_FRAME_TIMEOUT_MS,
-                 fx.errors);
-  ck_assert_str_eq (fx.last_what, what);
-  ck_assert_int_gt (fx.last_t_ns, 0);
+  media_fixture_expect_first_frame (&fx, what);
 }
 
 static gboolean
@@ -143,16 +86,13 @@ END_TEST
 START_TEST (test_display_without_screen)
 {
   g_autoptr (GError) error = NULL;
-  StbPlayerConfig cfg = { 0 };
+  StbPlayerConfig cfg = { .display = TRUE };
 
   start_all (NULL, 500);
   /* display asked for, but no screen here: it plays headless instead of failing */
   g_unsetenv ("DISPLAY");
   g_unsetenv ("WAYLAND_DISPLAY");
-  cfg.lineup_path = fx.he->lineup;
-  cfg.display = TRUE;
-  g_clear_pointer (&fx.player, stb_player_free);
-  fx.player = stb_player_new (&cfg, &callbacks, NULL, &error);
+  media_fixture_new_player (&fx, &cfg);
   ck_assert (stb_player_play_live (fx.player, 1, &error));
   expect_first_frame ("live:1");
   ck_assert_uint_eq (fx.errors, 0);

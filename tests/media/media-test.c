@@ -327,3 +327,95 @@ media_test_fd_list (void)
     }
   return g_string_free (s, FALSE);
 }
+
+/* ---- libcheck fixture ------------------------------------------------------------------ */
+
+#define FIRST_FRAME_TIMEOUT_MS 15000
+
+static void
+on_fixture_first_frame (StbPlayer *player, gint64 t_ns, const gchar *what, gpointer data)
+{
+  MediaFixture *fx = data;
+
+  fx->frames++;
+  fx->last_t_ns = t_ns;
+  g_free (fx->last_what);
+  fx->last_what = g_strdup (what);
+}
+
+static void
+on_fixture_error (StbPlayer *player, const GError *error, gpointer data)
+{
+  MediaFixture *fx = data;
+
+  fx->errors++;
+  g_message ("player error: %s", error->message);
+}
+
+void
+media_fixture_new_player (MediaFixture *fx, const StbPlayerConfig *cfg)
+{
+  static const StbPlayerCallbacks callbacks = { on_fixture_first_frame, on_fixture_error, NULL };
+  g_autoptr (GError) error = NULL;
+  StbPlayerConfig c = { 0 };
+
+  if (cfg)
+    c = *cfg;
+  if (!c.lineup_path)
+    c.lineup_path = fx->he->lineup;
+  if (!c.vod_base_uri)
+    c.vod_base_uri = fx->he->rtsp;
+  if (!c.snapshot_dir)
+    c.snapshot_dir = fx->dir;
+  g_clear_pointer (&fx->player, stb_player_free);
+  fx->player = stb_player_new (&c, &callbacks, fx, &error);
+  ck_assert_msg (fx->player != NULL, "%s", error ? error->message : "?");
+}
+
+void
+media_fixture_start (MediaFixture *fx, const gchar *prefix, const gchar *netns, guint gop_ms,
+                     guint vod_ms, const gchar *const *extra, const StbPlayerConfig *cfg)
+{
+  g_autofree gchar *lineup = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!fx->dir)
+    fx->dir = stbsim_test_mkdtemp (prefix);
+  lineup = media_test_write_lineup (fx->dir, 2, gop_ms, vod_ms);
+  fx->he = media_headend_start_args (fx->dir, lineup, netns, extra, &error);
+  ck_assert_msg (fx->he != NULL, "%s", error ? error->message : "?");
+  media_fixture_new_player (fx, cfg);
+}
+
+void
+media_fixture_stop (MediaFixture *fx)
+{
+  g_clear_pointer (&fx->player, stb_player_free);
+  if (fx->he)
+    media_headend_stop (g_steal_pointer (&fx->he));
+}
+
+void
+media_fixture_teardown (MediaFixture *fx)
+{
+  media_fixture_stop (fx);
+  if (fx->netns)
+    media_netns_del (fx->netns);
+  g_clear_pointer (&fx->netns, g_free);
+  if (fx->dir && !g_getenv ("MEDIA_TEST_KEEP"))
+    stbsim_test_rmtree (fx->dir);
+  g_clear_pointer (&fx->dir, g_free);
+  g_clear_pointer (&fx->last_what, g_free);
+  fx->frames = fx->errors = 0;
+  fx->last_t_ns = 0;
+}
+
+void
+media_fixture_expect_first_frame (MediaFixture *fx, const gchar *what)
+{
+  ck_assert_msg (stbsim_test_wait_count (NULL, &fx->frames, fx->frames + 1, FIRST_FRAME_TIMEOUT_MS),
+                 "no first frame for %s within %d ms (errors: %u)", what, FIRST_FRAME_TIMEOUT_MS,
+                 fx->errors);
+  ck_assert_str_eq (fx->last_what, what);
+  ck_assert_int_gt (fx->last_t_ns, 0);
+}

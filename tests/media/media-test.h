@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "stb-player.h"
 #include "stbsim-proc.h"
 
 G_BEGIN_DECLS
@@ -53,5 +54,34 @@ gboolean media_test_wait_log (const gchar *path, const gchar *text, guint timeou
 gboolean media_netns_add (const gchar *name, GError **error);
 void media_netns_del (const gchar *name);
 gboolean media_netns_enter (const gchar *name, GError **error);
+
+/* ---- libcheck fixture: a head-end and a player for one test ------------------------------ */
+
+typedef struct
+{
+  gchar *dir; /* the test's temp dir, made by the first start */
+  MediaHeadend *he;
+  StbPlayer *player;
+  guint frames; /* first_frame callbacks so far */
+  gchar *last_what;
+  gint64 last_t_ns;
+  guint errors; /* error callbacks so far */
+  gchar *netns; /* deleted at teardown when set */
+} MediaFixture;
+
+/* Start a head-end in @fx->dir (made with @prefix first): 2 live channels of GOP @gop_ms, a
+ * VOD clip of @vod_ms, @extra stb-headend arguments (nullable), multicast inside @netns
+ * (nullable); then a player as @cfg (nullable) with the head-end's lineup, VOD server and
+ * the dir for snapshots where @cfg leaves them NULL. Fails the test on error. */
+void media_fixture_start (MediaFixture *fx, const gchar *prefix, const gchar *netns, guint gop_ms,
+                          guint vod_ms, const gchar *const *extra, const StbPlayerConfig *cfg);
+/* Replace the player by one configured as @cfg (NULL fields filled in as above). */
+void media_fixture_new_player (MediaFixture *fx, const StbPlayerConfig *cfg);
+/* Free the player, stop the head-end. */
+void media_fixture_stop (MediaFixture *fx);
+/* Stop, delete the namespace and the dir (kept with $MEDIA_TEST_KEEP), clear the counters. */
+void media_fixture_teardown (MediaFixture *fx);
+/* Wait (bounded) for the next first-frame report and check it was for @what ("live:1"). */
+void media_fixture_expect_first_frame (MediaFixture *fx, const gchar *what);
 
 G_END_DECLS

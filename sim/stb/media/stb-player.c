@@ -3,8 +3,10 @@
  * The IPTV player: live channels (RTP/MPEG-TS from udpsrc, multicast or unicast) and VOD
  * (rtspsrc), decoded with avdec_h264 into a clock-synced sink. The first decoded frame after
  * every play/resume is timestamped in a pad probe on the decoder's src pad (streaming
- * thread) and reported on the main loop. Live channels start with a fast-channel-change burst
- * when the lineup names a burst server and the config allows it (stb-fcc.c, SPEC §14).
+ * thread) and reported on the main loop; on live channels every decoded picture's frame clock
+ * is read and checked for continuity (stb-frame-clock.c, SPEC §14.4). Live channels start with a
+ * fast-channel-change burst when the lineup names a burst server and the config allows it
+ * (stb-fcc.c, SPEC §14).
  */
 #define G_LOG_DOMAIN "stb-player"
 
@@ -74,6 +76,8 @@ struct _StbPlayer
   GstClockTime last_pts;
   GstClockTime key_pts; /* PTS of the latest key frame into the decoder */
   GstClockTime frame_duration;
+  gboolean read_clock; /* live: read the frame clock of every decoded picture */
+  guint gop_ms;        /* live: the channel's GOP per the lineup, 0 unknown */
 };
 
 static const gchar *
@@ -103,7 +107,8 @@ typedef struct
   guint16 port;
   gboolean multicast;
   gchar *iface;
-  gchar *fcc; /* burst server udp://HOST:PORT, or NULL */
+  gchar *fcc;   /* burst server udp://HOST:PORT, or NULL */
+  guint gop_ms; /* 0 = not in the lineup */
 } LiveSource;
 
 static void
@@ -169,6 +174,7 @@ lookup_channel (StbPlayer *self, guint channel, LiveSource *src, GError **error)
     }
   src->iface = g_key_file_get_string (kf, "live", "multicast_iface", NULL);
   src->fcc = g_key_file_get_string (kf, "live", "fcc", NULL);
+  src->gop_ms = (guint)MAX (0, g_key_file_get_integer (kf, group, "gop_ms", NULL));
   return TRUE;
 }
 
@@ -344,12 +350,21 @@ on_decoder_output (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   StbPlayer *self = data;
   GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+  gint32 clock = -1;
+
+  if (self->read_clock)
+    {
+      g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+      clock = stb_frame_clock_read_buffer (GST_PAD_PROBE_INFO_BUFFER (info), caps);
+    }
 
   g_mutex_lock (&self->frames_lock);
   /* no B-frames here: a decoded frame with a key frame's PTS is that key frame */
   if (self->frames.decoded == 0)
     self->frames.first_decoded_key = GST_CLOCK_TIME_IS_VALID (pts) && pts == self->key_pts;
   self->frames.decoded++;
+  if (self->read_clock)
+    stb_frame_clock_check_add (&self->frames.clock, clock);
   if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (self->last_pts))
     {
       if (pts <= self->last_pts)
@@ -371,6 +386,7 @@ watch_decoder (StbPlayer *self, GstElement *vdec)
 
   g_mutex_lock (&self->frames_lock);
   memset (&self->frames, 0, sizeof self->frames);
+  stb_frame_clock_check_reset (&self->frames.clock);
   self->last_pts = self->key_pts = GST_CLOCK_TIME_NONE;
   self->frame_duration = GST_SECOND / 25; /* the head-end's rate; caps may say otherwise */
   g_mutex_unlock (&self->frames_lock);
@@ -598,6 +614,8 @@ stb_player_play_live (StbPlayer *self, guint channel, GError **error)
       if (!(fcc = stb_fcc_new (src.fcc, channel, self->context, &fcc_error)))
         g_message ("%s: %s; plain join", self->what, fcc_error->message);
     }
+  self->read_clock = TRUE;
+  self->gop_ms = src.gop_ms;
   desc = live_description (self, &src, fcc != NULL);
   g_debug ("%s: %s", self->what, desc);
   ok = start_pipeline (self, desc, fcc, error);
@@ -629,6 +647,7 @@ stb_player_play_vod (StbPlayer *self, const gchar *asset, gint64 position_ms, GE
   self->asset = g_steal_pointer (&asset_copy);
   self->position_ms = MAX (position_ms, 0);
   self->pending_seek_ms = position_ms > 0 ? position_ms : -1;
+  self->read_clock = FALSE; /* VOD assets carry no frame clock */
   ok = start_pipeline (self, desc, NULL, error);
   set_state (self, ok ? STATE_VOD : STATE_IDLE, "play vod");
   return ok;
@@ -722,7 +741,11 @@ stb_player_get_frames (StbPlayer *self, StbPlayerFrames *frames)
   g_return_if_fail (self != NULL && frames != NULL);
   g_mutex_lock (&self->frames_lock);
   *frames = self->frames;
+  frames->gop_frames
+      = self->frame_duration ? (guint)(self->gop_ms * GST_MSECOND / self->frame_duration) : 0;
   g_mutex_unlock (&self->frames_lock);
+  frames->clock_ok
+      = self->read_clock && stb_frame_clock_check_ok (&frames->clock, frames->gop_frames);
   if (self->fcc)
     {
       StbFccStats st;

@@ -7,6 +7,8 @@
  * (pad-probe timestamps are taken on the streaming thread and handed over).
  */
 
+#include "stb-frame-clock.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -45,6 +47,13 @@ typedef struct
   gboolean first_decoded_key; /* the first decoded frame was a key frame (what is shown) */
   guint gaps;                 /* decoded PTS advanced by more than 1.5 frames */
   guint repeats;              /* decoded PTS did not advance */
+  /* live: the frame clock burned into the pictures (SPEC §14.4), read from every decoded
+   * one: the first picture's clock (clock.first), unreadable pictures, gaps and repeats with
+   * their sizes in frames; @clock_ok: stb_frame_clock_check_ok() against @gop_frames, the
+   * channel's GOP (lineup gop_ms; 0 unknown: no discontinuity allowed) */
+  StbFrameClockCheck clock;
+  guint gop_frames;
+  gboolean clock_ok;
   /* live with a burst */
   gboolean fcc;
   gchar fcc_status[48];    /* "requested", "ok", "error:<reason>", "timeout" */
