@@ -20,7 +20,7 @@ const SrLoadHop sr_load_hops[N_HOPS] = {
   { "callee.invite-to-dialog", FLOW_CALLEE_ACCEPT, FALSE },
   { "callee-accept.key-to-video-page", FLOW_CALLEE_ACCEPT, FALSE },
   { "callee-accept.key-to-answer", FLOW_CALLEE_ACCEPT, FALSE },
-  { "callee-accept.answer-to-call-media", FLOW_CALLEE_ACCEPT, FALSE },
+  { "callee-accept.answer-to-call-media", FLOW_CALLEE_ACCEPT, TRUE },
   { "resume.end-to-iptv", FLOW_CALLEE_ACCEPT, FALSE },
   { "resume.end-to-first-frame", FLOW_CALLEE_ACCEPT, TRUE },
   { "caller.key-to-video-page", FLOW_CALLER, FALSE },
@@ -70,7 +70,7 @@ static const FlowStep flow_steps[N_FLOWS + 1][MAX_STEPS] = {
     { ACT_CALL_IN, NULL, "voip.dialog", "state=shown", A (0), HOP_DIALOG, A (0), FALSE },
     { ACT_KEY_OK, NULL, "voip.page", "page=main", A (1), HOP_CHANNEL, A (1), FALSE },
     { ACT_NONE, NULL, "voip.call", "state=answered", A (1), HOP_ANSWER, A (1), FALSE },
-    { ACT_NONE, NULL, "voip.media", "state=started", A (1), HOP_CA_MEDIA, E (2), FALSE },
+    { ACT_NONE, NULL, "voip.media", "state=started", A (1), HOP_CA_MEDIA, E (2), TRUE },
     { ACT_NONE, NULL, "voip.call", "state=ended", A (1), NO_HOP, 0, FALSE },
     { ACT_NONE, NULL, "iptv.page", "", E (4), HOP_RESUME, E (4), FALSE },
     { ACT_NONE, NULL, "iptv.first-frame", "", E (4), HOP_RESUME_FRAME, E (4), TRUE },
@@ -80,7 +80,7 @@ static const FlowStep flow_steps[N_FLOWS + 1][MAX_STEPS] = {
     { ACT_SELECT_CALL, NULL, "voip.page", "page=main", A (0), HOP_CL_PAGE, A (0), FALSE },
     { ACT_DIAL, NULL, "voip.call", "state=dialling", A (1), HOP_CL_DIAL, A (1), FALSE },
     { ACT_NONE, NULL, "voip.call", "state=answered", A (1), HOP_CL_ANSWER, E (1), FALSE },
-    { ACT_NONE, NULL, "voip.media", "state=started", A (1), NO_HOP, 0, FALSE },
+    { ACT_NONE, NULL, "voip.media", "state=started", A (1), NO_HOP, 0, TRUE },
     { ACT_NONE, NULL, "voip.call", "state=ended", A (1), NO_HOP, 0, FALSE },
     { ACT_KEY_BACK, NULL, "iptv.page", "page=nav", A (5), HOP_CL_BACK, A (5), FALSE },
     { ACT_END } },
@@ -376,6 +376,8 @@ sr_load_stb_start (Load *l, Stb *s, GError **error)
   sr_load_argf (a, "stb%u-secret", s->index);
   sr_load_arg (a, "--sip-domain");
   sr_load_arg (a, "ims.test");
+  if (s->channel == 0) /* an STB without media: no call media pipelines either */
+    sr_load_arg (a, "--no-call-media");
   g_autofree gchar *n3 = g_strdup_printf ("stb%u-voip", s->index);
   return (s->voip = sr_load_spawn (l, n3, a, TRUE, error)) != NULL;
 }

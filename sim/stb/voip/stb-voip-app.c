@@ -797,6 +797,10 @@ stb_voip_add_options (StbVoip *self, GOptionContext *context)
     { "sip-expires", 0, 0, G_OPTION_ARG_INT, &self->sip_expires,
       "Registration expiry asked for, in s (default 300; the core may impose 10..3600)", "S" },
     { "display", 0, 0, G_OPTION_ARG_NONE, &self->display, "Show call video in a window", NULL },
+    { "no-call-media", 0, 0, G_OPTION_ARG_NONE, &self->no_call_media,
+      "Signalling only: no call media pipelines, the SDP rejects every stream (port 0); for "
+      "load runs of many STBs (stbsim load without --media)",
+      NULL },
     { NULL }
   };
 
@@ -849,7 +853,8 @@ start_sip (StbVoip *self, GError **error)
                    "--sip-password); or use --inject");
       return FALSE;
     }
-  if (!(self->media = stb_call_media_new (&media_config, &media_cb, self, error)))
+  if (!self->no_call_media
+      && !(self->media = stb_call_media_new (&media_config, &media_cb, self, error)))
     return FALSE;
   if (!(self->sip = stb_sip_new (&config, &sip_cb, self, error)))
     {

@@ -41,6 +41,7 @@ typedef struct
   gint t_alert_ms;
   gint sip_expires;
   gboolean display;
+  gboolean no_call_media; /* signalling only: SDP with every stream rejected (port 0) */
 } StbVoip;
 
 void stb_voip_add_options (StbVoip *self, GOptionContext *context);
