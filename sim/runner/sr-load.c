@@ -655,7 +655,8 @@ load_setup (Load *l, GError **error)
 }
 
 static int
-load_run (Load *l, GArray *steps, gdouble step_s, const gchar *command_line)
+load_run (Load *l, GArray *steps, gdouble step_s, const gchar *command_line,
+          const gchar *harness_commit)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
@@ -682,6 +683,9 @@ load_run (Load *l, GArray *steps, gdouble step_s, const gchar *command_line)
   report->dut_iptv = g_strdup ("reference module (stb-iptv)");
   report->dut_voip = g_strdup ("reference module (stb-voip)");
   report->command_line = g_strdup (command_line);
+  report->harness_version = g_strdup (STBSIM_VERSION);
+  report->harness_commit = g_strdup (harness_commit);
+  report->host = g_strdup (g_get_host_name ());
   g_print ("stbsim load: run %s: %u STB(s) (%u with media), flows %s, %u background "
            "subscriber(s), steps %s calls/s, report in %s\n",
            run_id, l->stbs, l->media, l->flows_text, l->subscribers, l->steps_text, l->run_dir);
@@ -732,7 +736,7 @@ load_run (Load *l, GArray *steps, gdouble step_s, const gchar *command_line)
 }
 
 int
-sr_load_main (int argc, char **argv)
+sr_load_main (int argc, char **argv, const gchar *harness_commit)
 {
   Load l = { 0 };
   gint stbs = 4, media = 0, subscribers = 100, cycles = 5, children = 2;
@@ -808,7 +812,7 @@ sr_load_main (int argc, char **argv)
   l.source_root = g_strdup (sr ? sr : STBSIM_SOURCE_ROOT);
   guint s1 = g_unix_signal_add (SIGINT, on_signal, &l);
   guint s2 = g_unix_signal_add (SIGTERM, on_signal, &l);
-  int rc = load_run (&l, steps, step_s, command_line);
+  int rc = load_run (&l, steps, step_s, command_line, harness_commit);
   g_source_remove (s1);
   g_source_remove (s2);
   load_clear (&l);

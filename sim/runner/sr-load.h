@@ -47,7 +47,8 @@
 G_BEGIN_DECLS
 
 /* `stbsim load [OPTIONS]`; exit 0 when every cycle completed, 2 when some timed out
- * (inconclusive), 3 on a setup failure, 4 usage. */
-int sr_load_main (int argc, char **argv);
+ * (inconclusive), 3 on a setup failure, 4 usage. @harness_commit (the build's git commit) goes
+ * into the report. */
+int sr_load_main (int argc, char **argv, const gchar *harness_commit);
 
 G_END_DECLS

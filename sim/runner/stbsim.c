@@ -995,7 +995,7 @@ main (int argc, char **argv)
   if (g_str_equal (command->name, "merge"))
     return sr_merge_main (argc, argv);
   if (g_str_equal (command->name, "load"))
-    return sr_load_main (argc, argv);
+    return sr_load_main (argc, argv, STBSIM_GIT_COMMIT);
   if (g_str_equal (command->name, "coverage"))
     {
       for (int i = 2; i < argc; i++)
