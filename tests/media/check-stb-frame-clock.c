@@ -245,8 +245,9 @@ START_TEST (test_continuity)
 
   c = run (unreadable, G_N_ELEMENTS (unreadable));
   ck_assert_uint_eq (c.unreadable, 1);
-  ck_assert_uint_eq (c.gaps, 1); /* 11 -> 13: the unreadable picture is not counted as read */
-  ck_assert (!stb_frame_clock_check_ok (&c, 25));
+  ck_assert_uint_eq (c.gaps, 0); /* 11, unreadable, 13: the unreadable one was 12 */
+  ck_assert_uint_eq (c.max_unreadable_run, 1);
+  ck_assert (!stb_frame_clock_check_ok (&c, 25)); /* 1 unreadable in 4 pictures: too many */
 
   c = run (first_unreadable, G_N_ELEMENTS (first_unreadable));
   ck_assert_int_eq (c.first, -1);
@@ -254,6 +255,25 @@ START_TEST (test_continuity)
 
   c = run (NULL, 0);
   ck_assert (!stb_frame_clock_check_ok (&c, 25)); /* no picture is no verdict of continuity */
+
+  {
+    gint32 v[40];
+
+    for (guint i = 0; i < G_N_ELEMENTS (v); i++)
+      v[i] = (gint32)i;
+    v[7] = v[23] = -1; /* isolated misreads, numbering consistent around them: 1 in 20 */
+    c = run (v, G_N_ELEMENTS (v));
+    ck_assert_uint_eq (c.gaps + c.repeats, 0);
+    ck_assert (stb_frame_clock_check_ok (&c, 25));
+    v[24] = -1; /* two in a row: what a broken picture chain looks like */
+    c = run (v, G_N_ELEMENTS (v));
+    ck_assert_uint_eq (c.max_unreadable_run, 2);
+    ck_assert (!stb_frame_clock_check_ok (&c, 25));
+    v[24] = 30; /* an unreadable picture does not hide a skip: 22, ?, 30 skips 6 */
+    c = run (v, G_N_ELEMENTS (v));
+    ck_assert_uint_eq (c.gaps, 1);
+    ck_assert_uint_eq (c.max_gap, 6);
+  }
 }
 END_TEST
 

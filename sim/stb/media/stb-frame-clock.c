@@ -151,39 +151,44 @@ stb_frame_clock_check_reset (StbFrameClockCheck *check)
 void
 stb_frame_clock_check_add (StbFrameClockCheck *check, gint32 value)
 {
-  gint32 step;
+  gint32 step, expected;
 
   if (check->frames++ == 0)
     check->first = value;
   if (value < 0)
     {
       check->unreadable++;
+      check->unreadable_run++;
+      check->max_unreadable_run = MAX (check->max_unreadable_run, check->unreadable_run);
       return;
     }
   if (check->last >= 0)
     {
-      /* modulo 2^16, as a signed step: -32768 .. 32767 */
+      /* modulo 2^16, as a signed step: -32768 .. 32767; the pictures not read since the last
+       * readable one count as shown: 11, unreadable, 13 is continuous, not a gap */
+      expected = 1 + (gint32)check->unreadable_run;
       step = (gint32)((guint32)(value - check->last) & (STB_FRAME_CLOCK_MODULO - 1));
       if (step >= (gint32)(STB_FRAME_CLOCK_MODULO / 2))
         step -= STB_FRAME_CLOCK_MODULO;
-      if (step > 1)
+      if (step > expected)
         {
           check->gaps++;
-          check->max_gap = MAX (check->max_gap, (guint)(step - 1));
+          check->max_gap = MAX (check->max_gap, (guint)(step - expected));
         }
-      else if (step < 1)
+      else if (step < expected)
         {
           check->repeats++;
-          check->max_repeat = MAX (check->max_repeat, (guint)(1 - step));
+          check->max_repeat = MAX (check->max_repeat, (guint)(expected - step));
         }
     }
+  check->unreadable_run = 0;
   check->last = value;
 }
 
 gboolean
 stb_frame_clock_check_ok (const StbFrameClockCheck *check, guint gop_frames)
 {
-  return check->frames > 0 && check->first >= 0 && check->unreadable == 0
-         && check->gaps + check->repeats <= 1 && check->max_gap <= gop_frames
-         && check->max_repeat <= gop_frames;
+  return check->frames > 0 && check->first >= 0 && check->max_unreadable_run <= 1
+         && check->unreadable * 20 <= check->frames && check->gaps + check->repeats <= 1
+         && check->max_gap <= gop_frames && check->max_repeat <= gop_frames;
 }

@@ -42,21 +42,27 @@ gint32 stb_frame_clock_read_buffer (GstBuffer *buffer, GstCaps *caps);
  * advance (or went back). */
 typedef struct
 {
-  guint frames;     /* pictures seen */
-  gint32 first;     /* clock of the first picture, -1 unreadable (or none yet) */
-  guint unreadable; /* pictures whose clock could not be read */
-  guint gaps;       /* discontinuities forward */
-  guint repeats;    /* discontinuities in place or backwards */
-  guint max_gap;    /* largest number of frames skipped by one gap */
-  guint max_repeat; /* largest number of frames played again by one repeat */
-  gint32 last;      /* last clock read, -1 none */
+  guint frames;             /* pictures seen */
+  gint32 first;             /* clock of the first picture, -1 unreadable (or none yet) */
+  guint unreadable;         /* pictures whose clock could not be read */
+  guint gaps;               /* discontinuities forward */
+  guint repeats;            /* discontinuities in place or backwards */
+  guint max_gap;            /* largest number of frames skipped by one gap */
+  guint max_repeat;         /* largest number of frames played again by one repeat */
+  gint32 last;              /* last clock read, -1 none */
+  guint unreadable_run;     /* unreadable pictures since the last readable one */
+  guint max_unreadable_run; /* longest run of unreadable pictures */
 } StbFrameClockCheck;
 
 void stb_frame_clock_check_reset (StbFrameClockCheck *check);
 /* One more picture, its clock @value (-1 unreadable). */
 void stb_frame_clock_check_add (StbFrameClockCheck *check, gint32 value);
-/* The pictures were continuous: the first and every later clock readable, and at most one
- * discontinuity (the splice from burst to multicast) of at most @gop_frames frames. */
+/* The pictures were continuous: the first clock readable, at most one discontinuity (the
+ * splice from burst to multicast) of at most @gop_frames frames, and unreadable pictures only
+ * one at a time and at most 1 in 20. An unreadable picture between two readable ones whose
+ * numbers differ by 2 is no gap: an encoder at a low bitrate now and then leaves a toggled
+ * block grey (seen: 3 isolated pictures in 60 after a resume, numbers consistent around
+ * them); what a splice or lost packets break is several pictures in a row, or the numbering. */
 gboolean stb_frame_clock_check_ok (const StbFrameClockCheck *check, guint gop_frames);
 
 G_END_DECLS
