@@ -151,6 +151,17 @@ region_from_command (const QcopWireItem *item, pixman_region32_t *region)
     }
 }
 
+/* QRegion::operator==: two empty regions are equal whatever pixman's extents say. */
+static gboolean
+region_equal (pixman_region32_t *a, pixman_region32_t *b)
+{
+  gboolean a_empty = !pixman_region32_not_empty (a), b_empty = !pixman_region32_not_empty (b);
+
+  if (a_empty || b_empty)
+    return a_empty && b_empty;
+  return pixman_region32_equal (a, b);
+}
+
 /* ---- the stack -------------------------------------------------------------------------- */
 
 static void
@@ -204,7 +215,7 @@ update_regions (QcopQwsStack *self)
 
       pixman_region32_intersect (&r, &w->requested, &available);
       pixman_region32_subtract (&available, &available, &r);
-      if (!pixman_region32_equal (&r, &w->allocated))
+      if (!region_equal (&r, &w->allocated))
         {
           pixman_region32_copy (&w->allocated, &r);
           send_allocation (self, w);
@@ -248,7 +259,7 @@ set_window_region (QcopQwsStack *self, Window *w, pixman_region32_t *requested)
 {
   pixman_region32_t old, gone;
 
-  if (pixman_region32_equal (&w->requested, requested))
+  if (region_equal (&w->requested, requested))
     return;
   pixman_region32_init (&old);
   pixman_region32_copy (&old, &w->allocated);
@@ -322,7 +333,7 @@ request_region (QcopQwsStack *self, gpointer owner, const QcopWireItem *item)
   pixman_region32_init (&before);
   pixman_region32_copy (&before, &w->allocated);
   set_window_region (self, w, &requested);
-  if (pixman_region32_equal (&before, &w->allocated))
+  if (region_equal (&before, &w->allocated))
     send_allocation (self, w); /* always answered, even when unchanged */
   pixman_region32_fini (&before);
   pixman_region32_fini (&requested);
