@@ -37,7 +37,6 @@
 
 #define QT_MAX_LOCKS 200 /* qlock.cpp */
 #define CREATE_COUNT 30  /* what _q_newConnection pre-provides; our Create asks as many */
-#define CREATION_WAIT_MS 5000
 #define LOCK_WAIT_S 5
 
 struct _QcopWindow
@@ -449,12 +448,6 @@ qcop_client_screen_damage (QcopClient *client, gint x, gint y, gint width, gint 
 
 /* ---- public: windows ---------------------------------------------------------------------- */
 
-static gboolean
-has_free_id (QcopClient *self, gpointer data)
-{
-  return self->free_ids->len > 0 || self->state != CLIENT_STATE_CONNECTED;
-}
-
 QcopWindow *
 qcop_window_new (QcopClient *client, const gchar *name, GError **error)
 {
@@ -478,24 +471,22 @@ qcop_window_new (QcopClient *client, const gchar *name, GError **error)
                    name, client->socket_path, client->display_spec ? client->display_spec : "");
       return NULL;
     }
-  /* QWSDisplay::takeId: the pool, else Create and wait for the Creation */
-  if (client->free_ids->len == 0)
-    request_ids (client);
-  if (!qcop_client_wait_until (client, has_free_id, NULL, CREATION_WAIT_MS)
-      || client->free_ids->len == 0)
-    {
-      g_set_error (error, QCOP_ERROR, QCOP_ERROR_TIMEOUT,
-                   "window \"%s\": no window id from %s within %d ms (Creation event)", name,
-                   client->socket_path, CREATION_WAIT_MS);
-      return NULL;
-    }
   w = g_new0 (QcopWindow, 1);
   w->client = g_object_ref (client);
   w->name = g_strdup (name);
   w->allocation = g_array_new (FALSE, FALSE, sizeof (QcopRect));
   pixman_region32_init (&w->allocated);
+  w->id = -1;
   g_ptr_array_add (client->windows, w);
-  create_at_server (w);
+  /* QWSDisplay::takeId: from the pool; when it is empty (or the greeting's Creation is not
+   * dispatched yet: a "connected" handler), at the next Creation, without blocking */
+  if (client->free_ids->len > 0)
+    create_at_server (w);
+  else
+    {
+      client->recreate_windows = TRUE;
+      request_ids (client);
+    }
   return w;
 }
 

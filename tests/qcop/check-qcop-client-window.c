@@ -351,6 +351,45 @@ START_TEST (test_reconnect)
 }
 END_TEST
 
+typedef struct
+{
+  QcopWindow *window;
+  Exposes exposes;
+} Created;
+
+static void
+on_connected_create (QcopClient *client, gpointer data)
+{
+  Created *c = data;
+  g_autoptr (GError) error = NULL;
+
+  c->window = qcop_window_new (client, "early", &error);
+  ck_assert_msg (c->window != NULL, "%s", error ? error->message : "");
+  exposes_init (&c->exposes, client, c->window, 0xff00ff00);
+  qcop_window_place (c->window, dialog.x, dialog.y, dialog.width, dialog.height, TRUE);
+}
+
+/* A window made in a "connected" handler, before the greeting's Creation is dispatched: it
+ * is created when the ids arrive, without blocking. */
+START_TEST (test_new_in_connected_handler)
+{
+  g_autoptr (QcopClient) a = NULL;
+  g_autoptr (GError) error = NULL;
+  Created c = { 0 };
+
+  server_start (TRUE);
+  a = qcop_client_new (fx.socket, "early");
+  g_signal_connect (a, "connected", G_CALLBACK (on_connected_create), &c);
+  ck_assert_msg (qcop_client_connect_sync (a, WAIT_MS, &error), "%s", error ? error->message : "");
+  ck_assert_ptr_nonnull (c.window);
+  wait_exposes (&c.exposes, 1, "window made in the connected handler");
+  assert_region (qcop_window_get_allocation (c.window), &dialog, NULL, "its allocation");
+  ck_assert_int_ge (qcop_window_get_id (c.window), 1000);
+  qcop_window_free (c.window);
+  exposes_clear (&c.exposes);
+}
+END_TEST
+
 /* Without a screen (a plain QCOP server) or without a connection: clear errors. */
 START_TEST (test_no_screen)
 {
@@ -390,6 +429,7 @@ window_suite (void)
   tcase_add_test (tc, test_two_clients);
   tcase_add_test (tc, test_upper_client_closes);
   tcase_add_test (tc, test_reconnect);
+  tcase_add_test (tc, test_new_in_connected_handler);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("errors");
