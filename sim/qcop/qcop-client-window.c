@@ -35,8 +35,7 @@
  * ("/tmp/.qtvfb_mouse-N", 'b') (qvfbhdr.h QT_VFB_MOUSE_PIPE, QVFbScreen::connect).
  */
 
-#define QT_MAX_LOCKS 200 /* qlock.cpp */
-#define CREATE_COUNT 30  /* what _q_newConnection pre-provides; our Create asks as many */
+#define CREATE_COUNT 30 /* what _q_newConnection pre-provides; our Create asks as many */
 #define LOCK_WAIT_S 5
 
 struct _QcopWindow
@@ -398,39 +397,36 @@ qcop_client_screen_data (QcopClient *client, gint *width, gint *height, gint *st
   return client->screen_base + h->dataoffset;
 }
 
-/* QLock::lock (Write): semop -MAX_LOCKS with SEM_UNDO; bounded here (a lock held for
- * LOCK_WAIT_S is logged and painting goes ahead without it). */
+/* QWSDisplay::grab (TRUE), bounded here (a lock held for LOCK_WAIT_S is logged and painting
+ * goes ahead without it). */
 void
 qcop_client_screen_lock (QcopClient *client)
 {
-  struct sembuf op = { 0, -QT_MAX_LOCKS, SEM_UNDO };
-  struct timespec timeout = { LOCK_WAIT_S, 0 };
-  int rv;
+  int err;
 
   g_return_if_fail (QCOP_IS_CLIENT (client));
   g_return_if_fail (!client->screen_locked);
   if (client->screen_lock < 0)
     return;
-  do
-    rv = semtimedop (client->screen_lock, &op, 1, &timeout);
-  while (rv == -1 && errno == EINTR);
-  if (rv == -1)
+  err = qcop_qlock_grab (client->screen_lock, LOCK_WAIT_S);
+  if (err != 0)
     g_message ("qcop client %s: display lock not taken in %d s: %s", client->app_name, LOCK_WAIT_S,
-               g_strerror (errno));
-  client->screen_locked = rv == 0;
+               g_strerror (err));
+  client->screen_locked = err == 0;
 }
 
 void
 qcop_client_screen_unlock (QcopClient *client)
 {
-  struct sembuf op = { 0, QT_MAX_LOCKS, SEM_UNDO };
+  int err;
 
   g_return_if_fail (QCOP_IS_CLIENT (client));
   if (!client->screen_locked)
     return;
   client->screen_locked = FALSE;
-  if (semop (client->screen_lock, &op, 1) == -1)
-    g_message ("qcop client %s: display lock release: %s", client->app_name, g_strerror (errno));
+  err = qcop_qlock_ungrab (client->screen_lock);
+  if (err != 0)
+    g_message ("qcop client %s: display lock release: %s", client->app_name, g_strerror (err));
 }
 
 void

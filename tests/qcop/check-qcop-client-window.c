@@ -35,23 +35,6 @@ typedef struct
 
 static Fx fx;
 
-/* A display number nobody uses (as tests/qt4 picks them). */
-static gint
-pick_display (void)
-{
-  for (gint i = 0; i < 200; i++)
-    {
-      gint n = 20000 + (gint)((getpid () * 17 + i * 103) % 30000);
-      g_autofree gchar *dir = g_strdup_printf ("/tmp/qtembedded-%d", n);
-      g_autofree gchar *pipe = qcop_qws_display_mouse_pipe (n);
-
-      if (!g_file_test (dir, G_FILE_TEST_EXISTS) && !g_file_test (pipe, G_FILE_TEST_EXISTS))
-        return n;
-    }
-  ck_abort_msg ("no free Qt display number in 20000..49999");
-  return -1;
-}
-
 /* stb-qcopd --display N, embedded; @with_screen FALSE: a plain QCOP server (":0", no QVFb). */
 static void
 server_start (gboolean with_screen)
@@ -81,7 +64,7 @@ server_stop (void)
 static void
 setup (void)
 {
-  fx.n = pick_display ();
+  fx.n = stbsim_test_free_qt_display ();
   fx.socket = qcop_qws_display_socket_path (fx.n);
 }
 
@@ -230,6 +213,27 @@ static const QcopRect tv = { 0, 0, 400, 300 };
 static const QcopRect dialog = { 100, 100, 200, 100 };
 static const QcopRect empty = { 0, 0, 0, 0 };
 
+/* Client A's window "tv" (blue), then client B's "dialog" (red) over it, both exposed. */
+static void
+show_tv_and_dialog (QcopClient *a, QcopClient *b, QcopWindow **wa, QcopWindow **wb, Exposes *ea,
+                    Exposes *eb)
+{
+  g_autoptr (GError) error = NULL;
+
+  *wa = qcop_window_new (a, "tv", &error);
+  ck_assert_msg (*wa != NULL, "%s", error ? error->message : "");
+  exposes_init (ea, a, *wa, 0xff0000ff);
+  qcop_window_place (*wa, tv.x, tv.y, tv.width, tv.height, TRUE);
+  wait_exposes (ea, 1, "lower window shown");
+  assert_region (qcop_window_get_allocation (*wa), &tv, NULL, "lower window alone");
+  assert_region (ea->last, &tv, NULL, "its first expose");
+  *wb = qcop_window_new (b, "dialog", &error);
+  ck_assert_msg (*wb != NULL, "%s", error ? error->message : "");
+  exposes_init (eb, b, *wb, 0xffff0000);
+  qcop_window_place (*wb, dialog.x, dialog.y, dialog.width, dialog.height, TRUE);
+  wait_exposes (eb, 1, "upper window shown");
+}
+
 /* ---- tests ------------------------------------------------------------------------------------
  */
 
@@ -238,7 +242,6 @@ static const QcopRect empty = { 0, 0, 0, 0 };
 START_TEST (test_two_clients)
 {
   g_autoptr (QcopClient) a = NULL, b = NULL;
-  g_autoptr (GError) error = NULL;
   QcopWindow *wa, *wb;
   Exposes ea, eb;
 
@@ -246,19 +249,7 @@ START_TEST (test_two_clients)
   a = client_new ("tv");
   b = client_new ("dialog");
   ck_assert (qcop_client_has_screen (a) && qcop_client_has_screen (b));
-  wa = qcop_window_new (a, "tv", &error);
-  ck_assert_msg (wa != NULL, "%s", error ? error->message : "");
-  exposes_init (&ea, a, wa, 0xff0000ff);
-  qcop_window_place (wa, tv.x, tv.y, tv.width, tv.height, TRUE);
-  wait_exposes (&ea, 1, "lower window shown");
-  assert_region (qcop_window_get_allocation (wa), &tv, NULL, "lower window alone");
-  assert_region (ea.last, &tv, NULL, "its first expose");
-
-  wb = qcop_window_new (b, "dialog", &error);
-  ck_assert_msg (wb != NULL, "%s", error ? error->message : "");
-  exposes_init (&eb, b, wb, 0xffff0000);
-  qcop_window_place (wb, dialog.x, dialog.y, dialog.width, dialog.height, TRUE);
-  wait_exposes (&eb, 1, "upper window shown");
+  show_tv_and_dialog (a, b, &wa, &wb, &ea, &eb);
   barrier (a);
   assert_region (qcop_window_get_allocation (wb), &dialog, NULL, "upper window");
   assert_region (qcop_window_get_allocation (wa), &tv, &dialog, "lower window under it");
@@ -291,23 +282,13 @@ END_TEST
 START_TEST (test_upper_client_closes)
 {
   g_autoptr (QcopClient) a = NULL, b = NULL;
-  g_autoptr (GError) error = NULL;
   QcopWindow *wa, *wb;
   Exposes ea, eb;
 
   server_start (TRUE);
   a = client_new ("tv");
   b = client_new ("dialog");
-  wa = qcop_window_new (a, "tv", &error);
-  ck_assert_msg (wa != NULL, "%s", error ? error->message : "");
-  exposes_init (&ea, a, wa, 0xff0000ff);
-  qcop_window_place (wa, tv.x, tv.y, tv.width, tv.height, TRUE);
-  wait_exposes (&ea, 1, "lower window shown");
-  wb = qcop_window_new (b, "dialog", &error);
-  ck_assert_msg (wb != NULL, "%s", error ? error->message : "");
-  exposes_init (&eb, b, wb, 0xffff0000);
-  qcop_window_place (wb, dialog.x, dialog.y, dialog.width, dialog.height, TRUE);
-  wait_exposes (&eb, 1, "upper window shown");
+  show_tv_and_dialog (a, b, &wa, &wb, &ea, &eb);
 
   qcop_client_disconnect (b);
   wait_exposes (&ea, 2, "lower window exposed after the upper client closed");

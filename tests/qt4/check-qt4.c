@@ -41,24 +41,6 @@
 static const gchar *const layouts[] = { "bidirectional", "unidirectional" };
 static const gchar *qt4_dir;
 
-/* ---- a display number nobody uses ----------------------------------------------------------- */
-
-static gint
-pick_display (void)
-{
-  for (gint i = 0; i < 200; i++)
-    {
-      gint n = 20000 + (gint)((getpid () * 13 + i * 101) % 30000);
-      g_autofree gchar *dir = g_strdup_printf ("/tmp/qtembedded-%d", n);
-      g_autofree gchar *pipe = qcop_qws_display_mouse_pipe (n);
-
-      if (!g_file_test (dir, G_FILE_TEST_EXISTS) && !g_file_test (pipe, G_FILE_TEST_EXISTS))
-        return n;
-    }
-  ck_abort_msg ("no free Qt display number in 20000..49999");
-  return -1;
-}
-
 static gchar *
 qt_env (const gchar *name)
 {
@@ -396,7 +378,7 @@ START_TEST (test_qt_client_on_qcopd)
   g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
   g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
   g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   g_autofree gchar *display = g_strdup_printf ("%d", n);
   g_autofree gchar *socket = qcop_qws_display_socket_path (n);
   g_autofree gchar *sockdir = g_path_get_dirname (socket);
@@ -512,7 +494,7 @@ START_TEST (test_qt_window_snapshot)
   g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
   g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
   g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   g_autofree gchar *display = g_strdup_printf ("%d", n);
   g_autofree gchar *ready = NULL;
   StbsimProc *qcopd = spawn_qcopd_display (display, log, &ready);
@@ -598,7 +580,7 @@ START_TEST (test_qt_window_over_qcop_window)
   g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
   g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
   g_autofree gchar *png2 = g_build_filename (dir, "screen2.png", NULL);
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   g_autofree gchar *display = g_strdup_printf ("%d", n);
   g_autofree gchar *socket = qcop_qws_display_socket_path (n);
   g_autofree gchar *ready = NULL;
@@ -695,7 +677,7 @@ START_TEST (test_qt_text_on_fontdb)
   g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
   g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
   g_autofree gchar *fonts = qt_env ("QT_QWS_FONTDIR");
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   g_autofree gchar *display = g_strdup_printf ("%d", n);
   g_autofree gchar *cache = qcop_qws_fontdb_cache_dir (n);
   g_autofree gchar *want_db = g_build_filename (cache, "fontdb", NULL);
@@ -740,7 +722,7 @@ START_TEST (test_qt_text_without_fontdb)
 {
   g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
   g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   g_autofree gchar *display = g_strdup_printf ("%d", n);
   g_autofree gchar *socket = qcop_qws_display_socket_path (n);
   g_autofree gchar *datadir = g_path_get_dirname (socket);
@@ -800,7 +782,7 @@ listen_channel (const gchar *layout, const gchar *module)
 START_TEST (test_qt_iptv_with_stb_voip)
 {
   const gchar *layout = layouts[_i];
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   StbStack rig;
   QtPeer *peer;
 
@@ -865,7 +847,7 @@ START_TEST (test_qt_voip_with_stb_iptv)
   const gchar *layout = layouts[_i];
   g_autofree gchar *lineup = lineup_path ();
   const gchar *iptv_args[] = { "--lineup", lineup, NULL };
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   const StbStackOptions options = { .layout = layout,
                                     .dialect = "default",
                                     .name = "check-qt4",
@@ -972,7 +954,7 @@ qt_server_cleanup (gint n)
 START_TEST (test_modules_on_qt_server)
 {
   const gchar *layout = layouts[_i];
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   StbStack rig;
 
   rig_on_qt_server (&rig, layout, n);
