@@ -124,6 +124,19 @@ attach_screen (QcopClient *self)
                self->app_name, self->display_spec, self->socket_path);
 }
 
+/* The screen of the current connection, attached on first use (a client that owns no window
+ * never maps it, and never keeps a closed server's segment alive). NULL: none. */
+static guint8 *
+screen_base (QcopClient *self)
+{
+  if (self->screen_base == NULL && !self->screen_tried && self->display_spec != NULL)
+    {
+      self->screen_tried = TRUE;
+      attach_screen (self);
+    }
+  return self->screen_base;
+}
+
 /* ---- commands ----------------------------------------------------------------------------- */
 
 static void
@@ -258,7 +271,10 @@ qcop_client_window_connected (QcopClient *self, const QcopWireItem *item)
 {
   g_free (self->display_spec);
   self->display_spec = g_strdup (item->display_spec);
-  attach_screen (self); /* again: a new server on the same display makes a new segment */
+  detach_screen (self); /* a new server on the same display makes a new segment */
+  self->screen_tried = FALSE;
+  if (self->windows->len > 0)
+    screen_base (self);
   g_array_set_size (self->free_ids, 0);
   self->creation_pending = TRUE; /* _q_newConnection: invokeCreate (30) */
   self->recreate_windows = self->windows->len > 0;
@@ -368,7 +384,7 @@ gboolean
 qcop_client_has_screen (QcopClient *client)
 {
   g_return_val_if_fail (QCOP_IS_CLIENT (client), FALSE);
-  return client->screen_base != NULL;
+  return screen_base (client) != NULL;
 }
 
 guint8 *
@@ -377,7 +393,7 @@ qcop_client_screen_data (QcopClient *client, gint *width, gint *height, gint *st
   const QcopQvfbHeader *h;
 
   g_return_val_if_fail (QCOP_IS_CLIENT (client), NULL);
-  if (client->screen_base == NULL)
+  if (screen_base (client) == NULL)
     {
       if (width)
         *width = 0;
@@ -435,7 +451,7 @@ qcop_client_screen_damage (QcopClient *client, gint x, gint y, gint width, gint 
   QcopQvfbHeader *h;
 
   g_return_if_fail (QCOP_IS_CLIENT (client));
-  if (client->screen_base == NULL || width <= 0 || height <= 0)
+  if (screen_base (client) == NULL || width <= 0 || height <= 0)
     return;
   h = (QcopQvfbHeader *)client->screen_base;
   qcop_qvfb_set_dirty (h, MAX (x, 0), MAX (y, 0), MIN (x + width - 1, h->width - 1),
@@ -459,7 +475,7 @@ qcop_window_new (QcopClient *client, const gchar *name, GError **error)
                    "window \"%s\": not connected to a QWS server (%s)", name, client->socket_path);
       return NULL;
     }
-  if (client->screen_base == NULL)
+  if (screen_base (client) == NULL)
     {
       g_set_error (error, QCOP_ERROR, QCOP_ERROR_UNSUPPORTED,
                    "window \"%s\": the server at %s has no screen this library can paint on "
