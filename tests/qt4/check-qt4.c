@@ -9,6 +9,9 @@
  *           stb-qcopd wrote, and aborting without it;
  *           a Qt peer plays the IPTV module against stb-voip and the VoIP module against
  *           stb-iptv;
+ *           window stacking: a Qt window over a QcopWindow (libqcop) that keeps painting and
+ *           a QcopWindow over a Qt window, in snapshots; the exposes and Qt's repaint when
+ *           the upper one goes, the server's background;
  *   server: stb-iptv and stb-voip on a genuine Qt QWS server (tests/qt4/qt4-qws-server,
  *           QApplication GuiServer with the VNC driver in a network namespace of its own):
  *           the caller and callee-accept flows; the font database cache the Qt server
@@ -644,6 +647,66 @@ START_TEST (test_qt_window_over_qcop_window)
 }
 END_TEST
 
+/* The other way round: a QcopWindow opens over a real Qt window, which gets an Allocation
+ * event it did not ask for (the RegionEvent semaphore raised first: a Qt client whose
+ * semaphore was not raised would block for ever in fillQueue) and stays responsive; when the
+ * QcopWindow hides, Qt gets its area back and repaints it by itself, and the server paints
+ * Qt's background where the QcopWindow was. */
+START_TEST (test_qcop_window_over_qt_window)
+{
+  g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
+  g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
+  g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
+  g_autofree gchar *png2 = g_build_filename (dir, "screen2.png", NULL);
+  gint n = stbsim_test_free_qt_display ();
+  g_autofree gchar *display = g_strdup_printf ("%d", n);
+  g_autofree gchar *socket = qcop_qws_display_socket_path (n);
+  g_autofree gchar *ready = NULL;
+  StbsimProc *qcopd = spawn_qcopd_display (display, log, &ready);
+  g_autoptr (QcopClient) client = qcop_client_new (socket, "tv");
+  g_autoptr (GError) error = NULL;
+  TvWindow tv = { client, 0, g_array_new (FALSE, FALSE, sizeof (QcopRect)), 0xff00ffff };
+  QcopWindow *window;
+  QtPeer *peer = peer_start (n, dir);
+  gint status;
+
+  peer_expect (peer, "READY");
+  peer_cmd (peer, "window 200 150 200 100");
+  peer_expect (peer, "PAINTED 200x100");
+  ck_assert_msg (qcop_client_connect_sync (client, PEER_WAIT_MS, &error), "%s",
+                 error ? error->message : "");
+  window = qcop_window_new (client, "tv", &error);
+  ck_assert_msg (window != NULL, "%s", error ? error->message : "");
+  qcop_window_set_expose_func (window, on_tv_expose, &tv, NULL);
+  qcop_window_place (window, 100, 100, 300, 200, TRUE); /* covers the Qt window */
+  ck_assert_msg (stbsim_test_wait_count (NULL, &tv.exposes, 1, PEER_WAIT_MS),
+                 "the TV window was never exposed");
+  /* the Qt client took its (empty) allocation and still answers */
+  peer_cmd (peer, "isreg QPE/Nobody");
+  peer_expect (peer, "ISREG QPE/Nobody 0");
+  snapshot_cli (display, png);
+  assert_pixel (png, 300, 200, 0x00ffff); /* the QcopWindow on top */
+  assert_pixel (png, 100, 100, 0x00ffff);
+
+  /* hidden: the Qt window repaints what it gets back, the rest of the area is background */
+  qcop_window_place (window, 0, 0, 0, 0, FALSE);
+  peer_expect (peer, "PAINTED 200x100");
+  snapshot_cli (display, png2);
+  assert_pixel (png2, 300, 200, 0xff0000);
+  assert_pixel (png2, 150, 120, 0x20b050);
+  assert_pixel (png2, 10, 10, 0x20b050);
+
+  ck_assert_int_eq (peer_quit (peer), 0);
+  peer_free (peer);
+  qcop_window_free (window);
+  g_array_unref (tv.last);
+  status = stbsim_proc_stop (qcopd, 5000);
+  stbsim_proc_free (qcopd);
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "stb-qcopd status %d", status);
+  stbsim_test_rmtree (dir);
+}
+END_TEST
+
 /* Pixels of the @w x @h rectangle at (@x, @y) of an RGB PNG that are not @background, and
  * of those the near-white ones (>= 0xc0 in each channel). */
 static void
@@ -999,6 +1062,7 @@ qt4_suite (void)
   tcase_add_test (tc, test_qt_client_on_qcopd);
   tcase_add_test (tc, test_qt_window_snapshot);
   tcase_add_test (tc, test_qt_window_over_qcop_window);
+  tcase_add_test (tc, test_qcop_window_over_qt_window);
   tcase_add_test (tc, test_qt_text_on_fontdb);
   tcase_add_test (tc, test_qt_text_without_fontdb);
   tcase_add_loop_test (tc, test_qt_iptv_with_stb_voip, 0, 2);
