@@ -42,12 +42,12 @@ struct _QcopWindow
 {
   QcopClient *client; /* a reference */
   gchar *name;
-  gint32 id;          /* at the current server; -1: not created there (yet) */
-  gboolean placed;    /* qcop_window_place was called */
-  gboolean raised;    /* ... with raise */
-  QcopRect place;     /* its last rectangle */
-  GArray *allocation; /* QcopRect */
-  pixman_region32_t allocated;
+  gint32 id;                   /* at the current server; -1: not created there (yet) */
+  gboolean placed;             /* qcop_window_place was called */
+  gboolean raised;             /* ... with raise */
+  QcopRect place;              /* its last rectangle */
+  GArray *allocation;          /* QcopRect */
+  pixman_region32_t allocated; /* in window coordinates (relative to place.x, place.y) */
   QcopWindowExposeFunc func;
   gpointer user_data;
   GDestroyNotify notify;
@@ -349,10 +349,15 @@ qcop_client_window_region (QcopClient *self, const QcopWireItem *item)
         pixman_region32_union_rect (&region, &region, r[0], r[1], (guint)(r[2] - r[0] + 1),
                                     (guint)(r[3] - r[1] + 1));
     }
+  /* in window coordinates, as Qt's clip region (translated by -mapToGlobal): a window that
+   * moved repaints everything, not only what is new on the screen */
   pixman_region32_init (&exposed);
+  pixman_region32_translate (&region, -w->place.x, -w->place.y);
   pixman_region32_subtract (&exposed, &region, &w->allocated);
+  pixman_region32_translate (&exposed, w->place.x, w->place.y);
   pixman_region32_copy (&w->allocated, &region);
-  region_to_rects (&w->allocated, w->allocation);
+  pixman_region32_translate (&region, w->place.x, w->place.y);
+  region_to_rects (&region, w->allocation);
   exposed_rects = g_array_new (FALSE, FALSE, sizeof (QcopRect));
   region_to_rects (&exposed, exposed_rects);
   pixman_region32_fini (&exposed);
@@ -507,6 +512,8 @@ qcop_window_place (QcopWindow *window, gint x, gint y, gint width, gint height, 
 {
   g_return_if_fail (window != NULL);
 
+  if (window->place.x != x || window->place.y != y)
+    pixman_region32_clear (&window->allocated); /* moved: all of it is to be repainted */
   window->placed = TRUE;
   window->raised = raise;
   window->place = (QcopRect){ x, y, MAX (width, 0), MAX (height, 0) };

@@ -33,6 +33,11 @@
  * qcop_window_new fails with QCOP_ERROR_UNSUPPORTED.
  *
  * All functions run on the client's main context thread.
+ *
+ * Against the shape agreed with sim/stb (ref-screen): the same signatures, plus
+ * qcop_window_get_id; qcop_window_new never blocks. Where no window is, stb-qcopd paints Qt's
+ * background colour #20b050 (QWSServer's default brush), not black, once anything was
+ * uncovered.
  */
 
 #include "qcop-client.h"
@@ -80,7 +85,8 @@ const GArray *qcop_window_get_allocation (QcopWindow *window);
 /* Its window id at the current server (the QWS winId), -1 while it is not created there. */
 gint qcop_window_get_id (QcopWindow *window);
 /* @newly_exposed: (transfer none) the QcopRects of the new allocation that were not in the
- * previous one (what must be painted now). Called from the client's main context. */
+ * previous one (what must be painted now; after a move, all of it, as Qt keeps the clip region
+ * in window coordinates). Called from the client's main context. */
 typedef void (*QcopWindowExposeFunc) (QcopWindow *window, const GArray *newly_exposed,
                                       gpointer user_data);
 void qcop_window_set_expose_func (QcopWindow *window, QcopWindowExposeFunc func, gpointer user_data,

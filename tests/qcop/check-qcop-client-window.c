@@ -332,6 +332,31 @@ START_TEST (test_reconnect)
 }
 END_TEST
 
+/* A window that moves repaints all of it (Qt's clip region is in window coordinates). */
+START_TEST (test_move)
+{
+  g_autoptr (QcopClient) a = NULL;
+  g_autoptr (GError) error = NULL;
+  const QcopRect moved = { 50, 50, 400, 300 };
+  QcopWindow *wa;
+  Exposes ea;
+
+  server_start (TRUE);
+  a = client_new ("tv");
+  wa = qcop_window_new (a, "tv", &error);
+  ck_assert_msg (wa != NULL, "%s", error ? error->message : "");
+  exposes_init (&ea, a, wa, 0xff0000ff);
+  qcop_window_place (wa, tv.x, tv.y, tv.width, tv.height, TRUE);
+  wait_exposes (&ea, 1, "window shown");
+  qcop_window_place (wa, moved.x, moved.y, moved.width, moved.height, FALSE);
+  wait_exposes (&ea, 2, "window moved");
+  assert_region (ea.last, &moved, NULL, "what a moved window repaints");
+  assert_region (qcop_window_get_allocation (wa), &moved, NULL, "its allocation");
+  qcop_window_free (wa);
+  exposes_clear (&ea);
+}
+END_TEST
+
 typedef struct
 {
   QcopWindow *window;
@@ -410,6 +435,7 @@ window_suite (void)
   tcase_add_test (tc, test_two_clients);
   tcase_add_test (tc, test_upper_client_closes);
   tcase_add_test (tc, test_reconnect);
+  tcase_add_test (tc, test_move);
   tcase_add_test (tc, test_new_in_connected_handler);
   suite_add_tcase (s, tc);
 
