@@ -251,17 +251,41 @@ START_TEST (test_fault_late_start)
 }
 END_TEST
 
-/* A burst that loses packets (head-end fault skip-packets): the pictures it damages or skips
- * break the frame clock check, though the burst starts at the key frame and joins. */
+/* A burst that loses packets (head-end fault skip-packets) is seen as such, though it starts
+ * at the key frame and joins: the spliced sequence has holes. (The frame clock is no witness
+ * here: the decoder conceals a lost packet, and a picture's top row, where the clock is,
+ * usually survives; only whole pictures lost or repeated show in it.) The head-end skips from
+ * its 16th packet on, so a burst from a young key frame (right after the head-end started)
+ * can join the multicast first: such a sample shows nothing and the channel is played again,
+ * a bounded number of times, until a burst is long enough. */
+#define SKIP_FAULT_SHOWS 24 /* FAULT_SKIP_AFTER + FAULT_SKIP_EVERY in headend-fcc.c */
+#define SKIP_FAULT_TRIES 10
+
 START_TEST (test_fault_skip_packets)
 {
-  StbPlayerFrames fr;
+  g_autoptr (GError) error = NULL;
+  StbPlayerFrames fr = { 0 };
 
-  play_with_fault ("skip-packets", 2000);
-  wait_spliced ("live:1, burst losing packets", &fr);
-  ck_assert_msg (fr.fcc && fr.burst_from_key && fr.burst_packets > 0,
-                 "the faulty burst did not play");
-  ck_assert_msg (!fr.clock_ok, "a burst that skipped packets passed the frame clock check");
+  play_with_fault ("skip-packets", 1000);
+  for (guint i = 0; i < SKIP_FAULT_TRIES; i++)
+    {
+      if (i > 0)
+        {
+          stb_player_stop (fx.player);
+          ck_assert (stb_player_play_live (fx.player, 1, &error));
+          expect_first_frame ("live:1");
+        }
+      wait_spliced ("live:1, burst losing packets", &fr);
+      ck_assert_msg (fr.fcc && fr.burst_from_key && fr.burst_packets > 0,
+                     "the faulty burst did not play");
+      if (fr.burst_packets >= SKIP_FAULT_SHOWS)
+        break;
+    }
+  ck_assert_msg (fr.burst_packets >= SKIP_FAULT_SHOWS,
+                 "no burst of %d packets or more in %d plays (last %u): the fault never showed",
+                 SKIP_FAULT_SHOWS, SKIP_FAULT_TRIES, fr.burst_packets);
+  ck_assert_msg (fr.lost_packets > 0, "a burst that skipped packets lost none (%u played)",
+                 fr.burst_packets);
 }
 END_TEST
 

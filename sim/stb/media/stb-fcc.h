@@ -29,6 +29,7 @@ typedef struct
   gint join_seq;   /* first multicast sequence number played, -1 before */
   gint first_seq;  /* first sequence number played, -1 before */
   gint key_seq;    /* RAMS-I seq: the key frame packet, -1 before */
+  guint lost;      /* packets missing between consecutive ones played (sequence gaps) */
 } StbFccStats;
 
 /* Bind the burst socket and the control socket on 127.0.0.1. (transfer full) */

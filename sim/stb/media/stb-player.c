@@ -760,6 +760,7 @@ stb_player_get_frames (StbPlayer *self, StbPlayerFrames *frames)
       frames->fcc = TRUE;
       g_strlcpy (frames->fcc_status, st.status, sizeof frames->fcc_status);
       frames->burst_packets = st.burst_played;
+      frames->lost_packets = st.lost;
       frames->multicast_packets = st.multicast_played;
       frames->joined = st.joined;
       frames->join_seq = st.join_seq;

@@ -60,6 +60,7 @@ typedef struct
   gboolean burst_from_key; /* the first packet played was the key frame's (or the PAT/PMT
                             * packet just before it, SPEC 14) */
   guint burst_packets;     /* RTP packets of the burst played */
+  guint lost_packets;      /* missing in the spliced sequence (a burst or join that lost some) */
   guint multicast_packets;
   gboolean joined; /* now plays the multicast */
   gint join_seq;   /* first multicast sequence number played, -1 none */
