@@ -3,6 +3,8 @@
 
 #include "stb-screen.h"
 
+#include "stb-frame-clock.h"
+
 #include <gst/video/video.h>
 #include <string.h>
 
@@ -16,6 +18,10 @@ struct _StbScreenWindow
   guint repaint_id; /* low-priority idle: the repaint scheduled */
   guint banner_id;  /* the banner's timeout */
   guint paints;
+  StbScreenPaintedFunc painted;
+  gpointer painted_data;
+  gboolean told_page;    /* the current page's first paint was told */
+  gboolean told_picture; /* ... and its first paint with a picture */
 };
 
 static gboolean on_repaint (gpointer data);
@@ -50,6 +56,43 @@ frame_surface (GstSample *sample, GstVideoFrame *vframe)
       GST_VIDEO_FRAME_HEIGHT (vframe), GST_VIDEO_FRAME_PLANE_STRIDE (vframe, 0));
 }
 
+/* The frame clock of a BGRx picture: its luma, from the top block row. */
+static gint32
+read_clock (cairo_surface_t *frame)
+{
+  gint width = cairo_image_surface_get_width (frame);
+  gint side = width / STB_FRAME_CLOCK_BLOCKS;
+  gint stride = cairo_image_surface_get_stride (frame);
+  const guint8 *px = cairo_image_surface_get_data (frame);
+  if (side < 4 || cairo_image_surface_get_height (frame) < side)
+    return -1;
+  g_autofree guint8 *luma = g_malloc ((gsize)width * side);
+  for (gint y = 0; y < side; y++)
+    for (gint x = 0; x < width; x++)
+      {
+        const guint8 *p = px + (gsize)y * stride + (gsize)x * 4; /* B G R x */
+        luma[(gsize)y * width + x] = (guint8)(16 + (66 * p[2] + 129 * p[1] + 25 * p[0] + 128) / 256);
+      }
+  return stb_frame_clock_read_luma (luma, (gsize)width, (guint)width, (guint)side);
+}
+
+static void
+tell (StbScreenWindow *self, gint32 clock)
+{
+  if (self->painted == NULL)
+    return;
+  if (!self->told_page)
+    {
+      self->told_page = TRUE;
+      self->painted (self->page, -2, self->painted_data);
+    }
+  if (clock != -2 && !self->told_picture)
+    {
+      self->told_picture = TRUE;
+      self->painted (self->page, clock, self->painted_data);
+    }
+}
+
 static void
 paint (StbScreenWindow *self, guint8 *pixels, gint width, gint height, gint stride)
 {
@@ -59,6 +102,7 @@ paint (StbScreenWindow *self, guint8 *pixels, gint width, gint height, gint stri
   GstVideoFrame vframe;
   gboolean picture = self->page->kind == STB_PAGE_PICTURE || self->page->kind == STB_PAGE_CALL;
   cairo_surface_t *frame = picture ? frame_surface (self->frame, &vframe) : NULL;
+  gint32 clock = -2;
   cairo_surface_t *screen
       = cairo_image_surface_create_for_data (pixels, CAIRO_FORMAT_ARGB32, width, height, stride);
   cairo_t *cr = cairo_create (screen);
@@ -84,10 +128,13 @@ paint (StbScreenWindow *self, guint8 *pixels, gint width, gint height, gint stri
   cairo_surface_destroy (screen);
   if (frame != NULL)
     {
+      if (!self->told_picture)
+        clock = read_clock (frame);
       cairo_surface_destroy (frame);
       gst_video_frame_unmap (&vframe);
     }
   self->paints++;
+  tell (self, clock);
 }
 
 static gboolean
@@ -155,7 +202,8 @@ stb_screen_window_get_screen_size (StbScreenWindow *self, gint *width, gint *hei
 }
 
 void
-stb_screen_window_place (StbScreenWindow *self, gint x, gint y, gint width, gint height)
+stb_screen_window_place (StbScreenWindow *self, gint x, gint y, gint width, gint height,
+                         gboolean raise)
 {
   if (self == NULL)
     return;
@@ -165,7 +213,7 @@ stb_screen_window_place (StbScreenWindow *self, gint x, gint y, gint width, gint
   if (memcmp (&r, &self->place, sizeof r) == 0)
     return;
   self->place = r;
-  qcop_window_place (self->window, r.x, r.y, r.width, r.height, TRUE);
+  qcop_window_place (self->window, r.x, r.y, r.width, r.height, raise);
   schedule_repaint (self); /* also when the allocation is unchanged (same rectangle) */
 }
 
@@ -186,6 +234,9 @@ stb_screen_window_set_page (StbScreenWindow *self, StbPage *page)
   g_clear_handle_id (&self->banner_id, g_source_remove);
   if (picture)
     self->banner_id = g_timeout_add (STB_SCREEN_BANNER_MS, on_banner_timeout, self);
+  if (self->page == NULL || self->page->kind != page->kind
+      || g_strcmp0 (self->page->title, page->title) != 0)
+    self->told_page = self->told_picture = FALSE; /* another page, or another programme */
   g_clear_pointer (&self->page, stb_page_free);
   self->page = g_steal_pointer (&owned);
   schedule_repaint (self);
@@ -200,9 +251,21 @@ stb_screen_window_set_frame (StbScreenWindow *self, GstSample *sample)
     gst_sample_ref (sample);
   g_clear_pointer (&self->frame, gst_sample_unref);
   self->frame = sample;
+  if (sample == NULL)
+    self->told_picture = FALSE; /* the next picture is a new one */
   if (self->page != NULL
       && (self->page->kind == STB_PAGE_PICTURE || self->page->kind == STB_PAGE_CALL))
     schedule_repaint (self);
+}
+
+void
+stb_screen_window_set_painted_func (StbScreenWindow *self, StbScreenPaintedFunc func,
+                                    gpointer user_data)
+{
+  if (self == NULL)
+    return;
+  self->painted = func;
+  self->painted_data = user_data;
 }
 
 guint

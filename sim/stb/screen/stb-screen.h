@@ -40,13 +40,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (StbScreenWindow, stb_screen_window_free)
 
 /* The screen size (720x576 for stb-qcopd). */
 void stb_screen_window_get_screen_size (StbScreenWindow *window, gint *width, gint *height);
-/* Request the rectangle, on top of the other windows; width or height 0 hides it. */
-void stb_screen_window_place (StbScreenWindow *window, gint x, gint y, gint width, gint height);
+/* Request the rectangle (on top of the other windows if @raise); width or height 0 hides it. */
+void stb_screen_window_place (StbScreenWindow *window, gint x, gint y, gint width, gint height,
+                              gboolean raise);
 /* Show @page (transfer full); a page equal to the current one changes nothing. A PICTURE or
  * CALL page that differs from the last one shows its banner for STB_SCREEN_BANNER_MS. */
 void stb_screen_window_set_page (StbScreenWindow *window, StbPage *page);
 /* The newest picture (BGRx of the window's size, stb-screen-tap.h), or NULL to forget it. */
 void stb_screen_window_set_frame (StbScreenWindow *window, GstSample *sample);
+/* Told after the first paint of each page (@clock -2: no picture on it yet) and after the
+ * first paint of that page with a picture (@clock: the frame clock read from it, SPEC §14.4;
+ * -1 unreadable). On the main loop, after the screen was unlocked. */
+typedef void (*StbScreenPaintedFunc) (const StbPage *page, gint32 clock, gpointer user_data);
+void stb_screen_window_set_painted_func (StbScreenWindow *window, StbScreenPaintedFunc func,
+                                         gpointer user_data);
 /* Paints done so far (tests, logs). */
 guint stb_screen_window_get_paints (StbScreenWindow *window);
 

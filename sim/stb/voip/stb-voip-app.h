@@ -10,6 +10,7 @@
 
 #include "stb-call-media.h"
 #include "stb-module.h"
+#include "stb-screen.h"
 #include "stb-sip.h"
 #include "stb-voip-fsm.h"
 
@@ -21,6 +22,7 @@ typedef struct
   StbFsm fsm;
   StbSip *sip;         /* NULL in inject mode */
   StbCallMedia *media; /* SIP mode only */
+  StbScreenWindow *screen; /* (nullable) our window when the server offers a screen */
   gboolean registered; /* always TRUE in inject mode */
   gboolean media_on;
   StbMediaEndpoint local_media;
