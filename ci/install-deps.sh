@@ -15,7 +15,7 @@ kamailio sip-tester
 python3 python3-pyqt5 fonts-dejavu-core
 dbus libxml2-utils gcovr
 iproute2 nftables procps psmisc
-clang-14 libclang-rt-14-dev libpng-dev g++ xz-utils util-linux
+clang-14 libclang-rt-14-dev libpng-dev libpixman-1-dev g++ xz-utils util-linux
 podman runc debootstrap uidmap iptables tcpdump tshark wireshark-common"
 
 missing=""

@@ -77,7 +77,14 @@ qcop_client_handle_event (QcopClient *self, const QcopWireItem *item)
           }
         qcop_client_set_state (self, CLIENT_STATE_CONNECTED, "Connected event");
         g_clear_error (&self->last_error);
+        qcop_client_window_connected (self, item);
         qcop_client_emit_connected (self);
+        break;
+      case QCOP_EVENT_CREATION:
+        qcop_client_window_creation (self, item);
+        break;
+      case QCOP_EVENT_REGION:
+        qcop_client_window_region (self, item);
         break;
       case QCOP_EVENT_QCOP_MESSAGE:
         handle_qcop_message (self, item);

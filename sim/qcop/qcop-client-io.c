@@ -49,6 +49,7 @@ qcop_client_teardown (QcopClient *self, const GError *error, gboolean emit)
     g_message ("qcop client %s: connection to %s lost: %s", self->app_name, self->socket_path,
                error->message);
   qcop_client_fail_pending (self, error);
+  qcop_client_window_disconnected (self);
   if (emit)
     qcop_client_emit_disconnected (self, error);
   if (error && self->auto_reconnect && self->state == CLIENT_STATE_DISCONNECTED)

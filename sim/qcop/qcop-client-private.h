@@ -75,6 +75,16 @@ struct _QcopClient
 
   guint64 messages_sent;
   guint64 messages_received;
+
+  /* qcop-client-window.c: the display and the on-screen windows */
+  gchar *display_spec;       /* Connected's, NULL before the first */
+  GArray *free_ids;          /* gint32 object ids of Creation events not used yet */
+  gboolean creation_pending; /* a Creation is on its way (the greeting's, or our Create) */
+  gboolean recreate_windows; /* windows wait for ids to be created at a new server */
+  GPtrArray *windows;        /* QcopWindow* alive (owned by their callers) */
+  guint8 *screen_base;       /* the attached QVFb segment (QVFbHeader + pixels), or NULL */
+  gint screen_lock;          /* the display lock semaphore set, -1: none */
+  gboolean screen_locked;
 };
 
 /* qcop-client.c */
@@ -103,6 +113,17 @@ void qcop_client_handle_event (QcopClient *self, const QcopWireItem *item);
 /* Call every callback registered on @registered with (@channel, @message, @data). */
 void qcop_client_dispatch_message (QcopClient *self, const gchar *registered, const gchar *channel,
                                    const gchar *message, GBytes *data);
+
+/* qcop-client-window.c */
+void qcop_client_window_init (QcopClient *self);
+void qcop_client_window_finalize (QcopClient *self);
+/* Events: Connected (display spec: attach the screen), Creation (the id pool), Region
+ * (a window's allocation). */
+void qcop_client_window_connected (QcopClient *self, const QcopWireItem *item);
+void qcop_client_window_creation (QcopClient *self, const QcopWireItem *item);
+void qcop_client_window_region (QcopClient *self, const QcopWireItem *item);
+/* The connection is gone: the windows' ids and allocations with it. */
+void qcop_client_window_disconnected (QcopClient *self);
 
 /* qcop-client-registered.c */
 /* Fail every pending isRegistered request (the connection went away). */

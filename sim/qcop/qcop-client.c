@@ -88,6 +88,7 @@ qcop_client_finalize (GObject *object)
   QcopClient *self = QCOP_CLIENT (object);
 
   qcop_client_teardown (self, NULL, FALSE);
+  qcop_client_window_finalize (self);
   qcop_client_destroy_source (&self->reconnect_source);
   g_hash_table_destroy (self->channels);
   g_ptr_array_unref (self->channel_order);
@@ -132,6 +133,7 @@ qcop_client_init (QcopClient *self)
   self->reconnect_interval_ms = 200;
   self->next_id = 1;
   g_queue_init (&self->pending);
+  qcop_client_window_init (self);
 }
 
 /* ---- public API -------------------------------------------------------------------------- */

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE /* semtimedop */
 #define G_LOG_DOMAIN "qcop-qws-display"
 
 #include "qcop-qws-display.h"
+
+#include "qcop-qvfb.h"
 
 #include <glib/gstdio.h>
 
@@ -13,6 +16,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -29,27 +33,8 @@
 #define QT_VERSION_4_8_7 0x040807
 #define SCREEN_DATA_OFFSET 4096 /* page-aligned pixels after the header */
 
-/* The QVFbHeader of qvfbhdr.h as an x86_64/i386 compiler lays it out (our own declaration:
- * QRect is four ints, bool one byte, QRgb an unsigned int, WId an unsigned long). */
-typedef struct
-{
-  gint32 width;
-  gint32 height;
-  gint32 depth;
-  gint32 linestep;
-  gint32 dataoffset;
-  gint32 update[4]; /* QRect x1, y1, x2, y2 */
-  guint8 dirty;     /* bool */
-  gint32 numcols;
-  guint32 clut[256];
-  gint32 viewer_version;
-  gint32 server_version;
-  gint32 brightness;
-  gulong window_id;
-} VfbHeader;
+typedef QcopQvfbHeader VfbHeader; /* qcop-qvfb.h */
 
-G_STATIC_ASSERT (offsetof (VfbHeader, numcols) == 40);
-G_STATIC_ASSERT (offsetof (VfbHeader, viewer_version) == 1068);
 G_STATIC_ASSERT (sizeof (VfbHeader) <= SCREEN_DATA_OFFSET);
 
 struct _QcopQwsDisplay
@@ -246,6 +231,65 @@ qcop_qws_display_get_screen_shmid (QcopQwsDisplay *self)
 {
   g_return_val_if_fail (self != NULL, -1);
   return self->screen_shmid;
+}
+
+/* ---- the server's own painting ------------------------------------------------------------ */
+
+#define LOCK_WAIT_S 2
+
+/* QWSDisplay::grab (TRUE) (QLock::lock (Write), qlock.cpp: semop -MAX_LOCKS, SEM_UNDO),
+ * bounded: a client that holds the lock for LOCK_WAIT_S is not waited for (logged). */
+static gboolean
+grab_display (QcopQwsDisplay *self)
+{
+  struct sembuf op = { 0, -QT_MAX_LOCKS, SEM_UNDO };
+  struct timespec timeout = { LOCK_WAIT_S, 0 };
+  int rv;
+
+  do
+    rv = semtimedop (self->lock_semid, &op, 1, &timeout);
+  while (rv == -1 && errno == EINTR);
+  if (rv == -1)
+    g_message ("display %d: display lock not taken in %d s (%s): painting without it",
+               self->display, LOCK_WAIT_S, g_strerror (errno));
+  return rv == 0;
+}
+
+static void
+ungrab_display (QcopQwsDisplay *self)
+{
+  struct sembuf op = { 0, QT_MAX_LOCKS, SEM_UNDO };
+
+  semop (self->lock_semid, &op, 1);
+}
+
+void
+qcop_qws_display_fill (QcopQwsDisplay *self, guint32 argb, const gint32 *rects, gsize n_rects)
+{
+  VfbHeader *h;
+  gboolean grabbed;
+
+  g_return_if_fail (self != NULL && (rects != NULL || n_rects == 0));
+  if (self->screen == NULL || n_rects == 0)
+    return;
+  h = (VfbHeader *)self->screen;
+  grabbed = grab_display (self);
+  for (gsize i = 0; i < n_rects; i++)
+    {
+      gint x1 = MAX (rects[4 * i], 0), y1 = MAX (rects[4 * i + 1], 0);
+      gint x2 = MIN (rects[4 * i + 2], h->width - 1), y2 = MIN (rects[4 * i + 3], h->height - 1);
+
+      for (gint y = y1; y <= y2; y++)
+        {
+          guint32 *row = (guint32 *)(self->screen + h->dataoffset + (gsize)y * h->linestep);
+
+          for (gint x = x1; x <= x2; x++)
+            row[x] = argb;
+        }
+      qcop_qvfb_set_dirty (h, x1, y1, x2, y2);
+    }
+  if (grabbed)
+    ungrab_display (self);
 }
 
 /* ---- snapshots ---------------------------------------------------------------------------- */

@@ -62,6 +62,11 @@ gint qcop_qws_display_get_servershmid (QcopQwsDisplay *self);
 gint qcop_qws_display_get_lock_semid (QcopQwsDisplay *self);
 gint qcop_qws_display_get_screen_shmid (QcopQwsDisplay *self);
 
+/* Paint @argb (0xAARRGGBB, premultiplied) into @rects (x1, y1, x2, y2 inclusive, clipped to
+ * the screen) holding the display lock as QWSDisplay::grab (TRUE) does (bounded: 2 s), and
+ * mark them dirty as QVFbScreen::setDirty does. The server's background painting. */
+void qcop_qws_display_fill (QcopQwsDisplay *self, guint32 argb, const gint32 *rects, gsize n_rects);
+
 /* Write the screen of @self as an RGB PNG to @path. */
 gboolean qcop_qws_display_snapshot (QcopQwsDisplay *self, const gchar *path, GError **error);
 /* Attach the QVFb screen of display @display (served by any process: stb-qcopd --display or a

@@ -4,6 +4,8 @@
 /* Declarations shared by qcop-server*.c only. */
 
 #include "qcop-id-space.h"
+#include "qcop-qws-display.h"
+#include "qcop-qws-window.h"
 #include "qcop-registry.h"
 #include "qcop-server.h"
 #include "qcop-trace.h"
@@ -78,6 +80,8 @@ struct _QcopServer
   TraceQueue *trace_queue; /* forwarding-path records not formatted yet */
   GSource *trace_flush;    /* writes pending records at most QCOP_SERVER_TRACE_FLUSH_MS late */
   QcopServerStats stats;
+  QcopQwsStack *stack;            /* the windows of every client (qcop-qws-window.h) */
+  QcopQwsDisplay *screen_display; /* where the background is painted; NULL: nowhere */
 };
 
 /* What one delivered event was, for the trace. */

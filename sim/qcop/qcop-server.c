@@ -425,18 +425,38 @@ send_creation (Client *c, gint32 count)
   deliver (c, out->data, out->len, &ev);
 }
 
-/* A window-system command (qcop-qws-window.h): DefineCursor at exit, Region, ... */
+/* A window-system command (qcop-qws-window.h): the stack acts on it (its Region events go
+ * out through on_stack_allocation), then a client blocked in a synchronous command is
+ * released, as QWSServerPrivate::doClient does after invokeRegion & co. */
 static void
 window_command (Client *c, const QcopWireItem *item)
 {
-  g_autoptr (GByteArray) out = g_byte_array_new ();
+  qcop_qws_stack_command (c->server->stack, c, item);
+  qcop_qws_command_done (c->qws_lock - 1, item->type);
+}
+
+static void
+on_stack_allocation (gpointer owner, gint32 window, const gint32 *rects, gsize n_rects,
+                     gpointer user_data)
+{
+  Client *c = owner;
+  g_autoptr (GByteArray) out = NULL;
   EventInfo ev = { QCOP_EVENT_REGION };
 
-  qcop_qws_window_command (c->qws_lock - 1, item, c->server->screen, out);
-  if (out->len > 0)
-    deliver (c, out->data, out->len, &ev);
-  else
-    g_debug ("client %d: %s ignored", c->id, qcop_command_type_to_string (item->type));
+  if (c->dead)
+    return;
+  out = g_byte_array_new ();
+  qcop_qws_region_event (c->qws_lock - 1, window, rects, n_rects, out);
+  deliver (c, out->data, out->len, &ev);
+}
+
+static void
+on_stack_background (const gint32 *rects, gsize n_rects, gpointer user_data)
+{
+  QcopServer *self = user_data;
+
+  if (self->screen_display != NULL)
+    qcop_qws_display_fill (self->screen_display, QCOP_QWS_BACKGROUND, rects, n_rects);
 }
 
 /* Every command: counted, traced, and the end of the idle limit. */
@@ -527,6 +547,8 @@ close_client (Client *c, const gchar *type, const gchar *reason)
     return;
   c->dead = TRUE;
   qcop_server_trace_lifecycle (c, type, reason);
+  if (self->stack != NULL)
+    qcop_qws_stack_remove_owner (self->stack, c); /* _q_clientClosed: its windows go */
   if (c->in_source)
     g_source_destroy (c->in_source);
   if (c->idle_source)
@@ -923,6 +945,7 @@ qcop_server_new (const QcopServerOptions *options, GMainContext *context, GError
 {
   g_autoptr (QcopServer) self = NULL;
   const gint32 screen[4] = { 0, 0, 719, 575 };
+  static const QcopQwsStackFuncs stack_funcs = { on_stack_allocation, on_stack_background };
 
   g_return_val_if_fail (options != NULL && options->socket_path != NULL, NULL);
   g_return_val_if_fail (options->n_allow_uids == 0 || options->allow_uids != NULL, NULL);
@@ -952,6 +975,7 @@ qcop_server_new (const QcopServerOptions *options, GMainContext *context, GError
   self->dead = g_ptr_array_new ();
   self->scratch = g_byte_array_new ();
   self->trace_queue = qcop_server_trace_queue_new ();
+  self->stack = qcop_qws_stack_new (self->screen, &stack_funcs, self);
 
   if (strlen (self->display_spec) + 1 > QCOP_WIRE_MAX_RAW)
     {
@@ -974,6 +998,7 @@ qcop_server_free (QcopServer *self)
 {
   if (self == NULL)
     return;
+  g_clear_pointer (&self->stack, qcop_qws_stack_free); /* nobody is told of a closing server */
   if (self->clients != NULL)
     {
       GList *clients = g_hash_table_get_values (self->clients);
@@ -1038,6 +1063,13 @@ qcop_server_set_qws_display (QcopServer *self, const gchar *display_spec, gint32
   self->display_spec = g_strdup (display_spec);
   self->servershmid = servershmid;
   return TRUE;
+}
+
+void
+qcop_server_set_qws_screen (QcopServer *self, QcopQwsDisplay *display)
+{
+  g_return_if_fail (self != NULL);
+  self->screen_display = display;
 }
 
 const gchar *

@@ -18,10 +18,11 @@
  *   Identify    -> nothing (records the application name for the trace);
  *   Shutdown    -> nothing (the client announces a clean exit);
  *   QCopRegisterChannel / QCopSend -> QCOP semantics of DESIGN.md §2;
- *   Region      -> Region event granting the area (and the client's QWSLock released);
- *   RegionMove, ChangeAltitude, RepaintRegion -> the client's QWSLock released (they are
- *               synchronous in Qt); qcop-qws-window.h;
- *   any other QWS command (DefineCursor, RegionName, ...) -> skipped (traced, never fatal).
+ *   RegionName, Region, RegionMove, RegionDestroy, ChangeAltitude -> Qt's window stacking:
+ *               every window whose allocation changed gets a Region event, uncovered screen
+ *               gets the background (qcop-qws-window.h); the synchronous ones (and
+ *               RepaintRegion) release the client's QWSLock;
+ *   any other QWS command (DefineCursor, RequestFocus, ...) -> skipped (traced, never fatal).
  * Wildcards: a registered name holding '*' is also a pattern matched against the whole name of
  * every concrete channel sent to ('*' spans any characters including '/', '?' is one
  * character; GPatternSpec). Qt's QRegExp::Wildcard would also honour [...] sets: they are
@@ -111,6 +112,11 @@ void qcop_server_free (QcopServer *self);
  * main shared-memory segment (qcop-qws-display.h). Before this, ":0" and -1. */
 gboolean qcop_server_set_qws_display (QcopServer *self, const gchar *display_spec,
                                       gint32 servershmid, GError **error);
+/* The QWS display whose screen gets the background where no window is any more
+ * (qcop-qws-window.h; Qt's exposeRegion). (transfer none): it must outlive @self, or be
+ * unset with NULL first. */
+typedef struct _QcopQwsDisplay QcopQwsDisplay;
+void qcop_server_set_qws_screen (QcopServer *self, QcopQwsDisplay *display);
 const gchar *qcop_server_get_socket_path (QcopServer *self);
 void qcop_server_get_stats (QcopServer *self, QcopServerStats *stats);
 /* Write the buffered trace records to the trace file now. */

@@ -319,6 +319,38 @@ qcop_wire_encode_shutdown (GByteArray *out)
 }
 
 gboolean
+qcop_wire_encode_window_command (GByteArray *out, gint32 type, const gint32 *fixed, gsize n_fixed,
+                                 const guint8 *raw, gsize raw_len, GError **error)
+{
+  const TypeInfo *info = lookup_type (command_types, G_N_ELEMENTS (command_types), type);
+
+  g_return_val_if_fail (out != NULL && (fixed != NULL || n_fixed == 0), FALSE);
+  g_return_val_if_fail (raw != NULL || raw_len == 0, FALSE);
+
+  if (info == NULL || info->struct_size != n_fixed * 4)
+    {
+      g_set_error (error, QCOP_ERROR, QCOP_ERROR_INVALID,
+                   "command type %d: %" G_GSIZE_FORMAT
+                   " bytes of SimpleData, Qt's is %" G_GSIZE_FORMAT,
+                   type, n_fixed * 4, info ? info->struct_size : 0);
+      return FALSE;
+    }
+  if (raw_len > QCOP_WIRE_MAX_RAW)
+    {
+      g_set_error (error, QCOP_ERROR, QCOP_ERROR_TOO_LARGE,
+                   "%s: raw part of %" G_GSIZE_FORMAT " bytes exceeds %d", info->name, raw_len,
+                   QCOP_WIRE_MAX_RAW);
+      return FALSE;
+    }
+  put_header (out, type, raw_len);
+  for (gsize i = 0; i < n_fixed; i++)
+    put_i32 (out, fixed[i]);
+  if (raw_len > 0)
+    g_byte_array_append (out, raw, (guint)raw_len);
+  return TRUE;
+}
+
+gboolean
 qcop_wire_encode_register_channel (GByteArray *out, const gchar *channel, GError **error)
 {
   g_autofree gunichar2 *u = NULL;

@@ -47,10 +47,16 @@ typedef enum
 {
   QCOP_CMD_CREATE = 1,
   QCOP_CMD_SHUTDOWN = 2,
+  QCOP_CMD_REGION = 3, /* window commands: qwscommand_qws_p.h QWSCommand::Type */
+  QCOP_CMD_REGION_MOVE = 4,
+  QCOP_CMD_REGION_DESTROY = 5,
+  QCOP_CMD_CHANGE_ALTITUDE = 13,
   QCOP_CMD_DEFINE_CURSOR = 15, /* sent by every Qt client at exit (qcursor_qws.cpp) */
   QCOP_CMD_QCOP_REGISTER_CHANNEL = 20,
   QCOP_CMD_QCOP_SEND = 21,
+  QCOP_CMD_REGION_NAME = 22,
   QCOP_CMD_IDENTIFY = 23,
+  QCOP_CMD_REPAINT_REGION = 25,
 } QcopCommandType;
 
 typedef enum
@@ -108,6 +114,12 @@ gboolean qcop_wire_command_is_qcop (gint32 type);
 
 void qcop_wire_encode_create (GByteArray *out, gint32 count);
 void qcop_wire_encode_shutdown (GByteArray *out);
+/* Any window-system command (Region 3, RegionMove 4, RegionDestroy 5, ChangeAltitude 13,
+ * RegionName 22, ...): its SimpleData as @n_fixed ints (a bool or enum member in the low
+ * byte of its padded int; n_fixed * 4 must be the type's size), then @raw. */
+gboolean qcop_wire_encode_window_command (GByteArray *out, gint32 type, const gint32 *fixed,
+                                          gsize n_fixed, const guint8 *raw, gsize raw_len,
+                                          GError **error);
 gboolean qcop_wire_encode_register_channel (GByteArray *out, const gchar *channel, GError **error);
 gboolean qcop_wire_encode_send (GByteArray *out, const gchar *channel, const gchar *message,
                                 const guint8 *data, gsize len, GError **error);

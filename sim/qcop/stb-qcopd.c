@@ -216,6 +216,7 @@ start_display (gint n, QcopServer *server, QcopQwsDisplay **out, GError **error)
       || !qcop_server_set_qws_display (server, qcop_qws_display_get_spec (display),
                                        qcop_qws_display_get_servershmid (display), error))
     return FALSE;
+  qcop_server_set_qws_screen (server, display); /* the server is freed first (run) */
   *out = g_steal_pointer (&display);
   return TRUE;
 }
