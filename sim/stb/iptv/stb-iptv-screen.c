@@ -52,11 +52,11 @@ nav_page (StbIptv *self)
   for (guint i = 0; i < self->epg->entries->len; i++)
     {
       const StbEpgEntry *e = g_ptr_array_index (self->epg->entries, i);
-      g_ptr_array_add (page->rows,
-                       e->kind == STB_EPG_ENTRY_CHANNEL ? g_strdup_printf ("%u  %s", e->channel,
-                                                                           e->title)
-                       : e->kind == STB_EPG_ENTRY_VOD ? g_strdup_printf ("VOD  %s", e->title)
-                                                      : g_strdup (e->title));
+      g_ptr_array_add (page->rows, e->kind == STB_EPG_ENTRY_CHANNEL
+                                       ? g_strdup_printf ("%u  %s", e->channel, e->title)
+                                   : e->kind == STB_EPG_ENTRY_VOD
+                                       ? g_strdup_printf ("VOD  %s", e->title)
+                                       : g_strdup (e->title));
     }
   page->focus = self->epg->cursor;
   return page;
@@ -96,7 +96,7 @@ stb_iptv_screen_update (StbIptv *self)
       return;
     }
   stb_screen_window_set_page (self->screen, g_str_equal (self->page, "nav") ? nav_page (self)
-                                                                             : picture_page (self));
+                                                                            : picture_page (self));
   stb_screen_window_get_screen_size (self->screen, &width, &height);
   stb_screen_window_place (self->screen, 0, 0, width, height, FALSE); /* the bottom */
 }

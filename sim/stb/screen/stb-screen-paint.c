@@ -185,7 +185,7 @@ stb_screen_paint (cairo_t *cr, gint width, gint height, const StbPage *page, cai
         paint_dialing (cr, width, height, page);
         break;
       case STB_PAGE_CALL:
-        picture (cr, width, height, frame, "waiting for the far end's picture");
+        picture (cr, width, height, frame, "no picture from the far end");
         if (page->banner)
           banner (cr, width, height, page->title, page->detail);
         break;

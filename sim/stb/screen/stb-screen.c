@@ -71,7 +71,8 @@ read_clock (cairo_surface_t *frame)
     for (gint x = 0; x < width; x++)
       {
         const guint8 *p = px + (gsize)y * stride + (gsize)x * 4; /* B G R x */
-        luma[(gsize)y * width + x] = (guint8)(16 + (66 * p[2] + 129 * p[1] + 25 * p[0] + 128) / 256);
+        luma[(gsize)y * width + x]
+            = (guint8)(16 + (66 * p[2] + 129 * p[1] + 25 * p[0] + 128) / 256);
       }
   return stb_frame_clock_read_luma (luma, (gsize)width, (guint)width, (guint)side);
 }

@@ -20,10 +20,10 @@ typedef struct
 {
   StbModule module;
   StbFsm fsm;
-  StbSip *sip;         /* NULL in inject mode */
-  StbCallMedia *media; /* SIP mode only */
+  StbSip *sip;             /* NULL in inject mode */
+  StbCallMedia *media;     /* SIP mode only */
   StbScreenWindow *screen; /* (nullable) our window when the server offers a screen */
-  gboolean registered; /* always TRUE in inject mode */
+  gboolean registered;     /* always TRUE in inject mode */
   gboolean media_on;
   StbMediaEndpoint local_media;
   guint call_id; /* current call, 0 none */
