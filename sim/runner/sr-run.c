@@ -158,6 +158,12 @@ sr_run_set_checkpoint (SrRun *run, const gchar *name)
 }
 
 gboolean
+sr_run_has_screen (SrRun *run)
+{
+  return sr_station_display (run->stations[0]) >= 0;
+}
+
+gboolean
 sr_run_snapshot (SrRun *run, const gchar *name, GError **error)
 {
   return sr_station_snapshot (run->stations[0], name, error);
