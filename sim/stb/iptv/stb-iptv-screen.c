@@ -38,7 +38,7 @@ stb_iptv_screen_start (StbIptv *self, GError **error)
     return error == NULL || *error == NULL; /* no screen: nothing to draw */
   stb_screen_window_set_painted_func (self->screen, on_painted, self);
   stb_screen_window_get_screen_size (self->screen, &width, &height);
-  stb_player_set_screen_tap (self->player, width, height, on_frame, self);
+  stb_player_set_screen_tap (self->player, on_frame, self);
   g_message ("drawing on the screen (%dx%d)", width, height);
   return TRUE;
 }

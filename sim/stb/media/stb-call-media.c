@@ -576,13 +576,12 @@ stb_call_media_stop (StbCallMedia *self)
 }
 
 void
-stb_call_media_set_screen_tap (StbCallMedia *self, gint width, gint height, StbScreenTapFunc func,
-                               gpointer user_data)
+stb_call_media_set_screen_tap (StbCallMedia *self, StbScreenTapFunc func, gpointer user_data)
 {
   g_return_if_fail (self != NULL && self->pipeline == NULL);
   g_clear_pointer (&self->tap, stb_screen_tap_free);
   g_clear_pointer (&self->tapped_sink, g_free);
-  self->tap = stb_screen_tap_new (width, height, STB_CALL_MEDIA_SCREEN_FPS, func, user_data);
+  self->tap = stb_screen_tap_new (STB_CALL_MEDIA_SCREEN_FPS, func, user_data);
   self->tapped_sink = stb_screen_tap_wrap_sink (self->tap, stb_media_video_sink (self->display));
 }
 

@@ -93,11 +93,10 @@ gint64 stb_player_get_position_ms (StbPlayer *player);
 void stb_player_get_frames (StbPlayer *player, StbPlayerFrames *frames);
 /* At most this many pictures a second go to the screen. */
 #define STB_PLAYER_SCREEN_FPS 10
-/* Hand the decoded pictures, scaled to @width x @height BGRx, to @func on the main loop (at
- * most STB_PLAYER_SCREEN_FPS a second, stb-screen-tap.h). Call while stopped; applies from the
- * next play. */
-void stb_player_set_screen_tap (StbPlayer *player, gint width, gint height, StbScreenTapFunc func,
-                                gpointer user_data);
+/* Hand the pictures the video sink renders, as BGRx, to @func on the main loop (at most
+ * STB_PLAYER_SCREEN_FPS a second, stb-screen-tap.h). Call while stopped; applies from the next
+ * play. */
+void stb_player_set_screen_tap (StbPlayer *player, StbScreenTapFunc func, gpointer user_data);
 /* Write a PNG of the current picture to snapshot_dir/@name.png. */
 gboolean stb_player_snapshot (StbPlayer *player, const gchar *name, GError **error);
 

@@ -9,7 +9,6 @@
 
 struct _StbScreenTap
 {
-  gint width, height;
   guint max_fps;
   StbScreenTapFunc func;
   gpointer user_data;
@@ -67,21 +66,17 @@ on_new_sample (GstAppSink *sink, gpointer data)
 }
 
 StbScreenTap *
-stb_screen_tap_new (gint width, gint height, guint max_fps, StbScreenTapFunc func,
-                    gpointer user_data)
+stb_screen_tap_new (guint max_fps, StbScreenTapFunc func, gpointer user_data)
 {
-  g_return_val_if_fail (width > 0 && height > 0 && max_fps > 0 && func != NULL, NULL);
+  g_return_val_if_fail (max_fps > 0 && func != NULL, NULL);
   StbScreenTap *self = g_new0 (StbScreenTap, 1);
-  self->width = width;
-  self->height = height;
   self->max_fps = max_fps;
   self->func = func;
   self->user_data = user_data;
   self->context = g_main_context_ref_thread_default ();
   g_mutex_init (&self->lock);
   /* loaded now, not on the main loop at the first play */
-  static const gchar *const elements[]
-      = { "tee", "queue", "videorate", "videoscale", "videoconvert", "appsink" };
+  static const gchar *const elements[] = { "tee", "queue", "videorate", "videoconvert", "appsink" };
   for (guint i = 0; i < G_N_ELEMENTS (elements); i++)
     {
       g_autoptr (GstElementFactory) f = gst_element_factory_find (elements[i]);
@@ -130,11 +125,10 @@ stb_screen_tap_wrap_sink (StbScreenTap *self, const gchar *sink)
   return g_strdup_printf ("tee name=" TAP_NAME "tee ! %s " TAP_NAME "tee."
                           " ! queue leaky=downstream max-size-buffers=1 max-size-bytes=0"
                           " max-size-time=0 ! videorate drop-only=true max-rate=%u"
-                          " ! videoscale add-borders=false ! videoconvert"
-                          " ! video/x-raw,format=BGRx,width=%d,height=%d,pixel-aspect-ratio=1/1"
+                          " ! videoconvert ! video/x-raw,format=BGRx"
                           " ! appsink name=" TAP_NAME " sync=false async=false max-buffers=1"
                           " drop=true enable-last-sample=false",
-                          sink, self->max_fps, self->width, self->height);
+                          sink, self->max_fps);
 }
 
 void

@@ -50,4 +50,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (StbPage, stb_page_free)
 void stb_screen_paint (cairo_t *cr, gint width, gint height, const StbPage *page,
                        cairo_surface_t *frame);
 
+/* Paint every page once off screen: loads fontconfig and the fonts (100+ ms the first time),
+ * so that no first paint blocks the main loop later. */
+void stb_screen_paint_preload (void);
+
 G_END_DECLS

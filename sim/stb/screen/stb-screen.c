@@ -172,6 +172,7 @@ stb_screen_window_new (QcopClient *client, const gchar *name, GError **error)
   QcopWindow *window = qcop_window_new (client, name, error);
   if (window == NULL)
     return NULL;
+  stb_screen_paint_preload (); /* now, before the module is ready, not at its first page */
   StbScreenWindow *self = g_new0 (StbScreenWindow, 1);
   self->client = client;
   self->window = window;

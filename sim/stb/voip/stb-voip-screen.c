@@ -40,7 +40,7 @@ stb_voip_screen_start (StbVoip *self, GError **error)
   stb_screen_window_set_painted_func (self->screen, on_painted, self);
   stb_screen_window_get_screen_size (self->screen, &width, &height);
   if (self->media != NULL)
-    stb_call_media_set_screen_tap (self->media, width, height, on_frame, self);
+    stb_call_media_set_screen_tap (self->media, on_frame, self);
   g_message ("drawing on the screen (%dx%d)", width, height);
   return TRUE;
 }
