@@ -82,15 +82,18 @@ tell (StbScreenWindow *self, gint32 clock)
 {
   if (self->painted == NULL)
     return;
+  const gchar *kind = stb_page_kind_to_string (self->page->kind);
   if (!self->told_page)
     {
+      g_autofree gchar *details = g_strdup_printf ("page=%s;picture=0", kind);
       self->told_page = TRUE;
-      self->painted (self->page, -2, self->painted_data);
+      self->painted (details, self->painted_data);
     }
   if (clock != -2 && !self->told_picture)
     {
+      g_autofree gchar *details = g_strdup_printf ("page=%s;picture=1;clock=%d", kind, clock);
       self->told_picture = TRUE;
-      self->painted (self->page, clock, self->painted_data);
+      self->painted (details, self->painted_data);
     }
 }
 
@@ -164,7 +167,8 @@ on_banner_timeout (gpointer data)
 /* ---- public API -------------------------------------------------------------------------- */
 
 StbScreenWindow *
-stb_screen_window_new (QcopClient *client, const gchar *name, GError **error)
+stb_screen_window_new (QcopClient *client, const gchar *name, StbScreenPaintedFunc painted,
+                       gpointer user_data, GError **error)
 {
   g_return_val_if_fail (client != NULL && name != NULL, NULL);
   if (!qcop_client_has_screen (client))
@@ -176,8 +180,13 @@ stb_screen_window_new (QcopClient *client, const gchar *name, GError **error)
   StbScreenWindow *self = g_new0 (StbScreenWindow, 1);
   self->client = client;
   self->window = window;
+  self->painted = painted;
+  self->painted_data = user_data;
   qcop_window_set_expose_func (window, on_expose, self, NULL);
-  g_debug ("window %s (%d) on the screen", name, qcop_window_get_id (window));
+  gint width, height, stride;
+  qcop_client_screen_data (client, &width, &height, &stride);
+  g_message ("drawing on the screen (%dx%d): window %s (%d)", width, height, name,
+             qcop_window_get_id (window));
   return self;
 }
 
@@ -258,16 +267,6 @@ stb_screen_window_set_frame (StbScreenWindow *self, GstSample *sample)
   if (self->page != NULL
       && (self->page->kind == STB_PAGE_PICTURE || self->page->kind == STB_PAGE_CALL))
     schedule_repaint (self);
-}
-
-void
-stb_screen_window_set_painted_func (StbScreenWindow *self, StbScreenPaintedFunc func,
-                                    gpointer user_data)
-{
-  if (self == NULL)
-    return;
-  self->painted = func;
-  self->painted_data = user_data;
 }
 
 guint

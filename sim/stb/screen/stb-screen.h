@@ -32,9 +32,19 @@ G_BEGIN_DECLS
 
 typedef struct _StbScreenWindow StbScreenWindow;
 
-/* A window named @name on @client's screen, hidden. NULL when the client has no screen (not
- * an error); NULL with @error when the server refused the window. (transfer full) */
-StbScreenWindow *stb_screen_window_new (QcopClient *client, const gchar *name, GError **error);
+/* Told after the first paint of each page, and after the first paint of that page with a
+ * picture, with the details of the module's `<m>.screen` event (SPEC 12.6):
+ * "page=KIND;picture=0", or "page=KIND;picture=1;clock=N" (the frame clock read from the
+ * painted picture, SPEC 14.4; -1 unreadable). On the main loop, after the screen was
+ * unlocked. */
+typedef void (*StbScreenPaintedFunc) (const gchar *details, gpointer user_data);
+
+/* A window named @name on @client's screen, hidden; @painted (nullable) is told what was
+ * painted. NULL when the client has no screen (not an error); NULL with @error when the
+ * server refused the window. (transfer full) */
+StbScreenWindow *stb_screen_window_new (QcopClient *client, const gchar *name,
+                                        StbScreenPaintedFunc painted, gpointer user_data,
+                                        GError **error);
 void stb_screen_window_free (StbScreenWindow *window);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StbScreenWindow, stb_screen_window_free)
 
@@ -46,14 +56,9 @@ void stb_screen_window_place (StbScreenWindow *window, gint x, gint y, gint widt
 /* Show @page (transfer full); a page equal to the current one changes nothing. A PICTURE or
  * CALL page that differs from the last one shows its banner for STB_SCREEN_BANNER_MS. */
 void stb_screen_window_set_page (StbScreenWindow *window, StbPage *page);
-/* The newest picture (BGRx of the window's size, stb-screen-tap.h), or NULL to forget it. */
+/* The newest picture (BGRx, any size: scaled to the window, stb-screen-tap.h), or NULL to
+ * forget it. */
 void stb_screen_window_set_frame (StbScreenWindow *window, GstSample *sample);
-/* Told after the first paint of each page (@clock -2: no picture on it yet) and after the
- * first paint of that page with a picture (@clock: the frame clock read from it, SPEC §14.4;
- * -1 unreadable). On the main loop, after the screen was unlocked. */
-typedef void (*StbScreenPaintedFunc) (const StbPage *page, gint32 clock, gpointer user_data);
-void stb_screen_window_set_painted_func (StbScreenWindow *window, StbScreenPaintedFunc func,
-                                         gpointer user_data);
 /* Paints done so far (tests, logs). */
 guint stb_screen_window_get_paints (StbScreenWindow *window);
 

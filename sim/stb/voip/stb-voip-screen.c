@@ -16,32 +16,23 @@ on_frame (GstSample *sample, gpointer data)
     stb_screen_window_set_frame (self->screen, sample);
 }
 
-/* voip.screen (SPEC 12.6): what was painted, after the paint; the frame clock of the first
- * picture of a page, so that a test can tell a real picture from a stale or black one */
+/* voip.screen (SPEC 12.6): what was painted, after the paint (with the frame clock of a
+ * page's first picture: a test tells a real picture from a stale or black one) */
 static void
-on_painted (const StbPage *page, gint32 clock, gpointer data)
+on_painted (const gchar *details, gpointer data)
 {
   StbVoip *self = data;
-  if (clock == -2)
-    stb_module_emitf (&self->module, "screen", "page=%s;picture=0",
-                      stb_page_kind_to_string (page->kind));
-  else
-    stb_module_emitf (&self->module, "screen", "page=%s;picture=1;clock=%d",
-                      stb_page_kind_to_string (page->kind), clock);
+  stb_module_emitf (&self->module, "screen", "%s", details);
 }
 
 gboolean
 stb_voip_screen_start (StbVoip *self, GError **error)
 {
-  gint width, height;
-  self->screen = stb_screen_window_new (self->module.client, "stb-voip", error);
+  self->screen = stb_screen_window_new (self->module.client, "stb-voip", on_painted, self, error);
   if (self->screen == NULL)
     return error == NULL || *error == NULL; /* no screen: nothing to draw */
-  stb_screen_window_set_painted_func (self->screen, on_painted, self);
-  stb_screen_window_get_screen_size (self->screen, &width, &height);
   if (self->media != NULL)
     stb_call_media_set_screen_tap (self->media, on_frame, self);
-  g_message ("drawing on the screen (%dx%d)", width, height);
   return TRUE;
 }
 
