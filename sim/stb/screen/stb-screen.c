@@ -3,7 +3,7 @@
 
 #include "stb-screen.h"
 
-#include "stb-frame-clock.h"
+#include "stb-screen-evidence.h"
 
 #include <gst/video/video.h>
 #include <string.h>
@@ -54,27 +54,6 @@ frame_surface (GstSample *sample, GstVideoFrame *vframe)
   return cairo_image_surface_create_for_data (
       GST_VIDEO_FRAME_PLANE_DATA (vframe, 0), CAIRO_FORMAT_RGB24, GST_VIDEO_FRAME_WIDTH (vframe),
       GST_VIDEO_FRAME_HEIGHT (vframe), GST_VIDEO_FRAME_PLANE_STRIDE (vframe, 0));
-}
-
-/* The frame clock of a BGRx picture: its luma, from the top block row. */
-static gint32
-read_clock (cairo_surface_t *frame)
-{
-  gint width = cairo_image_surface_get_width (frame);
-  gint side = width / STB_FRAME_CLOCK_BLOCKS;
-  gint stride = cairo_image_surface_get_stride (frame);
-  const guint8 *px = cairo_image_surface_get_data (frame);
-  if (side < 4 || cairo_image_surface_get_height (frame) < side)
-    return -1;
-  g_autofree guint8 *luma = g_malloc ((gsize)width * side);
-  for (gint y = 0; y < side; y++)
-    for (gint x = 0; x < width; x++)
-      {
-        const guint8 *p = px + (gsize)y * stride + (gsize)x * 4; /* B G R x */
-        luma[(gsize)y * width + x]
-            = (guint8)(16 + (66 * p[2] + 129 * p[1] + 25 * p[0] + 128) / 256);
-      }
-  return stb_frame_clock_read_luma (luma, (gsize)width, (guint)width, (guint)side);
 }
 
 static void
@@ -133,7 +112,7 @@ paint (StbScreenWindow *self, guint8 *pixels, gint width, gint height, gint stri
   if (frame != NULL)
     {
       if (!self->told_picture)
-        clock = read_clock (frame);
+        clock = stb_screen_read_clock (frame, 0, 0, cairo_image_surface_get_width (frame));
       cairo_surface_destroy (frame);
       gst_video_frame_unmap (&vframe);
     }
