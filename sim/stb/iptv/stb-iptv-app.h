@@ -38,12 +38,13 @@ typedef struct
   StbFsm fsm;
   StbEpg *epg;
   StbPlayer *player;
-  StbProgramme current;    /* kind NONE when nothing plays */
-  StbProgramme resume;     /* R, kept only in HIDDEN_CALLEE */
-  const gchar *page;       /* "nav" | "player" | "hidden" */
-  gint trigger;            /* parameter that caused the transition into the state, -1 none */
-  guint play_failed_id;    /* idle: a play request failed synchronously */
-  StbScreenWindow *screen; /* (nullable) our window when the server offers a screen */
+  StbProgramme current; /* kind NONE when nothing plays */
+  StbProgramme resume;  /* R, kept only in HIDDEN_CALLEE */
+  const gchar *page;    /* "nav" | "player" | "hidden" */
+  gint trigger;         /* parameter that caused the transition into the state, -1 none */
+  guint play_failed_id; /* idle: a play request failed synchronously */
+  /* (nullable) our window when the server offers a screen (stb-iptv-screen.h) */
+  StbScreenWindow *screen;
   /* options */
   gchar *lineup_path;
   gchar *vod_base_uri;

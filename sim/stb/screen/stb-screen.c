@@ -82,6 +82,7 @@ paint (StbScreenWindow *self, guint8 *pixels, gint width, gint height, gint stri
   const GArray *alloc = qcop_window_get_allocation (self->window);
   if (alloc == NULL || alloc->len == 0 || self->page == NULL || self->place.width <= 0)
     return;
+  gint64 t0 = g_get_monotonic_time ();
   GstVideoFrame vframe;
   gboolean picture = self->page->kind == STB_PAGE_PICTURE || self->page->kind == STB_PAGE_CALL;
   cairo_surface_t *frame = picture ? frame_surface (self->frame, &vframe) : NULL;
@@ -117,6 +118,8 @@ paint (StbScreenWindow *self, guint8 *pixels, gint width, gint height, gint stri
       gst_video_frame_unmap (&vframe);
     }
   self->paints++;
+  g_debug ("painted %s in %.2f ms", stb_page_kind_to_string (self->page->kind),
+           (g_get_monotonic_time () - t0) / 1000.0);
   tell (self, clock);
 }
 
@@ -202,6 +205,8 @@ stb_screen_window_place (StbScreenWindow *self, gint x, gint y, gint width, gint
     r = (QcopRect){ 0 };
   if (memcmp (&r, &self->place, sizeof r) == 0)
     return;
+  if (self->place.width == 0 && r.width > 0)
+    self->told_page = self->told_picture = FALSE; /* shown again: its page is news */
   self->place = r;
   qcop_window_place (self->window, r.x, r.y, r.width, r.height, raise);
   schedule_repaint (self); /* also when the allocation is unchanged (same rectangle) */

@@ -20,12 +20,13 @@ typedef struct
 {
   StbModule module;
   StbFsm fsm;
-  StbSip *sip;             /* NULL in inject mode */
-  StbCallMedia *media;     /* SIP mode only */
-  StbScreenWindow *screen; /* (nullable) our window when the server offers a screen */
-  gboolean registered;     /* always TRUE in inject mode */
+  StbSip *sip;         /* NULL in inject mode */
+  StbCallMedia *media; /* SIP mode only */
+  gboolean registered; /* always TRUE in inject mode */
   gboolean media_on;
   StbMediaEndpoint local_media;
+  /* (nullable) our window when the server offers a screen (stb-voip-screen.h) */
+  StbScreenWindow *screen;
   guint call_id; /* current call, 0 none */
   guint next_inject_id;
   gchar *peer;
