@@ -83,6 +83,7 @@ struct _QcopClient
   gboolean recreate_windows; /* windows wait for ids to be created at a new server */
   GPtrArray *windows;        /* QcopWindow* alive (owned by their callers) */
   guint8 *screen_base;       /* the attached QVFb segment (QVFbHeader + pixels), or NULL */
+  gboolean screen_tried;     /* attaching it was tried on this connection */
   gint screen_lock;          /* the display lock semaphore set, -1: none */
   gboolean screen_locked;
 };

@@ -35,21 +35,19 @@
  * ("/tmp/.qtvfb_mouse-N", 'b') (qvfbhdr.h QT_VFB_MOUSE_PIPE, QVFbScreen::connect).
  */
 
-#define QT_MAX_LOCKS 200 /* qlock.cpp */
-#define CREATE_COUNT 30  /* what _q_newConnection pre-provides; our Create asks as many */
-#define CREATION_WAIT_MS 5000
+#define CREATE_COUNT 30 /* what _q_newConnection pre-provides; our Create asks as many */
 #define LOCK_WAIT_S 5
 
 struct _QcopWindow
 {
   QcopClient *client; /* a reference */
   gchar *name;
-  gint32 id;          /* at the current server; -1: not created there (yet) */
-  gboolean placed;    /* qcop_window_place was called */
-  gboolean raised;    /* ... with raise */
-  QcopRect place;     /* its last rectangle */
-  GArray *allocation; /* QcopRect */
-  pixman_region32_t allocated;
+  gint32 id;                   /* at the current server; -1: not created there (yet) */
+  gboolean placed;             /* qcop_window_place was called */
+  gboolean raised;             /* ... with raise */
+  QcopRect place;              /* its last rectangle */
+  GArray *allocation;          /* QcopRect */
+  pixman_region32_t allocated; /* in window coordinates (relative to place.x, place.y) */
   QcopWindowExposeFunc func;
   gpointer user_data;
   GDestroyNotify notify;
@@ -124,6 +122,19 @@ attach_screen (QcopClient *self)
   if (self->screen_lock == -1)
     g_message ("qcop client %s: display %s: no display lock for %s: painting without it",
                self->app_name, self->display_spec, self->socket_path);
+}
+
+/* The screen of the current connection, attached on first use (a client that owns no window
+ * never maps it, and never keeps a closed server's segment alive). NULL: none. */
+static guint8 *
+screen_base (QcopClient *self)
+{
+  if (self->screen_base == NULL && !self->screen_tried && self->display_spec != NULL)
+    {
+      self->screen_tried = TRUE;
+      attach_screen (self);
+    }
+  return self->screen_base;
 }
 
 /* ---- commands ----------------------------------------------------------------------------- */
@@ -260,7 +271,10 @@ qcop_client_window_connected (QcopClient *self, const QcopWireItem *item)
 {
   g_free (self->display_spec);
   self->display_spec = g_strdup (item->display_spec);
-  attach_screen (self); /* again: a new server on the same display makes a new segment */
+  detach_screen (self); /* a new server on the same display makes a new segment */
+  self->screen_tried = FALSE;
+  if (self->windows->len > 0)
+    screen_base (self);
   g_array_set_size (self->free_ids, 0);
   self->creation_pending = TRUE; /* _q_newConnection: invokeCreate (30) */
   self->recreate_windows = self->windows->len > 0;
@@ -335,10 +349,15 @@ qcop_client_window_region (QcopClient *self, const QcopWireItem *item)
         pixman_region32_union_rect (&region, &region, r[0], r[1], (guint)(r[2] - r[0] + 1),
                                     (guint)(r[3] - r[1] + 1));
     }
+  /* in window coordinates, as Qt's clip region (translated by -mapToGlobal): a window that
+   * moved repaints everything, not only what is new on the screen */
   pixman_region32_init (&exposed);
+  pixman_region32_translate (&region, -w->place.x, -w->place.y);
   pixman_region32_subtract (&exposed, &region, &w->allocated);
+  pixman_region32_translate (&exposed, w->place.x, w->place.y);
   pixman_region32_copy (&w->allocated, &region);
-  region_to_rects (&w->allocated, w->allocation);
+  pixman_region32_translate (&region, w->place.x, w->place.y);
+  region_to_rects (&region, w->allocation);
   exposed_rects = g_array_new (FALSE, FALSE, sizeof (QcopRect));
   region_to_rects (&exposed, exposed_rects);
   pixman_region32_fini (&exposed);
@@ -370,7 +389,7 @@ gboolean
 qcop_client_has_screen (QcopClient *client)
 {
   g_return_val_if_fail (QCOP_IS_CLIENT (client), FALSE);
-  return client->screen_base != NULL;
+  return screen_base (client) != NULL;
 }
 
 guint8 *
@@ -379,7 +398,7 @@ qcop_client_screen_data (QcopClient *client, gint *width, gint *height, gint *st
   const QcopQvfbHeader *h;
 
   g_return_val_if_fail (QCOP_IS_CLIENT (client), NULL);
-  if (client->screen_base == NULL)
+  if (screen_base (client) == NULL)
     {
       if (width)
         *width = 0;
@@ -399,39 +418,36 @@ qcop_client_screen_data (QcopClient *client, gint *width, gint *height, gint *st
   return client->screen_base + h->dataoffset;
 }
 
-/* QLock::lock (Write): semop -MAX_LOCKS with SEM_UNDO; bounded here (a lock held for
- * LOCK_WAIT_S is logged and painting goes ahead without it). */
+/* QWSDisplay::grab (TRUE), bounded here (a lock held for LOCK_WAIT_S is logged and painting
+ * goes ahead without it). */
 void
 qcop_client_screen_lock (QcopClient *client)
 {
-  struct sembuf op = { 0, -QT_MAX_LOCKS, SEM_UNDO };
-  struct timespec timeout = { LOCK_WAIT_S, 0 };
-  int rv;
+  int err;
 
   g_return_if_fail (QCOP_IS_CLIENT (client));
   g_return_if_fail (!client->screen_locked);
   if (client->screen_lock < 0)
     return;
-  do
-    rv = semtimedop (client->screen_lock, &op, 1, &timeout);
-  while (rv == -1 && errno == EINTR);
-  if (rv == -1)
+  err = qcop_qlock_grab (client->screen_lock, LOCK_WAIT_S);
+  if (err != 0)
     g_message ("qcop client %s: display lock not taken in %d s: %s", client->app_name, LOCK_WAIT_S,
-               g_strerror (errno));
-  client->screen_locked = rv == 0;
+               g_strerror (err));
+  client->screen_locked = err == 0;
 }
 
 void
 qcop_client_screen_unlock (QcopClient *client)
 {
-  struct sembuf op = { 0, QT_MAX_LOCKS, SEM_UNDO };
+  int err;
 
   g_return_if_fail (QCOP_IS_CLIENT (client));
   if (!client->screen_locked)
     return;
   client->screen_locked = FALSE;
-  if (semop (client->screen_lock, &op, 1) == -1)
-    g_message ("qcop client %s: display lock release: %s", client->app_name, g_strerror (errno));
+  err = qcop_qlock_ungrab (client->screen_lock);
+  if (err != 0)
+    g_message ("qcop client %s: display lock release: %s", client->app_name, g_strerror (err));
 }
 
 void
@@ -440,7 +456,7 @@ qcop_client_screen_damage (QcopClient *client, gint x, gint y, gint width, gint 
   QcopQvfbHeader *h;
 
   g_return_if_fail (QCOP_IS_CLIENT (client));
-  if (client->screen_base == NULL || width <= 0 || height <= 0)
+  if (screen_base (client) == NULL || width <= 0 || height <= 0)
     return;
   h = (QcopQvfbHeader *)client->screen_base;
   qcop_qvfb_set_dirty (h, MAX (x, 0), MAX (y, 0), MIN (x + width - 1, h->width - 1),
@@ -448,12 +464,6 @@ qcop_client_screen_damage (QcopClient *client, gint x, gint y, gint width, gint 
 }
 
 /* ---- public: windows ---------------------------------------------------------------------- */
-
-static gboolean
-has_free_id (QcopClient *self, gpointer data)
-{
-  return self->free_ids->len > 0 || self->state != CLIENT_STATE_CONNECTED;
-}
 
 QcopWindow *
 qcop_window_new (QcopClient *client, const gchar *name, GError **error)
@@ -470,7 +480,7 @@ qcop_window_new (QcopClient *client, const gchar *name, GError **error)
                    "window \"%s\": not connected to a QWS server (%s)", name, client->socket_path);
       return NULL;
     }
-  if (client->screen_base == NULL)
+  if (screen_base (client) == NULL)
     {
       g_set_error (error, QCOP_ERROR, QCOP_ERROR_UNSUPPORTED,
                    "window \"%s\": the server at %s has no screen this library can paint on "
@@ -478,24 +488,22 @@ qcop_window_new (QcopClient *client, const gchar *name, GError **error)
                    name, client->socket_path, client->display_spec ? client->display_spec : "");
       return NULL;
     }
-  /* QWSDisplay::takeId: the pool, else Create and wait for the Creation */
-  if (client->free_ids->len == 0)
-    request_ids (client);
-  if (!qcop_client_wait_until (client, has_free_id, NULL, CREATION_WAIT_MS)
-      || client->free_ids->len == 0)
-    {
-      g_set_error (error, QCOP_ERROR, QCOP_ERROR_TIMEOUT,
-                   "window \"%s\": no window id from %s within %d ms (Creation event)", name,
-                   client->socket_path, CREATION_WAIT_MS);
-      return NULL;
-    }
   w = g_new0 (QcopWindow, 1);
   w->client = g_object_ref (client);
   w->name = g_strdup (name);
   w->allocation = g_array_new (FALSE, FALSE, sizeof (QcopRect));
   pixman_region32_init (&w->allocated);
+  w->id = -1;
   g_ptr_array_add (client->windows, w);
-  create_at_server (w);
+  /* QWSDisplay::takeId: from the pool; when it is empty (or the greeting's Creation is not
+   * dispatched yet: a "connected" handler), at the next Creation, without blocking */
+  if (client->free_ids->len > 0)
+    create_at_server (w);
+  else
+    {
+      client->recreate_windows = TRUE;
+      request_ids (client);
+    }
   return w;
 }
 
@@ -504,6 +512,8 @@ qcop_window_place (QcopWindow *window, gint x, gint y, gint width, gint height, 
 {
   g_return_if_fail (window != NULL);
 
+  if (window->place.x != x || window->place.y != y)
+    pixman_region32_clear (&window->allocated); /* moved: all of it is to be repainted */
   window->placed = TRUE;
   window->raised = raise;
   window->place = (QcopRect){ x, y, MAX (width, 0), MAX (height, 0) };

@@ -33,6 +33,11 @@
  * qcop_window_new fails with QCOP_ERROR_UNSUPPORTED.
  *
  * All functions run on the client's main context thread.
+ *
+ * Against the shape agreed with sim/stb (ref-screen): the same signatures, plus
+ * qcop_window_get_id; qcop_window_new never blocks. Where no window is, stb-qcopd paints Qt's
+ * background colour #20b050 (QWSServer's default brush), not black, once anything was
+ * uncovered.
  */
 
 #include "qcop-client.h"
@@ -63,10 +68,12 @@ void qcop_client_screen_unlock (QcopClient *client);
  * with the previous update rectangle, as QVFbScreen::setDirty (qscreenvfb_qws.cpp). */
 void qcop_client_screen_damage (QcopClient *client, gint x, gint y, gint width, gint height);
 
-/* A new window, hidden (empty region), with an id from the client's Creation pool (sending
- * Create when the pool is empty, as QWSDisplay::takeId does) and @name sent as RegionName.
- * Fails with QCOP_ERROR_CONNECTION when not connected, QCOP_ERROR_UNSUPPORTED without a
- * screen. (transfer full) */
+/* A new window, hidden (empty region), with an id from the client's Creation pool and @name
+ * sent as RegionName. Never blocks: with the pool empty (it is refilled by a Create, as
+ * QWSDisplay::takeId does; or, in a "connected" handler, the greeting's Creation is not
+ * dispatched yet) the window is created at the server when the ids arrive, with its
+ * placement then (qcop_window_get_id is -1 until then). Fails with QCOP_ERROR_CONNECTION
+ * when not connected, QCOP_ERROR_UNSUPPORTED without a screen. (transfer full) */
 QcopWindow *qcop_window_new (QcopClient *client, const gchar *name, GError **error);
 /* Request the rectangle (Region command; width or height 0 hides the window) and, if @raise,
  * put the window on top (ChangeAltitude 0). The allocation arrives asynchronously. */
@@ -75,9 +82,11 @@ void qcop_window_place (QcopWindow *window, gint x, gint y, gint width, gint hei
 /* Where the window may paint now: a GArray of QcopRect, non-overlapping, possibly empty.
  * (transfer none): valid until the next Region event is dispatched. */
 const GArray *qcop_window_get_allocation (QcopWindow *window);
+/* Its window id at the current server (the QWS winId), -1 while it is not created there. */
 gint qcop_window_get_id (QcopWindow *window);
 /* @newly_exposed: (transfer none) the QcopRects of the new allocation that were not in the
- * previous one (what must be painted now). Called from the client's main context. */
+ * previous one (what must be painted now; after a move, all of it, as Qt keeps the clip region
+ * in window coordinates). Called from the client's main context. */
 typedef void (*QcopWindowExposeFunc) (QcopWindow *window, const GArray *newly_exposed,
                                       gpointer user_data);
 void qcop_window_set_expose_func (QcopWindow *window, QcopWindowExposeFunc func, gpointer user_data,

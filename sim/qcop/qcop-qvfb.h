@@ -4,13 +4,17 @@
 /*
  * Qt 4.8's QVFbHeader (src/gui/embedded/qvfbhdr.h) as an x86_64/i386 compiler lays it out
  * (our own declaration: QRect is four ints, bool one byte, QRgb an unsigned int, WId an
- * unsigned long), shared by the server (qcop-qws-display.c) and the client library
- * (qcop-client-window.c).
+ * unsigned long), and the display lock, shared by the server (qcop-qws-display.c) and the
+ * client library (qcop-client-window.c). Needs _GNU_SOURCE (semtimedop).
  */
 
 #include <glib.h>
 
+#include <errno.h>
 #include <stddef.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
+#include <time.h>
 
 G_BEGIN_DECLS
 
@@ -52,6 +56,32 @@ qcop_qvfb_set_dirty (QcopQvfbHeader *h, gint x1, gint y1, gint x2, gint y2)
       h->update[2] = MAX (h->update[2], x2), h->update[3] = MAX (h->update[3], y2);
     }
   h->dirty = TRUE;
+}
+
+#define QCOP_QLOCK_MAX_LOCKS 200 /* qlock.cpp MAX_LOCKS */
+
+/* QWSDisplay::grab (TRUE) = QLock::lock (Write) (qlock.cpp): semop -MAX_LOCKS with SEM_UNDO on
+ * the display lock set @semid, bounded by @timeout_s. 0, or the errno (EAGAIN: timed out). */
+static inline int
+qcop_qlock_grab (int semid, int timeout_s)
+{
+  struct sembuf op = { 0, -QCOP_QLOCK_MAX_LOCKS, SEM_UNDO };
+  struct timespec timeout = { timeout_s, 0 };
+  int rv;
+
+  do
+    rv = semtimedop (semid, &op, 1, &timeout);
+  while (rv == -1 && errno == EINTR);
+  return rv == 0 ? 0 : errno;
+}
+
+/* QWSDisplay::ungrab = QLock::unlock: semop +MAX_LOCKS. 0, or the errno. */
+static inline int
+qcop_qlock_ungrab (int semid)
+{
+  struct sembuf op = { 0, QCOP_QLOCK_MAX_LOCKS, SEM_UNDO };
+
+  return semop (semid, &op, 1) == 0 ? 0 : errno;
 }
 
 G_END_DECLS

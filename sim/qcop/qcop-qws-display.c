@@ -237,30 +237,17 @@ qcop_qws_display_get_screen_shmid (QcopQwsDisplay *self)
 
 #define LOCK_WAIT_S 2
 
-/* QWSDisplay::grab (TRUE) (QLock::lock (Write), qlock.cpp: semop -MAX_LOCKS, SEM_UNDO),
- * bounded: a client that holds the lock for LOCK_WAIT_S is not waited for (logged). */
+/* QWSDisplay::grab (TRUE), bounded: a client that holds the lock for LOCK_WAIT_S is not
+ * waited for (logged). */
 static gboolean
 grab_display (QcopQwsDisplay *self)
 {
-  struct sembuf op = { 0, -QT_MAX_LOCKS, SEM_UNDO };
-  struct timespec timeout = { LOCK_WAIT_S, 0 };
-  int rv;
+  int err = qcop_qlock_grab (self->lock_semid, LOCK_WAIT_S);
 
-  do
-    rv = semtimedop (self->lock_semid, &op, 1, &timeout);
-  while (rv == -1 && errno == EINTR);
-  if (rv == -1)
+  if (err != 0)
     g_message ("display %d: display lock not taken in %d s (%s): painting without it",
-               self->display, LOCK_WAIT_S, g_strerror (errno));
-  return rv == 0;
-}
-
-static void
-ungrab_display (QcopQwsDisplay *self)
-{
-  struct sembuf op = { 0, QT_MAX_LOCKS, SEM_UNDO };
-
-  semop (self->lock_semid, &op, 1);
+               self->display, LOCK_WAIT_S, g_strerror (err));
+  return err == 0;
 }
 
 void
@@ -289,7 +276,7 @@ qcop_qws_display_fill (QcopQwsDisplay *self, guint32 argb, const gint32 *rects, 
       qcop_qvfb_set_dirty (h, x1, y1, x2, y2);
     }
   if (grabbed)
-    ungrab_display (self);
+    qcop_qlock_ungrab (self->lock_semid);
 }
 
 /* ---- snapshots ---------------------------------------------------------------------------- */

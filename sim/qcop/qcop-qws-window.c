@@ -151,6 +151,17 @@ region_from_command (const QcopWireItem *item, pixman_region32_t *region)
     }
 }
 
+/* QRegion::operator==: two empty regions are equal whatever pixman's extents say. */
+static gboolean
+region_equal (pixman_region32_t *a, pixman_region32_t *b)
+{
+  gboolean a_empty = !pixman_region32_not_empty (a), b_empty = !pixman_region32_not_empty (b);
+
+  if (a_empty || b_empty)
+    return a_empty && b_empty;
+  return pixman_region32_equal (a, b);
+}
+
 /* ---- the stack -------------------------------------------------------------------------- */
 
 static void
@@ -204,7 +215,7 @@ update_regions (QcopQwsStack *self)
 
       pixman_region32_intersect (&r, &w->requested, &available);
       pixman_region32_subtract (&available, &available, &r);
-      if (!pixman_region32_equal (&r, &w->allocated))
+      if (!region_equal (&r, &w->allocated))
         {
           pixman_region32_copy (&w->allocated, &r);
           send_allocation (self, w);
@@ -242,22 +253,32 @@ expose_region (QcopQwsStack *self, pixman_region32_t *exposed)
   pixman_region32_fini (&bg);
 }
 
+/* update_regions, then exposeRegion (@old - @w's new allocation): the tail of
+ * setWindowRegion and moveWindowRegion. */
+static void
+update_and_expose (QcopQwsStack *self, Window *w, pixman_region32_t *old)
+{
+  pixman_region32_t gone;
+
+  update_regions (self);
+  pixman_region32_init (&gone);
+  pixman_region32_subtract (&gone, old, &w->allocated);
+  expose_region (self, &gone);
+  pixman_region32_fini (&gone);
+}
+
 /* setWindowRegion: new requested region, update_regions, expose old - new allocation. */
 static void
 set_window_region (QcopQwsStack *self, Window *w, pixman_region32_t *requested)
 {
-  pixman_region32_t old, gone;
+  pixman_region32_t old;
 
-  if (pixman_region32_equal (&w->requested, requested))
+  if (region_equal (&w->requested, requested))
     return;
   pixman_region32_init (&old);
   pixman_region32_copy (&old, &w->allocated);
   pixman_region32_copy (&w->requested, requested);
-  update_regions (self);
-  pixman_region32_init (&gone);
-  pixman_region32_subtract (&gone, &old, &w->allocated);
-  expose_region (self, &gone);
-  pixman_region32_fini (&gone);
+  update_and_expose (self, w, &old);
   pixman_region32_fini (&old);
 }
 
@@ -322,7 +343,7 @@ request_region (QcopQwsStack *self, gpointer owner, const QcopWireItem *item)
   pixman_region32_init (&before);
   pixman_region32_copy (&before, &w->allocated);
   set_window_region (self, w, &requested);
-  if (pixman_region32_equal (&before, &w->allocated))
+  if (region_equal (&before, &w->allocated))
     send_allocation (self, w); /* always answered, even when unchanged */
   pixman_region32_fini (&before);
   pixman_region32_fini (&requested);
@@ -335,7 +356,7 @@ static void
 move_region (QcopQwsStack *self, gpointer owner, const QcopWireItem *item)
 {
   Window *w = owned_window (self, owner, fixed_i32 (item, 0), "RegionMove");
-  pixman_region32_t old, gone;
+  pixman_region32_t old;
 
   if (w == NULL)
     return;
@@ -343,11 +364,7 @@ move_region (QcopQwsStack *self, gpointer owner, const QcopWireItem *item)
   pixman_region32_copy (&old, &w->allocated);
   pixman_region32_translate (&w->requested, fixed_i32 (item, 1), fixed_i32 (item, 2));
   pixman_region32_clear (&w->allocated);
-  update_regions (self);
-  pixman_region32_init (&gone);
-  pixman_region32_subtract (&gone, &old, &w->allocated);
-  expose_region (self, &gone);
-  pixman_region32_fini (&gone);
+  update_and_expose (self, w, &old);
   pixman_region32_fini (&old);
 }
 

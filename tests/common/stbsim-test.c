@@ -154,6 +154,22 @@ stbsim_test_wait_exit (StbsimProc *proc, gint timeout_ms, gint *wait_status)
   return stbsim_proc_poll_exit (proc, wait_status);
 }
 
+gint
+stbsim_test_free_qt_display (void)
+{
+  for (gint i = 0; i < 200; i++)
+    {
+      gint n = 20000 + (gint)((getpid () * 13 + i * 101) % 30000);
+      g_autofree gchar *dir = g_strdup_printf ("/tmp/qtembedded-%d", n);
+      g_autofree gchar *pipe = g_strdup_printf ("/tmp/.qtvfb_mouse-%d", n);
+
+      if (!g_file_test (dir, G_FILE_TEST_EXISTS) && !g_file_test (pipe, G_FILE_TEST_EXISTS))
+        return n;
+    }
+  ck_abort_msg ("no free Qt display number in 20000..49999");
+  return -1;
+}
+
 guint16
 stbsim_test_free_port (int type)
 {

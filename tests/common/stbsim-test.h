@@ -35,6 +35,9 @@ gboolean stbsim_test_wait_exit (StbsimProc *proc, gint timeout_ms, gint *wait_st
 /* A 127.0.0.1 port that was free a moment ago, for @type SOCK_DGRAM or SOCK_STREAM (the
  * kernel's pick for port 0; fails the test if none). */
 guint16 stbsim_test_free_port (int type);
+/* A Qt/Embedded display number in 20000..49999 nobody uses now: no /tmp/qtembedded-N and no
+ * QVFb mouse pipe /tmp/.qtvfb_mouse-N (fails the test if none). */
+gint stbsim_test_free_qt_display (void);
 
 /* The contents of @path, at most its last @max_bytes (0: all); "" if it cannot be read
  * (a log that is not there yet). Never NULL (transfer full). */

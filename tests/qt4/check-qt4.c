@@ -9,6 +9,9 @@
  *           stb-qcopd wrote, and aborting without it;
  *           a Qt peer plays the IPTV module against stb-voip and the VoIP module against
  *           stb-iptv;
+ *           window stacking: a Qt window over a QcopWindow (libqcop) that keeps painting and
+ *           a QcopWindow over a Qt window, in snapshots; the exposes and Qt's repaint when
+ *           the upper one goes, the server's background;
  *   server: stb-iptv and stb-voip on a genuine Qt QWS server (tests/qt4/qt4-qws-server,
  *           QApplication GuiServer with the VNC driver in a network namespace of its own):
  *           the caller and callee-accept flows; the font database cache the Qt server
@@ -16,6 +19,7 @@
  */
 #define G_LOG_DOMAIN "check-qt4"
 
+#include "qcop-client-window.h"
 #include "qcop-qws-display.h"
 #include "qcop-qws-fontdb.h"
 #include "stb-test-stack.h"
@@ -39,24 +43,6 @@
 
 static const gchar *const layouts[] = { "bidirectional", "unidirectional" };
 static const gchar *qt4_dir;
-
-/* ---- a display number nobody uses ----------------------------------------------------------- */
-
-static gint
-pick_display (void)
-{
-  for (gint i = 0; i < 200; i++)
-    {
-      gint n = 20000 + (gint)((getpid () * 13 + i * 101) % 30000);
-      g_autofree gchar *dir = g_strdup_printf ("/tmp/qtembedded-%d", n);
-      g_autofree gchar *pipe = qcop_qws_display_mouse_pipe (n);
-
-      if (!g_file_test (dir, G_FILE_TEST_EXISTS) && !g_file_test (pipe, G_FILE_TEST_EXISTS))
-        return n;
-    }
-  ck_abort_msg ("no free Qt display number in 20000..49999");
-  return -1;
-}
 
 static gchar *
 qt_env (const gchar *name)
@@ -395,7 +381,7 @@ START_TEST (test_qt_client_on_qcopd)
   g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
   g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
   g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   g_autofree gchar *display = g_strdup_printf ("%d", n);
   g_autofree gchar *socket = qcop_qws_display_socket_path (n);
   g_autofree gchar *sockdir = g_path_get_dirname (socket);
@@ -488,6 +474,22 @@ assert_pixel (const gchar *png, guint x, guint y, guint32 want)
   ck_assert_msg (got == want, "%s: pixel (%u,%u) is #%06x, want #%06x", png, x, y, got, want);
 }
 
+/* `qcop snapshot DISPLAY PNG`, the CLI the runner can use at checkpoints. */
+static void
+snapshot_cli (const gchar *display, const gchar *png)
+{
+  g_autofree gchar *cli = stbsim_test_build_path ("sim/qcop/qcop");
+  const gchar *snap[] = { cli, "snapshot", display, png, NULL };
+  g_autoptr (GError) error = NULL;
+  gint status = -1;
+
+  ck_assert_msg (g_spawn_sync (NULL, (gchar **)snap, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                               &status, &error),
+                 "%s", error ? error->message : "");
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "qcop snapshot status %d",
+                 status);
+}
+
 /* A real Qt client's window (WA_PaintOnScreen) painted into the QVFb screen appears in the
  * snapshot (qcop snapshot, the CLI the runner can use at checkpoints). */
 START_TEST (test_qt_window_snapshot)
@@ -495,24 +497,17 @@ START_TEST (test_qt_window_snapshot)
   g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
   g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
   g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
-  g_autofree gchar *cli = stbsim_test_build_path ("sim/qcop/qcop");
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   g_autofree gchar *display = g_strdup_printf ("%d", n);
   g_autofree gchar *ready = NULL;
   StbsimProc *qcopd = spawn_qcopd_display (display, log, &ready);
-  const gchar *snap[] = { cli, "snapshot", display, png, NULL };
-  g_autoptr (GError) error = NULL;
   gint status = -1;
   QtPeer *peer = peer_start (n, dir);
 
   peer_expect (peer, "READY");
   peer_cmd (peer, "window 100 120 200 80");
   peer_expect (peer, "PAINTED 200x80");
-  ck_assert_msg (g_spawn_sync (NULL, (gchar **)snap, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
-                               &status, &error),
-                 "%s", error ? error->message : "");
-  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "qcop snapshot status %d",
-                 status);
+  snapshot_cli (display, png);
   assert_pixel (png, 100, 120, 0xff0000); /* the window's corners */
   assert_pixel (png, 299, 199, 0xff0000);
   assert_pixel (png, 99, 120, 0x000000); /* and just outside */
@@ -520,6 +515,191 @@ START_TEST (test_qt_window_snapshot)
   assert_pixel (png, 150, 200, 0x000000);
   ck_assert_int_eq (peer_quit (peer), 0);
   peer_free (peer);
+  status = stbsim_proc_stop (qcopd, 5000);
+  stbsim_proc_free (qcopd);
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "stb-qcopd status %d", status);
+  stbsim_test_rmtree (dir);
+}
+END_TEST
+
+/* ---- a Qt window over a QcopWindow (the VoIP dialog over the IPTV picture) ------------------ */
+
+typedef struct
+{
+  QcopClient *client;
+  guint exposes;
+  GArray *last; /* QcopRect: the newly exposed part */
+  guint32 colour;
+} TvWindow;
+
+/* Paint @rects (QcopRect) in @tv's colour, holding the display lock, as a module does. */
+static void
+tv_paint (TvWindow *tv, const GArray *rects)
+{
+  gint w = 0, h = 0, stride = 0;
+  guint8 *px = qcop_client_screen_data (tv->client, &w, &h, &stride);
+
+  ck_assert_ptr_nonnull (px);
+  qcop_client_screen_lock (tv->client);
+  for (guint i = 0; i < rects->len; i++)
+    {
+      const QcopRect *r = &g_array_index (rects, QcopRect, i);
+
+      for (gint y = r->y; y < r->y + r->height; y++)
+        for (gint x = r->x; x < r->x + r->width; x++)
+          ((guint32 *)(px + (gsize)y * stride))[x] = tv->colour;
+      qcop_client_screen_damage (tv->client, r->x, r->y, r->width, r->height);
+    }
+  qcop_client_screen_unlock (tv->client);
+}
+
+static void
+on_tv_expose (QcopWindow *window, const GArray *newly_exposed, gpointer data)
+{
+  TvWindow *tv = data;
+
+  tv->exposes++;
+  g_array_set_size (tv->last, 0);
+  g_array_append_vals (tv->last, newly_exposed->data, newly_exposed->len);
+  tv_paint (tv, newly_exposed);
+}
+
+/* The TV keeps playing: a new picture over its whole allocation. */
+static void
+tv_frame (TvWindow *tv, QcopWindow *window, guint32 colour)
+{
+  tv->colour = colour;
+  tv_paint (tv, qcop_window_get_allocation (window));
+}
+
+/* A real Qt client's frameless on-screen window opens over a QcopWindow that keeps painting
+ * (item 4: the VoIP dialog over the TV picture): the server takes the Qt window's area from
+ * the QcopWindow's allocation, so the snapshot shows the Qt window in the overlap and the
+ * TV's latest picture elsewhere; when the Qt client exits, the QcopWindow gets exactly that
+ * area back as an expose, and the rest of the screen gets Qt's background. */
+START_TEST (test_qt_window_over_qcop_window)
+{
+  g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
+  g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
+  g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
+  g_autofree gchar *png2 = g_build_filename (dir, "screen2.png", NULL);
+  gint n = stbsim_test_free_qt_display ();
+  g_autofree gchar *display = g_strdup_printf ("%d", n);
+  g_autofree gchar *socket = qcop_qws_display_socket_path (n);
+  g_autofree gchar *ready = NULL;
+  StbsimProc *qcopd = spawn_qcopd_display (display, log, &ready);
+  g_autoptr (QcopClient) client = qcop_client_new (socket, "tv");
+  g_autoptr (GError) error = NULL;
+  TvWindow tv = { client, 0, g_array_new (FALSE, FALSE, sizeof (QcopRect)), 0xff0000ff };
+  QcopWindow *window;
+  QtPeer *peer;
+  gboolean known = TRUE;
+  gint status;
+
+  ck_assert_msg (qcop_client_connect_sync (client, PEER_WAIT_MS, &error), "%s",
+                 error ? error->message : "");
+  window = qcop_window_new (client, "tv", &error);
+  ck_assert_msg (window != NULL, "%s", error ? error->message : "");
+  qcop_window_set_expose_func (window, on_tv_expose, &tv, NULL);
+  qcop_window_place (window, 100, 100, 300, 200, TRUE); /* 100,100 .. 399,299 */
+  ck_assert_msg (stbsim_test_wait_count (NULL, &tv.exposes, 1, PEER_WAIT_MS),
+                 "the TV window was never exposed");
+
+  peer = peer_start (n, dir);
+  peer_expect (peer, "READY");
+  peer_cmd (peer, "window 200 150 200 100"); /* 200,150 .. 399,249: over the TV */
+  peer_expect (peer, "PAINTED 200x100");
+  /* every Region event the Qt window's request caused has reached us once the server answers
+   * a later request of ours (it handles them in order) */
+  ck_assert_msg (
+      qcop_client_is_registered_sync (client, "QPE/Nobody", PEER_WAIT_MS, &known, &error), "%s",
+      error ? error->message : "");
+  tv_frame (&tv, window, 0xff00ffff); /* the next picture, cyan, in what the TV may paint */
+  snapshot_cli (display, png);
+  assert_pixel (png, 300, 200, 0xff0000); /* the overlap: the Qt window on top */
+  assert_pixel (png, 200, 150, 0xff0000);
+  assert_pixel (png, 399, 249, 0xff0000);
+  assert_pixel (png, 150, 280, 0x00ffff); /* the TV's own part: its latest picture */
+  assert_pixel (png, 199, 150, 0x00ffff);
+  assert_pixel (png, 399, 250, 0x00ffff);
+  assert_pixel (png, 50, 50, 0x000000); /* nothing exposed there yet */
+
+  /* the Qt client exits: its window goes, the TV gets exactly that area back */
+  ck_assert_int_eq (peer_quit (peer), 0);
+  peer_free (peer);
+  ck_assert_msg (stbsim_test_wait_count (NULL, &tv.exposes, 2, PEER_WAIT_MS),
+                 "the TV window got no expose when the Qt window went");
+  ck_assert_uint_eq (tv.last->len, 1);
+  ck_assert_int_eq (g_array_index (tv.last, QcopRect, 0).x, 200);
+  ck_assert_int_eq (g_array_index (tv.last, QcopRect, 0).y, 150);
+  ck_assert_int_eq (g_array_index (tv.last, QcopRect, 0).width, 200);
+  ck_assert_int_eq (g_array_index (tv.last, QcopRect, 0).height, 100);
+  snapshot_cli (display, png2);
+  assert_pixel (png2, 300, 200, 0x00ffff);
+  assert_pixel (png2, 50, 50, 0x20b050); /* Qt's background, painted by the server */
+
+  qcop_window_free (window);
+  g_array_unref (tv.last);
+  status = stbsim_proc_stop (qcopd, 5000);
+  stbsim_proc_free (qcopd);
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "stb-qcopd status %d", status);
+  stbsim_test_rmtree (dir);
+}
+END_TEST
+
+/* The other way round: a QcopWindow opens over a real Qt window, which gets an Allocation
+ * event it did not ask for (the RegionEvent semaphore raised first: a Qt client whose
+ * semaphore was not raised would block for ever in fillQueue) and stays responsive; when the
+ * QcopWindow hides, Qt gets its area back and repaints it by itself, and the server paints
+ * Qt's background where the QcopWindow was. */
+START_TEST (test_qcop_window_over_qt_window)
+{
+  g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
+  g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
+  g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
+  g_autofree gchar *png2 = g_build_filename (dir, "screen2.png", NULL);
+  gint n = stbsim_test_free_qt_display ();
+  g_autofree gchar *display = g_strdup_printf ("%d", n);
+  g_autofree gchar *socket = qcop_qws_display_socket_path (n);
+  g_autofree gchar *ready = NULL;
+  StbsimProc *qcopd = spawn_qcopd_display (display, log, &ready);
+  g_autoptr (QcopClient) client = qcop_client_new (socket, "tv");
+  g_autoptr (GError) error = NULL;
+  TvWindow tv = { client, 0, g_array_new (FALSE, FALSE, sizeof (QcopRect)), 0xff00ffff };
+  QcopWindow *window;
+  QtPeer *peer = peer_start (n, dir);
+  gint status;
+
+  peer_expect (peer, "READY");
+  peer_cmd (peer, "window 200 150 200 100");
+  peer_expect (peer, "PAINTED 200x100");
+  ck_assert_msg (qcop_client_connect_sync (client, PEER_WAIT_MS, &error), "%s",
+                 error ? error->message : "");
+  window = qcop_window_new (client, "tv", &error);
+  ck_assert_msg (window != NULL, "%s", error ? error->message : "");
+  qcop_window_set_expose_func (window, on_tv_expose, &tv, NULL);
+  qcop_window_place (window, 100, 100, 300, 200, TRUE); /* covers the Qt window */
+  ck_assert_msg (stbsim_test_wait_count (NULL, &tv.exposes, 1, PEER_WAIT_MS),
+                 "the TV window was never exposed");
+  /* the Qt client took its (empty) allocation and still answers */
+  peer_cmd (peer, "isreg QPE/Nobody");
+  peer_expect (peer, "ISREG QPE/Nobody 0");
+  snapshot_cli (display, png);
+  assert_pixel (png, 300, 200, 0x00ffff); /* the QcopWindow on top */
+  assert_pixel (png, 100, 100, 0x00ffff);
+
+  /* hidden: the Qt window repaints what it gets back, the rest of the area is background */
+  qcop_window_place (window, 0, 0, 0, 0, FALSE);
+  peer_expect (peer, "PAINTED 200x100");
+  snapshot_cli (display, png2);
+  assert_pixel (png2, 300, 200, 0xff0000);
+  assert_pixel (png2, 150, 120, 0x20b050);
+  assert_pixel (png2, 10, 10, 0x20b050);
+
+  ck_assert_int_eq (peer_quit (peer), 0);
+  peer_free (peer);
+  qcop_window_free (window);
+  g_array_unref (tv.last);
   status = stbsim_proc_stop (qcopd, 5000);
   stbsim_proc_free (qcopd);
   ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "stb-qcopd status %d", status);
@@ -560,7 +740,7 @@ START_TEST (test_qt_text_on_fontdb)
   g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
   g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
   g_autofree gchar *fonts = qt_env ("QT_QWS_FONTDIR");
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   g_autofree gchar *display = g_strdup_printf ("%d", n);
   g_autofree gchar *cache = qcop_qws_fontdb_cache_dir (n);
   g_autofree gchar *want_db = g_build_filename (cache, "fontdb", NULL);
@@ -605,7 +785,7 @@ START_TEST (test_qt_text_without_fontdb)
 {
   g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
   g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   g_autofree gchar *display = g_strdup_printf ("%d", n);
   g_autofree gchar *socket = qcop_qws_display_socket_path (n);
   g_autofree gchar *datadir = g_path_get_dirname (socket);
@@ -665,7 +845,7 @@ listen_channel (const gchar *layout, const gchar *module)
 START_TEST (test_qt_iptv_with_stb_voip)
 {
   const gchar *layout = layouts[_i];
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   StbStack rig;
   QtPeer *peer;
 
@@ -730,7 +910,7 @@ START_TEST (test_qt_voip_with_stb_iptv)
   const gchar *layout = layouts[_i];
   g_autofree gchar *lineup = lineup_path ();
   const gchar *iptv_args[] = { "--lineup", lineup, NULL };
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   const StbStackOptions options = { .layout = layout,
                                     .dialect = "default",
                                     .name = "check-qt4",
@@ -837,7 +1017,7 @@ qt_server_cleanup (gint n)
 START_TEST (test_modules_on_qt_server)
 {
   const gchar *layout = layouts[_i];
-  gint n = pick_display ();
+  gint n = stbsim_test_free_qt_display ();
   StbStack rig;
 
   rig_on_qt_server (&rig, layout, n);
@@ -881,6 +1061,8 @@ qt4_suite (void)
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_qt_client_on_qcopd);
   tcase_add_test (tc, test_qt_window_snapshot);
+  tcase_add_test (tc, test_qt_window_over_qcop_window);
+  tcase_add_test (tc, test_qcop_window_over_qt_window);
   tcase_add_test (tc, test_qt_text_on_fontdb);
   tcase_add_test (tc, test_qt_text_without_fontdb);
   tcase_add_loop_test (tc, test_qt_iptv_with_stb_voip, 0, 2);
