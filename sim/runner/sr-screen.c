@@ -10,6 +10,7 @@
 
 #include "qcop-qws-display.h"
 #include "stbsim-proc.h"
+#include "stbsim-tmpdir.h"
 
 /* Display numbers the runner claims: above the ones tests/qt4 picks (20000..49999). */
 #define FIRST_DISPLAY 50000
@@ -49,6 +50,7 @@ sr_screen_claim (GError **error)
           g_rmdir (dir); /* a qvfb or another server keys its screen on it */
           continue;
         }
+      stbsim_tmpdir_adopt (dir); /* removed even if the runner is killed */
       SrScreen *screen = g_new0 (SrScreen, 1);
       screen->display = n;
       screen->dir = g_steal_pointer (&dir);
@@ -69,8 +71,7 @@ sr_screen_free (SrScreen *screen)
   g_unlink (screen->socket); /* stb-qcopd removes it on a clean stop; not after a kill */
   g_autofree gchar *fonts = g_build_filename (screen->dir, "fonts", NULL);
   g_rmdir (fonts); /* a Qt client that loads fonts makes it (observed with Qt 4.8.7) */
-  if (g_rmdir (screen->dir) != 0 && errno != ENOENT)
-    g_debug ("%s left behind: %s", screen->dir, g_strerror (errno));
+  stbsim_tmpdir_remove (screen->dir); /* and withdraw it from the guardian */
   g_free (screen->dir);
   g_free (screen->socket);
   g_free (screen);
