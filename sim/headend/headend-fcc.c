@@ -40,9 +40,11 @@ struct _HeadendFccChannel
   HeadendFcc *fcc;
   guint number;
   GMutex lock;
-  GPtrArray *ring;     /* FccPacket*, oldest first */
-  guint64 first_index; /* absolute index of ring[0] */
-  guint64 key_index;   /* absolute index of the latest key frame packet */
+  GPtrArray *ring;        /* FccPacket*, oldest first */
+  guint64 first_index;    /* absolute index of ring[0] */
+  guint64 key_index;      /* absolute index of the latest key frame packet */
+  guint64 prev_key_index; /* and of the one before it (have_prev_key) */
+  gboolean have_prev_key;
   gboolean have_key;
   guint8 pat[TS_SIZE], pmt[TS_SIZE];
   gboolean have_pat, have_pmt;
@@ -233,7 +235,11 @@ headend_fcc_channel_push (HeadendFccChannel *ch, GstBuffer *rtp)
 
       /* keep the previous GOP too: a burst that started there may still be sending it */
       if (ch->have_key)
-        ring_drop_before (ch, ch->key_index);
+        {
+          ring_drop_before (ch, ch->key_index);
+          ch->prev_key_index = ch->key_index;
+          ch->have_prev_key = TRUE;
+        }
       ch->key_index = index;
       ch->have_key = TRUE;
     }
@@ -281,7 +287,10 @@ send_packet (HeadendFcc *self, FccSession *s, GstBuffer *rtp)
 }
 
 /* Test fault skip-packets: a burst that loses packets after its start (what a server that
- * overruns its client's buffer does): pictures in the burst are damaged or missing. */
+ * overruns its client's buffer does): pictures in the burst are damaged or missing. Such a
+ * burst starts at the previous key frame (start_session), so that it is always longer than
+ * FAULT_SKIP_AFTER packets: from a key frame younger than that, the client would join the
+ * multicast before any packet was skipped and the fault would show nothing. */
 static gboolean
 fault_skips (HeadendFcc *self, FccSession *s)
 {
@@ -418,6 +427,9 @@ start_session (HeadendFcc *self, GSocketAddress *from, guint number, guint port,
   s->peer = g_inet_socket_address_new (host, (guint16)port);
   s->key = g_strdup (key);
   s->first = ch->key_index;
+  if (self->fault == HEADEND_FCC_FAULT_SKIP_PACKETS && ch->have_prev_key
+      && ch->prev_key_index >= ch->first_index)
+    s->first = ch->prev_key_index;
   s->next = s->first + (self->fault == HEADEND_FCC_FAULT_LATE_START ? FAULT_LATE_PACKETS : 0);
   s->next = MIN (s->next, ch->first_index + ch->ring->len - 1);
   kp = ch->ring->pdata[s->first - ch->first_index];

@@ -54,17 +54,34 @@ catalogue_repeat (GKeyFile *kf, const gchar *case_id)
   return r > 0 ? (guint)r : DEFAULT_REPEAT;
 }
 
+/* Does the case measure a live first frame (zap, resume), which fast channel change speeds up? */
+static gboolean
+case_measures_first_frame (GKeyFile *kf, const gchar *case_id)
+{
+  static const gchar *const ids[] = { "SW-TIME-09", "SW-TIME-21", "SW-TIME-23" };
+  if (kf == NULL || case_id == NULL)
+    return FALSE;
+  g_autofree gchar *list = g_key_file_get_string (kf, case_id, "timing", NULL);
+  g_auto (GStrv) timing = list ? g_strsplit (list, ",", -1) : NULL;
+  for (guint i = 0; timing && timing[i]; i++)
+    for (guint k = 0; k < G_N_ELEMENTS (ids); k++)
+      if (g_str_equal (g_strstrip (timing[i]), ids[k]))
+        return TRUE;
+  return FALSE;
+}
+
 static SrTestSpec *
-spec_copy (const SrTestSpec *s, guint round)
+spec_copy (const SrTestSpec *s, guint round, gboolean no_fcc)
 {
   SrTestSpec *c = g_new0 (SrTestSpec, 1);
-  c->id = g_strdup_printf ("%s.r%02u", s->id, round);
+  c->id = g_strdup_printf ("%s%s.r%02u", s->id, no_fcc ? SR_BENCH_NO_FCC_INFIX : "", round);
   c->case_id = g_strdup (s->case_id);
   c->scenario = g_strdup (s->scenario);
   c->layout = g_strdup (s->layout);
   c->summary = g_strdup (s->summary);
   c->requirements = g_strdupv (s->requirements);
   c->needs_sip = s->needs_sip;
+  c->no_fcc = s->no_fcc || no_fcc;
   return c;
 }
 
@@ -72,7 +89,7 @@ GPtrArray *
 sr_bench_expand (const SrBenchOptions *opts, GPtrArray *tests)
 {
   g_autoptr (GKeyFile) kf = NULL;
-  if (opts->repeat == 0 && opts->catalogue_path)
+  if (opts->catalogue_path)
     {
       kf = g_key_file_new ();
       if (!stbsim_input_load_keyfile (kf, opts->catalogue_path, G_KEY_FILE_NONE, NULL))
@@ -91,7 +108,12 @@ sr_bench_expand (const SrBenchOptions *opts, GPtrArray *tests)
   for (guint r = 1; r <= max_rounds; r++)
     for (guint i = 0; i < tests->len; i++)
       if (r <= rounds[i])
-        g_ptr_array_add (out, spec_copy (g_ptr_array_index (tests, i), r));
+        {
+          const SrTestSpec *s = g_ptr_array_index (tests, i);
+          g_ptr_array_add (out, spec_copy (s, r, FALSE));
+          if (opts->compare_no_fcc && case_measures_first_frame (kf, s->case_id))
+            g_ptr_array_add (out, spec_copy (s, r, TRUE));
+        }
   return out;
 }
 
@@ -232,13 +254,19 @@ sr_bench_collect (const SrReport *report)
   for (guint i = 0; i < report->tests->len; i++)
     {
       const SrTestResult *t = g_ptr_array_index (report->tests, i);
+      /* the comparison arm contributes its first frames only, as ids of their own */
+      gboolean no_fcc = strstr (t->id, SR_BENCH_NO_FCC_INFIX ".r") != NULL;
       for (guint j = 0; t->latencies && j < t->latencies->len; j++)
         {
           const SrLatency *l = g_ptr_array_index (t->latencies, j);
-          if (l->value_ns < 0)
+          const gchar *hop = sr_bench_hop (l->from, l->to);
+          if (l->value_ns < 0 || (no_fcc && !g_str_equal (hop, "media")))
             continue;
-          const gchar *id = l->budget_id ? l->budget_id : l->name;
-          SrDistribution *d = dist_for (dists, index, id, l->name, sr_bench_hop (l->from, l->to));
+          const gchar *base_id = l->budget_id ? l->budget_id : l->name;
+          g_autofree gchar *id = g_strconcat (base_id, no_fcc ? SR_BENCH_NO_FCC_SUFFIX : "", NULL);
+          g_autofree gchar *name = no_fcc ? g_strconcat (l->name, " (no fast channel change)", NULL)
+                                          : g_strdup (l->name);
+          SrDistribution *d = dist_for (dists, index, id, name, hop);
           sr_distribution_add (d, (gdouble)l->value_ns / 1e6);
         }
       if (report->run_dir && t->started)
@@ -429,11 +457,50 @@ thresholds_text (const Judgement *j)
       p->p50_increase * 100, p->alpha, p->min_samples);
 }
 
+/* The rows measured both with and without fast channel change in this run (--compare-no-fcc):
+ * @fast[k] and @plain[k]. */
+static guint
+fcc_pairs (const Judgement *j, const Row **fast, const Row **plain, guint max)
+{
+  guint n = 0;
+  for (guint i = 0; i < j->rows->len && n < max; i++)
+    {
+      const Row *p = &g_array_index (j->rows, Row, i);
+      if (p->cur == NULL || !g_str_has_suffix (p->cur->id, SR_BENCH_NO_FCC_SUFFIX))
+        continue;
+      g_autofree gchar *id
+          = g_strndup (p->cur->id, strlen (p->cur->id) - strlen (SR_BENCH_NO_FCC_SUFFIX));
+      for (guint k = 0; k < j->rows->len; k++)
+        {
+          const Row *f = &g_array_index (j->rows, Row, k);
+          if (f->cur != NULL && g_str_equal (f->cur->id, id))
+            {
+              fast[n] = f;
+              plain[n++] = p;
+              break;
+            }
+        }
+    }
+  return n;
+}
+
+#define MAX_FCC_PAIRS 8
+
+static gchar *
+fcc_line (const Row *fast, const Row *plain)
+{
+  return g_strdup_printf ("%s: with fast channel change p50 %.1f / p95 %.1f ms (n %u), plain join "
+                          "p50 %.1f / p95 %.1f ms (n %u): p95 %.1fx faster",
+                          fast->cur->id, fast->s.p50, fast->s.p95, fast->s.n, plain->s.p50,
+                          plain->s.p95, plain->s.n,
+                          fast->s.p95 > 0 ? plain->s.p95 / fast->s.p95 : 0.0);
+}
+
 static gchar *
 table_text (const Judgement *j)
 {
   GString *out = g_string_new (NULL);
-#define HDR "%-14s %-7s %4s %9s %9s %9s %9s %9s %9s %6s %8s  %s\n"
+#define HDR "%-18s %-7s %4s %9s %9s %9s %9s %9s %9s %6s %8s  %s\n"
   g_string_append_printf (out, HDR, "id", "hop", "n", "base_p50", "base_p95", "base_p99", "p50",
                           "p95", "p99", "ratio", "p_value", "verdict");
   for (guint i = 0; i < j->rows->len; i++)
@@ -471,6 +538,13 @@ table_text (const Judgement *j)
                             "speed reference %s: %.2fx the baseline's (baseline scaled by %.2f; "
                             "ratios are against the scaled baseline)\n",
                             REFERENCE_ID, j->speed, j->params.baseline_scale);
+  const Row *fast[MAX_FCC_PAIRS], *plain[MAX_FCC_PAIRS];
+  guint n = fcc_pairs (j, fast, plain, MAX_FCC_PAIRS);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree gchar *line = fcc_line (fast[i], plain[i]);
+      g_string_append_printf (out, "%s\n", line);
+    }
   return g_string_free (out, FALSE);
 }
 
@@ -597,6 +671,25 @@ bench_json (const SrBenchOptions *opts, const Judgement *j, const SrBaseline *ba
   json_builder_end_array (b);
   json_changes (b, j, "regressions");
   json_changes (b, j, "improvements");
+  const Row *fast[MAX_FCC_PAIRS], *plain[MAX_FCC_PAIRS];
+  guint n = fcc_pairs (j, fast, plain, MAX_FCC_PAIRS);
+  json_builder_set_member_name (b, "fast_channel_change");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n; i++)
+    {
+      json_builder_begin_object (b);
+      jstr (b, "id", fast[i]->cur->id);
+      json_builder_set_member_name (b, "with");
+      json_builder_begin_object (b);
+      json_summary (b, &fast[i]->s);
+      json_builder_end_object (b);
+      json_builder_set_member_name (b, "without");
+      json_builder_begin_object (b);
+      json_summary (b, &plain[i]->s);
+      json_builder_end_object (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -672,6 +765,35 @@ bench_html (const Judgement *j, const SrBaseline *base)
                                                                   : "");
       html_cell (out, "muted", why);
       g_string_append (out, "</tr>\n");
+    }
+  const Row *fast[MAX_FCC_PAIRS], *plain[MAX_FCC_PAIRS];
+  guint n_pairs = fcc_pairs (j, fast, plain, MAX_FCC_PAIRS);
+  if (n_pairs > 0)
+    {
+      g_string_append (out, "</table>\n<h3>Live first frame with and without fast channel change "
+                            "(same run, rounds interleaved)</h3>\n<table><tr><th>id</th>"
+                            "<th>with: p50</th><th>p95</th><th>n</th><th>plain join: p50</th>"
+                            "<th>p95</th><th>n</th><th>p95 ratio</th></tr>\n");
+      for (guint i = 0; i < n_pairs; i++)
+        {
+          gchar *cells[7] = {
+            g_strdup_printf ("%.1f", fast[i]->s.p50),
+            g_strdup_printf ("%.1f", fast[i]->s.p95),
+            g_strdup_printf ("%u", fast[i]->s.n),
+            g_strdup_printf ("%.1f", plain[i]->s.p50),
+            g_strdup_printf ("%.1f", plain[i]->s.p95),
+            g_strdup_printf ("%u", plain[i]->s.n),
+            g_strdup_printf ("%.1fx", fast[i]->s.p95 > 0 ? plain[i]->s.p95 / fast[i]->s.p95 : 0.0),
+          };
+          g_string_append (out, "<tr>");
+          html_cell (out, "", fast[i]->cur->id);
+          for (guint k = 0; k < G_N_ELEMENTS (cells); k++)
+            {
+              html_cell (out, "num", cells[k]);
+              g_free (cells[k]);
+            }
+          g_string_append (out, "</tr>\n");
+        }
     }
   g_string_append (out, "</table>\n<p class=\"muted\">CDF per id: current (solid blue) against "
                         "the baseline (dashed grey)</p>\n<div style=\"display:flex;"

@@ -25,15 +25,23 @@ typedef struct
   guint repeat;          /* 0: the catalogue's repeat= of each case (else 20) */
   gchar *baseline_path;  /* (nullable) compare against */
   gchar *save_path;      /* (nullable) write the measured distributions as a baseline */
-  gchar *catalogue_path; /* for repeat= */
+  gchar *catalogue_path; /* for repeat= and timing= */
+  /* Also run, round by round, the cases that measure a live first frame (timing= SW-TIME-09,
+   * -21 or -23) with our IPTV module's fast channel change off (--no-fcc), and set those
+   * first-frame distributions, "<id>" SR_BENCH_NO_FCC_SUFFIX, beside the fast ones. */
+  gboolean compare_no_fcc;
 } SrBenchOptions;
+
+#define SR_BENCH_NO_FCC_INFIX ".no-fcc"  /* test ids of the comparison arm: <id>.no-fcc.rNN */
+#define SR_BENCH_NO_FCC_SUFFIX "/no-fcc" /* their first-frame distributions: SW-TIME-21/no-fcc */
 
 /* The regex of the catalogue's test cases that have timing= or repeat= (for -t), or NULL with
  * @error. */
 gchar *sr_bench_default_filter (const gchar *catalogue_path, GError **error);
 
 /* Each test of @tests @opts->repeat times (or its catalogue repeat=), with ids
- * "<id>.rNN" (transfer full, SrTestSpec*). */
+ * "<id>.rNN", each round followed by "<id>.no-fcc.rNN" where @opts->compare_no_fcc applies
+ * (transfer full, SrTestSpec*). */
 GPtrArray *sr_bench_expand (const SrBenchOptions *opts, GPtrArray *tests);
 
 /* Before running: check that the baseline (if any) loads, then sr_bench_expand(). NULL with

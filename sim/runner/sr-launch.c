@@ -75,6 +75,8 @@ iptv_args (SrTest *test, SrStation *st, GPtrArray *argv)
       add (argv, "--vod-base-uri");
       add (argv, rtsp);
     }
+  if (test->no_fcc) /* `stbsim bench --compare-no-fcc`: the plain join, for comparison */
+    add (argv, "--no-fcc");
 }
 
 /* The VoIP module plays the far end itself in injection mode (SPEC §12.3, ICS `inject`);

@@ -453,6 +453,7 @@ run_one (const SrConfig *config, SrReport *report, const SrTestSpec *spec, SrTes
     }
   sr_run_set_injection (run, !spec->needs_sip);
   SrTest *test = sr_run_test (run);
+  test->no_fcc = spec->no_fcc;
   g_autoptr (GHashTable) vars = sr_builtin_placeholders ();
   add_timer_vars (vars, config);
   g_hash_table_replace (vars, g_strdup ("run_dir"), g_strdup (config->run_dir));

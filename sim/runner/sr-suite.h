@@ -25,6 +25,7 @@ typedef struct
   gchar *summary;
   gchar **requirements;
   gboolean needs_sip; /* runs with the IMS core and a sipp far end instead of injection */
+  gboolean no_fcc;    /* the reference IPTV module without fast channel change (bench arm) */
 } SrTestSpec;
 
 void sr_test_spec_free (SrTestSpec *spec);

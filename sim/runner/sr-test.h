@@ -30,6 +30,7 @@ typedef struct
   gchar *dialect_path; /* the dialect the modules get (the observer uses the same) */
   StbLayout layout;
   gboolean injection; /* this test injects calls (no SIP); FALSE: IMS + sipp far end */
+  gboolean no_fcc;    /* our IPTV module runs with --no-fcc (plain multicast join) */
   gboolean aborted;   /* a harness component (server, IMS core, head-end, stb2) died: the test
                        * ends with that error, nothing after it is judged (no DUT is blamed) */
   GKeyFile *profile;  /* (nullable) timing profile: budgets */

@@ -119,6 +119,7 @@ typedef struct
   gint repeat;               /* bench */
   gchar *baseline;           /* bench */
   gchar *save_baseline;      /* bench */
+  gboolean compare_no_fcc;   /* bench */
   SrBenchOptions *bench;     /* set for the bench command */
   gchar *jobs;               /* -j: N or auto (sr-parallel.h) */
   gchar *shard;              /* --shard K/N */
@@ -353,6 +354,10 @@ run_tests (Options *o, SrConfig *cfg, GPtrArray *tests, GPtrArray *skipped, cons
         return usage ("--ics: %s", error->message);
     }
   g_autoptr (GPtrArray) expanded = NULL;
+  if (o->bench && o->bench->compare_no_fcc && cfg->dut_iptv != NULL)
+    return usage (
+        "--compare-no-fcc turns off our IPTV module's fast channel change; the IPTV "
+        "module here is a vendor's (--dut iptv=... or the ICS), which has no such switch");
   if (o->bench)
     {
       g_autoptr (GError) error = NULL;
@@ -517,6 +522,11 @@ make_context (Options *o, const Command *cmd)
       OPT_BENCH },
     { { "save-baseline", 0, 0, G_OPTION_ARG_FILENAME, &o->save_baseline,
         "Save the measured distributions as a baseline (with this machine's identity)", "FILE" },
+      OPT_BENCH },
+    { { "compare-no-fcc", 0, 0, G_OPTION_ARG_NONE, &o->compare_no_fcc,
+        "Also run the cases that measure a live first frame with our IPTV module's fast channel "
+        "change off, interleaved, and show both (ids SW-TIME-xx/no-fcc)",
+        NULL },
       OPT_BENCH },
   };
   g_autoptr (GArray) entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
@@ -834,6 +844,7 @@ dispatch (const gchar *cmd, Options *o, SrConfig *cfg, int argc, char **argv, in
           o->bench->baseline_path = o->baseline;
           o->bench->save_path = o->save_baseline;
           o->bench->catalogue_path = g_strdup (path);
+          o->bench->compare_no_fcc = o->compare_no_fcc;
         }
       if (bench && o->filter == NULL
           && (o->filter = sr_bench_default_filter (path, &error)) == NULL)

@@ -83,6 +83,24 @@ START_TEST (test_live_first_frame_and_zap)
 }
 END_TEST
 
+/* A long GOP: the next key frame can be most of 8 s away, and until it is decoded the audio
+ * sink holds its first buffer. A plain join must still show the picture: the audio queue may
+ * not fill and block the demuxer (before the fix, about half the joins at GOP 4 s never did;
+ * two joins at GOP 8 s catch that about 19 times in 20). */
+START_TEST (test_live_long_gop)
+{
+  g_autoptr (GError) error = NULL;
+
+  start_all (NULL, 8000);
+  ck_assert_msg (stb_player_play_live (fx.player, 1, &error), "%s", error ? error->message : "");
+  expect_first_frame ("live:1");
+  ck_assert (stb_player_play_live (fx.player, 2, &error));
+  expect_first_frame ("live:2");
+  stb_player_stop (fx.player);
+  ck_assert_uint_eq (fx.errors, 0);
+}
+END_TEST
+
 START_TEST (test_display_without_screen)
 {
   g_autoptr (GError) error = NULL;
@@ -302,6 +320,7 @@ player_suite (void)
   tcase_add_test (live, test_live_first_frame_and_zap);
   tcase_add_test (live, test_live_errors);
   tcase_add_test (live, test_display_without_screen);
+  tcase_add_test (live, test_live_long_gop);
   suite_add_tcase (s, live);
 
   tcase_add_checked_fixture (vod, NULL, teardown);

@@ -45,16 +45,16 @@ result_clear (Result *r)
   g_free (r->dir);
 }
 
-/* stbsim bench @args... with a fresh report dir. */
+/* stbsim bench @args... on the test cases @filter with a fresh report dir. */
 static void
-bench (Result *r, const gchar *const *args)
+bench_tests (Result *r, const gchar *filter, const gchar *const *args)
 {
   static guint n;
   g_autofree gchar *exe = stbsim_test_build_path ("sim/runner/stbsim");
   g_autofree gchar *reports = g_strdup_printf ("%s/reports-%u", tmpdir, n++);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   const gchar *fixed[]
-      = { exe, "bench", "--repeat", "3", "-t", CASE, "--report-dir", reports, "--quiet",
+      = { exe, "bench", "--repeat", "3", "-t", filter, "--report-dir", reports, "--quiet",
           /* budgets only warn: function, not timing, is tested here */
           "--profile", "ci" };
   for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
@@ -72,6 +72,12 @@ bench (Result *r, const gchar *const *args)
   g_autoptr (GDir) dir = g_dir_open (reports, 0, NULL);
   const gchar *name = dir ? g_dir_read_name (dir) : NULL;
   r->dir = name ? g_build_filename (reports, name, NULL) : NULL;
+}
+
+static void
+bench (Result *r, const gchar *const *args)
+{
+  bench_tests (r, CASE, args);
 }
 
 static JsonObject *
@@ -163,6 +169,67 @@ START_TEST (test_bench_repeat_and_baseline)
 }
 END_TEST
 
+/* The head-end's log of one test: how many bursts it served (SPEC §14 RAMS-R answered). */
+static guint
+bursts_served (const Result *r, const gchar *test_id)
+{
+  g_autofree gchar *path = g_build_filename (r->dir, "logs", test_id, "headend.log", NULL);
+  g_autofree gchar *text = NULL;
+  ck_assert_msg (g_file_get_contents (path, &text, NULL, NULL), "no %s", path);
+  guint n = 0;
+  for (const gchar *p = text; (p = strstr (p, "burst channel ")) != NULL; p++)
+    n++;
+  return n;
+}
+
+/* --compare-no-fcc: each round of a case that measures a live first frame runs again with our
+ * IPTV module's fast channel change off; the plain join's first frames get their own id and the
+ * two are shown side by side. The arm really plays without a burst: its head-end served none. */
+START_TEST (test_bench_compare_no_fcc)
+{
+  const gchar *args[] = { "--compare-no-fcc", "--keep-artifacts", "all", NULL };
+  Result r;
+  bench_tests (&r, "^TC-ZAP-01\\.bidirectional", args);
+  ck_assert_msg (r.status == 0, "exit %d\n%s\n%s", r.status, r.out, r.err);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  JsonObject *root = load_results (p, &r);
+  JsonArray *tests = json_object_get_array_member (root, "tests");
+  ck_assert_uint_eq (json_array_get_length (tests), 6); /* rounds interleaved */
+  ck_assert_str_eq (json_object_get_string_member (json_array_get_object_element (tests, 1), "id"),
+                    "TC-ZAP-01.bidirectional.no-fcc.r01");
+  ck_assert_uint_gt (bursts_served (&r, "TC-ZAP-01.bidirectional.r01"), 0);
+  ck_assert_uint_eq (bursts_served (&r, "TC-ZAP-01.bidirectional.no-fcc.r01"), 0);
+  JsonArray *d = json_object_get_array_member (root, "distributions");
+  guint found = 0;
+  for (guint i = 0; i < json_array_get_length (d); i++)
+    {
+      JsonObject *o = json_array_get_object_element (d, i);
+      const gchar *id = json_object_get_string_member (o, "id");
+      if (g_str_equal (id, "SW-TIME-09") || g_str_equal (id, "SW-TIME-09/no-fcc"))
+        {
+          found++;
+          ck_assert_int_eq (json_object_get_int_member (o, "n"), 3);
+        }
+      /* the arm adds first frames only: its protocol hops are not counted twice */
+      ck_assert_msg (!g_str_has_suffix (id, "/no-fcc") || g_str_equal (id, "SW-TIME-09/no-fcc"),
+                     "%s", id);
+    }
+  ck_assert_uint_eq (found, 2);
+  JsonArray *cmp = json_object_get_array_member (root, "fast_channel_change");
+  ck_assert_uint_eq (json_array_get_length (cmp), 1);
+  JsonObject *c = json_array_get_object_element (cmp, 0);
+  ck_assert_str_eq (json_object_get_string_member (c, "id"), "SW-TIME-09");
+  ck_assert_int_eq (json_object_get_int_member (json_object_get_object_member (c, "without"), "n"),
+                    3);
+  ck_assert_msg (strstr (r.out, "SW-TIME-09: with fast channel change p50"), "%s", r.out);
+  g_autofree gchar *html_path = g_build_filename (r.dir, "report.html", NULL);
+  g_autofree gchar *html = NULL;
+  ck_assert (g_file_get_contents (html_path, &html, NULL, NULL));
+  ck_assert_ptr_nonnull (strstr (html, "Live first frame with and without fast channel change"));
+  result_clear (&r);
+}
+END_TEST
+
 START_TEST (test_bench_corrupt_baseline)
 {
   g_autofree gchar *bad = g_build_filename (tmpdir, "corrupt.json", NULL);
@@ -185,7 +252,8 @@ bench_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_bench_repeat_and_baseline);
   tcase_add_test (tc, test_bench_corrupt_baseline);
-  tcase_set_timeout (tc, 100);
+  tcase_add_test (tc, test_bench_compare_no_fcc);
+  tcase_set_timeout (tc, 240);
   suite_add_tcase (s, tc);
   return s;
 }

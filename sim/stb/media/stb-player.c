@@ -191,7 +191,12 @@ video_sink (StbPlayer *self)
 #define RTP_MP2T_CAPS "application/x-rtp,media=video,clock-rate=90000,encoding-name=MP2T"
 
 /* With a burst (@fcc), the picture plays up to one GOP behind the multicast, which waits in
- * the queues meanwhile: they hold up to 6 s instead of 2 s. */
+ * the queues meanwhile: they hold up to 6 s instead of 2 s. The audio queue is leaky: until
+ * the first key frame is decoded the video sink has not prerolled, so the pipeline is not
+ * PLAYING and the audio sink holds its first buffer; a full audio queue would then block the
+ * demuxer, and with it the video branch, before the key frame came. That happened to a plain
+ * join whenever the next key frame was more than the queue's 2 s away (GOP 4 s: about half
+ * the zaps never showed a picture). Audio from before the first picture is worth nothing. */
 static gchar *
 live_description (StbPlayer *self, const LiveSource *src, gboolean fcc)
 {
@@ -199,6 +204,7 @@ live_description (StbPlayer *self, const LiveSource *src, gboolean fcc)
   g_autofree gchar *head = NULL;
   const gchar *queue = fcc ? "queue max-size-time=6000000000 max-size-buffers=0 max-size-bytes=0"
                            : "queue max-size-time=2000000000";
+  g_autofree gchar *audio_queue = g_strconcat (queue, " leaky=downstream", NULL);
 
   if (src->multicast)
     udp = g_strdup_printf ("udpsrc address=%s port=%u auto-multicast=true%s%s", src->host,
@@ -213,7 +219,7 @@ live_description (StbPlayer *self, const LiveSource *src, gboolean fcc)
                           " ! avdec_h264 name=vdec max-threads=1 ! videoconvert ! %s"
                           " demux. ! audio/mpeg ! %s ! aacparse ! avdec_aac"
                           " ! audioconvert ! fakesink sync=true",
-                          head, queue, video_sink (self), queue);
+                          head, queue, video_sink (self), audio_queue);
 }
 
 /* rtspsrc's pads are linked by on_rtsp_pad_added (by their "media"), not by gst-parse's
