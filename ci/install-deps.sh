@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="build-essential pkg-config make gcc meson ninja-build clang-format
-libglib2.0-dev check libjson-glib-dev libfreetype-dev
+libglib2.0-dev check libjson-glib-dev libfreetype-dev libcairo2-dev libpango1.0-dev
 libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev
 gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav

@@ -177,6 +177,13 @@ stbsim_tmpdir_make (const gchar *tmpl, GError **error)
 }
 
 void
+stbsim_tmpdir_adopt (const gchar *path)
+{
+  g_return_if_fail (path != NULL);
+  guardian_tell ('+', path);
+}
+
+void
 stbsim_tmpdir_remove (const gchar *path)
 {
   if (path == NULL)

@@ -20,6 +20,10 @@ G_BEGIN_DECLS
 /* g_dir_make_tmp (@tmpl) and hand the directory to the guardian (transfer full). */
 gchar *stbsim_tmpdir_make (const gchar *tmpl, GError **error);
 
+/* Hand an existing directory @path (made by the caller, e.g. a fixed name claimed with mkdir)
+ * to the guardian: removed like the others if this process is killed. */
+void stbsim_tmpdir_adopt (const gchar *path);
+
 /* Remove the entries of @path (not recursive: sockets, files), @path itself, and withdraw it
  * from the guardian. NULL-safe. */
 void stbsim_tmpdir_remove (const gchar *path);

@@ -182,6 +182,11 @@ static const SrParamSpec checkpoint_params[]
 static const SrParamSpec snapshot_params[]
     = { { "name", SR_PARAM_STRING, TRUE, NULL,
           "picture name: tests/<id>/screen-NAME.png (letters, digits, - and _)" },
+        { "painted", SR_PARAM_STRING, FALSE, NULL,
+          "first wait (up to the timeout) for this event, e.g. iptv.screen (SPEC 12.6): the page "
+          "is on the screen; not seen: pictured anyway" },
+        { "match", SR_PARAM_STRING, FALSE, NULL, "details the painted event must contain" },
+        { "since", SR_PARAM_STRING, FALSE, NULL, "checkpoint to search the painted event from" },
         END };
 
 const SrActionType sr_action_types[] = {
@@ -207,8 +212,8 @@ const SrActionType sr_action_types[] = {
     "fuzz: seeded random data (and names) on a module's listen channel", 30 },
   { "checkpoint", sr_handle_checkpoint, checkpoint_params, "remember this instant", 1 },
   { "snapshot", sr_handle_snapshot, snapshot_params,
-    "write the virtual screen (a Qt GUI DUT's QWS display, {display}) to a PNG in the test's "
-    "result; nothing in runs without a screen",
+    "write the virtual screen (a Qt GUI DUT's QWS display, {display}, or the one the reference "
+    "modules draw on) to a PNG in the test's result; a scenario with snapshots gets a screen",
     5 },
   { "wait-event", sr_handle_wait_event, wait_params,
     "wait for an event; not seeing it makes the test inconclusive (or fails `requirement`)", 5 },

@@ -4,6 +4,7 @@
 #include "sr-launch.h"
 
 #include <gio/gio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "sr-dut.h"
@@ -331,6 +332,11 @@ sr_launch_component (SrTest *test, SrStation *station, const gchar *name, const 
   if (!sr_netns_adjust_argv (test, name, argv, error))
     return NULL;
   g_ptr_array_add (argv, NULL);
-  return sr_component_new (name, (gchar **)g_ptr_array_free (g_steal_pointer (&argv), FALSE), log,
-                           type->ready_fd);
+  SrComponent *comp = sr_component_new (
+      name, (gchar **)g_ptr_array_free (g_steal_pointer (&argv), FALSE), log, type->ready_fd);
+  /* a server of a display holds SysV IPC objects that outlive it when killed: if the runner
+   * dies, it gets SIGTERM (and removes them) instead of SIGKILL */
+  if (g_str_equal (type->name, "server") && sr_station_display (station) >= 0)
+    comp->death_signal = SIGTERM;
+  return comp;
 }

@@ -158,6 +158,12 @@ sr_run_set_checkpoint (SrRun *run, const gchar *name)
 }
 
 gboolean
+sr_run_has_screen (SrRun *run)
+{
+  return sr_station_display (run->stations[0]) >= 0;
+}
+
+gboolean
 sr_run_snapshot (SrRun *run, const gchar *name, GError **error)
 {
   return sr_station_snapshot (run->stations[0], name, error);
@@ -607,6 +613,22 @@ run_checks (SrRun *run)
   sr_checks_note_unevaluated (&ctx);
 }
 
+/* A scenario that takes snapshots gets a screen also with the reference modules, which then
+ * draw on it (sr-screen.h; a Qt GUI DUT naming {display} has one from the start). */
+static gboolean
+want_screen (SrRun *run, const SrScenario *scenario)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean snapshots = FALSE;
+  for (guint i = 0; i < scenario->actions->len && !snapshots; i++)
+    snapshots = g_str_equal (((const SrAction *)g_ptr_array_index (scenario->actions, i))->name,
+                             "snapshot");
+  if (!snapshots || sr_station_want_screen (run->stations[0], &error))
+    return TRUE;
+  sr_run_raise (run, "run::setup-failed", NULL, stbsim_now_ns (), "screen: %s", error->message);
+  return FALSE;
+}
+
 gboolean
 sr_run_execute (SrRun *run, const SrScenario *scenario)
 {
@@ -616,6 +638,8 @@ sr_run_execute (SrRun *run, const SrScenario *scenario)
   run->test->result->start_ns = run->test->start_ns;
   run->test->result->started = TRUE;
   sr_run_note (run, "test", NULL, run->test->result->id);
+  if (!want_screen (run, scenario))
+    goto stop;
   for (guint i = 0; i < scenario->actions->len; i++)
     {
       const SrAction *action = g_ptr_array_index (scenario->actions, i);
@@ -636,6 +660,7 @@ sr_run_execute (SrRun *run, const SrScenario *scenario)
       if (run->test->result->verdict >= SR_VERDICT_INCONC)
         break;
     }
+stop:
   run->test->stop_ns = stbsim_now_ns ();
   sr_run_stop_all (run);
   /* after stop_all: a component that died meanwhile aborts the judging too */

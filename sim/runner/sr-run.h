@@ -88,6 +88,8 @@ gint64 sr_run_since (SrRun *run, const gchar *since, GError **error);
 void sr_run_set_checkpoint (SrRun *run, const gchar *name);
 /* `snapshot, name=N`: the STB's virtual screen as evidence (sr-screen.h). */
 gboolean sr_run_snapshot (SrRun *run, const gchar *name, GError **error);
+/* Does station 1 serve a virtual screen (a Qt GUI DUT's, or a scenario's that snapshots)? */
+gboolean sr_run_has_screen (SrRun *run);
 /* `profile, name=N`: use another timing profile from here on. */
 gboolean sr_run_set_profile (SrRun *run, const gchar *name, GError **error);
 

@@ -6,10 +6,13 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <unistd.h>
 
 #include "qcop-qws-display.h"
 #include "stbsim-proc.h"
+#include "stbsim-tmpdir.h"
 
 /* Display numbers the runner claims: above the ones tests/qt4 picks (20000..49999). */
 #define FIRST_DISPLAY 50000
@@ -49,6 +52,7 @@ sr_screen_claim (GError **error)
           g_rmdir (dir); /* a qvfb or another server keys its screen on it */
           continue;
         }
+      stbsim_tmpdir_adopt (dir); /* removed even if the runner is killed */
       SrScreen *screen = g_new0 (SrScreen, 1);
       screen->display = n;
       screen->dir = g_steal_pointer (&dir);
@@ -61,16 +65,33 @@ sr_screen_claim (GError **error)
   return NULL;
 }
 
+/* What a killed server of our display leaves (qcop-qws-display.h; a clean stop removes it
+ * all): the display lock keyed on the socket, the screen segment keyed on the mouse FIFO,
+ * and the FIFO. Ours: the number was claimed free (its FIFO did not exist). */
+static void
+remove_server_leftovers (SrScreen *screen)
+{
+  g_autofree gchar *pipe = qcop_qws_display_mouse_pipe (screen->display);
+  key_t lock_key = ftok (screen->socket, 'd');
+  key_t screen_key = ftok (pipe, 'b');
+  gint id;
+  if (lock_key != -1 && (id = semget (lock_key, 0, 0)) >= 0 && semctl (id, 0, IPC_RMID) == 0)
+    g_message ("display %d: removed the display lock its killed server left", screen->display);
+  if (screen_key != -1 && (id = shmget (screen_key, 0, 0)) >= 0 && shmctl (id, IPC_RMID, NULL) == 0)
+    g_message ("display %d: removed the screen its killed server left", screen->display);
+  g_unlink (pipe);
+}
+
 void
 sr_screen_free (SrScreen *screen)
 {
   if (screen == NULL)
     return;
-  g_unlink (screen->socket); /* stb-qcopd removes it on a clean stop; not after a kill */
+  remove_server_leftovers (screen); /* after the server stopped, before its socket goes */
+  g_unlink (screen->socket);        /* stb-qcopd removes it on a clean stop; not after a kill */
   g_autofree gchar *fonts = g_build_filename (screen->dir, "fonts", NULL);
   g_rmdir (fonts); /* a Qt client that loads fonts makes it (observed with Qt 4.8.7) */
-  if (g_rmdir (screen->dir) != 0 && errno != ENOENT)
-    g_debug ("%s left behind: %s", screen->dir, g_strerror (errno));
+  stbsim_tmpdir_remove (screen->dir); /* and withdraw it from the guardian */
   g_free (screen->dir);
   g_free (screen->socket);
   g_free (screen);

@@ -165,6 +165,20 @@ sr_station_display (const SrStation *st)
 }
 
 gboolean
+sr_station_want_screen (SrStation *st, GError **error)
+{
+  g_return_val_if_fail (st->index == 1, FALSE);
+  if (st->screen != NULL)
+    return TRUE;
+  st->screen = sr_screen_claim (error);
+  if (st->screen == NULL)
+    return FALSE;
+  g_free (st->socket_path); /* nothing listens there yet: the server starts later */
+  st->socket_path = g_strdup (sr_screen_socket (st->screen));
+  return TRUE;
+}
+
+gboolean
 sr_station_snapshot (SrStation *st, const gchar *name, GError **error)
 {
   if (st->screen == NULL)

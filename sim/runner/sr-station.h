@@ -41,6 +41,11 @@ const gchar *sr_station_sip_password (const SrStation *station);
 /* (nullable) the observer of station 1. */
 SrJudge *sr_station_judge (SrStation *station);
 
+/* Station 1 serves a virtual screen (Qt's display N, sr-screen.h) from now on: its server
+ * starts with --display N and every module, ours included, connects to that display's
+ * socket. Call before the server starts. TRUE at once if it has one. */
+gboolean sr_station_want_screen (SrStation *st, GError **error);
+
 /* The Qt display number the station's server serves (`stb-qcopd --display N`, a Qt GUI DUT
  * that names {display}: sr-screen.h), or -1 (a socket in the private directory). */
 gint sr_station_display (const SrStation *station);

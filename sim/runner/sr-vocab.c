@@ -21,6 +21,8 @@
 #define CALL_REASONS                                                                               \
   "local-hangup|remote-hangup|rejected|cancelled|timeout|switch-timeout|no-answer|busy|"           \
   "unregistered|failure"
+/* sim/stb/screen/stb-screen-paint.h StbPageKind */
+#define SCREEN_PAGES "nav|picture|dialog|dialing|call"
 #define STOP_REASONS "menu|zap|stop-iptv|eos|error|videocall"
 
 /* Keys stbsim's modules add beyond the SPEC tables (SW-EVT-02: the vocabulary may grow):
@@ -72,6 +74,8 @@ const SrVocabEvent sr_vocab_events[] = {
   { "iptv.first-frame", SR_VOCAB_AGENT, "kind=live|vod;channel;asset;position", "SPEC 12.4",
     "first decoded frame reached the sink" },
   { "iptv.error", SR_VOCAB_AGENT, ERROR_KEYS, "SPEC 12.4", "playback error" },
+  { "iptv.screen", SR_VOCAB_AGENT, "page=" SCREEN_PAGES ";picture=0|1;clock", "SPEC 12.6",
+    "page painted on the virtual screen (stbsim's modules, when there is one)" },
   /* SPEC 12.5: VoIP */
   { "voip.registered", SR_VOCAB_AGENT, "aor;expires;refresh=0|1", "SPEC 12.5",
     "SIP registration succeeded" },
@@ -90,6 +94,8 @@ const SrVocabEvent sr_vocab_events[] = {
     "first decoded call frame reached the sink" },
   { "voip.error", SR_VOCAB_AGENT, ERROR_KEYS, "stbsim extension (stb-voip-app.c)",
     "SIP, media or channel error" },
+  { "voip.screen", SR_VOCAB_AGENT, "page=" SCREEN_PAGES ";picture=0|1;clock", "SPEC 12.6",
+    "page painted on the virtual screen (stbsim's modules, when there is one)" },
   { "sip.tx", SR_VOCAB_AGENT, "what;call-id;cseq", "SPEC 12.5", "SIP message sent by the module" },
   { "sip.rx", SR_VOCAB_AGENT, "what;call-id;cseq", "SPEC 12.5", "SIP message received" },
   /* SPEC 3.1: switch parameters as the server saw them sent (and delivered) */

@@ -5,6 +5,7 @@
 
 #include "qcop-datastream.h"
 #include "stb-fault.h"
+#include "stb-iptv-screen.h"
 #include "stbsim-config.h"
 
 /* ---- programmes -------------------------------------------------------------------------- */
@@ -60,6 +61,7 @@ show_page (StbIptv *self, const gchar *page, const gchar *row)
     return; /* [SW-IPTV-12] */
   self->page = page;
   stb_module_emitf (&self->module, "page", "page=%s;row=%s", page, row);
+  stb_iptv_screen_update (self);
 }
 
 static void
@@ -72,6 +74,7 @@ emit_focus (StbIptv *self)
 
   stb_module_emitf (&self->module, "focus", "item=%s;index=%u;title=%s", item, self->epg->cursor,
                     title);
+  stb_iptv_screen_update (self);
 }
 
 static void
@@ -110,6 +113,7 @@ stop (StbIptv *self, const gchar *reason, const gchar *row, StbProgramme *was)
   if (was)
     programme_copy (was, &self->current);
   stb_programme_clear (&self->current);
+  stb_iptv_screen_update (self);
 }
 
 static gboolean on_play_failed (gpointer user_data);
@@ -128,6 +132,7 @@ play (StbIptv *self, const StbProgramme *p, const gchar *row)
   programme_copy (&self->current, p);
   self->current.started_us = g_get_monotonic_time ();
   stb_module_emitf (&self->module, "play", "%s;row=%s", details, row);
+  stb_iptv_screen_update (self);
   if (!ok)
     {
       g_autofree gchar *detail = stb_agent_escape (error ? error->message : "nothing to play");
@@ -717,7 +722,8 @@ stb_iptv_start (StbIptv *self, GError **error)
   stb_fsm_init (&self->fsm, stb_iptv_fsm_table (), STB_IPTV_STATE_NAV, on_fsm_event, self);
   if (!(self->epg = stb_epg_load (lineup, error))
       || !(self->player = stb_player_new (&config, &player_cb, self, error))
-      || !stb_module_start (&self->module, on_switch, on_key, on_command, self, error))
+      || !stb_module_start (&self->module, on_switch, on_key, on_command, self, error)
+      || !stb_iptv_screen_start (self, error))
     return FALSE;
   /* [SW-IPTV-03]: start in NAV with the navigation page shown, send nothing */
   show_nav (self, "start");
@@ -738,6 +744,7 @@ stb_iptv_clear (StbIptv *self)
     stb_module_log_counters (&self->module);
   if (self->player)
     stb_player_stop (self->player);
+  g_clear_pointer (&self->screen, stb_screen_window_free);
   g_clear_pointer (&self->player, stb_player_free);
   stb_module_clear (&self->module);
   g_clear_pointer (&self->epg, stb_epg_free);

@@ -8,6 +8,7 @@
 #include "stb-iptv-fsm.h"
 #include "stb-module.h"
 #include "stb-player.h"
+#include "stb-screen.h"
 
 G_BEGIN_DECLS
 
@@ -42,6 +43,8 @@ typedef struct
   const gchar *page;    /* "nav" | "player" | "hidden" */
   gint trigger;         /* parameter that caused the transition into the state, -1 none */
   guint play_failed_id; /* idle: a play request failed synchronously */
+  /* (nullable) our window when the server offers a screen (stb-iptv-screen.h) */
+  StbScreenWindow *screen;
   /* options */
   gchar *lineup_path;
   gchar *vod_base_uri;

@@ -73,6 +73,8 @@ struct _StbCallMedia
   guint bus_watch;
   StbMediaProbe *vprobe;
   StbMediaProbe *aprobe;
+  StbScreenTap *tap;  /* (nullable) the far end's pictures for the on-screen video page */
+  gchar *tapped_sink; /* the video sink with the tap in front, NULL without a tap */
 };
 
 static void
@@ -219,7 +221,7 @@ video_description (StbCallMedia *self)
       FRAME_RATE, MAX (1, self->gop_ms * FRAME_RATE / 1000), send_pt, self->remote.address,
       self->remote.video_port, self->remote.address, self->remote.video_port + 1, recv_pt,
       self->request_key_frame ? "true" : "false", self->request_key_frame ? "true" : "false",
-      stb_media_video_sink (self->display));
+      self->tapped_sink ? self->tapped_sink : stb_media_video_sink (self->display));
 }
 
 static gchar *
@@ -444,6 +446,7 @@ teardown (StbCallMedia *self)
   g_clear_pointer (&self->vprobe, stb_media_probe_free);
   g_clear_pointer (&self->aprobe, stb_media_probe_free);
   g_clear_object (&self->pipeline);
+  stb_screen_tap_detach (self->tap);
 }
 
 /* ---- public API ------------------------------------------------------------------------ */
@@ -477,6 +480,8 @@ stb_call_media_free (StbCallMedia *self)
   if (!self)
     return;
   stb_call_media_stop (self);
+  g_clear_pointer (&self->tap, stb_screen_tap_free);
+  g_free (self->tapped_sink);
   g_free (self->bind_host);
   g_free (self->snapshot_dir);
   g_main_context_unref (self->context);
@@ -548,6 +553,7 @@ stb_call_media_start (StbCallMedia *self, const StbMediaEndpoint *remote, GError
   gst_object_ref_sink (self->pipeline);
   hand_over_sockets (self);
   watch_pipeline (self);
+  stb_screen_tap_attach (self->tap, self->pipeline);
   if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {
       g_set_error (error, STB_CALL_MEDIA_ERROR, STB_CALL_MEDIA_ERROR_FAILED,
@@ -567,6 +573,16 @@ stb_call_media_stop (StbCallMedia *self)
   release_sockets (self);
   if (self->state != STATE_IDLE)
     set_state (self, STATE_IDLE, "stopped");
+}
+
+void
+stb_call_media_set_screen_tap (StbCallMedia *self, StbScreenTapFunc func, gpointer user_data)
+{
+  g_return_if_fail (self != NULL && self->pipeline == NULL);
+  g_clear_pointer (&self->tap, stb_screen_tap_free);
+  g_clear_pointer (&self->tapped_sink, g_free);
+  self->tap = stb_screen_tap_new (STB_CALL_MEDIA_SCREEN_FPS, func, user_data);
+  self->tapped_sink = stb_screen_tap_wrap_sink (self->tap, stb_media_video_sink (self->display));
 }
 
 gboolean

@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "stb-media-types.h"
+#include "stb-screen-tap.h"
 
 G_BEGIN_DECLS
 
@@ -50,6 +51,11 @@ gboolean stb_call_media_prepare (StbCallMedia *media, StbMediaEndpoint *local, G
 gboolean stb_call_media_start (StbCallMedia *media, const StbMediaEndpoint *remote, GError **error);
 /* Stop and release every pipeline, port and thread. Idempotent. */
 void stb_call_media_stop (StbCallMedia *media);
+/* At most this many far-end pictures a second go to the screen. */
+#define STB_CALL_MEDIA_SCREEN_FPS 10
+/* Hand the far end's pictures the video sink renders, as BGRx, to @func on the main loop
+ * (stb-screen-tap.h). Call between calls; applies from the next start. */
+void stb_call_media_set_screen_tap (StbCallMedia *media, StbScreenTapFunc func, gpointer user_data);
 /* Added: write a PNG of the far end's current picture to snapshot_dir/@name.png. */
 gboolean stb_call_media_snapshot (StbCallMedia *media, const gchar *name, GError **error);
 

@@ -78,6 +78,8 @@ struct _StbPlayer
   GstClockTime frame_duration;
   gboolean read_clock; /* live: read the frame clock of every decoded picture */
   guint gop_ms;        /* live: the channel's GOP per the lineup, 0 unknown */
+  StbScreenTap *tap;   /* (nullable) decoded frames for the on-screen picture */
+  gchar *tapped_sink;  /* the video sink with the tap in front, NULL without a tap */
 };
 
 static const gchar *
@@ -183,7 +185,7 @@ lookup_channel (StbPlayer *self, guint channel, LiveSource *src, GError **error)
 static const gchar *
 video_sink (StbPlayer *self)
 {
-  return stb_media_video_sink (self->display);
+  return self->tapped_sink ? self->tapped_sink : stb_media_video_sink (self->display);
 }
 
 #define RTP_MP2T_CAPS "application/x-rtp,media=video,clock-rate=90000,encoding-name=MP2T"
@@ -326,6 +328,7 @@ teardown (StbPlayer *self)
   g_clear_pointer (&self->probe, stb_media_probe_free);
   g_clear_object (&self->pipeline);
   g_clear_pointer (&self->fcc, stb_fcc_free); /* after NULL: no more appsink callbacks */
+  stb_screen_tap_detach (self->tap);
 }
 
 /* ---- what the decoder saw (streaming threads) ------------------------------------------ */
@@ -517,6 +520,7 @@ start_pipeline (StbPlayer *self, const gchar *desc, StbFcc *fcc, GError **error)
   pad = gst_element_get_static_pad (vdec, "src");
   self->probe = stb_media_probe_new (pad, self->context, on_first_frame, self);
   watch_decoder (self, vdec);
+  stb_screen_tap_attach (self->tap, self->pipeline);
   if (self->fcc && !stb_fcc_start (self->fcc, self->pipeline, error))
     {
       teardown (self);
@@ -583,6 +587,8 @@ stb_player_free (StbPlayer *self)
   if (!self)
     return;
   teardown (self);
+  g_clear_pointer (&self->tap, stb_screen_tap_free);
+  g_free (self->tapped_sink);
   g_free (self->lineup_path);
   g_free (self->vod_base_uri);
   g_free (self->snapshot_dir);
@@ -770,6 +776,16 @@ stb_player_get_frames (StbPlayer *self, StbPlayerFrames *frames)
     }
   else
     frames->join_seq = -1;
+}
+
+void
+stb_player_set_screen_tap (StbPlayer *self, StbScreenTapFunc func, gpointer user_data)
+{
+  g_return_if_fail (self != NULL && self->pipeline == NULL);
+  g_clear_pointer (&self->tap, stb_screen_tap_free);
+  g_clear_pointer (&self->tapped_sink, g_free);
+  self->tap = stb_screen_tap_new (STB_PLAYER_SCREEN_FPS, func, user_data);
+  self->tapped_sink = stb_screen_tap_wrap_sink (self->tap, stb_media_video_sink (self->display));
 }
 
 gboolean

@@ -8,6 +8,7 @@
  */
 
 #include "stb-frame-clock.h"
+#include "stb-screen-tap.h"
 
 #include <glib.h>
 
@@ -91,6 +92,12 @@ void stb_player_stop (StbPlayer *player);
 /* Current VOD position in ms (-1 when not VOD). */
 gint64 stb_player_get_position_ms (StbPlayer *player);
 void stb_player_get_frames (StbPlayer *player, StbPlayerFrames *frames);
+/* At most this many pictures a second go to the screen. */
+#define STB_PLAYER_SCREEN_FPS 10
+/* Hand the pictures the video sink renders, as BGRx, to @func on the main loop (at most
+ * STB_PLAYER_SCREEN_FPS a second, stb-screen-tap.h). Call while stopped; applies from the next
+ * play. */
+void stb_player_set_screen_tap (StbPlayer *player, StbScreenTapFunc func, gpointer user_data);
 /* Write a PNG of the current picture to snapshot_dir/@name.png. */
 gboolean stb_player_snapshot (StbPlayer *player, const gchar *name, GError **error);
 

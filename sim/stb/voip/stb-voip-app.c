@@ -5,6 +5,7 @@
 
 #include "qcop-datastream.h"
 #include "stb-fault.h"
+#include "stb-voip-screen.h"
 
 #include <glib/gstdio.h>
 
@@ -424,6 +425,7 @@ key_main_page (StbVoip *self, const gchar *key)
   else
     return FALSE;
   stb_module_emitf (&self->module, "number", "number=%s", self->number->str);
+  stb_voip_screen_update (self);
   return TRUE;
 }
 
@@ -703,6 +705,7 @@ on_sip_media (StbSip *sip, guint call_id, const StbMediaEndpoint *remote, gpoint
   self->media_on = TRUE;
   stb_module_emitf (&self->module, "media", "state=started;audio=%u;video=%u",
                     self->local_media.audio_port, self->local_media.video_port);
+  stb_voip_screen_update (self);
 }
 
 static void
@@ -750,6 +753,7 @@ on_fsm_event (const gchar *event, const gchar *details, gpointer user_data)
   StbVoip *self = user_data;
 
   stb_agent_emit (self->module.agent, event, details);
+  stb_voip_screen_update (self);
 }
 
 static void
@@ -912,7 +916,7 @@ stb_voip_start (StbVoip *self, GError **error)
   self->module.on_reconnected = on_reconnected;
   if (!stb_module_start (&self->module, on_switch, on_key, on_command, self, error))
     return FALSE;
-  if (want_sip && !start_sip (self, error))
+  if ((want_sip && !start_sip (self, error)) || !stb_voip_screen_start (self, error))
     return FALSE;
   extra = g_strdup_printf ("inject=%d", self->inject);
   if (!stb_module_announce_ready (&self->module, extra, error))
@@ -933,6 +937,7 @@ stb_voip_clear (StbVoip *self)
   if (self->module.client)
     stb_module_log_counters (&self->module);
   stop_timers (self);
+  g_clear_pointer (&self->screen, stb_screen_window_free);
   g_clear_pointer (&self->sip, stb_sip_free);
   if (self->media)
     stb_call_media_stop (self->media);

@@ -10,6 +10,7 @@
 
 #include "stb-call-media.h"
 #include "stb-module.h"
+#include "stb-screen.h"
 #include "stb-sip.h"
 #include "stb-voip-fsm.h"
 
@@ -24,6 +25,8 @@ typedef struct
   gboolean registered; /* always TRUE in inject mode */
   gboolean media_on;
   StbMediaEndpoint local_media;
+  /* (nullable) our window when the server offers a screen (stb-voip-screen.h) */
+  StbScreenWindow *screen;
   guint call_id; /* current call, 0 none */
   guint next_inject_id;
   gchar *peer;
