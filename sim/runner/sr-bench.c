@@ -319,6 +319,8 @@ typedef struct
   const gchar *verdict;
 } Row;
 
+#define MAX_FCC_PAIRS 8
+
 typedef struct
 {
   SrCompareParams params;
@@ -326,6 +328,9 @@ typedef struct
   GArray *rows;  /* Row */
   SrVerdict verdict;
   guint regressions, improvements, compared;
+  /* the ids measured with and without fast channel change (--compare-no-fcc): indices of
+   * rows, fast[k] beside plain[k] */
+  guint n_fcc, fcc_fast[MAX_FCC_PAIRS], fcc_plain[MAX_FCC_PAIRS];
 } Judgement;
 
 static const gdouble *
@@ -381,6 +386,36 @@ judge_row (Row *row, Judgement *j, gboolean have_baseline)
     }
 }
 
+/* Pair each "<id>/no-fcc" row with the "<id>" row of the same run. */
+static void
+pair_fcc_rows (Judgement *j)
+{
+  for (guint i = 0; i < j->rows->len && j->n_fcc < MAX_FCC_PAIRS; i++)
+    {
+      const Row *p = &g_array_index (j->rows, Row, i);
+      if (p->cur == NULL || !g_str_has_suffix (p->cur->id, SR_BENCH_NO_FCC_SUFFIX))
+        continue;
+      gsize len = strlen (p->cur->id) - strlen (SR_BENCH_NO_FCC_SUFFIX);
+      for (guint k = 0; k < j->rows->len; k++)
+        {
+          const Row *f = &g_array_index (j->rows, Row, k);
+          if (f->cur != NULL && strlen (f->cur->id) == len
+              && strncmp (f->cur->id, p->cur->id, len) == 0)
+            {
+              j->fcc_fast[j->n_fcc] = k;
+              j->fcc_plain[j->n_fcc++] = i;
+              break;
+            }
+        }
+    }
+}
+
+static const Row *
+fcc_row (const Judgement *j, const guint *index, guint k)
+{
+  return &g_array_index (j->rows, Row, index[k]);
+}
+
 static void
 judge (Judgement *j, GPtrArray *dists, const SrBaseline *base)
 {
@@ -410,6 +445,7 @@ judge (Judgement *j, GPtrArray *dists, const SrBaseline *base)
     }
   if (base && j->compared == 0) /* nothing in common with the baseline: no judgement */
     j->verdict = sr_verdict_merge (j->verdict, SR_VERDICT_INCONC);
+  pair_fcc_rows (j);
 }
 
 static const gchar *
@@ -456,35 +492,6 @@ thresholds_text (const Judgement *j)
       p->p50_increase * 100, p->p50_increase * 50, p->p95_increase * 100, p->min_delta,
       p->p50_increase * 100, p->alpha, p->min_samples);
 }
-
-/* The rows measured both with and without fast channel change in this run (--compare-no-fcc):
- * @fast[k] and @plain[k]. */
-static guint
-fcc_pairs (const Judgement *j, const Row **fast, const Row **plain, guint max)
-{
-  guint n = 0;
-  for (guint i = 0; i < j->rows->len && n < max; i++)
-    {
-      const Row *p = &g_array_index (j->rows, Row, i);
-      if (p->cur == NULL || !g_str_has_suffix (p->cur->id, SR_BENCH_NO_FCC_SUFFIX))
-        continue;
-      g_autofree gchar *id
-          = g_strndup (p->cur->id, strlen (p->cur->id) - strlen (SR_BENCH_NO_FCC_SUFFIX));
-      for (guint k = 0; k < j->rows->len; k++)
-        {
-          const Row *f = &g_array_index (j->rows, Row, k);
-          if (f->cur != NULL && g_str_equal (f->cur->id, id))
-            {
-              fast[n] = f;
-              plain[n++] = p;
-              break;
-            }
-        }
-    }
-  return n;
-}
-
-#define MAX_FCC_PAIRS 8
 
 static gchar *
 fcc_line (const Row *fast, const Row *plain)
@@ -538,11 +545,9 @@ table_text (const Judgement *j)
                             "speed reference %s: %.2fx the baseline's (baseline scaled by %.2f; "
                             "ratios are against the scaled baseline)\n",
                             REFERENCE_ID, j->speed, j->params.baseline_scale);
-  const Row *fast[MAX_FCC_PAIRS], *plain[MAX_FCC_PAIRS];
-  guint n = fcc_pairs (j, fast, plain, MAX_FCC_PAIRS);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < j->n_fcc; i++)
     {
-      g_autofree gchar *line = fcc_line (fast[i], plain[i]);
+      g_autofree gchar *line = fcc_line (fcc_row (j, j->fcc_fast, i), fcc_row (j, j->fcc_plain, i));
       g_string_append_printf (out, "%s\n", line);
     }
   return g_string_free (out, FALSE);
@@ -671,21 +676,20 @@ bench_json (const SrBenchOptions *opts, const Judgement *j, const SrBaseline *ba
   json_builder_end_array (b);
   json_changes (b, j, "regressions");
   json_changes (b, j, "improvements");
-  const Row *fast[MAX_FCC_PAIRS], *plain[MAX_FCC_PAIRS];
-  guint n = fcc_pairs (j, fast, plain, MAX_FCC_PAIRS);
   json_builder_set_member_name (b, "fast_channel_change");
   json_builder_begin_array (b);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < j->n_fcc; i++)
     {
+      const Row *fast = fcc_row (j, j->fcc_fast, i), *plain = fcc_row (j, j->fcc_plain, i);
       json_builder_begin_object (b);
-      jstr (b, "id", fast[i]->cur->id);
+      jstr (b, "id", fast->cur->id);
       json_builder_set_member_name (b, "with");
       json_builder_begin_object (b);
-      json_summary (b, &fast[i]->s);
+      json_summary (b, &fast->s);
       json_builder_end_object (b);
       json_builder_set_member_name (b, "without");
       json_builder_begin_object (b);
-      json_summary (b, &plain[i]->s);
+      json_summary (b, &plain->s);
       json_builder_end_object (b);
       json_builder_end_object (b);
     }
@@ -766,27 +770,26 @@ bench_html (const Judgement *j, const SrBaseline *base)
       html_cell (out, "muted", why);
       g_string_append (out, "</tr>\n");
     }
-  const Row *fast[MAX_FCC_PAIRS], *plain[MAX_FCC_PAIRS];
-  guint n_pairs = fcc_pairs (j, fast, plain, MAX_FCC_PAIRS);
-  if (n_pairs > 0)
+  if (j->n_fcc > 0)
     {
       g_string_append (out, "</table>\n<h3>Live first frame with and without fast channel change "
                             "(same run, rounds interleaved)</h3>\n<table><tr><th>id</th>"
                             "<th>with: p50</th><th>p95</th><th>n</th><th>plain join: p50</th>"
                             "<th>p95</th><th>n</th><th>p95 ratio</th></tr>\n");
-      for (guint i = 0; i < n_pairs; i++)
+      for (guint i = 0; i < j->n_fcc; i++)
         {
+          const Row *fast = fcc_row (j, j->fcc_fast, i), *plain = fcc_row (j, j->fcc_plain, i);
           gchar *cells[7] = {
-            g_strdup_printf ("%.1f", fast[i]->s.p50),
-            g_strdup_printf ("%.1f", fast[i]->s.p95),
-            g_strdup_printf ("%u", fast[i]->s.n),
-            g_strdup_printf ("%.1f", plain[i]->s.p50),
-            g_strdup_printf ("%.1f", plain[i]->s.p95),
-            g_strdup_printf ("%u", plain[i]->s.n),
-            g_strdup_printf ("%.1fx", fast[i]->s.p95 > 0 ? plain[i]->s.p95 / fast[i]->s.p95 : 0.0),
+            g_strdup_printf ("%.1f", fast->s.p50),
+            g_strdup_printf ("%.1f", fast->s.p95),
+            g_strdup_printf ("%u", fast->s.n),
+            g_strdup_printf ("%.1f", plain->s.p50),
+            g_strdup_printf ("%.1f", plain->s.p95),
+            g_strdup_printf ("%u", plain->s.n),
+            g_strdup_printf ("%.1fx", fast->s.p95 > 0 ? plain->s.p95 / fast->s.p95 : 0.0),
           };
           g_string_append (out, "<tr>");
-          html_cell (out, "", fast[i]->cur->id);
+          html_cell (out, "", fast->cur->id);
           for (guint k = 0; k < G_N_ELEMENTS (cells); k++)
             {
               html_cell (out, "num", cells[k]);
