@@ -86,9 +86,11 @@ play (StbFcc *self, GstBuffer *buf, guint16 seq)
    * key frame being assembled and the PCR were lost, and the first picture came 500-1000 ms
    * late in about 1 burst in 20. A real gap (a burst that lost packets) must stay marked, so
    * the demuxer drops the damaged picture instead of decoding it. */
-  if (self->have_last && seq != (guint16)(self->last + 1))
+  gboolean hole = self->have_last && seq != (guint16)(self->last + 1);
+
+  if (hole)
     self->stats.lost += (guint16)(seq - self->last - 1);
-  if (!self->have_last || seq != (guint16)(self->last + 1))
+  if (hole || !self->have_last)
     GST_BUFFER_FLAG_SET (copy, GST_BUFFER_FLAG_DISCONT);
   else
     GST_BUFFER_FLAG_UNSET (copy, GST_BUFFER_FLAG_DISCONT);
