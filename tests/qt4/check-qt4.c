@@ -572,6 +572,70 @@ tv_frame (TvWindow *tv, QcopWindow *window, guint32 colour)
   tv_paint (tv, qcop_window_get_allocation (window));
 }
 
+/* stb-qcopd on a free display, and a QcopClient for the TV window (both tests below) */
+typedef struct
+{
+  gchar *dir, *png, *png2, *display;
+  gint n;
+  StbsimProc *qcopd;
+  QcopClient *client;
+  QcopWindow *window;
+  TvWindow tv;
+} TvScreen;
+
+static void
+tv_screen_start (TvScreen *ts, guint32 colour)
+{
+  g_autofree gchar *log = NULL;
+  g_autofree gchar *socket = NULL;
+  g_autofree gchar *ready = NULL;
+
+  ts->dir = stbsim_test_mkdtemp ("check-qt4");
+  log = g_build_filename (ts->dir, "qcopd.log", NULL);
+  ts->png = g_build_filename (ts->dir, "screen.png", NULL);
+  ts->png2 = g_build_filename (ts->dir, "screen2.png", NULL);
+  ts->n = stbsim_test_free_qt_display ();
+  ts->display = g_strdup_printf ("%d", ts->n);
+  socket = qcop_qws_display_socket_path (ts->n);
+  ts->qcopd = spawn_qcopd_display (ts->display, log, &ready);
+  ts->client = qcop_client_new (socket, "tv");
+  ts->tv = (TvWindow){ ts->client, 0, g_array_new (FALSE, FALSE, sizeof (QcopRect)), colour };
+}
+
+/* Connect and show the TV window at 100,100 .. 399,299, raised; wait for its first expose. */
+static void
+tv_screen_show (TvScreen *ts)
+{
+  g_autoptr (GError) error = NULL;
+
+  ck_assert_msg (qcop_client_connect_sync (ts->client, PEER_WAIT_MS, &error), "%s",
+                 error ? error->message : "");
+  ts->window = qcop_window_new (ts->client, "tv", &error);
+  ck_assert_msg (ts->window != NULL, "%s", error ? error->message : "");
+  qcop_window_set_expose_func (ts->window, on_tv_expose, &ts->tv, NULL);
+  qcop_window_place (ts->window, 100, 100, 300, 200, TRUE);
+  ck_assert_msg (stbsim_test_wait_count (NULL, &ts->tv.exposes, 1, PEER_WAIT_MS),
+                 "the TV window was never exposed");
+}
+
+static void
+tv_screen_stop (TvScreen *ts)
+{
+  gint status;
+
+  qcop_window_free (ts->window);
+  g_array_unref (ts->tv.last);
+  g_object_unref (ts->client);
+  status = stbsim_proc_stop (ts->qcopd, 5000);
+  stbsim_proc_free (ts->qcopd);
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "stb-qcopd status %d", status);
+  stbsim_test_rmtree (ts->dir);
+  g_free (ts->dir);
+  g_free (ts->png);
+  g_free (ts->png2);
+  g_free (ts->display);
+}
+
 /* A real Qt client's frameless on-screen window opens over a QcopWindow that keeps painting
  * (item 4: the VoIP dialog over the TV picture): the server takes the Qt window's area from
  * the QcopWindow's allocation, so the snapshot shows the Qt window in the overlap and the
@@ -579,71 +643,47 @@ tv_frame (TvWindow *tv, QcopWindow *window, guint32 colour)
  * area back as an expose, and the rest of the screen gets Qt's background. */
 START_TEST (test_qt_window_over_qcop_window)
 {
-  g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
-  g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
-  g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
-  g_autofree gchar *png2 = g_build_filename (dir, "screen2.png", NULL);
-  gint n = stbsim_test_free_qt_display ();
-  g_autofree gchar *display = g_strdup_printf ("%d", n);
-  g_autofree gchar *socket = qcop_qws_display_socket_path (n);
-  g_autofree gchar *ready = NULL;
-  StbsimProc *qcopd = spawn_qcopd_display (display, log, &ready);
-  g_autoptr (QcopClient) client = qcop_client_new (socket, "tv");
+  TvScreen ts = { 0 };
   g_autoptr (GError) error = NULL;
-  TvWindow tv = { client, 0, g_array_new (FALSE, FALSE, sizeof (QcopRect)), 0xff0000ff };
-  QcopWindow *window;
   QtPeer *peer;
   gboolean known = TRUE;
-  gint status;
 
-  ck_assert_msg (qcop_client_connect_sync (client, PEER_WAIT_MS, &error), "%s",
-                 error ? error->message : "");
-  window = qcop_window_new (client, "tv", &error);
-  ck_assert_msg (window != NULL, "%s", error ? error->message : "");
-  qcop_window_set_expose_func (window, on_tv_expose, &tv, NULL);
-  qcop_window_place (window, 100, 100, 300, 200, TRUE); /* 100,100 .. 399,299 */
-  ck_assert_msg (stbsim_test_wait_count (NULL, &tv.exposes, 1, PEER_WAIT_MS),
-                 "the TV window was never exposed");
-
-  peer = peer_start (n, dir);
+  tv_screen_start (&ts, 0xff0000ff);
+  tv_screen_show (&ts); /* 100,100 .. 399,299 */
+  peer = peer_start (ts.n, ts.dir);
   peer_expect (peer, "READY");
   peer_cmd (peer, "window 200 150 200 100"); /* 200,150 .. 399,249: over the TV */
   peer_expect (peer, "PAINTED 200x100");
   /* every Region event the Qt window's request caused has reached us once the server answers
    * a later request of ours (it handles them in order) */
   ck_assert_msg (
-      qcop_client_is_registered_sync (client, "QPE/Nobody", PEER_WAIT_MS, &known, &error), "%s",
+      qcop_client_is_registered_sync (ts.client, "QPE/Nobody", PEER_WAIT_MS, &known, &error), "%s",
       error ? error->message : "");
-  tv_frame (&tv, window, 0xff00ffff); /* the next picture, cyan, in what the TV may paint */
-  snapshot_cli (display, png);
-  assert_pixel (png, 300, 200, 0xff0000); /* the overlap: the Qt window on top */
-  assert_pixel (png, 200, 150, 0xff0000);
-  assert_pixel (png, 399, 249, 0xff0000);
-  assert_pixel (png, 150, 280, 0x00ffff); /* the TV's own part: its latest picture */
-  assert_pixel (png, 199, 150, 0x00ffff);
-  assert_pixel (png, 399, 250, 0x00ffff);
-  assert_pixel (png, 50, 50, 0x000000); /* nothing exposed there yet */
+  tv_frame (&ts.tv, ts.window, 0xff00ffff); /* the next picture, cyan, in what the TV may paint */
+  snapshot_cli (ts.display, ts.png);
+  assert_pixel (ts.png, 300, 200, 0xff0000); /* the overlap: the Qt window on top */
+  assert_pixel (ts.png, 200, 150, 0xff0000);
+  assert_pixel (ts.png, 399, 249, 0xff0000);
+  assert_pixel (ts.png, 150, 280, 0x00ffff); /* the TV's own part: its latest picture */
+  assert_pixel (ts.png, 199, 150, 0x00ffff);
+  assert_pixel (ts.png, 399, 250, 0x00ffff);
+  assert_pixel (ts.png, 50, 50, 0x000000); /* nothing exposed there yet */
 
   /* the Qt client exits: its window goes, the TV gets exactly that area back */
   ck_assert_int_eq (peer_quit (peer), 0);
   peer_free (peer);
-  ck_assert_msg (stbsim_test_wait_count (NULL, &tv.exposes, 2, PEER_WAIT_MS),
+  ck_assert_msg (stbsim_test_wait_count (NULL, &ts.tv.exposes, 2, PEER_WAIT_MS),
                  "the TV window got no expose when the Qt window went");
-  ck_assert_uint_eq (tv.last->len, 1);
-  ck_assert_int_eq (g_array_index (tv.last, QcopRect, 0).x, 200);
-  ck_assert_int_eq (g_array_index (tv.last, QcopRect, 0).y, 150);
-  ck_assert_int_eq (g_array_index (tv.last, QcopRect, 0).width, 200);
-  ck_assert_int_eq (g_array_index (tv.last, QcopRect, 0).height, 100);
-  snapshot_cli (display, png2);
-  assert_pixel (png2, 300, 200, 0x00ffff);
-  assert_pixel (png2, 50, 50, 0x20b050); /* Qt's background, painted by the server */
+  ck_assert_uint_eq (ts.tv.last->len, 1);
+  ck_assert_int_eq (g_array_index (ts.tv.last, QcopRect, 0).x, 200);
+  ck_assert_int_eq (g_array_index (ts.tv.last, QcopRect, 0).y, 150);
+  ck_assert_int_eq (g_array_index (ts.tv.last, QcopRect, 0).width, 200);
+  ck_assert_int_eq (g_array_index (ts.tv.last, QcopRect, 0).height, 100);
+  snapshot_cli (ts.display, ts.png2);
+  assert_pixel (ts.png2, 300, 200, 0x00ffff);
+  assert_pixel (ts.png2, 50, 50, 0x20b050); /* Qt's background, painted by the server */
 
-  qcop_window_free (window);
-  g_array_unref (tv.last);
-  status = stbsim_proc_stop (qcopd, 5000);
-  stbsim_proc_free (qcopd);
-  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "stb-qcopd status %d", status);
-  stbsim_test_rmtree (dir);
+  tv_screen_stop (&ts);
 }
 END_TEST
 
@@ -654,56 +694,33 @@ END_TEST
  * Qt's background where the QcopWindow was. */
 START_TEST (test_qcop_window_over_qt_window)
 {
-  g_autofree gchar *dir = stbsim_test_mkdtemp ("check-qt4");
-  g_autofree gchar *log = g_build_filename (dir, "qcopd.log", NULL);
-  g_autofree gchar *png = g_build_filename (dir, "screen.png", NULL);
-  g_autofree gchar *png2 = g_build_filename (dir, "screen2.png", NULL);
-  gint n = stbsim_test_free_qt_display ();
-  g_autofree gchar *display = g_strdup_printf ("%d", n);
-  g_autofree gchar *socket = qcop_qws_display_socket_path (n);
-  g_autofree gchar *ready = NULL;
-  StbsimProc *qcopd = spawn_qcopd_display (display, log, &ready);
-  g_autoptr (QcopClient) client = qcop_client_new (socket, "tv");
-  g_autoptr (GError) error = NULL;
-  TvWindow tv = { client, 0, g_array_new (FALSE, FALSE, sizeof (QcopRect)), 0xff00ffff };
-  QcopWindow *window;
-  QtPeer *peer = peer_start (n, dir);
-  gint status;
+  TvScreen ts = { 0 };
+  QtPeer *peer;
 
+  tv_screen_start (&ts, 0xff00ffff);
+  peer = peer_start (ts.n, ts.dir);
   peer_expect (peer, "READY");
   peer_cmd (peer, "window 200 150 200 100");
   peer_expect (peer, "PAINTED 200x100");
-  ck_assert_msg (qcop_client_connect_sync (client, PEER_WAIT_MS, &error), "%s",
-                 error ? error->message : "");
-  window = qcop_window_new (client, "tv", &error);
-  ck_assert_msg (window != NULL, "%s", error ? error->message : "");
-  qcop_window_set_expose_func (window, on_tv_expose, &tv, NULL);
-  qcop_window_place (window, 100, 100, 300, 200, TRUE); /* covers the Qt window */
-  ck_assert_msg (stbsim_test_wait_count (NULL, &tv.exposes, 1, PEER_WAIT_MS),
-                 "the TV window was never exposed");
+  tv_screen_show (&ts); /* covers the Qt window */
   /* the Qt client took its (empty) allocation and still answers */
   peer_cmd (peer, "isreg QPE/Nobody");
   peer_expect (peer, "ISREG QPE/Nobody 0");
-  snapshot_cli (display, png);
-  assert_pixel (png, 300, 200, 0x00ffff); /* the QcopWindow on top */
-  assert_pixel (png, 100, 100, 0x00ffff);
+  snapshot_cli (ts.display, ts.png);
+  assert_pixel (ts.png, 300, 200, 0x00ffff); /* the QcopWindow on top */
+  assert_pixel (ts.png, 100, 100, 0x00ffff);
 
   /* hidden: the Qt window repaints what it gets back, the rest of the area is background */
-  qcop_window_place (window, 0, 0, 0, 0, FALSE);
+  qcop_window_place (ts.window, 0, 0, 0, 0, FALSE);
   peer_expect (peer, "PAINTED 200x100");
-  snapshot_cli (display, png2);
-  assert_pixel (png2, 300, 200, 0xff0000);
-  assert_pixel (png2, 150, 120, 0x20b050);
-  assert_pixel (png2, 10, 10, 0x20b050);
+  snapshot_cli (ts.display, ts.png2);
+  assert_pixel (ts.png2, 300, 200, 0xff0000);
+  assert_pixel (ts.png2, 150, 120, 0x20b050);
+  assert_pixel (ts.png2, 10, 10, 0x20b050);
 
   ck_assert_int_eq (peer_quit (peer), 0);
   peer_free (peer);
-  qcop_window_free (window);
-  g_array_unref (tv.last);
-  status = stbsim_proc_stop (qcopd, 5000);
-  stbsim_proc_free (qcopd);
-  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "stb-qcopd status %d", status);
-  stbsim_test_rmtree (dir);
+  tv_screen_stop (&ts);
 }
 END_TEST
 
