@@ -7,6 +7,8 @@
  * Two processes exchange 64-byte payloads three ways:
  *   raw    a Unix stream socket between the two, no server, frames of the sizes a QCopSend
  *          command and a QCopMessage event have (the floor: one hop instead of two);
+ *   relay  the raw exchange through a bare byte relay in between (poll, read, send; no framing,
+ *          no routing, no GLib): what any broker costs on this machine, the floor of the next;
  *   qcopd  through stb-qcopd with the QCOP client library (what the STB modules use);
  *   qcopd+trace  the same with stb-qcopd --trace (the cost of the trace);
  *   dbus   through a private dbus-daemon with GDBus (method call Echo(ay) for latency,
@@ -26,6 +28,7 @@
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,7 +62,7 @@ static gint opt_round_trips = 20000;
 static gint opt_stream = 500000;
 static gint opt_dbus_stream = 50000;
 static gint opt_warmup = 1000;
-static gchar *opt_only; /* one path only (profiling): raw, qcopd, qcopd+trace, dbus */
+static gchar *opt_only; /* one path only (profiling): raw, relay, qcopd, qcopd+trace, dbus */
 
 static gboolean
 want_path (const gchar *name)
@@ -485,6 +488,62 @@ role_raw_echo (const gchar *path, gint ready_fd)
   g_main_loop_run (loop);
   raw_conn_free (echo.conn);
   return 0;
+}
+
+/*
+ * The relay: connects to a raw echo at @echo_path, listens at @echo_path".relay" for the
+ * driver, then copies bytes both ways with one poll, one read and one send per wake-up, the
+ * least a broker process can do. Blocking sends are safe: both ends always read.
+ */
+static int
+role_relay (const gchar *echo_path, gint ready_fd)
+{
+  g_autofree gchar *listen_path = g_strconcat (echo_path, ".relay", NULL);
+  struct sockaddr_un echo_addr = { .sun_family = AF_UNIX }, listen_addr = { .sun_family = AF_UNIX };
+  gint echo_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  gint listen_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  gint fds[2] = { -1, echo_fd };
+  guint8 buf[65536];
+
+  g_strlcpy (echo_addr.sun_path, echo_path, sizeof echo_addr.sun_path);
+  g_strlcpy (listen_addr.sun_path, listen_path, sizeof listen_addr.sun_path);
+  if (echo_fd < 0 || listen_fd < 0
+      || connect (echo_fd, (struct sockaddr *)&echo_addr, sizeof echo_addr) != 0
+      || bind (listen_fd, (struct sockaddr *)&listen_addr, sizeof listen_addr) != 0
+      || listen (listen_fd, 1) != 0)
+    {
+      g_printerr ("relay: %s: %s\n", echo_path, g_strerror (errno));
+      return 1;
+    }
+  stbsim_ready_notify (ready_fd, "READY relay");
+  fds[0] = accept (listen_fd, NULL, NULL);
+  if (fds[0] < 0)
+    return 1;
+  for (;;)
+    {
+      struct pollfd pfd[2] = { { fds[0], POLLIN, 0 }, { fds[1], POLLIN, 0 } };
+
+      if (poll (pfd, 2, -1) < 0 && errno != EINTR)
+        return 1;
+      for (guint i = 0; i < 2; i++)
+        if (pfd[i].revents)
+          {
+            gssize n = read (fds[i], buf, sizeof buf);
+
+            if (n <= 0)
+              return 0; /* one end closed: the path is torn down */
+            for (gssize off = 0; off < n;)
+              {
+                gssize w = send (fds[1 - i], buf + off, (gsize)(n - off), MSG_NOSIGNAL);
+
+                if (w < 0 && errno == EINTR)
+                  continue;
+                if (w <= 0)
+                  return 1;
+                off += w;
+              }
+          }
+    }
 }
 
 /* driver end */
@@ -925,20 +984,25 @@ path_fail (Path *p, GError *error)
   return FALSE;
 }
 
+/* The raw exchange, directly or (@relay) through the bare relay. */
 static gboolean
-setup_raw (Path *p)
+setup_raw (Path *p, gboolean relay)
 {
-  g_autofree gchar *path = g_build_filename (work_dir, "raw.sock", NULL);
-  g_autofree gchar *ready = NULL;
+  g_autofree gchar *path
+      = g_build_filename (work_dir, relay ? "relay-echo.sock" : "raw.sock", NULL);
+  g_autofree gchar *relay_path = g_strconcat (path, ".relay", NULL);
+  g_autofree gchar *ready = NULL, *ready2 = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (path);
+  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (relay ? relay_path : path);
   GSocket *socket;
 
-  p->r.name = "raw";
+  p->r.name = relay ? "relay" : "raw";
   p->d.ops = &raw_ops;
   p->stream_n = (guint)opt_stream;
   p->echo = spawn_role ("raw-echo", path, &ready, &error);
   if (!p->echo)
+    return path_fail (p, error);
+  if (relay && !(p->server = spawn_role ("relay", path, &ready2, &error)))
     return path_fail (p, error);
   socket
       = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL);
@@ -957,6 +1021,7 @@ static void
 teardown_raw (Path *p)
 {
   g_clear_pointer (&p->d.transport, raw_conn_free);
+  g_clear_pointer (&p->server, stbsim_proc_free);
   g_clear_pointer (&p->echo, stbsim_proc_free);
 }
 
@@ -1064,7 +1129,7 @@ teardown_dbus (Path *p)
   p->dbus_pid = 0;
 }
 
-/* The process in the middle (none for raw). */
+/* The process in the middle (none for raw; the relay for relay). */
 static GPid
 path_server_pid (Path *p)
 {
@@ -1076,13 +1141,14 @@ path_server_pid (Path *p)
 enum
 {
   PATH_RAW,
+  PATH_RELAY,
   PATH_QCOPD,
   PATH_QCOPD_TRACE,
   PATH_DBUS,
   N_PATHS
 };
 
-static const gchar *const path_names[N_PATHS] = { "raw", "qcopd", "qcopd+trace", "dbus" };
+static const gchar *const path_names[N_PATHS] = { "raw", "relay", "qcopd", "qcopd+trace", "dbus" };
 
 #define LATENCY_ROUNDS 40
 
@@ -1109,7 +1175,8 @@ bench_paths (Path *paths)
           p->r.name = NULL;
           continue;
         }
-      p->up = i == PATH_RAW           ? setup_raw (p)
+      p->up = i == PATH_RAW           ? setup_raw (p, FALSE)
+              : i == PATH_RELAY       ? setup_raw (p, TRUE)
               : i == PATH_QCOPD       ? setup_qcopd (p, FALSE)
               : i == PATH_QCOPD_TRACE ? setup_qcopd (p, TRUE)
                                       : setup_dbus (p);
@@ -1161,7 +1228,7 @@ bench_paths (Path *paths)
     {
       if (paths[i].up)
         driver_clear (&paths[i].d);
-      if (i == PATH_RAW)
+      if (i == PATH_RAW || i == PATH_RELAY)
         teardown_raw (&paths[i]);
       else if (i == PATH_DBUS)
         teardown_dbus (&paths[i]);
@@ -1209,7 +1276,8 @@ print_target (const gchar *what, gboolean have, gdouble value, const gchar *op, 
 #define TARGET_TRACE_COST 0.10  /* qcopd+trace p50 <= 1.10 x qcopd p50 */
 
 static void
-report (const Result *raw, const Result *qcop, const Result *qcop_trace, const Result *dbus)
+report (const Result *raw, const Result *relay, const Result *qcop, const Result *qcop_trace,
+        const Result *dbus)
 {
   gboolean rq = raw->ok && qcop->ok, dq = dbus->ok && qcop->ok, tq = qcop_trace->ok && qcop->ok;
   gdouble r1 = rq ? qcop->p50_us / raw->p50_us : 0, r2 = dq ? dbus->p50_us / qcop->p50_us : 0;
@@ -1224,6 +1292,7 @@ report (const Result *raw, const Result *qcop, const Result *qcop_trace, const R
   printf ("  %-12s %9s %9s %9s %12s %9s %9s\n", "path", "p50 us", "p99 us", "mean us", "msg/s",
           "ping-pong", "stream");
   print_row (raw);
+  print_row (relay);
   print_row (qcop);
   print_row (qcop_trace);
   print_row (dbus);
@@ -1235,6 +1304,10 @@ report (const Result *raw, const Result *qcop, const Result *qcop_trace, const R
                 qcop->msgs_per_s >= TARGET_STREAM);
   print_target ("--trace latency cost (trace p50 / p50 - 1)", tq, r3, "<=", TARGET_TRACE_COST,
                 r3 <= TARGET_TRACE_COST);
+  if (relay->ok && raw->ok && qcop->ok)
+    printf ("  (a bare relay in between: p50 %.1f us = %.2fx raw, the floor of any broker here;"
+            " stb-qcopd = %.2fx the relay)\n",
+            relay->p50_us, relay->p50_us / raw->p50_us, qcop->p50_us / relay->p50_us);
   if (qcop_trace->ok)
     printf ("  (with --trace: p50 %.1f us = %.2fx raw, %.0f msg/s streamed)\n", qcop_trace->p50_us,
             raw->ok ? qcop_trace->p50_us / raw->p50_us : 0, qcop_trace->msgs_per_s);
@@ -1547,7 +1620,7 @@ main (int argc, char **argv)
             "Channels of one client in the scale run (100000)", "N" },
           { "scale-only", 0, 0, G_OPTION_ARG_NONE, &scale_only, "Only the scale run", NULL },
           { "only", 0, 0, G_OPTION_ARG_STRING, &opt_only,
-            "Only this path (raw, qcopd, qcopd+trace, dbus), e.g. under perf", "PATH" },
+            "Only this path (raw, relay, qcopd, qcopd+trace, dbus), e.g. under perf", "PATH" },
           { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- QCOP channel latency/throughput");
   g_autoptr (GError) error = NULL;
@@ -1563,6 +1636,8 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
   if (role && g_str_equal (role, "raw-echo"))
     return role_raw_echo (arg, ready_fd);
+  if (role && g_str_equal (role, "relay"))
+    return role_relay (arg, ready_fd);
   if (role && g_str_equal (role, "qcop-echo"))
     return role_qcop_echo (arg, ready_fd);
   if (role && g_str_equal (role, "dbus-echo"))
@@ -1584,8 +1659,8 @@ main (int argc, char **argv)
   if (!scale_only)
     {
       bench_paths (paths);
-      report (&paths[PATH_RAW].r, &paths[PATH_QCOPD].r, &paths[PATH_QCOPD_TRACE].r,
-              &paths[PATH_DBUS].r);
+      report (&paths[PATH_RAW].r, &paths[PATH_RELAY].r, &paths[PATH_QCOPD].r,
+              &paths[PATH_QCOPD_TRACE].r, &paths[PATH_DBUS].r);
     }
   if (opt_scale_clients >= 1 && opt_scale_channels >= 1)
     bench_scale ();
