@@ -13,7 +13,7 @@ gstreamer1.0-rtsp gstreamer1.0-x
 libsofia-sip-ua-glib-dev
 kamailio sip-tester
 python3 python3-pyqt5 fonts-dejavu-core
-dbus libxml2-utils gcovr
+dbus libxml2-utils gcovr liburing-dev
 iproute2 nftables procps psmisc
 clang-14 libclang-rt-14-dev libpng-dev libpixman-1-dev g++ xz-utils util-linux
 podman runc debootstrap uidmap iptables tcpdump tshark wireshark-common"

@@ -9,6 +9,7 @@
  *          command and a QCopMessage event have (the floor: one hop instead of two);
  *   relay  the raw exchange through a bare byte relay in between (poll, read, send; no framing,
  *          no routing, no GLib): what any broker costs on this machine, the floor of the next;
+ *   relay-uring  the same relay on io_uring: one system call per message instead of three;
  *   qcopd  through stb-qcopd with the QCOP client library (what the STB modules use);
  *   qcopd+trace  the same with stb-qcopd --trace (the cost of the trace);
  *   dbus   through a private dbus-daemon with GDBus (method call Echo(ay) for latency,
@@ -29,6 +30,9 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <poll.h>
+#ifdef HAVE_LIBURING
+#include <liburing.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,7 +66,7 @@ static gint opt_round_trips = 20000;
 static gint opt_stream = 500000;
 static gint opt_dbus_stream = 50000;
 static gint opt_warmup = 1000;
-static gchar *opt_only; /* one path only (profiling): raw, relay, qcopd, qcopd+trace, dbus */
+static gchar *opt_only; /* one path only (profiling): raw, relay, relay-uring, qcopd, ... */
 
 static gboolean
 want_path (const gchar *name)
@@ -491,34 +495,41 @@ role_raw_echo (const gchar *path, gint ready_fd)
 }
 
 /*
- * The relay: connects to a raw echo at @echo_path, listens at @echo_path".relay" for the
- * driver, then copies bytes both ways with one poll, one read and one send per wake-up, the
- * least a broker process can do. Blocking sends are safe: both ends always read.
+ * The relays: connect to a raw echo at @echo_path, listen at @echo_path".relay" for the
+ * driver, then copy bytes both ways, the least a broker process can do per message: with poll,
+ * one poll, one read and one send per wake-up (what stb-qcopd does); with io_uring, one
+ * io_uring_enter that submits the send and the next receive and waits (no polling thread).
  */
-static int
-role_relay (const gchar *echo_path, gint ready_fd)
+static gboolean
+relay_connect (const gchar *echo_path, gint ready_fd, gint fds[2])
 {
   g_autofree gchar *listen_path = g_strconcat (echo_path, ".relay", NULL);
   struct sockaddr_un echo_addr = { .sun_family = AF_UNIX }, listen_addr = { .sun_family = AF_UNIX };
-  gint echo_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   gint listen_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  gint fds[2] = { -1, echo_fd };
-  guint8 buf[65536];
 
+  fds[1] = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   g_strlcpy (echo_addr.sun_path, echo_path, sizeof echo_addr.sun_path);
   g_strlcpy (listen_addr.sun_path, listen_path, sizeof listen_addr.sun_path);
-  if (echo_fd < 0 || listen_fd < 0
-      || connect (echo_fd, (struct sockaddr *)&echo_addr, sizeof echo_addr) != 0
+  if (fds[1] < 0 || listen_fd < 0
+      || connect (fds[1], (struct sockaddr *)&echo_addr, sizeof echo_addr) != 0
       || bind (listen_fd, (struct sockaddr *)&listen_addr, sizeof listen_addr) != 0
       || listen (listen_fd, 1) != 0)
     {
       g_printerr ("relay: %s: %s\n", echo_path, g_strerror (errno));
-      return 1;
+      return FALSE;
     }
   stbsim_ready_notify (ready_fd, "READY relay");
   fds[0] = accept (listen_fd, NULL, NULL);
-  if (fds[0] < 0)
-    return 1;
+  close (listen_fd);
+  return fds[0] >= 0;
+}
+
+/* Blocking sends are safe: both ends always read. */
+static int
+relay_pump_poll (const gint fds[2])
+{
+  guint8 buf[65536];
+
   for (;;)
     {
       struct pollfd pfd[2] = { { fds[0], POLLIN, 0 }, { fds[1], POLLIN, 0 } };
@@ -544,6 +555,132 @@ role_relay (const gchar *echo_path, gint ready_fd)
               }
           }
     }
+}
+
+#ifdef HAVE_LIBURING
+#define RELAY_BUF 65536
+
+/* One direction: a receive always armed; what it got waits in @pending while a send of
+ * @inflight is outstanding (a buffer being sent is never written). */
+typedef struct
+{
+  guint8 rx[RELAY_BUF];
+  GByteArray *inflight, *pending;
+  gsize sent;
+} RelayDir;
+
+enum
+{
+  RELAY_RECV,
+  RELAY_SEND
+};
+
+static void
+relay_queue (struct io_uring *ring, guint kind, guint i, gint fd, void *buf, gsize len)
+{
+  struct io_uring_sqe *sqe = io_uring_get_sqe (ring); /* 2 per direction at most: ring of 8 */
+
+  if (kind == RELAY_RECV)
+    io_uring_prep_recv (sqe, fd, buf, len, 0);
+  else
+    io_uring_prep_send (sqe, fd, buf, len, MSG_NOSIGNAL);
+  io_uring_sqe_set_data64 (sqe, kind << 1 | i);
+}
+
+static void
+relay_send_next (struct io_uring *ring, RelayDir *d, guint i, gint to_fd)
+{
+  GByteArray *t = d->inflight;
+
+  d->inflight = d->pending;
+  d->pending = t;
+  g_byte_array_set_size (d->pending, 0);
+  d->sent = 0;
+  relay_queue (ring, RELAY_SEND, i, to_fd, d->inflight->data, d->inflight->len);
+}
+
+static int
+relay_pump_uring (const gint fds[2])
+{
+  struct io_uring ring;
+  RelayDir *dir = g_new0 (RelayDir, 2);
+  int rc = -1;
+
+  if (io_uring_queue_init (8, &ring, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN) < 0
+      && io_uring_queue_init (8, &ring, 0) < 0)
+    {
+      g_printerr ("relay-uring: io_uring_queue_init failed\n");
+      g_free (dir);
+      return 1;
+    }
+  for (guint i = 0; i < 2; i++)
+    {
+      dir[i].inflight = g_byte_array_new ();
+      dir[i].pending = g_byte_array_new ();
+      relay_queue (&ring, RELAY_RECV, i, fds[i], dir[i].rx, RELAY_BUF);
+    }
+  while (rc < 0)
+    {
+      struct io_uring_cqe *cqe;
+      unsigned head, seen = 0;
+
+      if (io_uring_submit_and_wait (&ring, 1) < 0 && errno != EINTR)
+        rc = 1;
+      io_uring_for_each_cqe (&ring, head, cqe)
+      {
+        guint kind = (guint)(cqe->user_data >> 1), i = (guint)(cqe->user_data & 1);
+        RelayDir *d = &dir[i];
+
+        seen++;
+        if (rc >= 0)
+          continue;
+        if (kind == RELAY_RECV)
+          {
+            if (cqe->res <= 0)
+              {
+                rc = cqe->res == 0 ? 0 : 1; /* one end closed: the path is torn down */
+                continue;
+              }
+            g_byte_array_append (d->pending, d->rx, (guint)cqe->res);
+            relay_queue (&ring, RELAY_RECV, i, fds[i], d->rx, RELAY_BUF);
+            if (d->inflight->len == 0)
+              relay_send_next (&ring, d, i, fds[1 - i]);
+          }
+        else if (cqe->res <= 0)
+          rc = 1;
+        else if ((d->sent += (gsize)cqe->res) < d->inflight->len)
+          relay_queue (&ring, RELAY_SEND, i, fds[1 - i], d->inflight->data + d->sent,
+                       d->inflight->len - d->sent);
+        else if (d->pending->len > 0)
+          relay_send_next (&ring, d, i, fds[1 - i]);
+        else
+          g_byte_array_set_size (d->inflight, 0);
+      }
+      io_uring_cq_advance (&ring, seen);
+    }
+  io_uring_queue_exit (&ring);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_byte_array_unref (dir[i].inflight);
+      g_byte_array_unref (dir[i].pending);
+    }
+  g_free (dir);
+  return rc;
+}
+#endif
+
+static int
+role_relay (const gchar *echo_path, gint ready_fd, gboolean uring)
+{
+  gint fds[2] = { -1, -1 };
+
+  if (!relay_connect (echo_path, ready_fd, fds))
+    return 1;
+#ifdef HAVE_LIBURING
+  if (uring)
+    return relay_pump_uring (fds);
+#endif
+  return relay_pump_poll (fds);
 }
 
 /* driver end */
@@ -873,7 +1010,8 @@ static StbsimProc *
 spawn_role (const gchar *role, const gchar *arg, gchar **ready, GError **error)
 {
   const gchar *argv[] = { self_exe, "--role", role, "--arg", arg, NULL };
-  g_autofree gchar *log = g_strdup_printf ("%s/%s.log", work_dir, role);
+  static guint n_spawned;
+  g_autofree gchar *log = g_strdup_printf ("%s/%s.%u.log", work_dir, role, n_spawned++);
   StbsimProcOptions opts = { .name = role, .log_path = log, .ready_fd = TRUE };
   StbsimProc *proc = stbsim_proc_spawn (argv, &opts, error);
 
@@ -984,25 +1122,33 @@ path_fail (Path *p, GError *error)
   return FALSE;
 }
 
-/* The raw exchange, directly or (@relay) through the bare relay. */
+/* The raw exchange, directly (@relay_role NULL) or through a bare relay ("relay",
+ * "relay-uring"). */
 static gboolean
-setup_raw (Path *p, gboolean relay)
+setup_raw (Path *p, const gchar *relay_role)
 {
-  g_autofree gchar *path
-      = g_build_filename (work_dir, relay ? "relay-echo.sock" : "raw.sock", NULL);
+  g_autofree gchar *echo_sock = g_strdup_printf ("%s-echo.sock", relay_role ? relay_role : "raw");
+  g_autofree gchar *path = g_build_filename (work_dir, echo_sock, NULL);
   g_autofree gchar *relay_path = g_strconcat (path, ".relay", NULL);
   g_autofree gchar *ready = NULL, *ready2 = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (relay ? relay_path : path);
+  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (relay_role ? relay_path : path);
   GSocket *socket;
 
-  p->r.name = relay ? "relay" : "raw";
+  p->r.name = relay_role ? relay_role : "raw";
   p->d.ops = &raw_ops;
   p->stream_n = (guint)opt_stream;
+#ifndef HAVE_LIBURING
+  if (g_strcmp0 (relay_role, "relay-uring") == 0)
+    {
+      p->r.error = g_strdup ("not built: liburing-dev was missing when bench-channel was built");
+      return FALSE;
+    }
+#endif
   p->echo = spawn_role ("raw-echo", path, &ready, &error);
   if (!p->echo)
     return path_fail (p, error);
-  if (relay && !(p->server = spawn_role ("relay", path, &ready2, &error)))
+  if (relay_role && !(p->server = spawn_role (relay_role, path, &ready2, &error)))
     return path_fail (p, error);
   socket
       = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL);
@@ -1142,13 +1288,15 @@ enum
 {
   PATH_RAW,
   PATH_RELAY,
+  PATH_RELAY_URING,
   PATH_QCOPD,
   PATH_QCOPD_TRACE,
   PATH_DBUS,
   N_PATHS
 };
 
-static const gchar *const path_names[N_PATHS] = { "raw", "relay", "qcopd", "qcopd+trace", "dbus" };
+static const gchar *const path_names[N_PATHS]
+    = { "raw", "relay", "relay-uring", "qcopd", "qcopd+trace", "dbus" };
 
 #define LATENCY_ROUNDS 40
 
@@ -1175,8 +1323,9 @@ bench_paths (Path *paths)
           p->r.name = NULL;
           continue;
         }
-      p->up = i == PATH_RAW           ? setup_raw (p, FALSE)
-              : i == PATH_RELAY       ? setup_raw (p, TRUE)
+      p->up = i == PATH_RAW           ? setup_raw (p, NULL)
+              : i == PATH_RELAY       ? setup_raw (p, "relay")
+              : i == PATH_RELAY_URING ? setup_raw (p, "relay-uring")
               : i == PATH_QCOPD       ? setup_qcopd (p, FALSE)
               : i == PATH_QCOPD_TRACE ? setup_qcopd (p, TRUE)
                                       : setup_dbus (p);
@@ -1228,7 +1377,7 @@ bench_paths (Path *paths)
     {
       if (paths[i].up)
         driver_clear (&paths[i].d);
-      if (i == PATH_RAW || i == PATH_RELAY)
+      if (i == PATH_RAW || i == PATH_RELAY || i == PATH_RELAY_URING)
         teardown_raw (&paths[i]);
       else if (i == PATH_DBUS)
         teardown_dbus (&paths[i]);
@@ -1276,8 +1425,8 @@ print_target (const gchar *what, gboolean have, gdouble value, const gchar *op, 
 #define TARGET_TRACE_COST 0.10  /* qcopd+trace p50 <= 1.10 x qcopd p50 */
 
 static void
-report (const Result *raw, const Result *relay, const Result *qcop, const Result *qcop_trace,
-        const Result *dbus)
+report (const Result *raw, const Result *relay, const Result *relay_uring, const Result *qcop,
+        const Result *qcop_trace, const Result *dbus)
 {
   gboolean rq = raw->ok && qcop->ok, dq = dbus->ok && qcop->ok, tq = qcop_trace->ok && qcop->ok;
   gdouble r1 = rq ? qcop->p50_us / raw->p50_us : 0, r2 = dq ? dbus->p50_us / qcop->p50_us : 0;
@@ -1293,6 +1442,7 @@ report (const Result *raw, const Result *relay, const Result *qcop, const Result
           "ping-pong", "stream");
   print_row (raw);
   print_row (relay);
+  print_row (relay_uring);
   print_row (qcop);
   print_row (qcop_trace);
   print_row (dbus);
@@ -1308,6 +1458,11 @@ report (const Result *raw, const Result *relay, const Result *qcop, const Result
     printf ("  (a bare relay in between: p50 %.1f us = %.2fx raw, the floor of any broker here;"
             " stb-qcopd = %.2fx the relay)\n",
             relay->p50_us, relay->p50_us / raw->p50_us, qcop->p50_us / relay->p50_us);
+  if (relay_uring->ok && raw->ok && qcop->ok)
+    printf ("  (the relay on io_uring, one system call per message: p50 %.1f us = %.2fx raw;"
+            " stb-qcopd = %.2fx it)\n",
+            relay_uring->p50_us, relay_uring->p50_us / raw->p50_us,
+            qcop->p50_us / relay_uring->p50_us);
   if (qcop_trace->ok)
     printf ("  (with --trace: p50 %.1f us = %.2fx raw, %.0f msg/s streamed)\n", qcop_trace->p50_us,
             raw->ok ? qcop_trace->p50_us / raw->p50_us : 0, qcop_trace->msgs_per_s);
@@ -1620,7 +1775,8 @@ main (int argc, char **argv)
             "Channels of one client in the scale run (100000)", "N" },
           { "scale-only", 0, 0, G_OPTION_ARG_NONE, &scale_only, "Only the scale run", NULL },
           { "only", 0, 0, G_OPTION_ARG_STRING, &opt_only,
-            "Only this path (raw, relay, qcopd, qcopd+trace, dbus), e.g. under perf", "PATH" },
+            "Only this path (raw, relay, relay-uring, qcopd, qcopd+trace, dbus), e.g. under perf",
+            "PATH" },
           { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- QCOP channel latency/throughput");
   g_autoptr (GError) error = NULL;
@@ -1637,7 +1793,9 @@ main (int argc, char **argv)
   if (role && g_str_equal (role, "raw-echo"))
     return role_raw_echo (arg, ready_fd);
   if (role && g_str_equal (role, "relay"))
-    return role_relay (arg, ready_fd);
+    return role_relay (arg, ready_fd, FALSE);
+  if (role && g_str_equal (role, "relay-uring"))
+    return role_relay (arg, ready_fd, TRUE);
   if (role && g_str_equal (role, "qcop-echo"))
     return role_qcop_echo (arg, ready_fd);
   if (role && g_str_equal (role, "dbus-echo"))
@@ -1659,8 +1817,8 @@ main (int argc, char **argv)
   if (!scale_only)
     {
       bench_paths (paths);
-      report (&paths[PATH_RAW].r, &paths[PATH_RELAY].r, &paths[PATH_QCOPD].r,
-              &paths[PATH_QCOPD_TRACE].r, &paths[PATH_DBUS].r);
+      report (&paths[PATH_RAW].r, &paths[PATH_RELAY].r, &paths[PATH_RELAY_URING].r,
+              &paths[PATH_QCOPD].r, &paths[PATH_QCOPD_TRACE].r, &paths[PATH_DBUS].r);
     }
   if (opt_scale_clients >= 1 && opt_scale_channels >= 1)
     bench_scale ();
