@@ -623,8 +623,9 @@ relay_pump_uring (const gint fds[2])
     {
       struct io_uring_cqe *cqe;
       unsigned head, seen = 0;
+      gint ret = io_uring_submit_and_wait (&ring, 1); /* -errno */
 
-      if (io_uring_submit_and_wait (&ring, 1) < 0 && errno != EINTR)
+      if (ret < 0 && ret != -EINTR)
         rc = 1;
       io_uring_for_each_cqe (&ring, head, cqe)
       {
