@@ -1801,6 +1801,22 @@ main (int argc, char **argv)
       g_printerr ("bench-channel: %s\n", error->message);
       return 2;
     }
+  if (opt_only)
+    {
+      g_autoptr (GString) known = g_string_new (NULL);
+      gboolean found = FALSE;
+
+      for (guint i = 0; i < N_PATHS; i++)
+        {
+          found = found || g_str_equal (opt_only, path_names[i]);
+          g_string_append_printf (known, "%s%s", i ? ", " : "", path_names[i]);
+        }
+      if (!found)
+        {
+          g_printerr ("bench-channel: --only %s: no such path (paths: %s)\n", opt_only, known->str);
+          return 2;
+        }
+    }
   compute_frame_sizes ();
   signal (SIGPIPE, SIG_IGN);
   if (role && g_str_equal (role, "raw-echo"))
