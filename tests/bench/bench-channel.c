@@ -1426,11 +1426,11 @@ print_target (const gchar *what, gboolean have, gdouble value, const gchar *op, 
 #define TARGET_TRACE_COST 0.10  /* qcopd+trace p50 <= 1.10 x qcopd p50 */
 /* Not from issue 15: the server's own cost, stb-qcopd's CPU time per message in the ping-pong
  * at most 1.25x the bare relay's (measured 1.06-1.20). The relay pays the machine's cost of a
- * broker (wake-ups, system calls), so the ratio means the same on any machine. CPU time, not
- * latency: work the server does after it has sent (an empty loop iteration) is off the
- * latency path. Without the can-recurse input source (GLib's block/unblock per dispatch: two
- * eventfd writes, a poll and a read more per message) it measured 1.31-1.47, latency
- * 0.96-1.12x the relay's either way. */
+ * broker (wake-ups, system calls) too, so this ratio leaves out most of what the machine adds
+ * (measured on this VM class only). CPU time, not latency: work the server does after it has
+ * sent (an empty loop iteration) is off the latency path. Without the can-recurse input
+ * source (GLib's block/unblock per dispatch: two eventfd writes, a poll and a read more per
+ * message) it measured 1.31-1.47, latency 0.96-1.12x the relay's either way. */
 #define TARGET_CPU_VS_RELAY 1.25
 
 static void
