@@ -232,6 +232,12 @@ stb_module_emitf (StbModule *self, const gchar *suffix, const gchar *format, ...
 }
 
 void
+stb_module_emit_screen (const gchar *details, gpointer module)
+{
+  stb_module_emitf (module, "screen", "%s", details);
+}
+
+void
 stb_module_ignored (StbModule *self, StbIgnoredKind kind, const gchar *reason, const gchar *details)
 {
   guint64 total = 0;

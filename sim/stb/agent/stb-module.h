@@ -98,5 +98,9 @@ void stb_module_ignored (StbModule *module, StbIgnoredKind kind, const gchar *re
 /* "<source>.<suffix>" event with formatted details. */
 void stb_module_emitf (StbModule *module, const gchar *suffix, const gchar *format, ...)
     G_GNUC_PRINTF (3, 4);
+/* "<source>.screen" (SPEC 12.6): what the module's window painted, after the paint (with the
+ * frame clock of a page's first picture: a test tells a real picture from a stale or black
+ * one). An StbScreenPaintedFunc; @module is the StbModule. */
+void stb_module_emit_screen (const gchar *details, gpointer module);
 
 G_END_DECLS

@@ -15,19 +15,11 @@ on_frame (GstSample *sample, gpointer data)
     stb_screen_window_set_frame (self->screen, sample);
 }
 
-/* iptv.screen (SPEC 12.6): what was painted, after the paint (with the frame clock of a
- * page's first picture: a test tells a real picture from a stale or black one) */
-static void
-on_painted (const gchar *details, gpointer data)
-{
-  StbIptv *self = data;
-  stb_module_emitf (&self->module, "screen", "%s", details);
-}
-
 gboolean
 stb_iptv_screen_start (StbIptv *self, GError **error)
 {
-  self->screen = stb_screen_window_new (self->module.client, "stb-iptv", on_painted, self, error);
+  self->screen = stb_screen_window_new (self->module.client, "stb-iptv", stb_module_emit_screen,
+                                        &self->module, error);
   if (self->screen == NULL)
     return error == NULL || *error == NULL; /* no screen: nothing to draw */
   stb_player_set_screen_tap (self->player, on_frame, self);

@@ -16,19 +16,11 @@ on_frame (GstSample *sample, gpointer data)
     stb_screen_window_set_frame (self->screen, sample);
 }
 
-/* voip.screen (SPEC 12.6): what was painted, after the paint (with the frame clock of a
- * page's first picture: a test tells a real picture from a stale or black one) */
-static void
-on_painted (const gchar *details, gpointer data)
-{
-  StbVoip *self = data;
-  stb_module_emitf (&self->module, "screen", "%s", details);
-}
-
 gboolean
 stb_voip_screen_start (StbVoip *self, GError **error)
 {
-  self->screen = stb_screen_window_new (self->module.client, "stb-voip", on_painted, self, error);
+  self->screen = stb_screen_window_new (self->module.client, "stb-voip", stb_module_emit_screen,
+                                        &self->module, error);
   if (self->screen == NULL)
     return error == NULL || *error == NULL; /* no screen: nothing to draw */
   if (self->media != NULL)
