@@ -1136,7 +1136,6 @@ setup_raw (Path *p, const gchar *relay_role)
   g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (relay_role ? relay_path : path);
   GSocket *socket;
 
-  p->r.name = relay_role ? relay_role : "raw";
   p->d.ops = &raw_ops;
   p->stream_n = (guint)opt_stream;
 #ifndef HAVE_LIBURING
@@ -1188,7 +1187,6 @@ setup_qcopd (Path *p, gboolean trace)
   g_autofree gchar *ready = NULL, *ready2 = NULL;
   gboolean known;
 
-  p->r.name = trace ? "qcopd+trace" : "qcopd";
   p->d.ops = &qcop_ops;
   /* with a trace the server writes two JSON lines per message: stream fewer */
   p->stream_n = (guint)(trace ? opt_stream / 5 : opt_stream);
@@ -1236,7 +1234,6 @@ setup_dbus (Path *p)
   g_autofree gchar *ready = NULL;
   DbusDriver *t = &p->dbus;
 
-  p->r.name = "dbus";
   p->d.ops = &dbus_ops;
   p->d.transport = t;
   p->stream_n = (guint)opt_dbus_stream;
